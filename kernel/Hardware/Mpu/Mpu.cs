@@ -1,0 +1,36 @@
+namespace MicroKernel.Hardware.Mpu;
+
+/// <summary>
+/// A memory protection unit: no address translation, a few regions that say who may touch which physical
+/// addresses. The kernel re-programs it on every context switch with the regions of the next process.
+/// </summary>
+public abstract class Mpu
+{
+    /// <summary>How many regions the unit has (8 or 16).</summary>
+    public abstract int RegionCount { get; }
+
+    /// <summary>A short name of the architecture ("ARMv7-M PMSA", "ARMv8-M PMSA").</summary>
+    public abstract string ModelName { get; }
+
+    /// <summary>
+    /// Programs region <paramref name="number"/> to cover [<paramref name="baseAddress"/>,
+    /// <paramref name="baseAddress"/> + <paramref name="size"/>) with the given permissions, or reports why the
+    /// hardware cannot hold that region. On error nothing changes.
+    /// </summary>
+    public abstract MpuError ProgramRegion(int number, ulong baseAddress, ulong size, MpuAccess access, bool executeNever);
+
+    /// <summary>Disables region <paramref name="number"/>.</summary>
+    public abstract MpuError DisableRegion(int number);
+
+    /// <summary>Disables every region.</summary>
+    public abstract void DisableAll();
+
+    /// <summary>
+    /// Checks that every byte of [<paramref name="address"/>, <paramref name="address"/> + <paramref name="length"/>)
+    /// may be accessed. Returns null when allowed, else the fault for the first refused byte.
+    /// </summary>
+    public abstract MemoryFault? Check(ulong address, ulong length, AccessKind access, bool privileged);
+
+    /// <summary>A table of the enabled regions, one line each, for dumps.</summary>
+    public abstract string Describe();
+}

@@ -1,0 +1,79 @@
+namespace MicroKernel.Syscalls;
+
+/// <summary>
+/// Every error a syscall can return, as a negative result. <see cref="ErrorCodes.Message"/> explains each one.
+/// Numbers are stable: traces and C programs store them.
+/// </summary>
+public enum ErrorCode : long
+{
+    /// <summary>Success (results are never negative on success).</summary>
+    Ok = 0,
+    /// <summary>The syscall number is not known.</summary>
+    UnknownSyscall = -1,
+    /// <summary>An argument is out of range or malformed (reserved bits, zero length, bad protection bits...).</summary>
+    InvalidArgument = -2,
+    /// <summary>A pointer argument is not mapped, not accessible to user code, or the range wraps around.</summary>
+    BadAddress = -3,
+    /// <summary>An address or length that must be page-aligned is not.</summary>
+    Misaligned = -4,
+    /// <summary>No free physical frames (or no free virtual range) for the request.</summary>
+    OutOfMemory = -5,
+    /// <summary>No process has that id, or it has exited.</summary>
+    NoSuchProcess = -6,
+    /// <summary>No thread of the calling process has that id.</summary>
+    NoSuchThread = -7,
+    /// <summary>The caller may not do that (e.g. join itself, touch another process's thread).</summary>
+    NotPermitted = -8,
+    /// <summary>The range is (partly) mapped already, where it must be free.</summary>
+    AlreadyMapped = -9,
+    /// <summary>The range is (partly) not mapped, where it must be.</summary>
+    NotMapped = -10,
+    /// <summary>MPU: no free region is left for the mapping or grant.</summary>
+    NoMpuRegion = -11,
+    /// <summary>A bounded queue is full.</summary>
+    QueueFull = -12,
+    /// <summary>The receiver has no handler registered for that message type.</summary>
+    NoHandler = -13,
+    /// <summary>A wait ran out of virtual time.</summary>
+    TimedOut = -14,
+    /// <summary>Waiting would never end: every thread is blocked.</summary>
+    Deadlock = -15,
+    /// <summary>A limit of the kernel was reached (threads per process, nesting depth...).</summary>
+    LimitReached = -16,
+    /// <summary>The operation would block and the caller asked not to.</summary>
+    WouldBlock = -17,
+    /// <summary>The other party faulted or died during the operation.</summary>
+    PeerFaulted = -18,
+}
+
+/// <summary>Messages for <see cref="ErrorCode"/>.</summary>
+public static class ErrorCodes
+{
+    /// <summary>A one-line explanation of the error.</summary>
+    public static string Message(this ErrorCode code) => code switch
+    {
+        ErrorCode.Ok => "success",
+        ErrorCode.UnknownSyscall => "unknown syscall number",
+        ErrorCode.InvalidArgument => "invalid argument",
+        ErrorCode.BadAddress => "bad address: not mapped, not user-accessible, or wraps around",
+        ErrorCode.Misaligned => "address or length not page-aligned",
+        ErrorCode.OutOfMemory => "out of physical frames or virtual address space",
+        ErrorCode.NoSuchProcess => "no such process",
+        ErrorCode.NoSuchThread => "no such thread in this process",
+        ErrorCode.NotPermitted => "operation not permitted",
+        ErrorCode.AlreadyMapped => "range already mapped",
+        ErrorCode.NotMapped => "range not mapped",
+        ErrorCode.NoMpuRegion => "no free MPU region",
+        ErrorCode.QueueFull => "receiver's queue is full",
+        ErrorCode.NoHandler => "no handler registered for that message type",
+        ErrorCode.TimedOut => "timed out",
+        ErrorCode.Deadlock => "deadlock: no thread could ever wake this one",
+        ErrorCode.LimitReached => "kernel limit reached",
+        ErrorCode.WouldBlock => "operation would block",
+        ErrorCode.PeerFaulted => "the other party faulted or exited",
+        _ => $"error {(long)code}",
+    };
+
+    /// <summary>The result value a syscall returns for this error.</summary>
+    public static long AsResult(this ErrorCode code) => (long)code;
+}

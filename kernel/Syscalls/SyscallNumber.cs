@@ -1,0 +1,36 @@
+namespace MicroKernel.Syscalls;
+
+/// <summary>
+/// Syscall numbers: the value in rax (x86) or the first argument of <c>Syscall</c> (C#).
+/// Arguments go in rdi, rsi, rdx, r10, r8, r9; the result comes back in rax, negative = <see cref="ErrorCode"/>.
+/// docs/syscalls.md describes each one; userland/include/mk.h repeats these numbers for C programs.
+/// </summary>
+public enum SyscallNumber : long
+{
+    /// <summary>exit(code): ends the whole process with an exit code.</summary>
+    Exit = 0,
+    /// <summary>yield(): gives the CPU to the next runnable thread.</summary>
+    Yield = 1,
+    /// <summary>getpid(): the calling process's id.</summary>
+    GetPid = 2,
+    /// <summary>gettid(): the calling thread's id.</summary>
+    GetTid = 3,
+    /// <summary>thread_create(entry, arg, stack_top): starts a thread of the calling process; returns its tid.</summary>
+    ThreadCreate = 4,
+    /// <summary>thread_join(tid): waits for a thread of the same process to end; returns its exit code.</summary>
+    ThreadJoin = 5,
+    /// <summary>thread_exit(code): ends the calling thread only.</summary>
+    ThreadExit = 6,
+    /// <summary>map(addr, length, prot): maps zeroed anonymous memory; addr 0 lets the kernel choose. Returns the address.</summary>
+    Map = 7,
+    /// <summary>unmap(addr, length): unmaps whole pages and frees their frames.</summary>
+    Unmap = 8,
+    /// <summary>protect(addr, length, prot): changes the protection of mapped pages.</summary>
+    Protect = 9,
+    /// <summary>sleep(ticks): blocks for a number of virtual ticks.</summary>
+    Sleep = 10,
+    /// <summary>write(buf, len): writes bytes to the simulated console; returns the count written.</summary>
+    Write = 11,
+    /// <summary>time(): the current virtual time in ticks.</summary>
+    Time = 12,
+}
