@@ -1,0 +1,88 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+
+namespace MicroKernel.Hardware;
+
+/// <summary>
+/// The machine's RAM: <see cref="FrameCount"/> frames of 4 KiB in one byte array, addressed physically.
+/// Page tables live here too, so a student can dump the very bytes the MMU walks.
+/// </summary>
+public sealed class PhysicalMemory
+{
+    /// <summary>Bytes per frame (and per page).</summary>
+    public const int FrameSize = 4096;
+
+    /// <summary>log2 of <see cref="FrameSize"/>.</summary>
+    public const int FrameShift = 12;
+
+    private readonly byte[] _bytes;
+
+    // Bumped on every write to a frame: lets a decoded-instruction cache notice self-modifying code and reuse.
+    private readonly uint[] _writeGeneration;
+
+    /// <summary>Creates zeroed RAM of <paramref name="frameCount"/> frames.</summary>
+    public PhysicalMemory(int frameCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(frameCount, 16);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(frameCount, 1 << 20);
+        FrameCount = frameCount;
+        _bytes = new byte[(long)frameCount * FrameSize];
+        _writeGeneration = new uint[frameCount];
+    }
+
+    /// <summary>Number of 4 KiB frames.</summary>
+    public int FrameCount { get; }
+
+    /// <summary>Total bytes of RAM.</summary>
+    public ulong Size => (ulong)_bytes.LongLength;
+
+    /// <summary>The bytes of one frame.</summary>
+    public Span<byte> Frame(ulong frame) => _bytes.AsSpan(checked((int)(frame << FrameShift)), FrameSize);
+
+    /// <summary>
+    /// <paramref name="length"/> bytes at physical address <paramref name="address"/>; bumps the write
+    /// generation of the frames touched when <paramref name="forWrite"/> is set.
+    /// </summary>
+    public Span<byte> Slice(ulong address, int length, bool forWrite)
+    {
+        if (forWrite) NoteWrite(address, length);
+        return _bytes.AsSpan(checked((int)address), length);
+    }
+
+    /// <summary>Reads a little-endian 64-bit value (page-table entries and user data).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ulong ReadUInt64(ulong address) =>
+        BinaryPrimitives.ReadUInt64LittleEndian(_bytes.AsSpan((int)address, 8));
+
+    /// <summary>Writes a little-endian 64-bit value.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteUInt64(ulong address, ulong value)
+    {
+        _writeGeneration[address >> FrameShift]++;
+        BinaryPrimitives.WriteUInt64LittleEndian(_bytes.AsSpan((int)address, 8), value);
+    }
+
+    /// <summary>Fills a frame with zeros (a fresh frame never shows its previous owner's data).</summary>
+    public void ZeroFrame(ulong frame)
+    {
+        _writeGeneration[frame]++;
+        Frame(frame).Clear();
+    }
+
+    /// <summary>Copies one whole frame to another.</summary>
+    public void CopyFrame(ulong from, ulong to)
+    {
+        _writeGeneration[to]++;
+        Frame(from).CopyTo(Frame(to));
+    }
+
+    /// <summary>How many times <paramref name="frame"/> has been written; changes on every write.</summary>
+    public uint WriteGeneration(ulong frame) => _writeGeneration[frame];
+
+    private void NoteWrite(ulong address, int length)
+    {
+        if (length <= 0) return;
+        ulong first = address >> FrameShift, last = (address + (ulong)length - 1) >> FrameShift;
+        for (ulong f = first; f <= last; f++) _writeGeneration[f]++;
+    }
+}

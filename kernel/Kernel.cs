@@ -1,0 +1,341 @@
+using System.Text;
+using MicroKernel.Hardware;
+using MicroKernel.Memory;
+using MicroKernel.Processes;
+using MicroKernel.Scheduling;
+using MicroKernel.Syscalls;
+using MicroKernel.Tracing;
+
+namespace MicroKernel;
+
+/// <summary>
+/// The kernel: owns the machine, the frame allocator, the processes and the scheduler, and is the only way user
+/// code reaches any of them (syscalls, faults, memory accesses). Build it, <see cref="Spawn"/> processes, then
+/// <see cref="Run"/>: the run is a pure function of the config and the programs.
+/// </summary>
+public sealed partial class Kernel
+{
+    /// <summary>Exit status of processes killed to end a deadlock or a run past its tick limit (128 + SIGKILL).</summary>
+    public const long KilledStatus = 137;
+
+    private readonly SortedDictionary<int, Process> _processes = [];
+    private readonly List<IEventSink> _sinks = [];
+    private int _nextPid = 1;
+    private int _nextTid = 1;
+    private long _nextSeq;
+    private RunOutcome _outcome = RunOutcome.Completed;
+    private string? _deadlockReport;
+    private Exception? _panic;
+    private bool _ran;
+
+    /// <summary>Boots a kernel on a fresh machine described by <paramref name="config"/>.</summary>
+    public Kernel(KernelConfig config)
+    {
+        Config = config;
+        Machine = new Machine(config.Frames, config.Protection, config.MpuRegions, config.TlbSize);
+        // Frame 0 is the kernel's own page (mapped supervisor-only in every address space).
+        Frames = new FrameAllocator(Machine.Memory, reservedFrames: 1);
+        ISchedulingPolicy policy = config.Policy switch
+        {
+            PolicyKind.Priority => new FixedPriorityPolicy(config.Quantum),
+            PolicyKind.Random => new RandomPolicy(config.Seed, config.Quantum),
+            _ => new RoundRobinPolicy(config.Quantum),
+        };
+        Scheduler = new Scheduler(this, policy);
+        CoreSyscalls.Register(this);
+    }
+
+    /// <summary>The configuration the kernel booted with.</summary>
+    public KernelConfig Config { get; }
+
+    /// <summary>The simulated hardware.</summary>
+    public Machine Machine { get; }
+
+    /// <summary>The physical frame allocator.</summary>
+    public FrameAllocator Frames { get; }
+
+    /// <summary>The scheduler (virtual time, current thread).</summary>
+    public Scheduler Scheduler { get; }
+
+    /// <summary>The syscall table; IPC families add their syscalls here.</summary>
+    public SyscallTable Syscalls { get; } = new();
+
+    /// <summary>Everything written to the simulated console, in order.</summary>
+    public StringBuilder ConsoleOutput { get; } = new();
+
+    /// <summary>Every process ever spawned, by pid (exited ones included).</summary>
+    public IReadOnlyCollection<Process> Processes => _processes.Values;
+
+    /// <summary>True while anyone listens to events (then syscalls build enter/exit events).</summary>
+    public bool Tracing => _sinks.Count > 0;
+
+    /// <summary>Adds a listener to the event stream.</summary>
+    public void AddSink(IEventSink sink) => _sinks.Add(sink);
+
+    /// <summary>The process with <paramref name="pid"/>, or null.</summary>
+    public Process? FindProcess(int pid) => _processes.GetValueOrDefault(pid);
+
+    /// <summary>
+    /// Creates a process running <paramref name="image"/> with one main thread, ready to run.
+    /// Returns an error (and creates nothing) when memory runs out or the image fails to load.
+    /// </summary>
+    public ErrorCode Spawn(ProgramImage image, string name, out Process? process, int priority = 0,
+        FaultPolicy faultPolicy = FaultPolicy.Kill, IReadOnlyList<string>? arguments = null, int maxRestarts = 3)
+    {
+        process = null;
+        AddressSpace? space = CreateAddressSpace();
+        if (space is null) return ErrorCode.OutOfMemory;
+        var p = new Process(_nextPid, name, image, space, priority, faultPolicy, arguments ?? []) { MaxRestarts = maxRestarts };
+        ErrorCode loaded = image.Load(p, out ulong entry, out ulong argument);
+        if (loaded != ErrorCode.Ok)
+        {
+            space.Destroy();
+            return loaded;
+        }
+        _nextPid++;
+        _processes[p.Pid] = p;
+        Emit(new KernelEvent { Pid = p.Pid, Kind = EventKind.ProcessStart, Text = name });
+        CreateThread(p, "main", priority, entry, argument, 0);
+        process = p;
+        return ErrorCode.Ok;
+    }
+
+    /// <summary>Runs until every thread has ended, a deadlock, the tick limit, or a kernel panic.</summary>
+    public RunResult Run()
+    {
+        if (_ran) throw new InvalidOperationException("a kernel runs once");
+        _ran = true;
+        Scheduler.RunToCompletion();
+        return new RunResult(_panic is null ? _outcome : RunOutcome.Panic, Scheduler.Now, Scheduler.Switches,
+            _processes.Values.ToList(), _deadlockReport, _panic);
+    }
+
+    /// <summary>
+    /// Frame accounting and isolation checks: the allocator balances, every user frame's reference count equals the
+    /// number of mappings of it, and no freed frame is mapped. Returns the problems (empty = all good).
+    /// </summary>
+    public IReadOnlyList<string> CheckInvariants()
+    {
+        var problems = new List<string>(Frames.CheckInvariants());
+        var mappings = new Dictionary<ulong, int>();
+        foreach (Process p in _processes.Values)
+            foreach ((ulong va, ulong frame) in p.AddressSpace.UserFrames())
+            {
+                if (Frames.UseOf(frame) != FrameUse.User) problems.Add($"pid {p.Pid} maps 0x{va:x} to frame {frame}, which is {Frames.UseOf(frame)}");
+                mappings[frame] = mappings.GetValueOrDefault(frame) + 1;
+            }
+        foreach ((ulong frame, int count) in mappings)
+            if (Frames.RefCount(frame) != count + PinnedReferences(frame))
+                problems.Add($"frame {frame} has {Frames.RefCount(frame)} references but {count} mappings");
+        for (ulong f = 0; f < (ulong)Frames.TotalCount; f++)
+            if (Frames.UseOf(f) == FrameUse.User && !mappings.ContainsKey(f) && PinnedReferences(f) == 0)
+                problems.Add($"frame {f} is a user frame that nothing maps (leaked)");
+        return problems;
+    }
+
+    /// <summary>References to user frames held by the kernel itself (IPC messages in flight); families add to it.</summary>
+    internal Func<ulong, int> PinnedReferences { get; set; } = _ => 0;
+
+    /// <summary>The syscall entry: every user program, C# or x86, comes through here.</summary>
+    public long Syscall(SimThread caller, long number, ulong a0, ulong a1, ulong a2, ulong a3, ulong a4, ulong a5)
+    {
+        if (caller.Killed) throw new ThreadTerminatedException();
+        if (!ReferenceEquals(caller, Scheduler.Current))
+            throw new InvalidOperationException($"{caller} made a syscall without holding the CPU (user code must not start its own host threads)");
+        Scheduler.Tick(caller);
+        SyscallInfo? info = Syscalls.Find(number);
+        var args = new SyscallArgs(a0, a1, a2, a3, a4, a5);
+        if (_sinks.Count > 0) EmitSyscall(EventKind.SyscallEnter, caller, number, args, 0);
+        long result;
+        try
+        {
+            result = info is null ? (long)ErrorCode.UnknownSyscall : info.Handler(caller, args);
+        }
+        catch (ThreadTerminatedException)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            Panic(e);
+            throw new ThreadTerminatedException();
+        }
+        if (_sinks.Count > 0) EmitSyscall(EventKind.SyscallExit, caller, number, args, result);
+        return result;
+    }
+
+    /// <summary>
+    /// A user access was refused: records the fault, applies the process's fault policy and unwinds the thread.
+    /// Never returns.
+    /// </summary>
+    public void RaiseFault(SimThread thread, MemoryFault fault, string detail = "")
+    {
+        HandleFault(thread, new FaultRecord(thread.Process.Pid, thread.Tid, Scheduler.Now, fault.Address, fault.Access, fault.Reason, detail));
+        throw new ThreadTerminatedException();
+    }
+
+    /// <summary>A non-memory fault (illegal instruction, divide error) at <paramref name="address"/>. Never returns.</summary>
+    public void RaiseFault(SimThread thread, FaultReason reason, ulong address, string detail)
+    {
+        HandleFault(thread, new FaultRecord(thread.Process.Pid, thread.Tid, Scheduler.Now, address, AccessKind.Execute, reason, detail));
+        throw new ThreadTerminatedException();
+    }
+
+    /// <summary>Creates a thread of <paramref name="process"/> starting at <paramref name="entry"/>; it is ready at once.</summary>
+    internal SimThread CreateThread(Process process, string name, int priority, ulong entry, ulong argument, ulong stackTop)
+    {
+        ProgramImage image = process.Image;
+        var t = new SimThread(this, process, _nextTid++, name, priority, self => image.Run(self, entry, argument, stackTop));
+        process.ThreadList.Add(t);
+        Scheduler.LiveThreads.Add(t);
+        Emit(new KernelEvent { Pid = process.Pid, Tid = t.Tid, Kind = EventKind.ThreadStart, Text = name, A0 = entry, A1 = argument });
+        t.StartHost();
+        Scheduler.MakeReady(t);
+        return t;
+    }
+
+    /// <summary>Ends <paramref name="process"/>: its memory is freed now, its threads unwind when next dispatched.</summary>
+    internal void KillProcess(Process process, long status)
+    {
+        if (process.State != ProcessState.Running) return;
+        process.State = ProcessState.Dying;
+        process.ExitStatus = status;
+        KillThreads(process);
+        process.AddressSpace.Destroy();
+    }
+
+    internal void Emit(KernelEvent e)
+    {
+        if (_sinks.Count == 0) return;
+        e = e with { Seq = _nextSeq++, Tick = Scheduler.Now };
+        foreach (IEventSink sink in _sinks) sink.Emit(e);
+    }
+
+    internal void AccessPoint(SimThread thread)
+    {
+        if (thread.Killed) throw new ThreadTerminatedException();
+        thread.AccessBudget = Config.AccessesPerTick;
+        Scheduler.Tick(thread);
+    }
+
+    internal long UserCrashed(SimThread thread, Exception e)
+    {
+        var record = new FaultRecord(thread.Process.Pid, thread.Tid, Scheduler.Now, 0, AccessKind.Execute, FaultReason.UserException, $"{e.GetType().Name}: {e.Message}");
+        HandleFault(thread, record);
+        return record.ExitStatus;
+    }
+
+    internal void ThreadFinished(SimThread thread, long code)
+    {
+        try
+        {
+            Process p = thread.Process;
+            thread.ExitCode = code;
+            Emit(new KernelEvent { Pid = p.Pid, Tid = thread.Tid, Kind = EventKind.ThreadExit, Code = code });
+            while (thread.JoinWaiters.Count > 0) Scheduler.Wake(thread.JoinWaiters.Waiters[0], code);
+            p.ThreadList.Remove(thread);
+            p.Extension<ExitedThreads>().Codes[thread.Tid] = code;
+            if (p.ThreadList.Count == 0)
+            {
+                if (p.State == ProcessState.Running) p.ExitStatus = code;
+                p.State = ProcessState.Exited;
+                p.AddressSpace.Destroy();
+                Emit(new KernelEvent { Pid = p.Pid, Kind = EventKind.ProcessExit, Code = p.ExitStatus });
+            }
+            Scheduler.ExitCurrent(thread);
+        }
+        catch (Exception e)
+        {
+            Panic(e);
+            Scheduler.ExitCurrent(thread);
+        }
+    }
+
+    internal void OnSwitch(SimThread? previous, SimThread next, string why)
+    {
+        if (_sinks.Count == 0 || previous is null) return;
+        Emit(new KernelEvent { Pid = previous.Process.Pid, Tid = previous.Tid, Kind = EventKind.Switch, A0 = (ulong)next.Tid, A1 = (ulong)next.Process.Pid, Text = why });
+    }
+
+    internal void OnIdle(long now) => Emit(new KernelEvent { Kind = EventKind.Idle, A0 = (ulong)now });
+
+    internal void OnDeadlock(List<SimThread> blocked)
+    {
+        var report = new StringBuilder("deadlock: every live thread is blocked");
+        foreach (SimThread t in blocked) report.Append($"\n  {t} waits for {t.WaitingFor}");
+        _deadlockReport = report.ToString();
+        _outcome = RunOutcome.Deadlock;
+        Emit(new KernelEvent { Kind = EventKind.Deadlock, Text = _deadlockReport });
+        foreach (Process p in blocked.Select(t => t.Process).Distinct().OrderBy(p => p.Pid).ToList()) KillProcess(p, KilledStatus);
+    }
+
+    internal void OnTickLimit()
+    {
+        if (_outcome == RunOutcome.TickLimit) return;
+        _outcome = RunOutcome.TickLimit;
+        Emit(new KernelEvent { Kind = EventKind.TickLimit, Text = $"virtual time passed {Config.MaxTicks} ticks" });
+        foreach (Process p in _processes.Values.ToList()) KillProcess(p, KilledStatus);
+    }
+
+    private void Panic(Exception e)
+    {
+        _panic ??= e;
+        foreach (Process p in _processes.Values.ToList()) KillProcess(p, KilledStatus);
+    }
+
+    private AddressSpace? CreateAddressSpace() => Config.Protection == ProtectionModel.Paging
+        ? PagedAddressSpace.TryCreate(Machine, Frames)
+        : new MpuAddressSpace(Machine, Frames);
+
+    private void HandleFault(SimThread thread, FaultRecord record)
+    {
+        Process p = thread.Process;
+        p.Faults.Add(record);
+        Emit(new KernelEvent
+        {
+            Pid = p.Pid, Tid = thread.Tid, Kind = EventKind.Fault, Code = (long)record.Reason,
+            A0 = record.Address, A1 = (ulong)record.Access, Text = record.Detail,
+        });
+        if (p.FaultPolicy == FaultPolicy.Restart && p.Restarts < p.MaxRestarts && p.State == ProcessState.Running) Restart(p);
+        else KillProcess(p, record.ExitStatus);
+    }
+
+    // Hubris-style supervision: the process starts over with fresh memory and a new main thread.
+    private void Restart(Process p)
+    {
+        KillThreads(p);
+        p.AddressSpace.Destroy();
+        AddressSpace? space = CreateAddressSpace();
+        if (space is null) { KillProcess(p, KilledStatus); return; }
+        p.AddressSpace = space;
+        p.Restarts++;
+        if (p.Image.Load(p, out ulong entry, out ulong argument) != ErrorCode.Ok) { KillProcess(p, KilledStatus); return; }
+        Emit(new KernelEvent { Pid = p.Pid, Kind = EventKind.Restart, Code = p.Restarts });
+        CreateThread(p, "main", p.Priority, entry, argument, 0);
+    }
+
+    private void KillThreads(Process p)
+    {
+        foreach (SimThread t in p.ThreadList.ToList())
+        {
+            if (t.Killed) continue;
+            t.Killed = true;
+            t.AccessBudget = 0;
+            if (t.ExitCode == 0) t.ExitCode = p.ExitStatus;
+            if (!ReferenceEquals(t, Scheduler.Current)) Scheduler.Interrupt(t);
+        }
+    }
+
+    private void EmitSyscall(EventKind kind, SimThread caller, long number, in SyscallArgs a, long result) =>
+        Emit(new KernelEvent
+        {
+            Pid = caller.Process.Pid, Tid = caller.Tid, Kind = kind, Code = number,
+            A0 = a.A0, A1 = a.A1, A2 = a.A2, A3 = a.A3, A4 = a.A4, A5 = a.A5, Result = result,
+        });
+}
+
+/// <summary>Exit codes of a process's finished threads, for join.</summary>
+internal sealed class ExitedThreads
+{
+    public Dictionary<int, long> Codes { get; } = [];
+}

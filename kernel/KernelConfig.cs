@@ -1,0 +1,41 @@
+using MicroKernel.Memory;
+using MicroKernel.Scheduling;
+
+namespace MicroKernel;
+
+/// <summary>Everything that shapes a run besides the programs: with the same config, the same run.</summary>
+public sealed record KernelConfig
+{
+    /// <summary>RAM size in 4 KiB frames.</summary>
+    public int Frames { get; init; } = 1024;
+
+    /// <summary>Paging or one of the MPU models.</summary>
+    public ProtectionModel Protection { get; init; } = ProtectionModel.Paging;
+
+    /// <summary>MPU regions (8 or 16).</summary>
+    public int MpuRegions { get; init; } = 8;
+
+    /// <summary>TLB entries (a power of two).</summary>
+    public int TlbSize { get; init; } = 64;
+
+    /// <summary>Scheduling policy.</summary>
+    public PolicyKind Policy { get; init; } = PolicyKind.RoundRobin;
+
+    /// <summary>Seed of every random choice.</summary>
+    public ulong Seed { get; init; } = 1;
+
+    /// <summary>Ticks a thread may run before round-robin preempts it (random: 1/quantum chance per tick).</summary>
+    public int Quantum { get; init; } = 4;
+
+    /// <summary>User memory accesses per scheduling point (deterministic preemption of compute loops).</summary>
+    public int AccessesPerTick { get; init; } = 64;
+
+    /// <summary>The run stops (every process killed) past this virtual time: no test hangs on a livelock.</summary>
+    public long MaxTicks { get; init; } = 1_000_000;
+
+    /// <summary>Most threads one process may have alive.</summary>
+    public int MaxThreadsPerProcess { get; init; } = 64;
+
+    /// <summary>Largest byte count one write syscall accepts.</summary>
+    public int MaxWriteBytes { get; init; } = 64 * 1024;
+}

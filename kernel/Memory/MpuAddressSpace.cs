@@ -1,0 +1,168 @@
+using System.Numerics;
+using System.Text;
+using MicroKernel.Hardware;
+using MicroKernel.Hardware.Mpu;
+using MicroKernel.Syscalls;
+
+namespace MicroKernel.Memory;
+
+/// <summary>
+/// An address space under an MPU: no translation (virtual = physical), each VMA backed by one physically
+/// contiguous block of frames and guarded by one MPU region. ARMv7-M regions are powers of two aligned to their
+/// size, so a VMA is rounded up to such a block; ARMv8-M regions are base/limit, so a VMA is exactly its pages.
+/// The MPU has few regions: a process holds at most <see cref="RegionBudget"/> VMAs, and running out is the
+/// <see cref="ErrorCode.NoMpuRegion"/> error, not a silent failure.
+/// </summary>
+public sealed class MpuAddressSpace : AddressSpace
+{
+    private readonly Mpu _mpu;
+
+    /// <summary>Creates an empty region set on a machine with an MPU.</summary>
+    /// <param name="machine">The machine; its <see cref="Machine.Mpu"/> must be set.</param>
+    /// <param name="frames">The frame allocator.</param>
+    /// <param name="reservedRegions">Regions kept free for temporary grants (RPC), not usable by VMAs.</param>
+    public MpuAddressSpace(Machine machine, FrameAllocator frames, int reservedRegions = 0) : base(machine, frames)
+    {
+        _mpu = machine.Mpu ?? throw new ArgumentException("machine has no MPU", nameof(machine));
+        RegionBudget = _mpu.RegionCount - reservedRegions;
+    }
+
+    /// <summary>How many VMAs (regions) this space may hold.</summary>
+    public int RegionBudget { get; }
+
+    /// <inheritdoc />
+    public override ulong UserLow => PhysicalMemory.FrameSize;
+
+    /// <inheritdoc />
+    public override ulong UserHigh => Machine.Memory.Size;
+
+    private bool IsActive => ReferenceEquals(Machine.MpuOwner, this);
+
+    private bool IsV7 => _mpu is ArmV7Mpu;
+
+    /// <inheritdoc />
+    public override bool TryTranslate(ulong virtualAddress, int length, AccessKind access, out ulong physicalAddress, out MemoryFault fault)
+    {
+        physicalAddress = virtualAddress;
+        if (IsActive)
+        {
+            MemoryFault? refused = _mpu.Check(virtualAddress, (ulong)length, access, privileged: false);
+            fault = refused ?? default;
+            return refused is null;
+        }
+        return CheckInactive(virtualAddress, length, access, out fault);
+    }
+
+    // The kernel reading a space the MPU does not hold: apply the same rules from the VMA list.
+    private bool CheckInactive(ulong va, int length, AccessKind access, out MemoryFault fault)
+    {
+        fault = default;
+        Vma? v = IsDestroyed ? null : Vmas.Find(va);
+        if (v is null || va + (ulong)length > v.End) { fault = new(v is null ? va : v.End, access, FaultReason.NoRegion); return false; }
+        FaultReason? reason = v.Protection == Protection.None ? FaultReason.Supervisor
+            : access == AccessKind.Write && (v.Protection & Protection.Write) == 0 ? FaultReason.ReadOnly
+            : access == AccessKind.Execute && (v.Protection & Protection.Execute) == 0 ? FaultReason.NoExecute
+            : null;
+        if (reason is { } r) { fault = new(va, access, r); return false; }
+        return true;
+    }
+
+    /// <inheritdoc />
+    public override void Activate()
+    {
+        if (IsActive) return;
+        _mpu.DisableAll();
+        if (IsDestroyed) { Machine.MpuOwner = null; return; }
+        int n = 0;
+        foreach (Vma v in Vmas.Areas) Program(n++, v);
+        Machine.MpuOwner = this;
+    }
+
+    /// <inheritdoc />
+    public override void Destroy()
+    {
+        if (IsDestroyed) return;
+        if (IsActive) { _mpu.DisableAll(); Machine.MpuOwner = null; }
+        foreach ((ulong _, ulong frame) in UserFrames()) Frames.Release(frame);
+        Vmas.Clear();
+        IsDestroyed = true;
+    }
+
+    /// <inheritdoc />
+    public override IEnumerable<(ulong VirtualAddress, ulong Frame)> UserFrames()
+    {
+        if (IsDestroyed) yield break;
+        foreach (Vma v in Vmas.Areas)
+            for (ulong i = 0; i < v.BlockFrames; i++) yield return ((v.FirstFrame + i) * PageSize, v.FirstFrame + i);
+    }
+
+    /// <inheritdoc />
+    public override string DumpHardware()
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine($"{_mpu.ModelName}, {_mpu.RegionCount} regions, {Vmas.Count} used by this process (budget {RegionBudget})");
+        sb.Append(IsActive ? _mpu.Describe() : "(not loaded: regions are programmed at the next switch to this process)\n");
+        return sb.ToString();
+    }
+
+    private protected override ErrorCode MapCore(ulong address, ulong size, Protection protection, string name, out ulong mapped)
+    {
+        mapped = 0;
+        // No translation: the kernel cannot put memory at an address of the caller's choosing.
+        if (address != 0) return ErrorCode.InvalidArgument;
+        if (Vmas.Count >= RegionBudget) return ErrorCode.NoMpuRegion;
+        ulong pages = size / PageSize;
+        ulong block = IsV7 ? BitOperations.RoundUpToPowerOf2(pages) : pages;
+        if (block > (ulong)Frames.FreeCount) return ErrorCode.OutOfMemory;
+        if (!Frames.TryAllocateContiguous((int)block, IsV7 ? (int)block : 1, FrameUse.User, out ulong first)) return ErrorCode.OutOfMemory;
+        ulong start = first * PageSize;
+        var vma = new Vma(start, start + block * PageSize, protection, name) { FirstFrame = first, BlockFrames = block };
+        Vmas.Insert(vma);
+        if (IsActive) Reprogram();
+        mapped = start;
+        return ErrorCode.Ok;
+    }
+
+    private protected override ErrorCode UnmapCore(ulong start, ulong end)
+    {
+        if (!WholeAreas(start, end, out List<Vma> areas)) return ErrorCode.InvalidArgument;
+        foreach (Vma v in areas)
+        {
+            Vmas.Remove(v);
+            for (ulong i = 0; i < v.BlockFrames; i++) Frames.Release(v.FirstFrame + i);
+        }
+        if (IsActive) Reprogram();
+        return ErrorCode.Ok;
+    }
+
+    private protected override ErrorCode ProtectCore(ulong start, ulong end, Protection protection)
+    {
+        if (!WholeAreas(start, end, out List<Vma> areas)) return ErrorCode.InvalidArgument;
+        foreach (Vma v in areas) v.Protection = protection;
+        if (IsActive) Reprogram();
+        return ErrorCode.Ok;
+    }
+
+    // One region guards one block: an MPU space cannot split a VMA.
+    private bool WholeAreas(ulong start, ulong end, out List<Vma> areas)
+    {
+        areas = Vmas.Areas.Where(v => v.Start < end && start < v.End).ToList();
+        return areas.Count > 0 && areas[0].Start == start && areas[^1].End == end;
+    }
+
+    private void Reprogram()
+    {
+        Machine.MpuOwner = null;
+        Activate();
+    }
+
+    private void Program(int number, Vma v)
+    {
+        MpuAccess access = v.Protection == Protection.None ? MpuAccess.PrivilegedReadWrite
+            : (v.Protection & Protection.Write) != 0 ? MpuAccess.ReadWrite
+            : MpuAccess.ReadOnly;
+        MpuError error = _mpu.ProgramRegion(number, v.Start, v.BlockFrames * PageSize, access, (v.Protection & Protection.Execute) == 0);
+        if (error != MpuError.None)
+            throw new InvalidOperationException($"kernel bug: region {number} for {v} rejected: {error.Message()}");
+    }
+}

@@ -1,0 +1,192 @@
+using System.Runtime.CompilerServices;
+using MicroKernel.Hardware;
+using MicroKernel.Hardware.Paging;
+using MicroKernel.Syscalls;
+
+namespace MicroKernel.Memory;
+
+/// <summary>
+/// An address space under x86-64 paging: a <see cref="PageTable"/> in physical memory, walked by the
+/// <see cref="Mmu"/>. The lower canonical half belongs to the user; the upper half maps one supervisor-only
+/// kernel page, so a user access there shows a real U/S fault.
+/// </summary>
+public sealed class PagedAddressSpace : AddressSpace
+{
+    /// <summary>Lowest user address (the first 64 KiB stay unmapped to catch null pointers).</summary>
+    public const ulong UserBase = 0x10000;
+
+    /// <summary>One past the highest user address: the top of the lower canonical half.</summary>
+    public const ulong UserTop = 0x0000_8000_0000_0000;
+
+    /// <summary>Where the kernel lets the kernel choose addresses for anonymous maps.</summary>
+    public const ulong MapBase = 0x0000_1000_0000;
+
+    /// <summary>Where the kernel maps its own (supervisor-only) page in every address space.</summary>
+    public const ulong KernelBase = 0xFFFF_8000_0000_0000;
+
+    private readonly PageTable _table;
+
+    private PagedAddressSpace(Machine machine, FrameAllocator frames, PageTable table) : base(machine, frames) => _table = table;
+
+    /// <summary>Creates an empty address space, or returns null when frames run out.</summary>
+    public static PagedAddressSpace? TryCreate(Machine machine, FrameAllocator frames)
+    {
+        PageTable? table = PageTable.TryCreate(machine.Memory, frames);
+        if (table is null) return null;
+        // Frame 0 is the kernel's: mapped supervisor-only, not counted as a user mapping.
+        if (!table.SetLeaf(KernelBase, Pte.Make(0, Pte.Present | Pte.Writable | Pte.NoExecute)))
+        {
+            table.FreeTables();
+            return null;
+        }
+        return new PagedAddressSpace(machine, frames, table);
+    }
+
+    /// <summary>The page table (for dumps and IPC).</summary>
+    public PageTable PageTable => _table;
+
+    /// <inheritdoc />
+    public override ulong UserLow => UserBase;
+
+    /// <inheritdoc />
+    public override ulong UserHigh => UserTop;
+
+    private bool IsActive => Machine.Mmu.Root == _table.RootAddress;
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public override bool TryTranslate(ulong virtualAddress, int length, AccessKind access, out ulong physicalAddress, out MemoryFault fault)
+    {
+        Mmu mmu = Machine.Mmu;
+        return mmu.Root == _table.RootAddress
+            ? mmu.Translate(virtualAddress, access, out physicalAddress, out fault)
+            : TranslateInactive(virtualAddress, access, out physicalAddress, out fault);
+    }
+
+    private bool TranslateInactive(ulong va, AccessKind access, out ulong pa, out MemoryFault fault)
+    {
+        if (IsDestroyed) { pa = 0; fault = new(va, access, FaultReason.NotPresent); return false; }
+        return Machine.Mmu.TranslateUncached(_table.RootAddress, va, access, out pa, out fault);
+    }
+
+    /// <inheritdoc />
+    public override void Activate()
+    {
+        // A dying process's threads still get the CPU to unwind; they must not see a freed table.
+        if (IsDestroyed) Machine.Mmu.UnloadRoot();
+        else Machine.Mmu.LoadRoot(_table.RootAddress);
+    }
+
+    /// <inheritdoc />
+    public override void Destroy()
+    {
+        if (IsDestroyed) return;
+        if (IsActive) Machine.Mmu.UnloadRoot();
+        foreach ((ulong _, ulong frame) in UserFrames()) Frames.Release(frame);
+        _table.FreeTables();
+        Vmas.Clear();
+        IsDestroyed = true;
+    }
+
+    /// <inheritdoc />
+    public override IEnumerable<(ulong VirtualAddress, ulong Frame)> UserFrames()
+    {
+        if (IsDestroyed) yield break;
+        foreach ((ulong va, ulong entry) in _table.Leaves())
+            if (va < UserTop && (entry & (Pte.Present | Pte.SoftKept)) != 0) yield return (va, Pte.FrameOf(entry));
+    }
+
+    /// <inheritdoc />
+    public override string DumpHardware() => _table.Dump();
+
+    /// <summary>The leaf entry mapping <paramref name="virtualAddress"/> (0 when none), for tests and dumps.</summary>
+    public ulong QueryEntry(ulong virtualAddress) => _table.Query(virtualAddress);
+
+    /// <summary>The PTE flags that enforce <paramref name="protection"/> for a user page.</summary>
+    public static ulong FlagsFor(Protection protection)
+    {
+        if (protection == Protection.None) return Pte.SoftKept;
+        ulong flags = Pte.Present | Pte.User;
+        if ((protection & Protection.Write) != 0) flags |= Pte.Writable;
+        if ((protection & Protection.Execute) == 0) flags |= Pte.NoExecute;
+        return flags;
+    }
+
+    /// <summary>
+    /// Maps existing frames at [address, address + frames.Count pages) with one reference each taken by the caller.
+    /// Used by IPC to install pages; returns OutOfMemory (mapping nothing) when a table frame cannot be had.
+    /// </summary>
+    public ErrorCode MapFrames(ulong address, IReadOnlyList<ulong> frames, Protection protection, ulong extraFlags, string name)
+    {
+        ulong size = (ulong)frames.Count * PageSize;
+        if (!InUserRange(address, size) || Vmas.Overlaps(address, address + size)) return ErrorCode.AlreadyMapped;
+        ulong flags = FlagsFor(protection) | extraFlags;
+        for (int i = 0; i < frames.Count; i++)
+        {
+            if (_table.SetLeaf(address + (ulong)i * PageSize, Pte.Make(frames[i], flags))) continue;
+            for (int j = 0; j < i; j++) _table.ClearLeaf(address + (ulong)j * PageSize);
+            return ErrorCode.OutOfMemory;
+        }
+        Vmas.Insert(new Vma(address, address + size, protection, name));
+        return ErrorCode.Ok;
+    }
+
+    /// <summary>A free, page-aligned range of <paramref name="size"/> bytes at or above <see cref="MapBase"/>, or 0.</summary>
+    public ulong FindFreeRange(ulong size) => Vmas.FindGap(size, MapBase, UserTop);
+
+    private protected override ErrorCode MapCore(ulong address, ulong size, Protection protection, string name, out ulong mapped)
+    {
+        mapped = 0;
+        if (address == 0)
+        {
+            address = FindFreeRange(size);
+            if (address == 0) return ErrorCode.OutOfMemory;
+        }
+        ulong pages = size / PageSize;
+        if (pages > (ulong)Frames.FreeCount) return ErrorCode.OutOfMemory;
+        var frames = new List<ulong>((int)pages);
+        for (ulong i = 0; i < pages; i++)
+        {
+            if (Frames.TryAllocate(FrameUse.User, out ulong f)) { frames.Add(f); continue; }
+            foreach (ulong g in frames) Frames.Release(g);
+            return ErrorCode.OutOfMemory;
+        }
+        ErrorCode result = MapFrames(address, frames, protection, 0, name);
+        if (result != ErrorCode.Ok)
+        {
+            foreach (ulong g in frames) Frames.Release(g);
+            return result;
+        }
+        mapped = address;
+        return ErrorCode.Ok;
+    }
+
+    private protected override ErrorCode UnmapCore(ulong start, ulong end)
+    {
+        foreach (Vma v in Vmas.Carve(start, end)) Vmas.Remove(v);
+        bool active = IsActive;
+        for (ulong va = start; va < end; va += PageSize)
+        {
+            ulong old = _table.ClearLeaf(va);
+            if ((old & (Pte.Present | Pte.SoftKept)) != 0) Frames.Release(Pte.FrameOf(old));
+            // The shootdown rule: a translation the TLB still holds would let the process use a freed frame.
+            if (active) Machine.Mmu.Tlb.Invalidate(va);
+        }
+        return ErrorCode.Ok;
+    }
+
+    private protected override ErrorCode ProtectCore(ulong start, ulong end, Protection protection)
+    {
+        foreach (Vma v in Vmas.Carve(start, end)) v.Protection = protection;
+        bool active = IsActive;
+        ulong flags = FlagsFor(protection);
+        const ulong keep = Pte.AddressMask | Pte.Accessed | Pte.Dirty | Pte.SoftShared | Pte.SoftCopyOnWrite;
+        for (ulong va = start; va < end; va += PageSize)
+        {
+            ulong old = _table.Query(va);
+            _table.SetLeaf(va, (old & keep) | flags);
+            if (active) Machine.Mmu.Tlb.Invalidate(va);
+        }
+        return ErrorCode.Ok;
+    }
+}

@@ -1,0 +1,78 @@
+using MicroKernel.Memory;
+
+namespace MicroKernel.Processes;
+
+/// <summary>
+/// A process: an address space (or MPU region set), threads, a program image and a fault policy. The kernel
+/// object that IPC families hang their per-process state on (handlers, exported services, handles).
+/// </summary>
+public sealed class Process
+{
+    private readonly List<SimThread> _threads = [];
+    private readonly Dictionary<Type, object> _extensions = [];
+
+    internal Process(int pid, string name, ProgramImage image, AddressSpace space, int priority, FaultPolicy policy, IReadOnlyList<string> arguments)
+    {
+        Pid = pid;
+        Name = name;
+        Image = image;
+        AddressSpace = space;
+        Priority = priority;
+        FaultPolicy = policy;
+        Arguments = arguments;
+    }
+
+    /// <summary>Process id, unique in the kernel, from 1.</summary>
+    public int Pid { get; }
+
+    /// <summary>A name for traces.</summary>
+    public string Name { get; }
+
+    /// <summary>The program the process runs.</summary>
+    public ProgramImage Image { get; internal set; }
+
+    /// <summary>Its memory.</summary>
+    public AddressSpace AddressSpace { get; internal set; }
+
+    /// <summary>Default priority of its threads.</summary>
+    public int Priority { get; }
+
+    /// <summary>What a fault does to it.</summary>
+    public FaultPolicy FaultPolicy { get; }
+
+    /// <summary>Arguments given at spawn.</summary>
+    public IReadOnlyList<string> Arguments { get; }
+
+    /// <summary>How often the <see cref="FaultPolicy.Restart"/> policy may restart it.</summary>
+    public int MaxRestarts { get; init; } = 3;
+
+    /// <summary>How often it was restarted.</summary>
+    public int Restarts { get; internal set; }
+
+    /// <summary>Running, dying or exited.</summary>
+    public ProcessState State { get; internal set; }
+
+    /// <summary>Exit status once it exited: the code passed to exit, or 128 + fault reason when a fault killed it.</summary>
+    public long ExitStatus { get; internal set; }
+
+    /// <summary>The faults it took, oldest first.</summary>
+    public List<FaultRecord> Faults { get; } = [];
+
+    /// <summary>Its live threads (current generation).</summary>
+    public IReadOnlyList<SimThread> Threads => _threads;
+
+    internal List<SimThread> ThreadList => _threads;
+
+    /// <summary>
+    /// Per-process state of a kernel subsystem (an IPC family's handler table, say), created on first use.
+    /// Keeps <see cref="Process"/> small while families are added.
+    /// </summary>
+    public T Extension<T>() where T : class, new()
+    {
+        if (!_extensions.TryGetValue(typeof(T), out object? value)) _extensions[typeof(T)] = value = new T();
+        return (T)value;
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"pid {Pid} ({Name})";
+}

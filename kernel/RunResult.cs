@@ -1,0 +1,25 @@
+using MicroKernel.Processes;
+
+namespace MicroKernel;
+
+/// <summary>How a run ended.</summary>
+public enum RunOutcome
+{
+    /// <summary>Every thread ended.</summary>
+    Completed,
+    /// <summary>Every live thread blocked; the kernel reported the wait-for list and killed them.</summary>
+    Deadlock,
+    /// <summary>Virtual time passed <see cref="KernelConfig.MaxTicks"/>.</summary>
+    TickLimit,
+    /// <summary>The kernel hit a bug of its own.</summary>
+    Panic,
+}
+
+/// <summary>What a run did: its outcome, virtual time, and each process's end.</summary>
+/// <param name="Outcome">How it ended.</param>
+/// <param name="Ticks">Virtual time at the end.</param>
+/// <param name="Switches">Context switches.</param>
+/// <param name="Processes">Every process, by pid.</param>
+/// <param name="DeadlockReport">The wait-for list when <see cref="RunOutcome.Deadlock"/>.</param>
+/// <param name="Panic">The kernel's exception when <see cref="RunOutcome.Panic"/>.</param>
+public sealed record RunResult(RunOutcome Outcome, long Ticks, long Switches, IReadOnlyList<Process> Processes, string? DeadlockReport, Exception? Panic);

@@ -1,0 +1,24 @@
+using MicroKernel.Processes;
+
+namespace MicroKernel.Syscalls;
+
+/// <summary>Runs one syscall for <paramref name="caller"/>; returns the result (negative = <see cref="ErrorCode"/>).</summary>
+public delegate long SyscallHandler(SimThread caller, in SyscallArgs args);
+
+/// <summary>How a trace prints an argument.</summary>
+public enum ArgFormat : byte
+{
+    /// <summary>Signed decimal.</summary>
+    Int,
+    /// <summary>Hexadecimal (addresses).</summary>
+    Hex,
+    /// <summary>Protection bits as "rw-".</summary>
+    Prot,
+}
+
+/// <summary>A syscall's entry in the table: number, name, arguments (for traces) and handler.</summary>
+/// <param name="Number">The number in rax.</param>
+/// <param name="Name">The name traces print.</param>
+/// <param name="Args">Name and print format of each argument.</param>
+/// <param name="Handler">The code.</param>
+public sealed record SyscallInfo(long Number, string Name, IReadOnlyList<(string Name, ArgFormat Format)> Args, SyscallHandler Handler);

@@ -1,0 +1,32 @@
+namespace MicroKernel.Tracing;
+
+/// <summary>The kinds of events in the kernel's one event stream.</summary>
+public enum EventKind : byte
+{
+    /// <summary>A process was created (Text = name).</summary>
+    ProcessStart,
+    /// <summary>A process ended (Code = exit status).</summary>
+    ProcessExit,
+    /// <summary>A thread was created (Text = name).</summary>
+    ThreadStart,
+    /// <summary>A thread ended (Code = exit code).</summary>
+    ThreadExit,
+    /// <summary>A syscall was entered (Code = number, A0..A5 = arguments).</summary>
+    SyscallEnter,
+    /// <summary>A syscall returned (Code = number, A0..A5 = arguments, Result).</summary>
+    SyscallExit,
+    /// <summary>A fault (Code = reason, A0 = address, A1 = access kind, Text = detail).</summary>
+    Fault,
+    /// <summary>The scheduler handed the CPU to another thread (A0 = next tid, Text = why).</summary>
+    Switch,
+    /// <summary>Bytes written to the simulated console (Text).</summary>
+    Console,
+    /// <summary>Every live thread was blocked (Text = the wait-for report).</summary>
+    Deadlock,
+    /// <summary>No thread was ready: virtual time jumped to the next wake-up (A0 = new time).</summary>
+    Idle,
+    /// <summary>The run hit its virtual-time limit.</summary>
+    TickLimit,
+    /// <summary>A process was restarted by its fault policy.</summary>
+    Restart,
+}

@@ -1,0 +1,124 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
+using MicroKernel.Memory;
+using MicroKernel.Processes;
+using MicroKernel.Syscalls;
+
+namespace MicroKernel.Userland.Runtime;
+
+/// <summary>
+/// What a C# program's thread sees of the system: syscall wrappers and typed user memory. Every wrapper calls
+/// <see cref="Syscall"/>, the same ABI x86 programs use (number + six 64-bit arguments -> one result), and throws
+/// <see cref="SyscallException"/> on an error result.
+/// </summary>
+public sealed class Sys
+{
+    private readonly ManagedProgram _image;
+    private ulong _scratch;
+
+    internal Sys(SimThread thread, ManagedProgram image)
+    {
+        Thread = thread;
+        _image = image;
+        Memory = new UserMemory(thread);
+    }
+
+    /// <summary>The simulated thread this view belongs to.</summary>
+    public SimThread Thread { get; }
+
+    /// <summary>Typed access to user memory.</summary>
+    public UserMemory Memory { get; }
+
+    /// <summary>The arguments the process was spawned with.</summary>
+    public IReadOnlyList<string> Args => Thread.Process.Arguments;
+
+    /// <summary>The raw syscall: returns the kernel's result unchanged (negative = <see cref="ErrorCode"/>).</summary>
+    public long Syscall(SyscallNumber number, ulong a0 = 0, ulong a1 = 0, ulong a2 = 0, ulong a3 = 0, ulong a4 = 0, ulong a5 = 0) =>
+        Thread.Syscall((long)number, a0, a1, a2, a3, a4, a5);
+
+    /// <summary>This process's id.</summary>
+    public int Pid => (int)Checked(SyscallNumber.GetPid, Syscall(SyscallNumber.GetPid));
+
+    /// <summary>This thread's id.</summary>
+    public int Tid => (int)Checked(SyscallNumber.GetTid, Syscall(SyscallNumber.GetTid));
+
+    /// <summary>Virtual time in ticks.</summary>
+    public long Time => Syscall(SyscallNumber.Time);
+
+    /// <summary>Ends the process with <paramref name="code"/>.</summary>
+    [DoesNotReturn]
+    public void Exit(long code)
+    {
+        Syscall(SyscallNumber.Exit, (ulong)code);
+        throw new InvalidOperationException("exit returned");
+    }
+
+    /// <summary>Ends this thread only.</summary>
+    [DoesNotReturn]
+    public void ExitThread(long code)
+    {
+        Syscall(SyscallNumber.ThreadExit, (ulong)code);
+        throw new InvalidOperationException("thread_exit returned");
+    }
+
+    /// <summary>Gives the CPU to another ready thread.</summary>
+    public void Yield() => Syscall(SyscallNumber.Yield);
+
+    /// <summary>Sleeps <paramref name="ticks"/> virtual ticks.</summary>
+    public void Sleep(long ticks) => Checked(SyscallNumber.Sleep, Syscall(SyscallNumber.Sleep, (ulong)ticks));
+
+    /// <summary>Starts a thread of this process running <paramref name="body"/>(sys, arg); returns its tid.</summary>
+    public int CreateThread(Func<Sys, ulong, long> body, ulong argument = 0)
+    {
+        ulong entry = _image.RegisterEntry(body);
+        return (int)Checked(SyscallNumber.ThreadCreate, Syscall(SyscallNumber.ThreadCreate, entry, argument));
+    }
+
+    /// <summary>Waits for thread <paramref name="tid"/> to end; returns its exit code.</summary>
+    public long Join(int tid)
+    {
+        long r = Syscall(SyscallNumber.ThreadJoin, (ulong)tid);
+        // Exit codes may be negative; only the documented error values are errors here.
+        return r is < 0 and >= (long)ErrorCode.PeerFaulted && Enum.IsDefined((ErrorCode)r) && ThreadFailed(tid, r) ? Checked(SyscallNumber.ThreadJoin, r) : r;
+    }
+
+    /// <summary>Maps zeroed memory; returns its address (the kernel picks it unless <paramref name="address"/> is given).</summary>
+    public ulong Map(ulong length, Protection protection = Protection.ReadWrite, ulong address = 0) =>
+        (ulong)Checked(SyscallNumber.Map, Syscall(SyscallNumber.Map, address, length, (ulong)protection));
+
+    /// <summary>Unmaps pages.</summary>
+    public void Unmap(ulong address, ulong length) => Checked(SyscallNumber.Unmap, Syscall(SyscallNumber.Unmap, address, length));
+
+    /// <summary>Changes the protection of pages.</summary>
+    public void Protect(ulong address, ulong length, Protection protection) =>
+        Checked(SyscallNumber.Protect, Syscall(SyscallNumber.Protect, address, length, (ulong)protection));
+
+    /// <summary>Writes <paramref name="text"/> to the console: copied into user memory, then the write syscall.</summary>
+    public void Print(string text)
+    {
+        if (_scratch == 0 && !_image.TryTakeSlot(this, out _scratch)) throw new SyscallException(SyscallNumber.Write, ErrorCode.OutOfMemory);
+        byte[] bytes = Encoding.UTF8.GetBytes(text);
+        for (int offset = 0; offset < bytes.Length; offset += ManagedProgram.ScratchSlotSize)
+        {
+            int n = Math.Min(ManagedProgram.ScratchSlotSize, bytes.Length - offset);
+            Memory.Write(_scratch, bytes.AsSpan(offset, n));
+            Checked(SyscallNumber.Write, Syscall(SyscallNumber.Write, _scratch, (ulong)n));
+        }
+    }
+
+    /// <summary>Writes a line to the console.</summary>
+    public void PrintLine(string text) => Print(text + "\n");
+
+    internal void ReleaseScratch()
+    {
+        if (_scratch == 0) return;
+        _image.ReturnSlot(_scratch);
+        _scratch = 0;
+    }
+
+    // A join result in the error range is an error only if the target did not really exit with that code.
+    private bool ThreadFailed(int tid, long result) => result is (long)ErrorCode.NoSuchThread or (long)ErrorCode.NotPermitted && tid >= 0;
+
+    private static long Checked(SyscallNumber number, long result) =>
+        result < 0 ? throw new SyscallException(number, (ErrorCode)result) : result;
+}
