@@ -72,6 +72,9 @@ public sealed partial class Kernel
     /// <summary>Adds a listener to the event stream.</summary>
     public void AddSink(IEventSink sink) => _sinks.Add(sink);
 
+    /// <summary>Called just before a process's memory is freed at its exit or kill (for dumps); may be null.</summary>
+    public Action<Process>? BeforeProcessExit { get; set; }
+
     /// <summary>The process with <paramref name="pid"/>, or null.</summary>
     public Process? FindProcess(int pid) => _processes.GetValueOrDefault(pid);
 
@@ -201,6 +204,7 @@ public sealed partial class Kernel
         process.State = ProcessState.Dying;
         process.ExitStatus = status;
         KillThreads(process);
+        BeforeProcessExit?.Invoke(process);
         process.AddressSpace.Destroy();
     }
 
@@ -237,7 +241,11 @@ public sealed partial class Kernel
             p.Extension<ExitedThreads>().Codes[thread.Tid] = code;
             if (p.ThreadList.Count == 0)
             {
-                if (p.State == ProcessState.Running) p.ExitStatus = code;
+                if (p.State == ProcessState.Running)
+                {
+                    p.ExitStatus = code;
+                    BeforeProcessExit?.Invoke(p);
+                }
                 p.State = ProcessState.Exited;
                 p.AddressSpace.Destroy();
                 Emit(new KernelEvent { Pid = p.Pid, Kind = EventKind.ProcessExit, Code = p.ExitStatus });
@@ -291,6 +299,7 @@ public sealed partial class Kernel
     {
         Process p = thread.Process;
         p.Faults.Add(record);
+        thread.ExitCode = record.ExitStatus;
         Emit(new KernelEvent
         {
             Pid = p.Pid, Tid = thread.Tid, Kind = EventKind.Fault, Code = (long)record.Reason,

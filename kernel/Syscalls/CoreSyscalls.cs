@@ -28,7 +28,7 @@ internal static class CoreSyscalls
             (SimThread c, in SyscallArgs a) => ThreadCreate(k, c, a.A0, a.A1, a.A2)));
         t.Register(new((long)SyscallNumber.ThreadJoin, "thread_join", [("tid", I)], (SimThread c, in SyscallArgs a) => ThreadJoin(k, c, a.A0)));
         t.Register(new((long)SyscallNumber.ThreadExit, "thread_exit", [("code", I)], (SimThread c, in SyscallArgs a) => ThreadExit(c, (long)a.A0)));
-        t.Register(new((long)SyscallNumber.Map, "map", [("addr", H), ("length", I), ("prot", P)], (SimThread c, in SyscallArgs a) => Map(c, a.A0, a.A1, a.A2)));
+        t.Register(new((long)SyscallNumber.Map, "map", [("addr", H), ("length", I), ("prot", P)], (SimThread c, in SyscallArgs a) => Map(c, a.A0, a.A1, a.A2), H));
         t.Register(new((long)SyscallNumber.Unmap, "unmap", [("addr", H), ("length", I)],
             (SimThread c, in SyscallArgs a) => (long)c.Process.AddressSpace.Unmap(a.A0, a.A1)));
         t.Register(new((long)SyscallNumber.Protect, "protect", [("addr", H), ("length", I), ("prot", P)], (SimThread c, in SyscallArgs a) => Protect(c, a.A0, a.A1, a.A2)));

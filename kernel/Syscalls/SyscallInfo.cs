@@ -21,4 +21,5 @@ public enum ArgFormat : byte
 /// <param name="Name">The name traces print.</param>
 /// <param name="Args">Name and print format of each argument.</param>
 /// <param name="Handler">The code.</param>
-public sealed record SyscallInfo(long Number, string Name, IReadOnlyList<(string Name, ArgFormat Format)> Args, SyscallHandler Handler);
+/// <param name="ResultFormat">How a trace prints a successful result.</param>
+public sealed record SyscallInfo(long Number, string Name, IReadOnlyList<(string Name, ArgFormat Format)> Args, SyscallHandler Handler, ArgFormat ResultFormat = ArgFormat.Int);

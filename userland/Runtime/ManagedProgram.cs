@@ -18,9 +18,7 @@ public sealed class ManagedProgram : ProgramImage
     internal const int ScratchSlots = 64, ScratchSlotSize = 256;
 
     private readonly Func<UserProgram> _factory;
-    private readonly List<Func<Sys, ulong, long>> _entries = [];
-    private readonly Stack<int> _freeSlots = new();
-    private UserProgram? _program;
+    private LoadedImage _loaded = new(null!);
 
     /// <summary>Makes an image named <paramref name="name"/> whose processes run what <paramref name="factory"/> makes.</summary>
     public ManagedProgram(string name, Func<UserProgram> factory)
@@ -32,17 +30,11 @@ public sealed class ManagedProgram : ProgramImage
     /// <inheritdoc />
     public override string Name { get; }
 
-    /// <summary>Address of the scratch area user-side helpers (console writes) use, 0 until first needed.</summary>
-    internal ulong ScratchBase { get; private set; }
-
     /// <inheritdoc />
     public override ErrorCode Load(Process process, out ulong entry, out ulong argument)
     {
-        _program = _factory();
-        _entries.Clear();
-        _freeSlots.Clear();
-        for (int i = ScratchSlots - 1; i >= 0; i--) _freeSlots.Push(i);
-        ScratchBase = 0;
+        // A restart loads again: threads of the previous run still unwinding keep their own (dead) state.
+        _loaded = new LoadedImage(_factory());
         entry = CodeBase;
         argument = 0;
         return ErrorCode.Ok;
@@ -50,42 +42,60 @@ public sealed class ManagedProgram : ProgramImage
 
     /// <inheritdoc />
     public override bool IsValidEntry(Process process, ulong entry) =>
-        entry >= CodeBase + 16 && (entry - CodeBase) % 16 == 0 && (entry - CodeBase) / 16 <= (ulong)_entries.Count;
+        entry >= CodeBase + 16 && (entry - CodeBase) % 16 == 0 && (entry - CodeBase) / 16 <= (ulong)_loaded.Entries.Count;
 
     /// <inheritdoc />
     public override long Run(SimThread thread, ulong entry, ulong argument, ulong stackTop)
     {
-        var sys = new Sys(thread, this);
+        LoadedImage loaded = _loaded;
+        var sys = new Sys(thread, loaded);
         try
         {
-            if (entry == CodeBase) return _program!.Main(sys);
-            return _entries[(int)((entry - CodeBase) / 16) - 1](sys, argument);
+            if (entry == CodeBase) return loaded.Program.Main(sys);
+            return loaded.Entries[(int)((entry - CodeBase) / 16) - 1](sys, argument);
         }
         finally
         {
             sys.ReleaseScratch();
         }
     }
+}
 
-    internal ulong RegisterEntry(Func<Sys, ulong, long> body)
+/// <summary>The state of one load of a C# program: its instance, thread entries and console scratch slots.</summary>
+internal sealed class LoadedImage
+{
+    private readonly Stack<int> _freeSlots = new();
+    private ulong _scratchBase;
+
+    public LoadedImage(UserProgram program)
     {
-        _entries.Add(body);
-        return CodeBase + 16 * (ulong)_entries.Count;
+        Program = program;
+        for (int i = ManagedProgram.ScratchSlots - 1; i >= 0; i--) _freeSlots.Push(i);
     }
 
-    internal bool TryTakeSlot(Sys sys, out ulong address)
+    public UserProgram Program { get; }
+
+    public List<Func<Sys, ulong, long>> Entries { get; } = [];
+
+    public ulong RegisterEntry(Func<Sys, ulong, long> body)
+    {
+        Entries.Add(body);
+        return ManagedProgram.CodeBase + 16 * (ulong)Entries.Count;
+    }
+
+    public bool TryTakeSlot(Sys sys, out ulong address)
     {
         address = 0;
-        if (ScratchBase == 0)
+        if (_scratchBase == 0)
         {
-            long mapped = sys.Syscall(SyscallNumber.Map, 0, ScratchSlots * ScratchSlotSize, (ulong)Protection.ReadWrite);
+            long mapped = sys.Syscall(SyscallNumber.Map, 0, ManagedProgram.ScratchSlots * ManagedProgram.ScratchSlotSize, (ulong)Protection.ReadWrite);
             if (mapped < 0) return false;
-            ScratchBase = (ulong)mapped;
+            _scratchBase = (ulong)mapped;
         }
         if (_freeSlots.Count == 0) return false;
-        address = ScratchBase + (ulong)(_freeSlots.Pop() * ScratchSlotSize);
+        address = _scratchBase + (ulong)(_freeSlots.Pop() * ManagedProgram.ScratchSlotSize);
         return true;
     }
 
-    internal void ReturnSlot(ulong address) => _freeSlots.Push((int)((address - ScratchBase) / ScratchSlotSize));
+    public void ReturnSlot(ulong address) => _freeSlots.Push((int)((address - _scratchBase) / ManagedProgram.ScratchSlotSize));
 }

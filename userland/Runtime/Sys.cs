@@ -13,10 +13,10 @@ namespace MicroKernel.Userland.Runtime;
 /// </summary>
 public sealed class Sys
 {
-    private readonly ManagedProgram _image;
+    private readonly LoadedImage _image;
     private ulong _scratch;
 
-    internal Sys(SimThread thread, ManagedProgram image)
+    internal Sys(SimThread thread, LoadedImage image)
     {
         Thread = thread;
         _image = image;

@@ -1,0 +1,69 @@
+using System.Globalization;
+using System.Text;
+using MicroKernel.Hardware;
+using MicroKernel.Memory;
+using MicroKernel.Syscalls;
+
+namespace MicroKernel.Tracing;
+
+/// <summary>
+/// Turns events into strace-like lines: <c>[pid 3 tid 4] map(0x0, 8192, rw-) = 0x10000000</c>.
+/// Used by the demo's account, <c>trace show</c> and test failure messages.
+/// </summary>
+public sealed class EventFormatter(SyscallTable table)
+{
+    /// <summary>The syscall's name, or "syscall_N" for an unknown number.</summary>
+    public string SyscallName(long number) => table.Find(number)?.Name ?? $"syscall_{number}";
+
+    /// <summary>"name(args) = result" for a syscall exit event.</summary>
+    public string FormatCall(KernelEvent e)
+    {
+        SyscallInfo? info = table.Find(e.Code);
+        var sb = new StringBuilder(SyscallName(e.Code)).Append('(');
+        ulong[] args = [e.A0, e.A1, e.A2, e.A3, e.A4, e.A5];
+        int n = info?.Args.Count ?? 6;
+        for (int i = 0; i < n; i++)
+        {
+            if (i > 0) sb.Append(", ");
+            ArgFormat f = info?.Args[i].Format ?? ArgFormat.Hex;
+            sb.Append(f switch
+            {
+                ArgFormat.Int => ((long)args[i]).ToString(CultureInfo.InvariantCulture),
+                ArgFormat.Prot => args[i] <= 7 ? ((Protection)args[i]).ToRwx() : $"0x{args[i]:x}",
+                _ => $"0x{args[i]:x}",
+            });
+        }
+        sb.Append(") = ").Append(info?.ResultFormat == ArgFormat.Hex && e.Result >= 0 ? $"0x{e.Result:x}" : FormatResult(e.Result));
+        return sb.ToString();
+    }
+
+    /// <summary>A result as a number, or "-3 BadAddress" for an error.</summary>
+    public static string FormatResult(long result) =>
+        result < 0 && Enum.IsDefined((ErrorCode)result) ? $"{result} {(ErrorCode)result}" : result.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>One line for any event, prefixed with tick, pid and tid.</summary>
+    public string Format(KernelEvent e)
+    {
+        string who = e.Pid == 0 ? "[kernel]" : e.Tid == 0 ? $"[pid {e.Pid}]" : $"[pid {e.Pid} tid {e.Tid}]";
+        string what = e.Kind switch
+        {
+            EventKind.ProcessStart => $"process start \"{e.Text}\"",
+            EventKind.ProcessExit => $"process exit, status {e.Code}",
+            EventKind.ThreadStart => $"thread start \"{e.Text}\" at 0x{e.A0:x}",
+            EventKind.ThreadExit => $"thread exit, code {e.Code}",
+            EventKind.SyscallEnter => $"{SyscallName(e.Code)}(...) entered",
+            EventKind.SyscallExit => FormatCall(e),
+            EventKind.Fault => $"FAULT {(FaultReason)e.Code} on {((AccessKind)e.A1).ToString().ToLowerInvariant()} at 0x{e.A0:x}{(string.IsNullOrEmpty(e.Text) ? "" : " (" + e.Text + ")")}",
+            EventKind.Switch => $"switch -> tid {e.A0} (pid {e.A1}): {e.Text}",
+            EventKind.Console => $"console: {Escape(e.Text ?? "")}",
+            EventKind.Deadlock => (e.Text ?? "deadlock").Replace("\n", "\n" + new string(' ', 17)),
+            EventKind.Idle => $"idle: all threads sleep, time jumps to tick {e.A0}",
+            EventKind.TickLimit => e.Text ?? "tick limit",
+            EventKind.Restart => $"restarted by its fault policy (restart {e.Code})",
+            _ => e.Kind.ToString(),
+        };
+        return $"{e.Tick,7} {who,-18} {what}";
+    }
+
+    private static string Escape(string text) => "\"" + text.Replace("\\", "\\\\").Replace("\n", "\\n").Replace("\"", "\\\"") + "\"";
+}

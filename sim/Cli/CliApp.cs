@@ -1,0 +1,104 @@
+using System.CommandLine;
+using MicroKernel.Memory;
+using MicroKernel.Processes;
+using MicroKernel.Scheduling;
+using MicroKernel.Sim.Scenarios;
+using MicroKernel.Userland.Examples;
+
+namespace MicroKernel.Sim.Cli;
+
+/// <summary>
+/// The mk command line. With no arguments it runs the demo; <c>run [scenario]</c> runs a scenario file or a
+/// built-in one. Output goes to the given writers so tests can capture it.
+/// </summary>
+public sealed class CliApp(TextWriter output, TextWriter error)
+{
+    /// <summary>Parses <paramref name="args"/> and runs the chosen command; returns the exit code.</summary>
+    public int Invoke(string[] args)
+    {
+        RootCommand root = Build();
+        ParseResult parsed = root.Parse(args);
+        return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error });
+    }
+
+    private RootCommand Build()
+    {
+        var root = new RootCommand("MicroKernel: a deterministic simulated microkernel. With no command, runs the demo scenario.");
+
+        var scenario = new Argument<string?>("scenario")
+        {
+            Description = $"A scenario file (docs/scenario-format.md) or a built-in name ({string.Join(", ", ScenarioRunner.BuiltInNames)}); default: demo",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var seed = new Option<ulong?>("--seed") { Description = "Override the scenario's seed" };
+        var policy = new Option<PolicyKind?>("--scheduler") { Description = "Override the scheduling policy (RoundRobin, Priority, Random)" };
+        var protection = new Option<ProtectionModel?>("--protection") { Description = "Override the protection model (Paging, ArmV7Mpu, ArmV8Mpu)" };
+        var switches = new Option<bool>("--switches") { Description = "Also print every context switch" };
+        var maps = new Option<bool>("--dump-maps") { Description = "Print each process's memory map and page tables (or MPU regions) when it exits" };
+        var run = new Command("run", "Run a scenario and print what happened");
+        run.Arguments.Add(scenario);
+        foreach (Option o in new Option[] { seed, policy, protection, switches, maps }) run.Options.Add(o);
+        run.SetAction(r => RunScenario(r.GetValue(scenario) ?? "demo", r.GetValue(seed), r.GetValue(policy), r.GetValue(protection), r.GetValue(switches), r.GetValue(maps)));
+        root.Subcommands.Add(run);
+
+        var programs = new Command("programs", "List the example programs scenarios can run");
+        programs.SetAction(_ =>
+        {
+            foreach (string name in ExamplePrograms.All.Keys) output.WriteLine(name);
+            return ExitCodes.Ok;
+        });
+        root.Subcommands.Add(programs);
+
+        var scenarios = new Command("scenarios", "Print a built-in scenario's text (a starting point for your own)");
+        var which = new Argument<string>("name") { Description = "Built-in scenario name", DefaultValueFactory = _ => "demo" };
+        scenarios.Arguments.Add(which);
+        scenarios.SetAction(r =>
+        {
+            string name = r.GetValue(which)!;
+            if (!ScenarioRunner.BuiltInNames.Contains(name))
+            {
+                error.WriteLine($"no built-in scenario '{name}' (known: {string.Join(", ", ScenarioRunner.BuiltInNames)})");
+                return ExitCodes.Usage;
+            }
+            output.Write(ScenarioRunner.BuiltInText(name));
+            return ExitCodes.Ok;
+        });
+        root.Subcommands.Add(scenarios);
+
+        root.SetAction(_ => RunScenario("demo", null, null, null, false, false));
+        return root;
+    }
+
+    private int RunScenario(string source, ulong? seed, PolicyKind? policy, ProtectionModel? protection, bool switches, bool maps)
+    {
+        Scenario s;
+        try
+        {
+            s = ScenarioRunner.Load(source);
+        }
+        catch (ScenarioException e)
+        {
+            error.WriteLine($"error: {e.Message}");
+            return ExitCodes.BadInput;
+        }
+        KernelConfig c = s.Config;
+        s = s with { Config = c with { Seed = seed ?? c.Seed, Policy = policy ?? c.Policy, Protection = protection ?? c.Protection } };
+        var report = new RunReport(output, switches, maps);
+        report.Header(s);
+        Kernel kernel;
+        try
+        {
+            kernel = ScenarioRunner.Boot(s);
+        }
+        catch (ScenarioException e)
+        {
+            error.WriteLine($"error: {e.Message}");
+            return ExitCodes.BadInput;
+        }
+        kernel.AddSink(report.Printer(kernel));
+        if (maps) kernel.BeforeProcessExit = report.DumpMaps;
+        RunResult result = kernel.Run();
+        report.Summary(kernel, result);
+        return ExitCodes.For(result.Outcome);
+    }
+}

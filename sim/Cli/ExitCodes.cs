@@ -1,0 +1,27 @@
+namespace MicroKernel.Sim.Cli;
+
+/// <summary>Exit codes of the mk command (docs/cli.md).</summary>
+public static class ExitCodes
+{
+    /// <summary>The run completed (processes may still have faulted: that is their business).</summary>
+    public const int Ok = 0;
+    /// <summary>Bad command line.</summary>
+    public const int Usage = 1;
+    /// <summary>Malformed scenario or input file.</summary>
+    public const int BadInput = 2;
+    /// <summary>The run ended in a deadlock.</summary>
+    public const int Deadlock = 3;
+    /// <summary>The run hit its tick limit.</summary>
+    public const int TickLimit = 4;
+    /// <summary>The kernel panicked.</summary>
+    public const int Panic = 5;
+
+    /// <summary>The exit code for a run's outcome.</summary>
+    public static int For(RunOutcome outcome) => outcome switch
+    {
+        RunOutcome.Completed => Ok,
+        RunOutcome.Deadlock => Deadlock,
+        RunOutcome.TickLimit => TickLimit,
+        _ => Panic,
+    };
+}

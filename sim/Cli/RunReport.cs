@@ -1,0 +1,81 @@
+using MicroKernel.Memory;
+using MicroKernel.Processes;
+using MicroKernel.Sim.Scenarios;
+using MicroKernel.Tracing;
+using Spectre.Console;
+
+namespace MicroKernel.Sim.Cli;
+
+/// <summary>
+/// The readable account of a run: the configuration, the events in order (strace-like), and a summary table.
+/// Holds no wall-clock figure, so two runs of one scenario print the same bytes.
+/// </summary>
+internal sealed class RunReport(TextWriter output, bool showSwitches, bool dumpMaps)
+{
+    /// <summary>Prints the header before the run.</summary>
+    public void Header(Scenario s)
+    {
+        KernelConfig c = s.Config;
+        string protection = c.Protection == ProtectionModel.Paging ? $"x86-64 paging, TLB {c.TlbSize} entries" : $"{c.Protection} with {c.MpuRegions} regions";
+        output.WriteLine($"MicroKernel: scenario '{s.Name}' ({s.Source})");
+        output.WriteLine($"machine: {c.Frames} frames of 4 KiB ({c.Frames * 4} KiB), {protection}");
+        output.WriteLine($"scheduler: {c.Policy}, quantum {c.Quantum} ticks, {c.AccessesPerTick} accesses per tick, seed {c.Seed}");
+        output.WriteLine();
+        output.WriteLine($"{"tick",7} {"who",-18} what");
+    }
+
+    /// <summary>A sink that prints events as they happen.</summary>
+    public IEventSink Printer(Kernel kernel) => new PrintingSink(this, new EventFormatter(kernel.Syscalls));
+
+    /// <summary>Prints the summary after the run.</summary>
+    public void Summary(Kernel kernel, RunResult result)
+    {
+        output.WriteLine();
+        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Out = new AnsiConsoleOutput(output),
+            Interactive = InteractionSupport.No,
+        });
+        console.Profile.Width = 100;
+        var table = new Table().Border(TableBorder.Ascii).Title("processes");
+        foreach (string column in new[] { "pid", "name", "program", "status", "faults", "restarts" }) table.AddColumn(column);
+        foreach (Process p in result.Processes)
+        {
+            string faults = p.Faults.Count == 0 ? "-" : string.Join("; ", p.Faults.Select(f => $"{f.Reason} at 0x{f.Address:x}"));
+            table.AddRow(p.Pid.ToString(), Markup.Escape(p.Name), Markup.Escape(p.Image.Name), $"{p.State} ({p.ExitStatus})", Markup.Escape(faults), p.Restarts.ToString());
+        }
+        console.Write(table);
+        output.WriteLine($"run: {result.Outcome} at tick {result.Ticks}, {result.Switches} context switches");
+        output.WriteLine($"frames: {kernel.Frames.FreeCount} free, {kernel.Frames.KernelCount} kernel, {kernel.Frames.UserCount} user of {kernel.Frames.TotalCount}");
+        if (kernel.Config.Protection == ProtectionModel.Paging)
+            output.WriteLine($"tlb: {kernel.Machine.Mmu.Tlb.Hits} hits, {kernel.Machine.Mmu.Tlb.Misses} misses, {kernel.Machine.Mmu.Tlb.Flushes} flushes");
+        IReadOnlyList<string> problems = kernel.CheckInvariants();
+        output.WriteLine(problems.Count == 0 ? "invariants: frame accounting balances" : "invariants BROKEN:\n  " + string.Join("\n  ", problems));
+        if (result.DeadlockReport is { } d) output.WriteLine(d);
+        if (result.Panic is { } panic) output.WriteLine($"KERNEL PANIC: {panic}");
+    }
+
+    private sealed class PrintingSink(RunReport report, EventFormatter formatter) : IEventSink
+    {
+        public void Emit(KernelEvent e)
+        {
+            if (e.Kind == EventKind.SyscallEnter || (e.Kind == EventKind.Switch && !report.ShowSwitches)) return;
+            report.Output.WriteLine(formatter.Format(e));
+        }
+    }
+
+    private TextWriter Output => output;
+
+    private bool ShowSwitches => showSwitches;
+
+    /// <summary>Prints the memory map of every live process (called by the dump syscall hook).</summary>
+    public void DumpMaps(Process p)
+    {
+        if (!dumpMaps) return;
+        output.WriteLine($"--- maps of pid {p.Pid} ({p.Name}) ---");
+        output.Write(p.AddressSpace.DumpMaps());
+        output.Write(p.AddressSpace.DumpHardware());
+    }
+}

@@ -1,0 +1,20 @@
+using MicroKernel.Processes;
+
+namespace MicroKernel.Sim.Scenarios;
+
+/// <summary>One process line of a scenario.</summary>
+/// <param name="Name">The process name.</param>
+/// <param name="Program">The example program it runs.</param>
+/// <param name="Priority">Its priority.</param>
+/// <param name="FaultPolicy">What a fault does to it.</param>
+/// <param name="MaxRestarts">Restarts allowed under the restart policy.</param>
+/// <param name="Arguments">Its arguments.</param>
+/// <param name="Line">The line it was declared on (for messages).</param>
+public sealed record ProcessSpec(string Name, string Program, int Priority, FaultPolicy FaultPolicy, int MaxRestarts, IReadOnlyList<string> Arguments, int Line);
+
+/// <summary>A parsed scenario: the kernel configuration and the processes to start, in order.</summary>
+/// <param name="Name">The scenario's name.</param>
+/// <param name="Source">The file it came from (or "builtin:NAME").</param>
+/// <param name="Config">The kernel configuration.</param>
+/// <param name="Processes">The processes, in spawn order.</param>
+public sealed record Scenario(string Name, string Source, KernelConfig Config, IReadOnlyList<ProcessSpec> Processes);

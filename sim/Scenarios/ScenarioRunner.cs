@@ -1,0 +1,46 @@
+using MicroKernel.Processes;
+using MicroKernel.Syscalls;
+using MicroKernel.Tracing;
+using MicroKernel.Userland.Examples;
+
+namespace MicroKernel.Sim.Scenarios;
+
+/// <summary>Boots a kernel for a scenario, spawns its processes, runs it.</summary>
+public static class ScenarioRunner
+{
+    /// <summary>The embedded scenarios, by name (the demo is "demo").</summary>
+    public static IReadOnlyList<string> BuiltInNames { get; } = ["deadlock", "demo", "mpu"];
+
+    /// <summary>Program names a scenario may use.</summary>
+    public static IReadOnlyCollection<string> Programs => ExamplePrograms.All.Keys.ToList();
+
+    /// <summary>Loads a built-in scenario by name, or a scenario file by path.</summary>
+    public static Scenario Load(string nameOrPath)
+    {
+        if (BuiltInNames.Contains(nameOrPath)) return ScenarioParser.Parse(BuiltInText(nameOrPath), $"builtin:{nameOrPath}", Programs);
+        if (!File.Exists(nameOrPath)) throw new ScenarioException(nameOrPath, 0, "file", "no such file (and not a built-in scenario: " + string.Join(", ", BuiltInNames) + ")");
+        return ScenarioParser.Parse(File.ReadAllText(nameOrPath), nameOrPath, Programs);
+    }
+
+    /// <summary>The text of an embedded scenario.</summary>
+    public static string BuiltInText(string name)
+    {
+        using Stream stream = typeof(ScenarioRunner).Assembly.GetManifestResourceStream($"scenarios/{name}.scn")
+            ?? throw new InvalidOperationException($"missing embedded scenario {name}");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    /// <summary>Boots the kernel with every process spawned, ready to <see cref="Kernel.Run"/>.</summary>
+    public static Kernel Boot(Scenario scenario, IEnumerable<IEventSink>? sinks = null)
+    {
+        var kernel = new Kernel(scenario.Config);
+        foreach (IEventSink sink in sinks ?? []) kernel.AddSink(sink);
+        foreach (ProcessSpec spec in scenario.Processes)
+        {
+            ErrorCode e = kernel.Spawn(ExamplePrograms.Image(spec.Program)!, spec.Name, out Process? _, spec.Priority, spec.FaultPolicy, spec.Arguments, spec.MaxRestarts);
+            if (e != ErrorCode.Ok) throw new ScenarioException(scenario.Source, spec.Line, "process", $"cannot spawn '{spec.Name}': {e.Message()}");
+        }
+        return kernel;
+    }
+}

@@ -1,0 +1,22 @@
+using MicroKernel.Userland.Runtime;
+
+namespace MicroKernel.Userland.Examples;
+
+/// <summary>The example programs by the names scenario files use.</summary>
+public static class ExamplePrograms
+{
+    /// <summary>Name -> factory of a fresh program instance.</summary>
+    public static IReadOnlyDictionary<string, Func<UserProgram>> All { get; } = new SortedDictionary<string, Func<UserProgram>>(StringComparer.Ordinal)
+    {
+        ["hello"] = () => new HelloProgram(),
+        ["sieve"] = () => new SieveProgram(),
+        ["parallel-sum"] = () => new ParallelSumProgram(),
+        ["faulter"] = () => new FaultingProgram(),
+        ["sleeper"] = () => new SleeperProgram(),
+        ["deadlock"] = () => new DeadlockProgram(),
+    };
+
+    /// <summary>A program image for <paramref name="name"/>, or null when there is no such example.</summary>
+    public static ManagedProgram? Image(string name) =>
+        All.TryGetValue(name, out Func<UserProgram>? factory) ? new ManagedProgram(name, factory) : null;
+}
