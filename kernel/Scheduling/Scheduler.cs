@@ -171,6 +171,7 @@ public sealed class Scheduler
         {
             SimThread? t = _policy.TakeNext();
             if (t is not null) return t;
+            DropStaleSleepers();
             if (_sleepers.TryPeek(out _, out (long Tick, long Seq) first))
             {
                 if (first.Tick > Now)
@@ -185,6 +186,13 @@ public sealed class Scheduler
             if (blocked.Count == 0) return null;
             _kernel.OnDeadlock(blocked);
         }
+    }
+
+    // A killed sleeper leaves its queue entry behind; it must not make time jump to its old wake-up.
+    private void DropStaleSleepers()
+    {
+        while (_sleepers.TryPeek(out SimThread? t, out (long Tick, long Seq) key) && (t.State != SimThreadState.Sleeping || t.SleepToken != key.Seq))
+            _sleepers.Dequeue();
     }
 
     private void WakeSleepers()

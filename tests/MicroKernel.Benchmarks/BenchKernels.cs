@@ -1,0 +1,22 @@
+using MicroKernel.Processes;
+using MicroKernel.Userland.Runtime;
+
+namespace MicroKernel.Benchmarks;
+
+/// <summary>Runs one C# program to completion on a fresh kernel: the unit every in-simulation benchmark measures.</summary>
+internal static class BenchKernels
+{
+    public static long RunProgram(Func<Sys, long> main, KernelConfig? config = null)
+    {
+        var k = new Kernel(config ?? new KernelConfig { Frames = 2048, AccessesPerTick = 1 << 20, MaxTicks = long.MaxValue });
+        k.Spawn(new ManagedProgram("bench", () => new Lambda(main)), "bench", out Process? p);
+        RunResult r = k.Run();
+        if (r.Outcome != RunOutcome.Completed) throw new InvalidOperationException($"benchmark run ended {r.Outcome}: {r.Panic}");
+        return p!.ExitStatus;
+    }
+
+    private sealed class Lambda(Func<Sys, long> main) : UserProgram
+    {
+        public override long Main(Sys sys) => main(sys);
+    }
+}

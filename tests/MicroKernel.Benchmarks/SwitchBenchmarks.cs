@@ -1,0 +1,46 @@
+using BenchmarkDotNet.Attributes;
+
+namespace MicroKernel.Benchmarks;
+
+/// <summary>
+/// A context switch between two simulated threads (each yield hands the CPU to the other) against the bare
+/// handoff it is built on: two host threads passing a token through two SemaphoreSlims. Both are per handoff.
+/// </summary>
+public class SwitchBenchmarks
+{
+    private const int Handoffs = 100_000;
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = Handoffs)]
+    public void BareSemaphorePingPong()
+    {
+        var ping = new SemaphoreSlim(0, 1);
+        var pong = new SemaphoreSlim(0, 1);
+        var other = new Thread(() =>
+        {
+            for (int i = 0; i < Handoffs / 2; i++)
+            {
+                ping.Wait();
+                pong.Release();
+            }
+        });
+        other.Start();
+        for (int i = 0; i < Handoffs / 2; i++)
+        {
+            ping.Release();
+            pong.Wait();
+        }
+        other.Join();
+    }
+
+    [Benchmark(OperationsPerInvoke = Handoffs)]
+    public long SimulatedThreadSwitch() => BenchKernels.RunProgram(sys =>
+    {
+        int peer = sys.CreateThread((s, _) =>
+        {
+            for (int i = 0; i < Handoffs / 2; i++) s.Yield();
+            return 0;
+        });
+        for (int i = 0; i < Handoffs / 2; i++) sys.Yield();
+        return sys.Join(peer);
+    });
+}
