@@ -22,7 +22,10 @@ public abstract class AddressSpace
     {
         Machine = machine;
         Frames = frames;
+        _memory = machine.Memory;
     }
+
+    private readonly PhysicalMemory _memory;
 
     /// <summary>The machine whose memory backs this space.</summary>
     public Machine Machine { get; }
@@ -128,10 +131,16 @@ public abstract class AddressSpace
     {
         if ((virtualAddress & 0xFFF) <= 0xFF8)
         {
-            if (TryTranslate(virtualAddress, 8, AccessKind.Read, out ulong pa, out fault)) { value = Machine.Memory.ReadUInt64(pa); return true; }
+            if (TryTranslate(virtualAddress, 8, AccessKind.Read, out ulong pa, out fault)) { value = _memory.ReadUInt64(pa); return true; }
             value = 0;
             return false;
         }
+        return TryReadUInt64Straddling(virtualAddress, out value, out fault);
+    }
+
+    // Kept out of line: a stackalloc would stop the fast path above from being inlined.
+    private bool TryReadUInt64Straddling(ulong virtualAddress, out ulong value, out MemoryFault fault)
+    {
         Span<byte> bytes = stackalloc byte[8];
         bool ok = TryRead(virtualAddress, bytes, out fault);
         value = ok ? BitConverter.ToUInt64(bytes) : 0;
@@ -145,9 +154,14 @@ public abstract class AddressSpace
         if ((virtualAddress & 0xFFF) <= 0xFF8)
         {
             if (!TryTranslate(virtualAddress, 8, AccessKind.Write, out ulong pa, out fault)) return false;
-            Machine.Memory.WriteUInt64(pa, value);
+            _memory.WriteUInt64(pa, value);
             return true;
         }
+        return TryWriteUInt64Straddling(virtualAddress, value, out fault);
+    }
+
+    private bool TryWriteUInt64Straddling(ulong virtualAddress, ulong value, out MemoryFault fault)
+    {
         Span<byte> bytes = stackalloc byte[8];
         BitConverter.TryWriteBytes(bytes, value);
         return TryWrite(virtualAddress, bytes, out fault);

@@ -25,8 +25,15 @@ public sealed class PagedAddressSpace : AddressSpace
     public const ulong KernelBase = 0xFFFF_8000_0000_0000;
 
     private readonly PageTable _table;
+    private readonly Mmu _mmu;
+    private readonly ulong _root;
 
-    private PagedAddressSpace(Machine machine, FrameAllocator frames, PageTable table) : base(machine, frames) => _table = table;
+    private PagedAddressSpace(Machine machine, FrameAllocator frames, PageTable table) : base(machine, frames)
+    {
+        _table = table;
+        _mmu = machine.Mmu;
+        _root = table.RootAddress;
+    }
 
     /// <summary>Creates an empty address space, or returns null when frames run out.</summary>
     public static PagedAddressSpace? TryCreate(Machine machine, FrameAllocator frames)
@@ -57,9 +64,8 @@ public sealed class PagedAddressSpace : AddressSpace
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public override bool TryTranslate(ulong virtualAddress, int length, AccessKind access, out ulong physicalAddress, out MemoryFault fault)
     {
-        Mmu mmu = Machine.Mmu;
-        return mmu.Root == _table.RootAddress
-            ? mmu.Translate(virtualAddress, access, out physicalAddress, out fault)
+        return _mmu.Root == _root
+            ? _mmu.Translate(virtualAddress, access, out physicalAddress, out fault)
             : TranslateInactive(virtualAddress, access, out physicalAddress, out fault);
     }
 

@@ -38,5 +38,5 @@ public class MemoryBenchmarks
         // Pages p, p+64, p+128, p+192 share one TLB slot: visiting them in turn misses every time.
         for (int i = 0; i < Loads; i++) sum += sys.Memory.ReadUInt64(buffer + (ulong)((i % 4) * 64 + (i / 4) % 64) * 4096);
         return (long)(sum & 1);
-    });
+    }, frames: 512);
 }
