@@ -1,5 +1,7 @@
 using System.Text;
 using MicroKernel.Hardware;
+using MicroKernel.Ipc;
+using MicroKernel.Ipc.PageSend;
 using MicroKernel.Memory;
 using MicroKernel.Processes;
 using MicroKernel.Scheduling;
@@ -20,6 +22,7 @@ public sealed partial class Kernel
 
     private readonly SortedDictionary<int, Process> _processes = [];
     private readonly List<IEventSink> _sinks = [];
+    private readonly List<IIpcFamily> _families = [];
     private int _nextPid = 1;
     private int _nextTid = 1;
     private long _nextSeq;
@@ -43,6 +46,7 @@ public sealed partial class Kernel
         };
         Scheduler = new Scheduler(this, policy);
         CoreSyscalls.Register(this);
+        _families.Add(new PageSendIpc(this));
     }
 
     /// <summary>The configuration the kernel booted with.</summary>
@@ -136,8 +140,38 @@ public sealed partial class Kernel
         return problems;
     }
 
-    /// <summary>References to user frames held by the kernel itself (IPC messages in flight); families add to it.</summary>
-    internal Func<ulong, int> PinnedReferences { get; set; } = _ => 0;
+    /// <summary>References to user frames held by the kernel itself (IPC messages in flight).</summary>
+    internal int PinnedReferences(ulong frame) => _families.Sum(f => f.PinnedReferences(frame));
+
+    /// <summary>
+    /// A delivery point: runs the handlers queued for the caller's process, unless one is running already (handlers
+    /// do not nest). Then wakes the process's threads waiting in pause().
+    /// </summary>
+    internal void UpcallPoint(SimThread thread)
+    {
+        Process p = thread.Process;
+        if (p.PendingUpcalls == 0 || p.InUpcall || thread.Killed) return;
+        p.InUpcall = true;
+        bool ran = false;
+        try
+        {
+            foreach (IIpcFamily family in _families)
+                while (family.TryDeliverOne(thread)) ran = true;
+        }
+        finally
+        {
+            p.InUpcall = false;
+        }
+        if (ran)
+            while (p.UpcallWaiters.Count > 0) Scheduler.Wake(p.UpcallWaiters.Waiters[0], 0);
+    }
+
+    /// <summary>A family queued an upcall for <paramref name="process"/>: make sure some thread of it will run it.</summary>
+    internal void UpcallQueued(Process process)
+    {
+        process.PendingUpcalls++;
+        Scheduler.Kick(process);
+    }
 
     /// <summary>The syscall entry: every user program, C# or x86, comes through here.</summary>
     public long Syscall(SimThread caller, long number, ulong a0, ulong a1, ulong a2, ulong a3, ulong a4, ulong a5)
@@ -146,6 +180,7 @@ public sealed partial class Kernel
         if (!ReferenceEquals(caller, Scheduler.Current))
             throw new InvalidOperationException($"{caller} made a syscall without holding the CPU (user code must not start its own host threads)");
         Scheduler.Tick(caller);
+        if (caller.Process.PendingUpcalls != 0) UpcallPoint(caller);
         SyscallInfo? info = Syscalls.Find(number);
         var args = new SyscallArgs(a0, a1, a2, a3, a4, a5);
         if (_sinks.Count > 0) EmitSyscall(EventKind.SyscallEnter, caller, number, args, 0);
@@ -205,6 +240,7 @@ public sealed partial class Kernel
         process.ExitStatus = status;
         KillThreads(process);
         BeforeProcessExit?.Invoke(process);
+        ReleaseIpc(process);
         process.AddressSpace.Destroy();
     }
 
@@ -220,6 +256,7 @@ public sealed partial class Kernel
         if (thread.Killed) throw new ThreadTerminatedException();
         thread.AccessBudget = Config.AccessesPerTick;
         Scheduler.Tick(thread);
+        if (thread.Process.PendingUpcalls != 0) UpcallPoint(thread);
     }
 
     internal long UserCrashed(SimThread thread, Exception e)
@@ -247,6 +284,7 @@ public sealed partial class Kernel
                     BeforeProcessExit?.Invoke(p);
                 }
                 p.State = ProcessState.Exited;
+                ReleaseIpc(p);
                 p.AddressSpace.Destroy();
                 Emit(new KernelEvent { Pid = p.Pid, Kind = EventKind.ProcessExit, Code = p.ExitStatus });
             }
@@ -285,6 +323,13 @@ public sealed partial class Kernel
         foreach (Process p in _processes.Values.ToList()) KillProcess(p, KilledStatus);
     }
 
+    private void ReleaseIpc(Process p)
+    {
+        foreach (IIpcFamily family in _families) family.OnProcessExit(p);
+        p.PendingUpcalls = 0;
+        while (p.UpcallWaiters.Count > 0) Scheduler.Wake(p.UpcallWaiters.Waiters[0], 0);
+    }
+
     private void Panic(Exception e)
     {
         _panic ??= e;
@@ -313,6 +358,7 @@ public sealed partial class Kernel
     private void Restart(Process p)
     {
         KillThreads(p);
+        ReleaseIpc(p);
         p.AddressSpace.Destroy();
         AddressSpace? space = CreateAddressSpace();
         if (space is null) { KillProcess(p, KilledStatus); return; }

@@ -36,6 +36,9 @@ public sealed record KernelConfig
     /// <summary>Most threads one process may have alive.</summary>
     public int MaxThreadsPerProcess { get; init; } = 64;
 
+    /// <summary>Messages a process may have queued for its handlers before senders get QueueFull.</summary>
+    public int MessageQueueCapacity { get; init; } = 16;
+
     /// <summary>Largest byte count one write syscall accepts.</summary>
     public int MaxWriteBytes { get; init; } = 64 * 1024;
 }

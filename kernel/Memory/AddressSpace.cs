@@ -153,9 +153,12 @@ public abstract class AddressSpace
     {
         if ((virtualAddress & 0xFFF) <= 0xFF8)
         {
-            if (!TryTranslate(virtualAddress, 8, AccessKind.Write, out ulong pa, out fault)) return false;
-            _memory.WriteUInt64(pa, value);
-            return true;
+            if (TryTranslate(virtualAddress, 8, AccessKind.Write, out ulong pa, out fault))
+            {
+                _memory.WriteUInt64(pa, value);
+                return true;
+            }
+            // Refused: the slow path resolves a copy-on-write page, or reports the fault.
         }
         return TryWriteUInt64Straddling(virtualAddress, value, out fault);
     }
@@ -177,7 +180,12 @@ public abstract class AddressSpace
         while (va < end)
         {
             int chunk = ChunkLength(va, (int)Math.Min(end - va, PageSize));
-            if (!TryTranslate(va, chunk, access, out _, out fault)) return false;
+            if (!TryTranslate(va, chunk, access, out _, out fault))
+            {
+                // Copy-on-write: the refused write is the kernel's cue to copy the page, then retry.
+                if (fault.Reason != FaultReason.ReadOnly || access != AccessKind.Write || !TryResolveWriteFault(va)) return false;
+                continue;
+            }
             va += (ulong)chunk;
         }
         return true;
@@ -197,6 +205,43 @@ public abstract class AddressSpace
     /// <summary>True when [address, address + size) lies in the user range without wrapping.</summary>
     public bool InUserRange(ulong address, ulong size) =>
         address >= UserLow && address + size > address && address + size <= UserHigh;
+
+    /// <summary>
+    /// Can [address, address + pages) be sent? Ok, or NotMapped (a page is missing), NotPermitted (a page may not be
+    /// read, or written when <paramref name="needWrite"/>), InvalidArgument (MPU: not exactly one whole VMA).
+    /// </summary>
+    internal abstract ErrorCode CheckSendRange(ulong address, ulong pages, bool needWrite);
+
+    /// <summary>Move: unmaps the pages without freeing them; their references go to the returned run.</summary>
+    internal abstract PageRun DetachPages(ulong address, ulong pages);
+
+    /// <summary>
+    /// Share: one more reference to each frame, for a receiver that will map the same frames. Fails (OutOfMemory)
+    /// only when a copy-on-write page had to be made private first.
+    /// </summary>
+    internal abstract ErrorCode ReferencePages(ulong address, ulong pages, out PageRun run);
+
+    /// <summary>
+    /// Duplicate: <paramref name="copies"/> runs that each receiver maps as its own copy (copy-on-write under paging,
+    /// eager copies under an MPU). Without <paramref name="senderKeepsWrite"/> the sender's pages become read-only.
+    /// Changes nothing and returns OutOfMemory when frames run out.
+    /// </summary>
+    internal abstract ErrorCode DuplicatePages(ulong address, ulong pages, bool senderKeepsWrite, int copies, out PageRun[] runs);
+
+    /// <summary>Maps a run at an address the kernel picks; on error maps nothing (the run is still the caller's).</summary>
+    internal abstract ErrorCode AttachPages(PageRun run, Protection protection, string name, out ulong address);
+
+    /// <summary>Drops the references a run holds (an abandoned or undeliverable message).</summary>
+    internal void ReleaseRun(PageRun run)
+    {
+        foreach (ulong frame in run.Frames) Frames.Release(frame);
+    }
+
+    /// <summary>
+    /// A write was refused: if the page is copy-on-write and the area is writable, give this space its own frame
+    /// (or just write access when it is the last holder) and return true so the access is retried.
+    /// </summary>
+    internal virtual bool TryResolveWriteFault(ulong virtualAddress) => false;
 
     private protected abstract ErrorCode MapCore(ulong address, ulong size, Protection protection, string name, out ulong mapped);
 

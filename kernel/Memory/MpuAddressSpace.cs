@@ -13,7 +13,7 @@ namespace MicroKernel.Memory;
 /// The MPU has few regions: a process holds at most <see cref="RegionBudget"/> VMAs, and running out is the
 /// <see cref="ErrorCode.NoMpuRegion"/> error, not a silent failure.
 /// </summary>
-public sealed class MpuAddressSpace : AddressSpace
+public sealed partial class MpuAddressSpace : AddressSpace
 {
     private readonly Mpu _mpu;
 

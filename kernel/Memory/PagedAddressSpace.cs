@@ -10,7 +10,7 @@ namespace MicroKernel.Memory;
 /// <see cref="Mmu"/>. The lower canonical half belongs to the user; the upper half maps one supervisor-only
 /// kernel page, so a user access there shows a real U/S fault.
 /// </summary>
-public sealed class PagedAddressSpace : AddressSpace
+public sealed partial class PagedAddressSpace : AddressSpace
 {
     /// <summary>Lowest user address (the first 64 KiB stay unmapped to catch null pointers).</summary>
     public const ulong UserBase = 0x10000;
@@ -190,7 +190,10 @@ public sealed class PagedAddressSpace : AddressSpace
         for (ulong va = start; va < end; va += PageSize)
         {
             ulong old = _table.Query(va);
-            _table.SetLeaf(va, (old & keep) | flags);
+            ulong leaf = (old & keep) | flags;
+            // A copy-on-write page stays read-only in the PTE: the first write must still copy it.
+            if ((old & Pte.SoftCopyOnWrite) != 0) leaf &= ~Pte.Writable;
+            _table.SetLeaf(va, leaf);
             if (active) Machine.Mmu.Tlb.Invalidate(va);
         }
         return ErrorCode.Ok;

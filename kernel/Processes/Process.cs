@@ -58,6 +58,15 @@ public sealed class Process
     /// <summary>The faults it took, oldest first.</summary>
     public List<FaultRecord> Faults { get; } = [];
 
+    /// <summary>Upcalls (handler deliveries) queued for this process and not yet run.</summary>
+    public int PendingUpcalls { get; internal set; }
+
+    /// <summary>True while one of its threads runs a handler: handlers do not nest.</summary>
+    public bool InUpcall { get; internal set; }
+
+    /// <summary>Threads waiting in pause() for a handler to run.</summary>
+    internal WaitQueue UpcallWaiters { get; } = new("a handler to run (pause)");
+
     /// <summary>Its live threads (current generation).</summary>
     public IReadOnlyList<SimThread> Threads => _threads;
 

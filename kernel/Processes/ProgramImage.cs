@@ -16,12 +16,30 @@ public abstract class ProgramImage
     /// </summary>
     public abstract Syscalls.ErrorCode Load(Process process, out ulong entry, out ulong argument);
 
-    /// <summary>True when <paramref name="entry"/> names code a new thread of <paramref name="process"/> may start at.</summary>
-    public abstract bool IsValidEntry(Process process, ulong entry);
+    /// <summary>True when <paramref name="entry"/> names code of the given kind in <paramref name="process"/>.</summary>
+    public abstract bool IsValidEntry(Process process, ulong entry, EntryKind kind);
 
     /// <summary>
     /// Runs a thread from <paramref name="entry"/> on the calling (simulated) thread until it returns; the result
     /// is the thread's exit code.
     /// </summary>
     public abstract long Run(SimThread thread, ulong entry, ulong argument, ulong stackTop);
+
+    /// <summary>
+    /// Runs a handler at <paramref name="entry"/> on <paramref name="thread"/> like a signal: it interrupts whatever the
+    /// thread was doing, and the thread carries on where it was when the handler returns. Returns the handler's result.
+    /// </summary>
+    public abstract long RunUpcall(SimThread thread, ulong entry, in UpcallArgs args);
 }
+
+/// <summary>What an entry point is for.</summary>
+public enum EntryKind
+{
+    /// <summary>A thread body: (arg) -> exit code.</summary>
+    Thread,
+    /// <summary>A message handler run as an upcall: (five arguments) -> result.</summary>
+    Handler,
+}
+
+/// <summary>The five arguments an upcall handler receives (in rdi, rsi, rdx, rcx, r8 for x86 code).</summary>
+public readonly record struct UpcallArgs(ulong A0, ulong A1, ulong A2, ulong A3, ulong A4);

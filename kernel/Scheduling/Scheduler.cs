@@ -43,6 +43,18 @@ public sealed class Scheduler
         _policy.Add(t);
     }
 
+    private void MakeReadyKeepWait(SimThread t)
+    {
+        t.State = SimThreadState.Ready;
+        _policy.Add(t);
+    }
+
+    private void EnqueueSleeper(SimThread t, long until)
+    {
+        t.SleepToken = ++_sleepSeq;
+        _sleepers.Enqueue(t, (until, _sleepSeq));
+    }
+
     /// <summary>Starts the run from the host thread and waits until every thread is gone.</summary>
     internal void RunToCompletion()
     {
@@ -71,35 +83,72 @@ public sealed class Scheduler
         SwitchAway(self, "yield");
     }
 
-    /// <summary>The caller waits in <paramref name="queue"/> until <see cref="Wake"/>; returns the wake result.</summary>
-    internal long Block(SimThread self, WaitQueue queue)
+    /// <summary>
+    /// The caller waits in <paramref name="queue"/> until <see cref="Wake"/>, or until <paramref name="timeoutTicks"/>
+    /// pass (then the result is <see cref="Syscalls.ErrorCode.TimedOut"/>); 0 = no timeout. A handler (upcall) queued
+    /// for the process may interrupt the wait; the wait resumes after it, as with SA_RESTART.
+    /// </summary>
+    internal long Block(SimThread self, WaitQueue queue, long timeoutTicks = 0)
     {
-        self.State = SimThreadState.Blocked;
-        self.WaitingFor = queue.Description;
+        long deadline = timeoutTicks > 0 ? Now + timeoutTicks : long.MaxValue;
         self.BlockedIn = queue;
         queue.Add(self);
-        SwitchAway(self, "block: " + queue.Description);
-        return self.WaitResult;
+        while (true)
+        {
+            self.State = SimThreadState.Blocked;
+            self.WaitingFor = queue.Description;
+            if (deadline != long.MaxValue) EnqueueSleeper(self, deadline);
+            SwitchAway(self, "block: " + queue.Description);
+            if (self.BlockedIn is null) return self.WaitResult;
+            // Kicked to run a handler while still waiting.
+            self.SleepToken = 0;
+            _kernel.UpcallPoint(self);
+            if (self.BlockedIn is null) return self.WaitResult;
+            if (Now >= deadline)
+            {
+                queue.Remove(self);
+                self.BlockedIn = null;
+                return (long)Syscalls.ErrorCode.TimedOut;
+            }
+        }
     }
 
-    /// <summary>The caller sleeps until virtual time <paramref name="until"/>.</summary>
+    /// <summary>The caller sleeps until virtual time <paramref name="until"/> (handlers may run meanwhile).</summary>
     internal void SleepUntil(SimThread self, long until)
     {
-        self.State = SimThreadState.Sleeping;
-        self.WaitingFor = $"sleep until tick {until}";
-        self.SleepToken = ++_sleepSeq;
-        _sleepers.Enqueue(self, (until, _sleepSeq));
-        SwitchAway(self, "sleep");
+        while (Now < until)
+        {
+            self.State = SimThreadState.Sleeping;
+            self.WaitingFor = $"sleep until tick {until}";
+            EnqueueSleeper(self, until);
+            SwitchAway(self, "sleep");
+            if (Now < until) _kernel.UpcallPoint(self); // kicked to run a handler
+        }
+    }
+
+    /// <summary>
+    /// Gets a thread of a process with no ready thread to run its pending handler: a blocked or sleeping thread
+    /// becomes ready without leaving its wait, runs the handler, then waits again.
+    /// </summary>
+    internal void Kick(Process p)
+    {
+        if (p.ThreadList.Any(t => t.State is SimThreadState.Ready or SimThreadState.Running or SimThreadState.Created)) return;
+        SimThread? t = p.ThreadList.Where(t => !t.Killed && t.State is SimThreadState.Blocked or SimThreadState.Sleeping).MinBy(t => t.Tid);
+        if (t is null) return;
+        t.SleepToken = 0;
+        MakeReadyKeepWait(t);
     }
 
     /// <summary>Wakes a blocked thread with <paramref name="result"/> as the value its wait returns.</summary>
     internal void Wake(SimThread t, long result)
     {
-        if (t.State != SimThreadState.Blocked) return;
-        t.BlockedIn?.Remove(t);
+        if (t.BlockedIn is null) return;
+        t.BlockedIn.Remove(t);
         t.BlockedIn = null;
         t.WaitResult = result;
-        MakeReady(t);
+        t.SleepToken = 0;
+        // A kicked thread is already ready or running its handler: it sees BlockedIn == null when it returns.
+        if (t.State == SimThreadState.Blocked) MakeReady(t);
     }
 
     /// <summary>Pulls a killed thread out of any wait so it can run and unwind.</summary>
@@ -113,6 +162,9 @@ public sealed class Scheduler
             case SimThreadState.Sleeping:
                 t.SleepToken = 0; // its sleeper entry is now stale
                 MakeReady(t);
+                break;
+            case SimThreadState.Ready when t.BlockedIn is not null:
+                Wake(t, 0); // kicked for a handler; it must not wait again
                 break;
             case SimThreadState.Created:
                 MakeReady(t);
@@ -191,7 +243,7 @@ public sealed class Scheduler
     // A killed sleeper leaves its queue entry behind; it must not make time jump to its old wake-up.
     private void DropStaleSleepers()
     {
-        while (_sleepers.TryPeek(out SimThread? t, out (long Tick, long Seq) key) && (t.State != SimThreadState.Sleeping || t.SleepToken != key.Seq))
+        while (_sleepers.TryPeek(out SimThread? t, out (long Tick, long Seq) key) && (t.State is not (SimThreadState.Sleeping or SimThreadState.Blocked) || t.SleepToken != key.Seq))
             _sleepers.Dequeue();
     }
 
@@ -200,7 +252,9 @@ public sealed class Scheduler
         while (_sleepers.TryPeek(out SimThread? t, out (long Tick, long Seq) key) && key.Tick <= Now)
         {
             _sleepers.Dequeue();
-            if (t.State == SimThreadState.Sleeping && t.SleepToken == key.Seq) MakeReady(t);
+            if (t.SleepToken != key.Seq) continue;
+            if (t.State == SimThreadState.Sleeping) MakeReady(t);
+            else if (t.State == SimThreadState.Blocked) Wake(t, (long)Syscalls.ErrorCode.TimedOut);
         }
     }
 }

@@ -53,7 +53,7 @@ internal static class CoreSyscalls
     private static long ThreadCreate(Kernel k, SimThread caller, ulong entry, ulong arg, ulong stackTop)
     {
         Process p = caller.Process;
-        if (!p.Image.IsValidEntry(p, entry)) return (long)ErrorCode.InvalidArgument;
+        if (!p.Image.IsValidEntry(p, entry, EntryKind.Thread)) return (long)ErrorCode.InvalidArgument;
         if (stackTop != 0 && !p.AddressSpace.CheckRange(stackTop - 8, 8, AccessKind.Write, out _)) return (long)ErrorCode.BadAddress;
         if (p.ThreadList.Count >= k.Config.MaxThreadsPerProcess) return (long)ErrorCode.LimitReached;
         SimThread t = k.CreateThread(p, $"thread-{p.ThreadList.Count}", caller.Priority, entry, arg, stackTop);

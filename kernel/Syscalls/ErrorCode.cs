@@ -44,6 +44,8 @@ public enum ErrorCode : long
     WouldBlock = -17,
     /// <summary>The other party faulted or died during the operation.</summary>
     PeerFaulted = -18,
+    /// <summary>The process has exited (or is exiting).</summary>
+    ProcessExited = -19,
 }
 
 /// <summary>Messages for <see cref="ErrorCode"/>.</summary>
@@ -71,6 +73,7 @@ public static class ErrorCodes
         ErrorCode.LimitReached => "kernel limit reached",
         ErrorCode.WouldBlock => "operation would block",
         ErrorCode.PeerFaulted => "the other party faulted or exited",
+        ErrorCode.ProcessExited => "the process has exited",
         _ => $"error {(long)code}",
     };
 

@@ -14,6 +14,8 @@ public enum ArgFormat : byte
     Hex,
     /// <summary>Protection bits as "rw-".</summary>
     Prot,
+    /// <summary>send() flags as "MOVE|RO".</summary>
+    SendFlags,
 }
 
 /// <summary>A syscall's entry in the table: number, name, arguments (for traces) and handler.</summary>

@@ -33,4 +33,11 @@ public enum SyscallNumber : long
     Write = 11,
     /// <summary>time(): the current virtual time in ticks.</summary>
     Time = 12,
+
+    /// <summary>send(pid, type, addr, npages, flags): sends whole pages to another process's handler (page-send IPC).</summary>
+    Send = 20,
+    /// <summary>register_handler(type, entry): binds (entry != 0) or removes (entry = 0) the handler for a message type.</summary>
+    RegisterHandler = 21,
+    /// <summary>pause(ticks): waits until a handler has run in this process, or ticks pass (0 = no limit).</summary>
+    Pause = 22,
 }

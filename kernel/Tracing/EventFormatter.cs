@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using MicroKernel.Hardware;
+using MicroKernel.Ipc.PageSend;
 using MicroKernel.Memory;
 using MicroKernel.Syscalls;
 
@@ -30,6 +31,7 @@ public sealed class EventFormatter(SyscallTable table)
             {
                 ArgFormat.Int => ((long)args[i]).ToString(CultureInfo.InvariantCulture),
                 ArgFormat.Prot => args[i] <= 7 ? ((Protection)args[i]).ToRwx() : $"0x{args[i]:x}",
+                ArgFormat.SendFlags => SendFlagBits.Describe(args[i]),
                 _ => $"0x{args[i]:x}",
             });
         }
@@ -60,6 +62,8 @@ public sealed class EventFormatter(SyscallTable table)
             EventKind.Idle => $"idle: all threads sleep, time jumps to tick {e.A0}",
             EventKind.TickLimit => e.Text ?? "tick limit",
             EventKind.Restart => $"restarted by its fault policy (restart {e.Code})",
+            EventKind.Delivery => $"handler for type {e.Code} from pid {e.A0}: {e.A2} pages at 0x{e.A1:x} {SendFlagBits.Describe(e.A3)}: "
+                + (e.Result == 1 ? "accepted" : e.Result == 0 ? "abandoned" : $"not delivered ({FormatResult(e.Result)})"),
             _ => e.Kind.ToString(),
         };
         return $"{e.Tick,7} {who,-18} {what}";

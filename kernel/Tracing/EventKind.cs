@@ -29,4 +29,9 @@ public enum EventKind : byte
     TickLimit,
     /// <summary>A process was restarted by its fault policy.</summary>
     Restart,
+    /// <summary>
+    /// A page message reached its receiver's handler (Code = type, A0 = sender pid, A1 = address in the receiver,
+    /// A2 = pages, A3 = flags; Result = 1 accepted, 0 abandoned, negative = not deliverable).
+    /// </summary>
+    Delivery,
 }

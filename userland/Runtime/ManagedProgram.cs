@@ -41,8 +41,10 @@ public sealed class ManagedProgram : ProgramImage
     }
 
     /// <inheritdoc />
-    public override bool IsValidEntry(Process process, ulong entry) =>
-        entry >= CodeBase + 16 && (entry - CodeBase) % 16 == 0 && (entry - CodeBase) / 16 <= (ulong)_loaded.Entries.Count;
+    public override bool IsValidEntry(Process process, ulong entry, EntryKind kind) =>
+        entry >= CodeBase + 16 && (entry - CodeBase) % 16 == 0 && (entry - CodeBase) / 16 <= (ulong)_loaded.Entries.Count
+        && _loaded.Entries[(int)((entry - CodeBase) / 16) - 1] is var body
+        && (kind == EntryKind.Thread ? body is Func<Sys, ulong, long> : body is Func<Sys, PageMessage, bool>);
 
     /// <inheritdoc />
     public override long Run(SimThread thread, ulong entry, ulong argument, ulong stackTop)
@@ -52,7 +54,23 @@ public sealed class ManagedProgram : ProgramImage
         try
         {
             if (entry == CodeBase) return loaded.Program.Main(sys);
-            return loaded.Entries[(int)((entry - CodeBase) / 16) - 1](sys, argument);
+            return ((Func<Sys, ulong, long>)loaded.Entries[(int)((entry - CodeBase) / 16) - 1])(sys, argument);
+        }
+        finally
+        {
+            sys.ReleaseScratch();
+        }
+    }
+
+    /// <inheritdoc />
+    public override long RunUpcall(SimThread thread, ulong entry, in UpcallArgs args)
+    {
+        // The handler runs on the interrupted thread, with a Sys of its own (its own console scratch slot).
+        var handler = (Func<Sys, PageMessage, bool>)_loaded.Entries[(int)((entry - CodeBase) / 16) - 1];
+        var sys = new Sys(thread, _loaded);
+        try
+        {
+            return handler(sys, new PageMessage((int)args.A0, args.A1, args.A2, args.A3, (Ipc.PageSend.SendFlags)args.A4)) ? 1 : 0;
         }
         finally
         {
@@ -75,9 +93,9 @@ internal sealed class LoadedImage
 
     public UserProgram Program { get; }
 
-    public List<Func<Sys, ulong, long>> Entries { get; } = [];
+    public List<Delegate> Entries { get; } = [];
 
-    public ulong RegisterEntry(Func<Sys, ulong, long> body)
+    public ulong RegisterEntry(Delegate body)
     {
         Entries.Add(body);
         return ManagedProgram.CodeBase + 16 * (ulong)Entries.Count;

@@ -93,6 +93,32 @@ public sealed class Sys
     public void Protect(ulong address, ulong length, Protection protection) =>
         Checked(SyscallNumber.Protect, Syscall(SyscallNumber.Protect, address, length, (ulong)protection));
 
+    /// <summary>
+    /// Binds <paramref name="handler"/> to message <paramref name="type"/> (replacing any earlier one). It runs on one of
+    /// this process's threads like a signal when a message arrives; return true to accept the pages, false to abandon.
+    /// </summary>
+    public void RegisterHandler(ulong type, Func<Sys, PageMessage, bool> handler)
+    {
+        ulong entry = _image.RegisterEntry(handler);
+        Checked(SyscallNumber.RegisterHandler, Syscall(SyscallNumber.RegisterHandler, type, entry));
+    }
+
+    /// <summary>Removes the handler of <paramref name="type"/>: later sends of that type fail with NoHandler.</summary>
+    public void RemoveHandler(ulong type) => Checked(SyscallNumber.RegisterHandler, Syscall(SyscallNumber.RegisterHandler, type, 0));
+
+    /// <summary>Sends <paramref name="pages"/> pages at <paramref name="address"/>; returns how many processes got them.</summary>
+    public int Send(int pid, ulong type, ulong address, ulong pages, Ipc.PageSend.SendFlags flags = Ipc.PageSend.SendFlags.None) =>
+        (int)Checked(SyscallNumber.Send, Syscall(SyscallNumber.Send, (ulong)pid, type, address, pages, (ulong)flags));
+
+    /// <summary>Waits until a handler has run in this process (true) or <paramref name="ticks"/> pass (false; 0 = no limit).</summary>
+    public bool Pause(long ticks = 0)
+    {
+        long r = Syscall(SyscallNumber.Pause, (ulong)ticks);
+        if (r == (long)ErrorCode.TimedOut) return false;
+        Checked(SyscallNumber.Pause, r);
+        return true;
+    }
+
     /// <summary>Writes <paramref name="text"/> to the console: copied into user memory, then the write syscall.</summary>
     public void Print(string text)
     {

@@ -1,0 +1,19 @@
+using MicroKernel.Processes;
+
+namespace MicroKernel.Ipc;
+
+/// <summary>
+/// What an IPC family plugs into the kernel core besides its syscalls: delivering its upcalls at scheduling points,
+/// cleaning up after a dying process, and telling the frame-accounting check which frames it holds in flight.
+/// </summary>
+internal interface IIpcFamily
+{
+    /// <summary>Runs one pending upcall of <paramref name="thread"/>'s process, if the family has one; true if it ran one.</summary>
+    bool TryDeliverOne(SimThread thread);
+
+    /// <summary>The process is dying: release everything the family holds for it (queued messages, waiters).</summary>
+    void OnProcessExit(Process process);
+
+    /// <summary>References to <paramref name="frame"/> the family holds itself (messages in flight).</summary>
+    int PinnedReferences(ulong frame);
+}

@@ -1,0 +1,29 @@
+using MicroKernel.Memory;
+
+namespace MicroKernel.Ipc.PageSend;
+
+/// <summary>A message in a receiver's queue: whole pages in flight, owned by the kernel until the handler runs.</summary>
+internal sealed record PageMessage(int SenderPid, ulong Type, PageRun Pages, ulong Flags)
+{
+    /// <summary>How the receiver maps the pages.</summary>
+    public Protection ReceiverProtection => (Flags & (ulong)SendFlags.ReceiverWrite) != 0 ? Protection.ReadWrite : Protection.Read;
+}
+
+/// <summary>A process's page-send state: its handlers and its bounded queue of pending messages.</summary>
+internal sealed class PageSendState
+{
+    /// <summary>Message type -> handler entry.</summary>
+    public Dictionary<ulong, ulong> Handlers { get; } = [];
+
+    /// <summary>Messages waiting for a handler to run, oldest first (delivery is FIFO).</summary>
+    public Queue<PageMessage> Pending { get; } = new();
+
+    /// <summary>Senders blocked on this queue being full.</summary>
+    public WaitQueueHolder SpaceWaiters { get; } = new();
+}
+
+/// <summary>Holds a wait queue created on first use (a process's extension objects need a parameterless constructor).</summary>
+internal sealed class WaitQueueHolder
+{
+    public Processes.WaitQueue Queue { get; } = new("space in a receiver's message queue");
+}

@@ -1,0 +1,158 @@
+using MicroKernel.Hardware;
+using MicroKernel.Hardware.Paging;
+using MicroKernel.Syscalls;
+
+namespace MicroKernel.Memory;
+
+// Page transfer between address spaces (page-send IPC) and copy-on-write.
+public sealed partial class PagedAddressSpace
+{
+    internal override ErrorCode CheckSendRange(ulong address, ulong pages, bool needWrite)
+    {
+        for (ulong i = 0; i < pages; i++)
+        {
+            ulong va = address + i * PageSize;
+            Vma? v = Vmas.Find(va);
+            if (v is null) return ErrorCode.NotMapped;
+            if ((v.Protection & Protection.Read) == 0 || (needWrite && (v.Protection & Protection.Write) == 0)) return ErrorCode.NotPermitted;
+        }
+        return ErrorCode.Ok;
+    }
+
+    internal override PageRun DetachPages(ulong address, ulong pages)
+    {
+        ulong end = address + pages * PageSize;
+        foreach (Vma v in Vmas.Carve(address, end)) Vmas.Remove(v);
+        var frames = new ulong[pages];
+        bool cow = false;
+        bool active = IsActive;
+        for (ulong i = 0; i < pages; i++)
+        {
+            ulong va = address + i * PageSize;
+            ulong old = _table.ClearLeaf(va);
+            frames[i] = Pte.FrameOf(old);
+            cow |= (old & Pte.SoftCopyOnWrite) != 0;
+            if (active) Machine.Mmu.Tlb.Invalidate(va);
+        }
+        return new PageRun(frames, cow);
+    }
+
+    internal override ErrorCode ReferencePages(ulong address, ulong pages, out PageRun run)
+    {
+        run = null!;
+        // A copy-on-write page must become this space's own before another space may write the frame.
+        for (ulong i = 0; i < pages; i++)
+        {
+            ulong va = address + i * PageSize;
+            if ((_table.Query(va) & Pte.SoftCopyOnWrite) != 0 && !BreakCopyOnWrite(va)) return ErrorCode.OutOfMemory;
+        }
+        var frames = new ulong[pages];
+        for (ulong i = 0; i < pages; i++)
+        {
+            frames[i] = Pte.FrameOf(_table.Query(address + i * PageSize));
+            Frames.AddRef(frames[i]);
+        }
+        run = new PageRun(frames, copyOnWrite: false);
+        return ErrorCode.Ok;
+    }
+
+    internal override ErrorCode DuplicatePages(ulong address, ulong pages, bool senderKeepsWrite, int copies, out PageRun[] runs)
+    {
+        runs = [];
+        // Frames another space may write directly (shared, not copy-on-write) are copied now: copy-on-write only
+        // guards writes made through copy-on-write mappings.
+        var eager = new Dictionary<ulong, ulong[]>();
+        for (ulong i = 0; i < pages; i++)
+        {
+            ulong va = address + i * PageSize, entry = _table.Query(va), frame = Pte.FrameOf(entry);
+            if (Frames.RefCount(frame) == 1 || (entry & Pte.SoftCopyOnWrite) != 0) continue;
+            var copiesOfPage = new ulong[copies];
+            for (int c = 0; c < copies; c++)
+            {
+                if (Frames.TryAllocate(FrameUse.User, out copiesOfPage[c])) { Machine.Memory.CopyFrame(frame, copiesOfPage[c]); continue; }
+                foreach (ulong f in eager.Values.SelectMany(x => x).Concat(copiesOfPage.Take(c))) Frames.Release(f);
+                return ErrorCode.OutOfMemory;
+            }
+            eager[i] = copiesOfPage;
+        }
+        ulong end = address + pages * PageSize;
+        if (!senderKeepsWrite)
+            foreach (Vma v in Vmas.Carve(address, end)) v.Protection &= ~Protection.Write;
+        var frameLists = new ulong[copies][];
+        for (int c = 0; c < copies; c++) frameLists[c] = new ulong[pages];
+        bool active = IsActive;
+        for (ulong i = 0; i < pages; i++)
+        {
+            ulong va = address + i * PageSize, entry = _table.Query(va), frame = Pte.FrameOf(entry);
+            if (eager.TryGetValue(i, out ulong[]? own))
+            {
+                for (int c = 0; c < copies; c++) frameLists[c][i] = own[c];
+            }
+            else
+            {
+                for (int c = 0; c < copies; c++)
+                {
+                    Frames.AddRef(frame);
+                    frameLists[c][i] = frame;
+                }
+                // The sender writes through copy-on-write from now on (or not at all).
+                ulong leaf = entry & ~Pte.Writable;
+                leaf = senderKeepsWrite && (entry & (Pte.Writable | Pte.SoftCopyOnWrite)) != 0 ? leaf | Pte.SoftCopyOnWrite : leaf & ~Pte.SoftCopyOnWrite;
+                _table.SetLeaf(va, leaf);
+            }
+            if (!senderKeepsWrite) _table.SetLeaf(va, _table.Query(va) & ~Pte.Writable);
+            if (active) Machine.Mmu.Tlb.Invalidate(va);
+        }
+        runs = frameLists.Select(f => new PageRun(f, copyOnWrite: true)).ToArray();
+        return ErrorCode.Ok;
+    }
+
+    internal override ErrorCode AttachPages(PageRun run, Protection protection, string name, out ulong address)
+    {
+        address = FindFreeRange((ulong)run.Count * PageSize);
+        if (address == 0) return ErrorCode.OutOfMemory;
+        bool cow = run.CopyOnWrite && (protection & Protection.Write) != 0;
+        ulong flags = FlagsFor(protection);
+        if (cow) flags = (flags & ~Pte.Writable) | Pte.SoftCopyOnWrite;
+        for (int i = 0; i < run.Count; i++)
+        {
+            if (_table.SetLeaf(address + (ulong)i * PageSize, Pte.Make(run.Frames[i], flags))) continue;
+            for (int j = 0; j < i; j++) _table.ClearLeaf(address + (ulong)j * PageSize);
+            return ErrorCode.OutOfMemory;
+        }
+        Vmas.Insert(new Vma(address, address + (ulong)run.Count * PageSize, protection, name));
+        return ErrorCode.Ok;
+    }
+
+    internal override bool TryResolveWriteFault(ulong virtualAddress)
+    {
+        ulong va = virtualAddress & ~(PageSize - 1);
+        Vma? v = Vmas.Find(va);
+        return v is not null && (v.Protection & Protection.Write) != 0 && (_table.Query(va) & Pte.SoftCopyOnWrite) != 0 && BreakCopyOnWrite(va);
+    }
+
+    // Gives this space a private, writable frame for a copy-on-write page (or just write access when it is the
+    // last holder of the frame). False when no frame is free: the write then faults.
+    private bool BreakCopyOnWrite(ulong va)
+    {
+        ulong entry = _table.Query(va), frame = Pte.FrameOf(entry);
+        ulong flags = (entry & ~Pte.AddressMask & ~Pte.SoftCopyOnWrite) | Pte.Writable;
+        if (Frames.RefCount(frame) == 1)
+        {
+            _table.SetLeaf(va, Pte.Make(frame, flags));
+        }
+        else
+        {
+            if (!Frames.TryAllocate(FrameUse.User, out ulong copy)) return false;
+            Machine.Memory.CopyFrame(frame, copy);
+            Frames.Release(frame);
+            _table.SetLeaf(va, Pte.Make(copy, flags));
+        }
+        if (IsActive) Machine.Mmu.Tlb.Invalidate(va);
+        CopyOnWriteBreaks++;
+        return true;
+    }
+
+    /// <summary>How many copy-on-write faults this space resolved (for tests and statistics).</summary>
+    public long CopyOnWriteBreaks { get; private set; }
+}
