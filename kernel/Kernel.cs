@@ -156,7 +156,11 @@ public sealed partial class Kernel
         try
         {
             foreach (IIpcFamily family in _families)
-                while (family.TryDeliverOne(thread)) ran = true;
+                while (family.TryDeliverOne(thread))
+                {
+                    ran = true;
+                    p.UpcallsRun++;
+                }
         }
         finally
         {
@@ -180,6 +184,7 @@ public sealed partial class Kernel
         if (!ReferenceEquals(caller, Scheduler.Current))
             throw new InvalidOperationException($"{caller} made a syscall without holding the CPU (user code must not start its own host threads)");
         Scheduler.Tick(caller);
+        caller.UpcallsSeenAtEntry = caller.Process.UpcallsRun;
         if (caller.Process.PendingUpcalls != 0) UpcallPoint(caller);
         SyscallInfo? info = Syscalls.Find(number);
         var args = new SyscallArgs(a0, a1, a2, a3, a4, a5);

@@ -61,6 +61,9 @@ public sealed class Process
     /// <summary>Upcalls (handler deliveries) queued for this process and not yet run.</summary>
     public int PendingUpcalls { get; internal set; }
 
+    /// <summary>Handlers run so far.</summary>
+    public long UpcallsRun { get; internal set; }
+
     /// <summary>True while one of its threads runs a handler: handlers do not nest.</summary>
     public bool InUpcall { get; internal set; }
 

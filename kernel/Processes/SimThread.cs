@@ -71,6 +71,9 @@ public sealed class SimThread
 
     internal long SleepToken { get; set; }
 
+    // The process's handler count when this thread's current syscall began (pause returns at once if one ran since).
+    internal long UpcallsSeenAtEntry { get; set; }
+
     // User accesses left before the next scheduling point; 0 forces the slow path (and the Killed check).
     internal long AccessBudget;
 

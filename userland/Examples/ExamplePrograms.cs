@@ -14,6 +14,10 @@ public static class ExamplePrograms
         ["faulter"] = () => new FaultingProgram(),
         ["sleeper"] = () => new SleeperProgram(),
         ["deadlock"] = () => new DeadlockProgram(),
+        ["pipe-producer"] = () => new PipeProducerProgram(),
+        ["pipe-consumer"] = () => new PipeConsumerProgram(),
+        ["table-broadcaster"] = () => new TableBroadcasterProgram(),
+        ["table-reader"] = () => new TableReaderProgram(),
     };
 
     /// <summary>A program image for <paramref name="name"/>, or null when there is no such example.</summary>

@@ -53,6 +53,8 @@ internal sealed class PageSendIpc : IIpcFamily
     private long Pause(SimThread caller, ulong ticks)
     {
         if (ticks > CoreSyscalls.MaxSleepTicks) return (long)ErrorCode.InvalidArgument;
+        // Handlers that ran on the way into this syscall count: otherwise the last message could be missed.
+        if (caller.Process.UpcallsRun != caller.UpcallsSeenAtEntry) return 0;
         return _kernel.Scheduler.Block(caller, caller.Process.UpcallWaiters, (long)ticks);
     }
 
@@ -145,7 +147,7 @@ internal sealed class PageSendIpc : IIpcFamily
         }
         for (int i = 0; i < receivers.Count; i++)
         {
-            State(receivers[i]).Pending.Enqueue(new PageMessage(sender.Pid, type, runs[i], flags));
+            State(receivers[i]).Pending.Enqueue(new QueuedPageMessage(sender.Pid, type, runs[i], flags));
             _kernel.UpcallQueued(receivers[i]);
         }
         return receivers.Count;
@@ -155,7 +157,7 @@ internal sealed class PageSendIpc : IIpcFamily
     {
         Process p = thread.Process;
         PageSendState state = State(p);
-        if (!state.Pending.TryDequeue(out PageMessage? m)) return false;
+        if (!state.Pending.TryDequeue(out QueuedPageMessage? m)) return false;
         p.PendingUpcalls--;
         while (state.SpaceWaiters.Queue.Count > 0) _kernel.Scheduler.Wake(state.SpaceWaiters.Queue.Waiters[0], 0);
         ulong pages = (ulong)m.Pages.Count;
@@ -182,7 +184,7 @@ internal sealed class PageSendIpc : IIpcFamily
     public void OnProcessExit(Process process)
     {
         PageSendState state = State(process);
-        while (state.Pending.TryDequeue(out PageMessage? m)) process.AddressSpace.ReleaseRun(m.Pages);
+        while (state.Pending.TryDequeue(out QueuedPageMessage? m)) process.AddressSpace.ReleaseRun(m.Pages);
         state.Handlers.Clear();
         while (state.SpaceWaiters.Queue.Count > 0) _kernel.Scheduler.Wake(state.SpaceWaiters.Queue.Waiters[0], (long)ErrorCode.ProcessExited);
     }
@@ -191,13 +193,13 @@ internal sealed class PageSendIpc : IIpcFamily
     {
         int n = 0;
         foreach (Process p in _kernel.Processes)
-            foreach (PageMessage m in State(p).Pending)
+            foreach (QueuedPageMessage m in State(p).Pending)
                 foreach (ulong f in m.Pages.Frames)
                     if (f == frame) n++;
         return n;
     }
 
-    private void EmitDelivery(SimThread thread, PageMessage m, ulong at, ulong pages, long result) =>
+    private void EmitDelivery(SimThread thread, QueuedPageMessage m, ulong at, ulong pages, long result) =>
         _kernel.Emit(new KernelEvent
         {
             Pid = thread.Process.Pid, Tid = thread.Tid, Kind = EventKind.Delivery, Code = (long)m.Type,

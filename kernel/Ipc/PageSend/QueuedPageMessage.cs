@@ -3,7 +3,7 @@ using MicroKernel.Memory;
 namespace MicroKernel.Ipc.PageSend;
 
 /// <summary>A message in a receiver's queue: whole pages in flight, owned by the kernel until the handler runs.</summary>
-internal sealed record PageMessage(int SenderPid, ulong Type, PageRun Pages, ulong Flags)
+internal sealed record QueuedPageMessage(int SenderPid, ulong Type, PageRun Pages, ulong Flags)
 {
     /// <summary>How the receiver maps the pages.</summary>
     public Protection ReceiverProtection => (Flags & (ulong)SendFlags.ReceiverWrite) != 0 ? Protection.ReadWrite : Protection.Read;
@@ -16,7 +16,7 @@ internal sealed class PageSendState
     public Dictionary<ulong, ulong> Handlers { get; } = [];
 
     /// <summary>Messages waiting for a handler to run, oldest first (delivery is FIFO).</summary>
-    public Queue<PageMessage> Pending { get; } = new();
+    public Queue<QueuedPageMessage> Pending { get; } = new();
 
     /// <summary>Senders blocked on this queue being full.</summary>
     public WaitQueueHolder SpaceWaiters { get; } = new();
