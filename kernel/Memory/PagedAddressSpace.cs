@@ -51,14 +51,15 @@ public sealed class PagedAddressSpace : AddressSpace
     /// <inheritdoc />
     public override ulong UserHigh => UserTop;
 
-    private bool IsActive => Machine.Mmu.Root == _table.RootAddress;
+    // A destroyed space's root frame may already be another space's PML4: it is never "loaded" again.
+    private bool IsActive => !IsDestroyed && Machine.Mmu.Root == _table.RootAddress;
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public override bool TryTranslate(ulong virtualAddress, int length, AccessKind access, out ulong physicalAddress, out MemoryFault fault)
     {
         Mmu mmu = Machine.Mmu;
-        return mmu.Root == _table.RootAddress
+        return mmu.Root == _table.RootAddress && !IsDestroyed
             ? mmu.Translate(virtualAddress, access, out physicalAddress, out fault)
             : TranslateInactive(virtualAddress, access, out physicalAddress, out fault);
     }
@@ -114,10 +115,12 @@ public sealed class PagedAddressSpace : AddressSpace
 
     /// <summary>
     /// Maps existing frames at [address, address + frames.Count pages) with one reference each taken by the caller.
-    /// Used by IPC to install pages; returns OutOfMemory (mapping nothing) when a table frame cannot be had.
+    /// Used by IPC to install pages; returns OutOfMemory (mapping nothing) when a table frame cannot be had, and
+    /// BadAddress when the space is destroyed (its table frames are freed and may belong to someone else).
     /// </summary>
     public ErrorCode MapFrames(ulong address, IReadOnlyList<ulong> frames, Protection protection, ulong extraFlags, string name)
     {
+        if (IsDestroyed) return ErrorCode.BadAddress;
         ulong size = (ulong)frames.Count * PageSize;
         if (!InUserRange(address, size) || Vmas.Overlaps(address, address + size)) return ErrorCode.AlreadyMapped;
         ulong flags = FlagsFor(protection) | extraFlags;
