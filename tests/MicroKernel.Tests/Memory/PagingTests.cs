@@ -602,6 +602,80 @@ public sealed class PagingTests : IDisposable
         Mmu.Root.ShouldBe(ulong.MaxValue);
     }
 
+    [Fact]
+    public void A_destroyed_space_never_translates_even_when_its_root_frame_is_reused()
+    {
+        PagedAddressSpace dead = _rig.NewPaged();
+        MapAt(dead, Va);
+        ulong oldRoot = dead.PageTable.RootAddress;
+        dead.Destroy();
+
+        // A new space takes the freed frames (lowest free first), its PML4 included, and becomes active.
+        PagedAddressSpace heir = _rig.NewPaged();
+        heir.PageTable.RootAddress.ShouldBe(oldRoot);
+        MapAt(heir, Va);
+        heir.Activate();
+        heir.TryWriteUInt64(Va, 0x5EC2E7, out _).ShouldBeTrue();
+
+        dead.TryReadUInt64(Va, out ulong v, out MemoryFault f).ShouldBeFalse($"read 0x{v:x} through a destroyed space");
+        f.Reason.ShouldBe(FaultReason.NotPresent);
+        dead.TryWriteUInt64(Va, 1, out _).ShouldBeFalse();
+        dead.CheckRange(Va, 8, AccessKind.Read, out _).ShouldBeFalse();
+        heir.TryReadUInt64(Va, out v, out _).ShouldBeTrue();
+        v.ShouldBe(0x5EC2E7UL);
+    }
+
+    [Fact]
+    public void MapFrames_on_a_destroyed_space_is_refused_and_touches_no_memory()
+    {
+        PagedAddressSpace dead = _rig.NewPaged();
+        dead.Destroy();
+        PagedAddressSpace heir = _rig.NewPaged(); // now owns the frames the dead table used
+        heir.PageTable.RootAddress.ShouldBe(dead.PageTable.RootAddress);
+        string heirTables = heir.PageTable.Dump();
+        _rig.Frames.TryAllocate(FrameUse.User, out ulong frame).ShouldBeTrue();
+        int kernel = _rig.Frames.KernelCount;
+
+        dead.MapFrames(Va, [frame], Protection.ReadWrite, 0, "late").ShouldBe(ErrorCode.BadAddress);
+
+        _rig.Frames.KernelCount.ShouldBe(kernel, "no table frame was taken for a dead table");
+        heir.PageTable.Dump().ShouldBe(heirTables, "the heir's PML4 was not written through the dead space");
+        dead.Areas.ShouldBeEmpty();
+        _rig.Frames.Release(frame);
+    }
+
+    // ---------------------------------------------------------------- physical memory
+
+    [Theory]
+    [InlineData(15)]
+    [InlineData(1 << 19)]
+    [InlineData(1 << 20)]
+    [InlineData(int.MaxValue)]
+    public void Physical_memory_rejects_sizes_it_cannot_hold(int frames) =>
+        Should.Throw<ArgumentOutOfRangeException>(() => new PhysicalMemory(frames));
+
+    [Fact]
+    public void Physical_memory_is_little_endian_and_counts_writes_per_frame()
+    {
+        var ram = new PhysicalMemory(16);
+        ram.Size.ShouldBe(16UL * Page);
+        ram.WriteUInt64(2 * Page + 8, 0x0102_0304_0506_0708);
+        ram.Frame(2)[8].ShouldBe((byte)0x08);
+        ram.Frame(2)[15].ShouldBe((byte)0x01);
+        ram.ReadUInt64(2 * Page + 8).ShouldBe(0x0102_0304_0506_0708UL);
+        uint g2 = ram.WriteGeneration(2), g3 = ram.WriteGeneration(3);
+        ram.Slice(3 * Page - 2, 4, forWrite: true).Fill(0xFF); // spans frames 2 and 3
+        ram.WriteGeneration(2).ShouldNotBe(g2);
+        ram.WriteGeneration(3).ShouldNotBe(g3);
+        uint g4 = ram.WriteGeneration(4);
+        ram.Slice(4 * Page, 8, forWrite: false);
+        ram.WriteGeneration(4).ShouldBe(g4);
+        ram.CopyFrame(2, 5);
+        ram.Frame(5)[8].ShouldBe((byte)0x08);
+        ram.ZeroFrame(5);
+        ram.Frame(5).ToArray().ShouldAllBe(b => b == 0);
+    }
+
     // ---------------------------------------------------------------- PROT_NONE
 
     [Fact]
