@@ -25,7 +25,8 @@ public sealed class PhysicalMemory
     public PhysicalMemory(int frameCount)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(frameCount, 16);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(frameCount, 1 << 20);
+        // One managed array holds the RAM: at most Array.MaxLength bytes (just under 2 GiB, 524287 frames).
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(frameCount, Array.MaxLength / FrameSize);
         FrameCount = frameCount;
         _bytes = new byte[(long)frameCount * FrameSize];
         _writeGeneration = new uint[frameCount];

@@ -104,6 +104,8 @@ public sealed class FrameAllocator
         _use[frame] = FrameUse.Free;
         FreeCount++;
         _freeBitmap[frame >> 6] |= 1UL << (int)(frame & 63);
+        // Keep "no free frame below the hint" true, so allocation stays lowest free frame first.
+        if ((int)frame < _searchHint) _searchHint = (int)frame;
     }
 
     /// <summary>Changes the owner kind of an allocated frame (e.g. an in-flight IPC page becomes mapped again).</summary>

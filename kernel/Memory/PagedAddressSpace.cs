@@ -26,7 +26,10 @@ public sealed partial class PagedAddressSpace : AddressSpace
 
     private readonly PageTable _table;
     private readonly Mmu _mmu;
-    private readonly ulong _root;
+    private ulong _root;
+
+    // Never a frame-aligned address, so never equal to the MMU's root.
+    private const ulong DeadRoot = 1;
 
     private PagedAddressSpace(Machine machine, FrameAllocator frames, PageTable table) : base(machine, frames)
     {
@@ -58,12 +61,14 @@ public sealed partial class PagedAddressSpace : AddressSpace
     /// <inheritdoc />
     public override ulong UserHigh => UserTop;
 
-    private bool IsActive => Machine.Mmu.Root == _table.RootAddress;
+    // A destroyed space's root frame may already be another space's PML4: it is never "loaded" again.
+    private bool IsActive => !IsDestroyed && Machine.Mmu.Root == _table.RootAddress;
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public override bool TryTranslate(ulong virtualAddress, int length, AccessKind access, out ulong physicalAddress, out MemoryFault fault)
     {
+        // A destroyed space's _root is DeadRoot, which no MMU ever holds: it falls to the slow path and faults.
         return _mmu.Root == _root
             ? _mmu.Translate(virtualAddress, access, out physicalAddress, out fault)
             : TranslateInactive(virtualAddress, access, out physicalAddress, out fault);
@@ -92,6 +97,7 @@ public sealed partial class PagedAddressSpace : AddressSpace
         _table.FreeTables();
         Vmas.Clear();
         IsDestroyed = true;
+        _root = DeadRoot;
     }
 
     /// <inheritdoc />
@@ -120,10 +126,12 @@ public sealed partial class PagedAddressSpace : AddressSpace
 
     /// <summary>
     /// Maps existing frames at [address, address + frames.Count pages) with one reference each taken by the caller.
-    /// Used by IPC to install pages; returns OutOfMemory (mapping nothing) when a table frame cannot be had.
+    /// Used by IPC to install pages; returns OutOfMemory (mapping nothing) when a table frame cannot be had, and
+    /// BadAddress when the space is destroyed (its table frames are freed and may belong to someone else).
     /// </summary>
     public ErrorCode MapFrames(ulong address, IReadOnlyList<ulong> frames, Protection protection, ulong extraFlags, string name)
     {
+        if (IsDestroyed) return ErrorCode.BadAddress;
         ulong size = (ulong)frames.Count * PageSize;
         if (!InUserRange(address, size) || Vmas.Overlaps(address, address + size)) return ErrorCode.AlreadyMapped;
         ulong flags = FlagsFor(protection) | extraFlags;
