@@ -102,7 +102,7 @@ public sealed partial class Kernel
         _nextPid++;
         _processes[p.Pid] = p;
         Emit(new KernelEvent { Pid = p.Pid, Kind = EventKind.ProcessStart, Text = name });
-        CreateThread(p, "main", priority, entry, argument, 0);
+        CreateThread(p, "main", priority, entry, argument, 0, isMain: true);
         process = p;
         return ErrorCode.Ok;
     }
@@ -225,10 +225,10 @@ public sealed partial class Kernel
     }
 
     /// <summary>Creates a thread of <paramref name="process"/> starting at <paramref name="entry"/>; it is ready at once.</summary>
-    internal SimThread CreateThread(Process process, string name, int priority, ulong entry, ulong argument, ulong stackTop)
+    internal SimThread CreateThread(Process process, string name, int priority, ulong entry, ulong argument, ulong stackTop, bool isMain = false)
     {
         ProgramImage image = process.Image;
-        var t = new SimThread(this, process, _nextTid++, name, priority, self => image.Run(self, entry, argument, stackTop));
+        var t = new SimThread(this, process, _nextTid++, name, priority, self => image.Run(self, entry, argument, stackTop)) { IsMain = isMain };
         process.ThreadList.Add(t);
         Scheduler.LiveThreads.Add(t);
         Emit(new KernelEvent { Pid = process.Pid, Tid = t.Tid, Kind = EventKind.ThreadStart, Text = name, A0 = entry, A1 = argument });
@@ -271,12 +271,14 @@ public sealed partial class Kernel
         return record.ExitStatus;
     }
 
-    internal void ThreadFinished(SimThread thread, long code)
+    internal void ThreadFinished(SimThread thread, long code, bool mainReturned)
     {
         try
         {
             Process p = thread.Process;
             thread.ExitCode = code;
+            // Returning from main is exit(code): the other threads end too.
+            if (mainReturned) KillProcess(p, code);
             Emit(new KernelEvent { Pid = p.Pid, Tid = thread.Tid, Kind = EventKind.ThreadExit, Code = code });
             while (thread.JoinWaiters.Count > 0) Scheduler.Wake(thread.JoinWaiters.Waiters[0], code);
             p.ThreadList.Remove(thread);
@@ -371,7 +373,7 @@ public sealed partial class Kernel
         p.Restarts++;
         if (p.Image.Load(p, out ulong entry, out ulong argument) != ErrorCode.Ok) { KillProcess(p, KilledStatus); return; }
         Emit(new KernelEvent { Pid = p.Pid, Kind = EventKind.Restart, Code = p.Restarts });
-        CreateThread(p, "main", p.Priority, entry, argument, 0);
+        CreateThread(p, "main", p.Priority, entry, argument, 0, isMain: true);
     }
 
     private void KillThreads(Process p)

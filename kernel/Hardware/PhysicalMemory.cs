@@ -16,6 +16,9 @@ public sealed class PhysicalMemory
     /// <summary>log2 of <see cref="FrameSize"/>.</summary>
     public const int FrameShift = 12;
 
+    /// <summary>The most frames one machine can have: RAM is one managed array of at most Array.MaxLength bytes.</summary>
+    public static readonly int MaxFrames = Array.MaxLength / FrameSize;
+
     private readonly byte[] _bytes;
 
     // Bumped on every write to a frame: lets a decoded-instruction cache notice self-modifying code and reuse.
@@ -26,7 +29,7 @@ public sealed class PhysicalMemory
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(frameCount, 16);
         // One managed array holds the RAM: at most Array.MaxLength bytes (just under 2 GiB, 524287 frames).
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(frameCount, Array.MaxLength / FrameSize);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(frameCount, MaxFrames);
         FrameCount = frameCount;
         _bytes = new byte[(long)frameCount * FrameSize];
         _writeGeneration = new uint[frameCount];

@@ -62,7 +62,7 @@ public sealed class FrameAllocator
     {
         frame = 0;
         if (use == FrameUse.Free) throw new ArgumentException("cannot allocate a frame as free", nameof(use));
-        if (FreeCount == 0 || (FailNext?.Invoke() ?? false)) return false;
+        if ((FailNext?.Invoke() ?? false) || FreeCount == 0) return false;
         int f = FindFree(_searchHint, 1, 1);
         if (f < 0) f = FindFree(0, 1, 1);
         if (f < 0) return false;
@@ -79,7 +79,7 @@ public sealed class FrameAllocator
     public bool TryAllocateContiguous(int count, int alignFrames, FrameUse use, out ulong firstFrame)
     {
         firstFrame = 0;
-        if (count <= 0 || alignFrames <= 0 || count > FreeCount || (FailNext?.Invoke() ?? false)) return false;
+        if (count <= 0 || alignFrames <= 0 || (FailNext?.Invoke() ?? false) || count > FreeCount) return false;
         int f = FindFree(0, count, alignFrames);
         if (f < 0) return false;
         for (int i = 0; i < count; i++) Take(f + i, use);

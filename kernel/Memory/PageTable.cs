@@ -67,6 +67,51 @@ public sealed class PageTable
         return old;
     }
 
+    /// <summary>
+    /// Clears <paramref name="oldEntries"/>.Length consecutive leaves from <paramref name="virtualAddress"/> and returns
+    /// what they held. One walk per page-table page, not per page: moving 4096 pages costs 8 walks.
+    /// </summary>
+    public void ClearLeaves(ulong virtualAddress, Span<ulong> oldEntries)
+    {
+        ulong entry = 0;
+        for (int i = 0; i < oldEntries.Length; i++)
+        {
+            ulong va = virtualAddress + ((ulong)i << PhysicalMemory.FrameShift);
+            if (i == 0 || (va & LeafTableSpan) == 0) entry = LeafAddress(va, create: false, out _);
+            else if (entry != 0) entry += 8;
+            ulong old = entry == 0 ? 0 : _memory.ReadUInt64(entry);
+            if (old != 0) _memory.WriteUInt64(entry, 0);
+            oldEntries[i] = old;
+        }
+    }
+
+    /// <summary>
+    /// Writes consecutive leaves from <paramref name="virtualAddress"/>, creating tables as needed (one walk per
+    /// page-table page). Returns how many were written: fewer than asked when a table frame could not be had.
+    /// </summary>
+    public int SetLeaves(ulong virtualAddress, ReadOnlySpan<ulong> entries)
+    {
+        ulong entry = 0;
+        for (int i = 0; i < entries.Length; i++)
+        {
+            ulong va = virtualAddress + ((ulong)i << PhysicalMemory.FrameShift);
+            if (i == 0 || (va & LeafTableSpan) == 0)
+            {
+                entry = LeafAddress(va, create: true, out bool outOfMemory);
+                if (outOfMemory) return i;
+            }
+            else
+            {
+                entry += 8;
+            }
+            _memory.WriteUInt64(entry, entries[i]);
+        }
+        return entries.Length;
+    }
+
+    // The bytes one page table (512 leaves) covers, minus one: a va with these bits clear starts a new table.
+    private const ulong LeafTableSpan = (512UL << PhysicalMemory.FrameShift) - 1;
+
     /// <summary>Every non-zero leaf entry, in ascending virtual-address order.</summary>
     public IEnumerable<(ulong VirtualAddress, ulong Entry)> Leaves()
     {

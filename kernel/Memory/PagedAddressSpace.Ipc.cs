@@ -23,17 +23,16 @@ public sealed partial class PagedAddressSpace
     {
         ulong end = address + pages * PageSize;
         foreach (Vma v in Vmas.Carve(address, end)) Vmas.Remove(v);
+        var old = new ulong[pages];
+        _table.ClearLeaves(address, old);
         var frames = new ulong[pages];
         bool cow = false;
-        bool active = IsActive;
         for (ulong i = 0; i < pages; i++)
         {
-            ulong va = address + i * PageSize;
-            ulong old = _table.ClearLeaf(va);
-            frames[i] = Pte.FrameOf(old);
-            cow |= (old & Pte.SoftCopyOnWrite) != 0;
-            if (active) Machine.Mmu.Tlb.Invalidate(va);
+            frames[i] = Pte.FrameOf(old[i]);
+            cow |= (old[i] & Pte.SoftCopyOnWrite) != 0;
         }
+        InvalidateRange(address, pages);
         return new PageRun(frames, cow);
     }
 
@@ -114,14 +113,25 @@ public sealed partial class PagedAddressSpace
         bool cow = run.CopyOnWrite && (protection & Protection.Write) != 0;
         ulong flags = FlagsFor(protection);
         if (cow) flags = (flags & ~Pte.Writable) | Pte.SoftCopyOnWrite;
-        for (int i = 0; i < run.Count; i++)
+        var entries = new ulong[run.Count];
+        for (int i = 0; i < run.Count; i++) entries[i] = Pte.Make(run.Frames[i], flags);
+        int written = _table.SetLeaves(address, entries);
+        if (written < entries.Length)
         {
-            if (_table.SetLeaf(address + (ulong)i * PageSize, Pte.Make(run.Frames[i], flags))) continue;
-            for (int j = 0; j < i; j++) _table.ClearLeaf(address + (ulong)j * PageSize);
+            _table.ClearLeaves(address, new ulong[written]);
             return ErrorCode.OutOfMemory;
         }
         Vmas.Insert(new Vma(address, address + (ulong)run.Count * PageSize, protection, name));
         return ErrorCode.Ok;
+    }
+
+    // The shootdown after changing many PTEs of the loaded space: past a few dozen pages, one flush is cheaper than
+    // invalidating page by page (Linux draws the line at 33 pages too).
+    private void InvalidateRange(ulong address, ulong pages)
+    {
+        if (!IsActive) return;
+        if (pages > 32) Machine.Mmu.Tlb.Flush();
+        else for (ulong i = 0; i < pages; i++) Machine.Mmu.Tlb.Invalidate(address + i * PageSize);
     }
 
     internal override bool TryResolveWriteFault(ulong virtualAddress)

@@ -109,10 +109,10 @@ public sealed partial class PagedAddressSpace : AddressSpace
     }
 
     /// <inheritdoc />
-    public override string DumpHardware() => _table.Dump();
+    public override string DumpHardware() => IsDestroyed ? "(address space destroyed: its table frames are free)\n" : _table.Dump();
 
     /// <summary>The leaf entry mapping <paramref name="virtualAddress"/> (0 when none), for tests and dumps.</summary>
-    public ulong QueryEntry(ulong virtualAddress) => _table.Query(virtualAddress);
+    public ulong QueryEntry(ulong virtualAddress) => IsDestroyed ? 0 : _table.Query(virtualAddress);
 
     /// <summary>The PTE flags that enforce <paramref name="protection"/> for a user page.</summary>
     public static ulong FlagsFor(Protection protection)

@@ -39,6 +39,9 @@ public sealed class SimThread
     /// <summary>Thread id, unique in the kernel.</summary>
     public int Tid { get; }
 
+    /// <summary>True for the thread a process (or its restart) began with: its return ends the process, like C's main.</summary>
+    public bool IsMain { get; internal init; }
+
     /// <summary>A name for traces ("main", "worker-1").</summary>
     public string Name { get; }
 
@@ -141,9 +144,14 @@ public sealed class SimThread
     {
         _gate.Wait();
         long code = 0;
+        bool returned = false;
         try
         {
-            if (!Killed) code = _body(this);
+            if (!Killed)
+            {
+                code = _body(this);
+                returned = true;
+            }
         }
         catch (ThreadTerminatedException)
         {
@@ -157,6 +165,6 @@ public sealed class SimThread
         {
             code = Kernel.UserCrashed(this, e);
         }
-        Kernel.ThreadFinished(this, code);
+        Kernel.ThreadFinished(this, code, mainReturned: returned && IsMain);
     }
 }

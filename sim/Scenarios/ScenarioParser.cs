@@ -41,7 +41,7 @@ public static class ScenarioParser
             switch (directive)
             {
                 case "name": name = Value(); break;
-                case "memory": config = config with { Frames = Int(Value(), 16, 1 << 20, source, lineNo, directive) }; break;
+                case "memory": config = config with { Frames = Int(Value(), 16, Hardware.PhysicalMemory.MaxFrames, source, lineNo, directive) }; break;
                 case "protection": config = config with { Protection = Protection(Value(), source, lineNo) }; break;
                 case "mpu-regions":
                     int regions = Int(Value(), 8, 16, source, lineNo, directive);
