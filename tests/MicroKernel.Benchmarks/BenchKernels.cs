@@ -13,7 +13,8 @@ internal static class BenchKernels
         k.Spawn(new ManagedProgram("bench", () => new Lambda(main)), "bench", out Process? p);
         RunResult r = k.Run();
         if (r.Outcome != RunOutcome.Completed) throw new InvalidOperationException($"benchmark run ended {r.Outcome}: {r.Panic}");
-        return p!.ExitStatus;
+        if (p!.ExitStatus != 0) throw new InvalidOperationException($"benchmark program failed with status {p.ExitStatus}: {string.Join("; ", p.Faults)}");
+        return p.ExitStatus;
     }
 
     private sealed class Lambda(Func<Sys, long> main) : UserProgram
