@@ -1,0 +1,138 @@
+using Iced.Intel;
+using MicroKernel.Hardware;
+
+namespace MicroKernel.Sim.X86;
+
+// Instruction fetch and the decoded-instruction cache.
+public sealed partial class X86Cpu
+{
+    private const int PageSize = 4096;
+    private const int MaxInstructionLength = 15;
+
+    /// <summary>The decoded instructions of one code page, valid while the page's version stamp is unchanged.</summary>
+    private sealed class CodePage(ulong vpn)
+    {
+        public readonly ulong Vpn = vpn;
+        public ulong Version;
+        public readonly byte[] Bytes = new byte[PageSize];
+        // Slots[offset] = 1 + index into Decoded, or 0 when nothing was decoded at that offset yet.
+        public readonly ushort[] Slots = new ushort[PageSize];
+        public Instruction[] Decoded = new Instruction[32];
+        public int Count;
+
+        public void Clear()
+        {
+            Array.Clear(Slots);
+            Count = 0;
+        }
+    }
+
+    private readonly CodeBufferReader _reader = new();
+    private readonly Decoder _decoder;
+    private readonly Dictionary<ulong, CodePage> _codePages = [];
+    private CodePage? _page;                 // the page the last instruction came from
+    private ulong _pageVpn = ulong.MaxValue;
+    private bool _codeStale = true;          // set by every store and at Run: re-check the version before trusting _page
+    private readonly byte[] _fetchBytes = new byte[2 * MaxInstructionLength];
+    private Instruction _uncached;           // instructions that are not cached (no cache, or crossing a page end)
+
+    /// <summary>Drops every cached decode (they would be re-validated anyway; this also frees the memory).</summary>
+    public void InvalidateDecodeCache()
+    {
+        _codePages.Clear();
+        _page = null;
+        _pageVpn = ulong.MaxValue;
+    }
+
+    /// <summary>How many code pages the decode cache currently holds.</summary>
+    public int CachedCodePages => _codePages.Count;
+
+    private ref Instruction Fetch(ulong rip)
+    {
+        if (!UsesDecodeCache)
+            return ref FetchUncached(rip);
+        ulong vpn = rip / PageSize;
+        CodePage? page = _page;
+        if (vpn != _pageVpn || _codeStale || page is null)
+            page = EnterPage(rip);
+        int slot = page.Slots[(int)(rip % PageSize)];
+        if (slot != 0)
+            return ref page.Decoded[slot - 1];
+        return ref DecodeIntoPage(page, rip);
+    }
+
+    /// <summary>Makes the page holding rip current, re-reading it if its version changed since it was decoded.</summary>
+    private CodePage EnterPage(ulong rip)
+    {
+        if (_memory.CodePageVersion(rip, out ulong version) is { } fault)
+            throw FetchFault(fault);
+        ulong vpn = rip / PageSize;
+        if (!_codePages.TryGetValue(vpn, out CodePage? page))
+        {
+            page = new CodePage(vpn);
+            LoadPage(page, version);
+            _codePages.Add(vpn, page);
+        }
+        else if (page.Version != version)
+        {
+            page.Clear(); // written, unmapped or remapped since: every decode on it is stale
+            LoadPage(page, version);
+        }
+        _page = page;
+        _pageVpn = vpn;
+        _codeStale = false;
+        return page;
+    }
+
+    private void LoadPage(CodePage page, ulong version)
+    {
+        if (_memory.Read(page.Vpn * PageSize, page.Bytes, AccessKind.Execute) is { } fault)
+            throw FetchFault(fault);
+        page.Version = version;
+    }
+
+    private ref Instruction DecodeIntoPage(CodePage page, ulong rip)
+    {
+        int offset = (int)(rip % PageSize);
+        _reader.Reset(page.Bytes, offset, PageSize);
+        _decoder.IP = rip;
+        _decoder.Decode(out Instruction ins);
+        if (_decoder.LastError == DecoderError.NoMoreBytes)
+        {
+            // The instruction runs into the next page. Its bytes depend on two pages, so it is not cached:
+            // it is fetched again (through the memory, with both pages checked) every time it executes.
+            return ref FetchUncached(rip);
+        }
+        if (page.Count == page.Decoded.Length)
+            Array.Resize(ref page.Decoded, page.Count * 2);
+        page.Decoded[page.Count] = ins;
+        page.Count++;
+        page.Slots[offset] = (ushort)page.Count;
+        return ref page.Decoded[page.Count - 1];
+    }
+
+    /// <summary>Fetches and decodes one instruction through the memory, page by page.</summary>
+    private ref Instruction FetchUncached(ulong rip)
+    {
+        int firstChunk = (int)Math.Min(MaxInstructionLength, PageSize - rip % PageSize);
+        if (_memory.Read(rip, _fetchBytes.AsSpan(0, firstChunk), AccessKind.Execute) is { } fault)
+            throw FetchFault(fault);
+        _reader.Reset(_fetchBytes, 0, firstChunk);
+        _decoder.IP = rip;
+        _decoder.Decode(out _uncached);
+        if (_decoder.LastError == DecoderError.NoMoreBytes && firstChunk < MaxInstructionLength)
+        {
+            // Only now is the next page needed; fetching it earlier would fault on a perfectly good instruction.
+            int rest = MaxInstructionLength - firstChunk;
+            if (_memory.Read(rip + (ulong)firstChunk, _fetchBytes.AsSpan(firstChunk, rest), AccessKind.Execute) is { } fault2)
+                throw FetchFault(fault2);
+            _reader.Reset(_fetchBytes, 0, MaxInstructionLength);
+            _decoder.IP = rip;
+            _decoder.Decode(out _uncached);
+        }
+        return ref _uncached;
+    }
+
+    private static X86FaultException FetchFault(MemoryFault fault) =>
+        new(fault.Reason, fault, $"instruction fetch: {fault}", duringFetch: true);
+}
