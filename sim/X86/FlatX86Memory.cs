@@ -26,9 +26,11 @@ public sealed class FlatX86Memory : IX86Memory
     // Version stamps come from one counter, so a page that is unmapped and mapped again never reuses a stamp.
     private ulong _nextVersion = 1;
 
-    // A one-entry lookup cache: most accesses hit the page the previous one hit.
-    private ulong _lastVpn = ulong.MaxValue;
-    private Page? _lastPage;
+    // A small direct-mapped lookup cache in front of the dictionary (like a TLB): code, stack and data pages
+    // are touched in turn, and each would evict a one-entry cache.
+    private const int LookupSlots = 64;
+    private readonly ulong[] _slotVpn = NewSlotTags();
+    private readonly Page?[] _slotPage = new Page?[LookupSlots];
 
     /// <summary>How many pages are mapped.</summary>
     public int MappedPageCount => _pages.Count;
@@ -156,6 +158,17 @@ public sealed class FlatX86Memory : IX86Memory
     /// <inheritdoc />
     public MemoryFault? Write(ulong address, ReadOnlySpan<byte> source)
     {
+        ulong offset = address & PageMask;
+        if (offset + (ulong)source.Length <= PageSize)
+        {
+            // Fast path: the store stays inside one page.
+            Page? page = Lookup(address / PageSize);
+            if (page is null || (page.Protection & X86Protection.Write) == 0)
+                return Refuse(address, AccessKind.Write, page);
+            source.CopyTo(page.Data.AsSpan((int)offset));
+            page.Version = _nextVersion++;
+            return null;
+        }
         // Every page is checked before any byte is stored, so a faulting store writes nothing, even across pages.
         if (TryCheck(address, source.Length, X86Protection.Write, AccessKind.Write) is { } fault)
             return fault;
@@ -225,18 +238,27 @@ public sealed class FlatX86Memory : IX86Memory
 
     private Page? Lookup(ulong vpn)
     {
-        if (vpn == _lastVpn)
-            return _lastPage;
+        int slot = (int)(vpn % LookupSlots);
+        if (_slotVpn[slot] == vpn)
+            return _slotPage[slot];
         _pages.TryGetValue(vpn, out Page? page);
-        _lastVpn = vpn;
-        _lastPage = page;
+        _slotVpn[slot] = vpn;
+        _slotPage[slot] = page;
         return page;
     }
 
+    private static ulong[] NewSlotTags()
+    {
+        var tags = new ulong[LookupSlots];
+        Array.Fill(tags, ulong.MaxValue); // no page number is ulong.MaxValue
+        return tags;
+    }
+
+    // Called whenever pages are mapped or unmapped: the lookup cache may hold the old answer.
     private void ForgetLastPage()
     {
-        _lastVpn = ulong.MaxValue;
-        _lastPage = null;
+        Array.Fill(_slotVpn, ulong.MaxValue);
+        Array.Clear(_slotPage);
     }
 
     private static IEnumerable<ulong> PagesOf(ulong address, ulong length)

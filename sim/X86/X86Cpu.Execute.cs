@@ -36,7 +36,7 @@ public sealed partial class X86Cpu
             case Mnemonic.Sete: case Mnemonic.Setne: case Mnemonic.Setbe: case Mnemonic.Seta:
             case Mnemonic.Sets: case Mnemonic.Setns: case Mnemonic.Setp: case Mnemonic.Setnp:
             case Mnemonic.Setl: case Mnemonic.Setge: case Mnemonic.Setle: case Mnemonic.Setg:
-                WriteOp(in ins, 0, Condition(ins.ConditionCode) ? 1UL : 0, 1); break;
+                WriteOp(in ins, 0, Condition(in ins) ? 1UL : 0, 1); break;
 
             // ---- arithmetic and logic ----
             case Mnemonic.Add: BinaryAlu(in ins, AluOp.Add); break;
@@ -95,7 +95,7 @@ public sealed partial class X86Cpu
             case Mnemonic.Je: case Mnemonic.Jne: case Mnemonic.Jbe: case Mnemonic.Ja:
             case Mnemonic.Js: case Mnemonic.Jns: case Mnemonic.Jp: case Mnemonic.Jnp:
             case Mnemonic.Jl: case Mnemonic.Jge: case Mnemonic.Jle: case Mnemonic.Jg:
-                _regs.Rip = Condition(ins.ConditionCode) ? ins.NearBranch64 : ins.NextIP;
+                _regs.Rip = Condition(in ins) ? ins.NearBranch64 : ins.NextIP;
                 return Step.Retired;
             case Mnemonic.Call: Call(in ins); return Step.Retired;
             case Mnemonic.Ret: Ret(in ins); return Step.Retired;
@@ -157,7 +157,25 @@ public sealed partial class X86Cpu
     private static X86FaultException Privileged(in Instruction ins) =>
         new(FaultReason.GeneralProtection, null, $"general protection: {MnemonicName(in ins)} is privileged (user mode)");
 
-    /// <summary>Evaluates a condition code against RFLAGS (jcc, setcc, cmovcc).</summary>
+    // The condition of each jcc/setcc/cmovcc mnemonic, looked up once here instead of per instruction.
+    private static readonly ConditionCode[] ConditionOf = BuildConditionTable();
+
+    private static ConditionCode[] BuildConditionTable()
+    {
+        var table = new ConditionCode[Enum.GetValues<Mnemonic>().Length];
+        foreach (Code code in Enum.GetValues<Code>())
+        {
+            var ins = Instruction.Create(code);
+            if (ins.ConditionCode != ConditionCode.None)
+                table[(int)code.Mnemonic()] = ins.ConditionCode;
+        }
+        return table;
+    }
+
+    /// <summary>Evaluates the condition of a jcc, setcc or cmovcc against RFLAGS.</summary>
+    private bool Condition(in Instruction ins) => Condition(ConditionOf[(int)ins.Mnemonic]);
+
+    /// <summary>Evaluates a condition code against RFLAGS.</summary>
     private bool Condition(ConditionCode cc)
     {
         ulong f = _regs.Rflags;
@@ -239,7 +257,7 @@ public sealed partial class X86Cpu
     {
         int size = OpSize(in ins, 0);
         ulong value = ReadOp(in ins, 1, size); // the source is read (and may fault) even when the condition is false
-        if (Condition(ins.ConditionCode))
+        if (Condition(in ins))
             WriteReg(ins.Op0Register, value);
         else if (size == 4)
             WriteReg(ins.Op0Register, ReadReg(ins.Op0Register)); // a 32-bit cmov zero-extends even when it does not move

@@ -32,14 +32,37 @@ public sealed partial class X86Cpu
     private readonly Dictionary<ulong, CodePage> _codePages = [];
     private CodePage? _page;                 // the page the last instruction came from
     private ulong _pageVpn = ulong.MaxValue;
-    private bool _codeStale = true;          // set by every store and at Run: re-check the version before trusting _page
+    private bool _codeStale = true;          // set at Run and by stores that may hit code: re-check the version before trusting _page
+    private ulong _codePageFilter;           // bit (vpn % 64) is set for every cached code page: a cheap "may be code" test for stores
     private readonly byte[] _fetchBytes = new byte[2 * MaxInstructionLength];
     private Instruction _uncached;           // instructions that are not cached (no cache, or crossing a page end)
+
+    /// <summary>
+    /// Notes a store for the decode cache. A store to a page that may hold cached code (same virtual page number)
+    /// makes the next fetch re-check the code page's version, so self-modifying code is seen at once. With
+    /// <see cref="CheckCodeAfterEveryStore"/> every store does, which also catches a store through another
+    /// mapping (alias) of a code frame within the same run; otherwise such a store is seen at the next Run.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private void NoteStore(ulong address, int size)
+    {
+        ulong first = address / PageSize, last = (address + (ulong)size - 1) / PageSize;
+        if (CheckCodeAfterEveryStore || ((_codePageFilter >> (int)(first % 64)) & 1) != 0 || first != last)
+            _codeStale = true;
+    }
+
+    /// <summary>
+    /// When true, every store makes the next fetch re-check the code page's version (slower; exact even for
+    /// code written through an alias mapping within one run). When false (default), only stores to a page
+    /// number that may hold cached code do; memory changed in other ways is always noticed at the next Run.
+    /// </summary>
+    public bool CheckCodeAfterEveryStore { get; set; }
 
     /// <summary>Drops every cached decode (they would be re-validated anyway; this also frees the memory).</summary>
     public void InvalidateDecodeCache()
     {
         _codePages.Clear();
+        _codePageFilter = 0;
         _page = null;
         _pageVpn = ulong.MaxValue;
     }
@@ -47,6 +70,7 @@ public sealed partial class X86Cpu
     /// <summary>How many code pages the decode cache currently holds.</summary>
     public int CachedCodePages => _codePages.Count;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private ref Instruction Fetch(ulong rip)
     {
         if (!UsesDecodeCache)
@@ -67,11 +91,13 @@ public sealed partial class X86Cpu
         if (_memory.CodePageVersion(rip, out ulong version) is { } fault)
             throw FetchFault(fault);
         ulong vpn = rip / PageSize;
-        if (!_codePages.TryGetValue(vpn, out CodePage? page))
+        CodePage? page = vpn == _pageVpn ? _page : null; // after a store we usually stay on the same page
+        if (page is null && !_codePages.TryGetValue(vpn, out page))
         {
             page = new CodePage(vpn);
             LoadPage(page, version);
             _codePages.Add(vpn, page);
+            _codePageFilter |= 1UL << (int)(vpn % 64);
         }
         else if (page.Version != version)
         {

@@ -52,15 +52,20 @@ public sealed partial class X86Cpu
         int size = RegSize[k];
         if (size == 0)
             throw UnsupportedRegister(r);
-        return (_regs.Gpr[RegIndex[k]] >> RegShift[k]) & SizeMask[size];
+        return (Gpr(RegIndex[k]) >> RegShift[k]) & SizeMask[size];
     }
+
+    /// <summary>The 64-bit register with encoding number index (0..15), without a bounds check: callers pass table values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref ulong Gpr(int index) =>
+        ref Unsafe.Add(ref Unsafe.As<X86GprFile, ulong>(ref _regs.Gpr), index);
 
     /// <summary>Writes a register with x86-64 rules: 32-bit writes zero-extend, 8/16-bit writes merge.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void WriteReg(Register r, ulong value)
     {
         int k = (int)r;
-        ref ulong gpr = ref _regs.Gpr[RegIndex[k]];
+        ref ulong gpr = ref Gpr(RegIndex[k]);
         switch (RegSize[k])
         {
             case 8: gpr = value; break;
@@ -87,14 +92,25 @@ public sealed partial class X86Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int OpSize(in Instruction ins, int op)
     {
-        OpKind kind = ins.GetOpKind(op);
-        if (kind == OpKind.Register)
-            return RegSize[(int)ins.GetOpRegister(op)];
+        // Operands 0 and 1 are read straight from their fields: this runs for nearly every instruction.
+        if (op == 0 ? ins.Op0Kind == OpKind.Register : ins.GetOpKind(op) == OpKind.Register)
+            return RegSize[(int)(op == 0 ? ins.Op0Register : ins.GetOpRegister(op))];
         return ins.MemorySize.GetSize();
     }
 
     /// <summary>Reads operand op (register, memory or immediate) as a size-byte value, zero-extended.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ulong ReadOp(in Instruction ins, int op, int size)
+    {
+        // Fast path for the common register operand; everything else goes through the general switch.
+        if (op == 0 && ins.Op0Kind == OpKind.Register)
+            return ReadReg(ins.Op0Register);
+        if (op == 1 && ins.Op1Kind == OpKind.Register)
+            return ReadReg(ins.Op1Register);
+        return ReadOpSlow(in ins, op, size);
+    }
+
+    private ulong ReadOpSlow(in Instruction ins, int op, int size)
     {
         switch (ins.GetOpKind(op))
         {
@@ -118,7 +134,16 @@ public sealed partial class X86Cpu
     }
 
     /// <summary>Writes operand op (register or memory) with a size-byte value.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void WriteOp(in Instruction ins, int op, ulong value, int size)
+    {
+        if (op == 0 && ins.Op0Kind == OpKind.Register)
+            WriteReg(ins.Op0Register, value);
+        else
+            WriteOpSlow(in ins, op, value, size);
+    }
+
+    private void WriteOpSlow(in Instruction ins, int op, ulong value, int size)
     {
         switch (ins.GetOpKind(op))
         {
@@ -194,8 +219,8 @@ public sealed partial class X86Cpu
         BinaryPrimitives.WriteUInt64LittleEndian(_memBytes, value);
         if (_memory.Write(address, _memBytes.AsSpan(0, size)) is { } fault)
             throw MemoryFaultException(fault);
-        // The store may have hit a code page (ours, or an alias of it): check the version before the next fetch.
-        _codeStale = true;
+        NoteStore(address, size); // the store may have hit a code page: see X86Cpu.Fetch
+
     }
 
     private static X86FaultException MemoryFaultException(MemoryFault fault) =>
