@@ -19,6 +19,9 @@ public sealed partial class X86Cpu
         public readonly ushort[] Slots = new ushort[PageSize];
         public Instruction[] Decoded = new Instruction[32];
         public int Count;
+        // True when the whole page could not be read for execution (e.g. an MPU region covers only part of it):
+        // its instructions are then fetched one by one through the memory, never cached.
+        public bool Uncacheable;
 
         public void Clear()
         {
@@ -82,6 +85,8 @@ public sealed partial class X86Cpu
         int slot = page.Slots[(int)(rip % PageSize)];
         if (slot != 0)
             return ref page.Decoded[slot - 1];
+        if (page.Uncacheable)
+            return ref FetchUncached(rip);
         return ref DecodeIntoPage(page, rip);
     }
 
@@ -112,8 +117,7 @@ public sealed partial class X86Cpu
 
     private void LoadPage(CodePage page, ulong version)
     {
-        if (_memory.Read(page.Vpn * PageSize, page.Bytes, AccessKind.Execute) is { } fault)
-            throw FetchFault(fault);
+        page.Uncacheable = _memory.Read(page.Vpn * PageSize, page.Bytes, AccessKind.Execute) is not null;
         page.Version = version;
     }
 
@@ -137,26 +141,46 @@ public sealed partial class X86Cpu
         return ref page.Decoded[page.Count - 1];
     }
 
-    /// <summary>Fetches and decodes one instruction through the memory, page by page.</summary>
+    /// <summary>
+    /// Fetches and decodes one instruction through the memory. Bytes are fetched only as far as the instruction
+    /// needs: an instruction that ends just before an unmapped page (or the end of an MPU region) must not fault.
+    /// </summary>
     private ref Instruction FetchUncached(ulong rip)
     {
         int firstChunk = (int)Math.Min(MaxInstructionLength, PageSize - rip % PageSize);
-        if (_memory.Read(rip, _fetchBytes.AsSpan(0, firstChunk), AccessKind.Execute) is { } fault)
-            throw FetchFault(fault);
-        _reader.Reset(_fetchBytes, 0, firstChunk);
+        int have = FetchBytes(rip, 0, firstChunk, out MemoryFault? refused);
+        _reader.Reset(_fetchBytes, 0, have);
         _decoder.IP = rip;
         _decoder.Decode(out _uncached);
-        if (_decoder.LastError == DecoderError.NoMoreBytes && firstChunk < MaxInstructionLength)
+        if (_decoder.LastError == DecoderError.NoMoreBytes)
         {
-            // Only now is the next page needed; fetching it earlier would fault on a perfectly good instruction.
-            int rest = MaxInstructionLength - firstChunk;
-            if (_memory.Read(rip + (ulong)firstChunk, _fetchBytes.AsSpan(firstChunk, rest), AccessKind.Execute) is { } fault2)
-                throw FetchFault(fault2);
-            _reader.Reset(_fetchBytes, 0, MaxInstructionLength);
+            if (refused is { } fault)
+                throw FetchFault(fault); // the instruction needs a byte we may not fetch
+            // It runs into the next page: only now is that page fetched.
+            have += FetchBytes(rip + (ulong)have, have, MaxInstructionLength - have, out refused);
+            _reader.Reset(_fetchBytes, 0, have);
             _decoder.IP = rip;
             _decoder.Decode(out _uncached);
+            if (_decoder.LastError == DecoderError.NoMoreBytes && refused is { } fault2)
+                throw FetchFault(fault2);
         }
         return ref _uncached;
+    }
+
+    /// <summary>
+    /// Reads up to count instruction bytes at address into _fetchBytes[offset..]; on a fault, reads the bytes
+    /// before the refused address instead. Returns how many bytes were read; refused is the fault, if any.
+    /// </summary>
+    private int FetchBytes(ulong address, int offset, int count, out MemoryFault? refused)
+    {
+        refused = _memory.Read(address, _fetchBytes.AsSpan(offset, count), AccessKind.Execute);
+        if (refused is not { } fault)
+            return count;
+        ulong readable = fault.Address - address;
+        if (fault.Address <= address || readable >= (ulong)count
+            || _memory.Read(address, _fetchBytes.AsSpan(offset, (int)readable), AccessKind.Execute) is not null)
+            return 0;
+        return (int)readable;
     }
 
     private static X86FaultException FetchFault(MemoryFault fault) =>

@@ -117,15 +117,7 @@ public sealed partial class X86Cpu
     public string DisassembleAt(ulong address)
     {
         byte[] bytes = new byte[15];
-        int have = 0;
-        // Fetch page by page, so an instruction that ends before an unmapped page still disassembles.
-        while (have < bytes.Length)
-        {
-            int chunk = (int)Math.Min((ulong)(bytes.Length - have), 4096 - ((address + (ulong)have) & 4095));
-            if (_memory.Read(address + (ulong)have, bytes.AsSpan(have, chunk), AccessKind.Execute) is not null)
-                break;
-            have += chunk;
-        }
+        int have = X86Disassembler.ReadCode(_memory, address, bytes);
         if (have == 0)
             return "??";
         var decoder = Decoder.Create(64, new ByteArrayCodeReader(bytes, 0, have), address, DecoderOptions.None);
