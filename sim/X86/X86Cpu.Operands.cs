@@ -95,7 +95,19 @@ public sealed partial class X86Cpu
         // Operands 0 and 1 are read straight from their fields: this runs for nearly every instruction.
         if (op == 0 ? ins.Op0Kind == OpKind.Register : ins.GetOpKind(op) == OpKind.Register)
             return RegSize[(int)(op == 0 ? ins.Op0Register : ins.GetOpRegister(op))];
-        return ins.MemorySize.GetSize();
+        return MemorySizeBytes[(int)ins.MemorySize];
+    }
+
+    // The size in bytes of each Iced MemorySize, looked up once (GetSize() goes through an info object per call).
+    private static readonly byte[] MemorySizeBytes = BuildMemorySizes();
+
+    private static byte[] BuildMemorySizes()
+    {
+        MemorySize[] all = Enum.GetValues<MemorySize>();
+        var sizes = new byte[all.Length];
+        foreach (MemorySize m in all)
+            sizes[(int)m] = (byte)Math.Min(m.GetSize(), 255);
+        return sizes;
     }
 
     /// <summary>Reads operand op (register, memory or immediate) as a size-byte value, zero-extended.</summary>
@@ -105,8 +117,14 @@ public sealed partial class X86Cpu
         // Fast path for the common register operand; everything else goes through the general switch.
         if (op == 0 && ins.Op0Kind == OpKind.Register)
             return ReadReg(ins.Op0Register);
-        if (op == 1 && ins.Op1Kind == OpKind.Register)
-            return ReadReg(ins.Op1Register);
+        if (op == 1)
+        {
+            OpKind kind = ins.Op1Kind;
+            if (kind == OpKind.Register)
+                return ReadReg(ins.Op1Register);
+            if (kind is >= OpKind.Immediate8 and <= OpKind.Immediate32to64)
+                return ins.GetImmediate(1) & SizeMask[size]; // Iced sign-extends the "to" forms to 64 bits
+        }
         return ReadOpSlow(in ins, op, size);
     }
 
@@ -190,7 +208,8 @@ public sealed partial class X86Cpu
         }
         if (address32)
             address = (uint)address; // a 0x67 prefix: 32-bit address arithmetic
-        return ins.MemorySegment switch
+        // Only an fs: or gs: prefix adds a base in 64-bit mode (ds, es, ss and cs have base 0).
+        return ins.SegmentPrefix switch
         {
             Register.FS => address + _regs.FsBase,
             Register.GS => address + _regs.GsBase,

@@ -98,6 +98,13 @@ public sealed partial class X86Cpu
             LastFault = new CpuFault(e.Reason, e.Memory, _regs.Rip, text, e.Message, _regs);
             return StopReason.Fault;
         }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A bug in the interpreter must not take the kernel down: report it as this process's fault, loudly.
+            LastFault = new CpuFault(FaultReason.IllegalInstruction, null, _regs.Rip, DisassembleAt(_regs.Rip),
+                $"illegal instruction: internal interpreter error ({e.GetType().Name}: {e.Message})", _regs);
+            return StopReason.Fault;
+        }
     }
 
     /// <summary>What executing one instruction asks the run loop to do.</summary>

@@ -56,6 +56,27 @@ public sealed class X86DecodeCacheTests
         m.Regs.Rbx.ShouldBe(3UL); // 2 + 1; a stale decode would give 2 + 2
     }
 
+    [Fact]
+    public void Strict_store_checking_gives_the_same_results()
+    {
+        var m = X86TestMachine.FromAssembly(a =>
+        {
+            var target = a.CreateLabel();
+            a.mov(rcx, 2);
+            a.Label(ref target);
+            a.mov(eax, 1);
+            a.add(rbx, rax);
+            a.lea(rdx, __[target]);
+            a.mov(__byte_ptr[rdx + 1], 5);
+            a.dec(rcx);
+            a.jnz(target);
+            a.hlt();
+        }, true, X86Protection.All);
+        m.Cpu.CheckCodeAfterEveryStore = true;
+        m.Run().ShouldBe(StopReason.Halted);
+        m.Regs.Rbx.ShouldBe(6UL);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
