@@ -3,8 +3,10 @@ using Iced.Intel;
 namespace MicroKernel.Sim.X86;
 
 // Shifts and rotates. The count is masked to 5 bits (6 for 64-bit operands); a masked count of 0 changes
-// nothing, not even the flags. Where the SDM leaves a flag undefined we do what Intel processors do (and what
-// Bochs models): OF follows the 1-bit formula for every count, AF is cleared by shifts with a nonzero count.
+// nothing, not even the flags. Where the SDM leaves a flag undefined we follow one fixed rule, the one Bochs
+// uses (Bochs is checked against Intel processors; AMD ones differ in places): OF follows its 1-bit formula for
+// every count, AF is cleared by shifts with a nonzero count, and CF keeps its "last bit shifted out" meaning
+// (0 once an 8/16-bit SHL/SHR count passes the width). X86FlagTableTests lists which flags are undefined per case.
 public sealed partial class X86Cpu
 {
     private void ShiftOrRotate(in Instruction ins)
