@@ -192,6 +192,9 @@ public sealed class X86FaultTests
         CpuFault fault = Fault(invalid);
         fault.Reason.ShouldBe(FaultReason.IllegalInstruction);
         fault.Message.ShouldBe("illegal instruction: invalid encoding");
+
+        var badLock = X86TestMachine.FromAssembly(a => a.db(0xf0, 0x89, 0xc0)); // lock mov eax, eax: #UD
+        Fault(badLock).Reason.ShouldBe(FaultReason.IllegalInstruction);
     }
 
     [Fact]
