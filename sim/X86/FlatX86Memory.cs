@@ -28,7 +28,7 @@ public sealed class FlatX86Memory : IX86Memory
 
     // A small direct-mapped lookup cache in front of the dictionary (like a TLB): code, stack and data pages
     // are touched in turn, and each would evict a one-entry cache.
-    private const int LookupSlots = 64;
+    private const int LookupSlots = 1024; // covers a 4 MiB working set
     private readonly ulong[] _slotVpn = NewSlotTags();
     private readonly Page?[] _slotPage = new Page?[LookupSlots];
 
