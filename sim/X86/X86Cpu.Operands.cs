@@ -180,7 +180,7 @@ public sealed partial class X86Cpu
     /// The address of the memory operand: base + index * scale + displacement, plus the FS/GS base when a
     /// segment prefix says so. RIP-relative operands come from Iced already resolved to an absolute address.
     /// </summary>
-    /// <remarks>Iced's <c>Instruction.GetVirtualAddress</c> does the same through a callback per register; this is faster.</remarks>
+    /// <remarks>Iced's <c>Instruction.GetVirtualAddress</c> does the same through a callback per register read; computing it here avoids that indirection on the hot path.</remarks>
     private ulong EffectiveAddress(in Instruction ins)
     {
         ulong address = ins.MemoryDisplacement64;
