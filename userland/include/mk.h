@@ -1,0 +1,206 @@
+/*
+ * mk.h -- the MicroKernel system-call interface for C programs run by the simulated x86-64 CPU.
+ *
+ * Build a program with:
+ *   gcc -static -nostdlib -fno-pie -no-pie -mgeneral-regs-only -O2 -I userland/include -o prog prog.c
+ *
+ * ABI (the same for C# and x86 programs): syscall number in rax; arguments in rdi, rsi, rdx, r10, r8, r9;
+ * the result comes back in rax, a negative result is an MK_E* error code. The `syscall` instruction itself
+ * overwrites rcx (return address) and r11 (saved RFLAGS).
+ *
+ * Start-up: this header provides _start (a tiny crt0) that reads argc and argv from the initial stack,
+ * calls `int main(int argc, char **argv)` and passes its result to mk_exit. Include mk.h in exactly one
+ * file with the crt0; define MK_NO_CRT0 before including it in every other file (or to write your own
+ * `void _start(void)`, which then must never return: call mk_exit).
+ *
+ * The numbers below repeat kernel/Syscalls/SyscallNumber.cs and ErrorCode.cs: keep them in sync.
+ */
+#ifndef MK_H
+#define MK_H
+
+/* ---- syscall numbers (SyscallNumber) ---- */
+#define MK_SYS_EXIT          0   /* exit(code): ends the whole process */
+#define MK_SYS_YIELD         1   /* yield(): gives the CPU to the next runnable thread */
+#define MK_SYS_GETPID        2   /* getpid(): the calling process's id */
+#define MK_SYS_GETTID        3   /* gettid(): the calling thread's id */
+#define MK_SYS_THREAD_CREATE 4   /* thread_create(entry, arg, stack_top): returns the tid */
+#define MK_SYS_THREAD_JOIN   5   /* thread_join(tid): waits for a thread; returns its exit code */
+#define MK_SYS_THREAD_EXIT   6   /* thread_exit(code): ends the calling thread only */
+#define MK_SYS_MAP           7   /* map(addr, length, prot): zeroed anonymous memory; addr 0 = kernel picks */
+#define MK_SYS_UNMAP         8   /* unmap(addr, length) */
+#define MK_SYS_PROTECT       9   /* protect(addr, length, prot) */
+#define MK_SYS_SLEEP        10   /* sleep(ticks): virtual ticks */
+#define MK_SYS_WRITE        11   /* write(buf, len): to the simulated console; returns the count written */
+#define MK_SYS_TIME         12   /* time(): virtual time in ticks */
+
+/* ---- error codes (ErrorCode): results are negative on error ---- */
+#define MK_OK                 0
+#define MK_EUNKNOWN_SYSCALL  (-1)
+#define MK_EINVAL            (-2)
+#define MK_EFAULT            (-3)   /* BadAddress */
+#define MK_EMISALIGNED       (-4)
+#define MK_ENOMEM            (-5)
+#define MK_ESRCH             (-6)   /* NoSuchProcess */
+#define MK_ENOTHREAD         (-7)   /* NoSuchThread */
+#define MK_EPERM             (-8)   /* NotPermitted */
+#define MK_EALREADY_MAPPED   (-9)
+#define MK_ENOT_MAPPED      (-10)
+#define MK_ENO_MPU_REGION   (-11)
+#define MK_EQUEUE_FULL      (-12)
+#define MK_ENO_HANDLER      (-13)
+#define MK_ETIMEDOUT        (-14)
+#define MK_EDEADLOCK        (-15)
+#define MK_ELIMIT           (-16)   /* LimitReached */
+#define MK_EWOULDBLOCK      (-17)
+#define MK_EPEER_FAULTED    (-18)
+
+/* ---- protection bits for mk_map / mk_protect ---- */
+#define MK_PROT_READ  1
+#define MK_PROT_WRITE 2
+#define MK_PROT_EXEC  4
+
+/* ---- raw syscalls: rax = number; rdi, rsi, rdx, r10, r8, r9 = arguments; rax = result ---- */
+static inline long mk_syscall0(long n)
+{
+    long r;
+    __asm__ volatile("syscall" : "=a"(r) : "a"(n) : "rcx", "r11", "memory");
+    return r;
+}
+
+static inline long mk_syscall1(long n, long a1)
+{
+    long r;
+    __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a1) : "rcx", "r11", "memory");
+    return r;
+}
+
+static inline long mk_syscall2(long n, long a1, long a2)
+{
+    long r;
+    __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a1), "S"(a2) : "rcx", "r11", "memory");
+    return r;
+}
+
+static inline long mk_syscall3(long n, long a1, long a2, long a3)
+{
+    long r;
+    __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a1), "S"(a2), "d"(a3) : "rcx", "r11", "memory");
+    return r;
+}
+
+static inline long mk_syscall4(long n, long a1, long a2, long a3, long a4)
+{
+    long r;
+    register long r10 __asm__("r10") = a4; /* no constraint letter for r10: use a register variable */
+    __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a1), "S"(a2), "d"(a3), "r"(r10) : "rcx", "r11", "memory");
+    return r;
+}
+
+static inline long mk_syscall5(long n, long a1, long a2, long a3, long a4, long a5)
+{
+    long r;
+    register long r10 __asm__("r10") = a4;
+    register long r8 __asm__("r8") = a5;
+    __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a1), "S"(a2), "d"(a3), "r"(r10), "r"(r8)
+                     : "rcx", "r11", "memory");
+    return r;
+}
+
+static inline long mk_syscall6(long n, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+    long r;
+    register long r10 __asm__("r10") = a4;
+    register long r8 __asm__("r8") = a5;
+    register long r9 __asm__("r9") = a6;
+    __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a1), "S"(a2), "d"(a3), "r"(r10), "r"(r8), "r"(r9)
+                     : "rcx", "r11", "memory");
+    return r;
+}
+
+/* ---- helpers ---- */
+static inline long mk_write(const void *buf, long len) { return mk_syscall2(MK_SYS_WRITE, (long)buf, len); }
+
+static inline __attribute__((noreturn)) void mk_exit(long code)
+{
+    mk_syscall1(MK_SYS_EXIT, code);
+    __builtin_unreachable(); /* exit never returns */
+}
+
+static inline long mk_yield(void) { return mk_syscall0(MK_SYS_YIELD); }
+static inline long mk_getpid(void) { return mk_syscall0(MK_SYS_GETPID); }
+static inline long mk_gettid(void) { return mk_syscall0(MK_SYS_GETTID); }
+static inline long mk_time(void) { return mk_syscall0(MK_SYS_TIME); }
+static inline long mk_sleep(long ticks) { return mk_syscall1(MK_SYS_SLEEP, ticks); }
+
+/* Maps zeroed memory; returns its address, or a negative MK_E* code. */
+static inline long mk_map(void *addr, long len, long prot) { return mk_syscall3(MK_SYS_MAP, (long)addr, len, prot); }
+static inline long mk_unmap(void *addr, long len) { return mk_syscall2(MK_SYS_UNMAP, (long)addr, len); }
+static inline long mk_protect(void *addr, long len, long prot) { return mk_syscall3(MK_SYS_PROTECT, (long)addr, len, prot); }
+
+/* Length of a NUL-terminated string, and writing one. */
+static inline long mk_strlen(const char *s)
+{
+    long n = 0;
+    while (s[n])
+        n++;
+    return n;
+}
+
+static inline long mk_puts(const char *s) { return mk_write(s, mk_strlen(s)); }
+
+/* Formats a signed number in decimal into buf (at least 21 bytes); returns its length. */
+static inline long mk_format_long(char *buf, long value)
+{
+    char tmp[21];
+    unsigned long v = value < 0 ? -(unsigned long)value : (unsigned long)value;
+    long n = 0, len = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    if (value < 0)
+        buf[len++] = '-';
+    while (n > 0)
+        buf[len++] = tmp[--n];
+    return len;
+}
+
+#ifndef MK_NO_CRT0
+/*
+ * gcc may turn loops into calls to memset/memcpy even with -nostdlib: these definitions satisfy them.
+ * They use rep stosb / rep movsb, so gcc cannot turn them back into calls to themselves.
+ */
+__attribute__((weak)) void *memset(void *dest, int c, unsigned long n)
+{
+    void *d = dest;
+    __asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+    return dest;
+}
+
+__attribute__((weak)) void *memcpy(void *dest, const void *src, unsigned long n)
+{
+    void *d = dest;
+    __asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
+    return dest;
+}
+
+int main(int argc, char **argv);
+
+/* Called by _start with the initial rsp: [rsp] = argc, rsp + 8 = argv (SysV layout). */
+__attribute__((used, noreturn)) static void mk_start_c(long *sp)
+{
+    mk_exit(main((int)sp[0], (char **)(sp + 1)));
+}
+
+/* The entry point: clear the frame pointer, pass rsp, keep the stack 16-byte aligned for the call. */
+__asm__(".text\n"
+        ".global _start\n"
+        "_start:\n"
+        "    xor %ebp, %ebp\n"
+        "    mov %rsp, %rdi\n"
+        "    and $-16, %rsp\n"
+        "    call mk_start_c\n"
+        "    hlt\n");
+#endif /* MK_NO_CRT0 */
+
+#endif /* MK_H */
