@@ -188,7 +188,11 @@ public sealed partial class Kernel
         if (caller.Process.PendingUpcalls != 0) UpcallPoint(caller);
         SyscallInfo? info = Syscalls.Find(number);
         var args = new SyscallArgs(a0, a1, a2, a3, a4, a5);
-        if (_sinks.Count > 0) EmitSyscall(EventKind.SyscallEnter, caller, number, args, 0);
+        if (_sinks.Count > 0)
+        {
+            EmitSyscall(EventKind.SyscallEnter, caller, number, args, 0);
+            caller.SyscallIo = [];
+        }
         long result;
         try
         {
@@ -204,7 +208,27 @@ public sealed partial class Kernel
             throw new ThreadTerminatedException();
         }
         if (_sinks.Count > 0) EmitSyscall(EventKind.SyscallExit, caller, number, args, result);
+        caller.SyscallIo = null;
         return result;
+    }
+
+    /// <summary>
+    /// copy_from_user: reads user memory for a syscall, through the caller's protection unit (copy-on-write and all).
+    /// False when any byte is refused: the syscall then returns <see cref="ErrorCode.BadAddress"/>. Traces see the bytes.
+    /// </summary>
+    public bool CopyFromUser(SimThread caller, ulong address, Span<byte> destination)
+    {
+        if (!caller.Space.TryRead(address, destination, out _)) return false;
+        caller.SyscallIo?.Add(new UserIo(address, destination.ToArray(), Written: false));
+        return true;
+    }
+
+    /// <summary>copy_to_user: writes user memory for a syscall; false (nothing written) when any byte is refused.</summary>
+    public bool CopyToUser(SimThread caller, ulong address, ReadOnlySpan<byte> source)
+    {
+        if (!caller.Space.TryWrite(address, source, out _)) return false;
+        caller.SyscallIo?.Add(new UserIo(address, source.ToArray(), Written: true));
+        return true;
     }
 
     /// <summary>
@@ -393,6 +417,8 @@ public sealed partial class Kernel
         {
             Pid = caller.Process.Pid, Tid = caller.Tid, Kind = kind, Code = number,
             A0 = a.A0, A1 = a.A1, A2 = a.A2, A3 = a.A3, A4 = a.A4, A5 = a.A5, Result = result,
+            Instructions = caller.InstructionsRetired,
+            Io = kind == EventKind.SyscallExit && caller.SyscallIo is { Count: > 0 } io ? io : null,
         });
 }
 

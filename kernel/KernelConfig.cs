@@ -27,6 +27,9 @@ public sealed record KernelConfig
     /// <summary>Ticks a thread may run before round-robin preempts it (random: 1/quantum chance per tick).</summary>
     public int Quantum { get; init; } = 4;
 
+    /// <summary>Instructions an x86 thread runs per scheduling point (deterministic preemption of machine code).</summary>
+    public int InstructionsPerTick { get; init; } = 1000;
+
     /// <summary>User memory accesses per scheduling point (deterministic preemption of compute loops).</summary>
     public int AccessesPerTick { get; init; } = 64;
 

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using MicroKernel.Hardware;
 using MicroKernel.Memory;
+using MicroKernel.Tracing;
 using HostThread = System.Threading.Thread;
 
 namespace MicroKernel.Processes;
@@ -65,6 +66,19 @@ public sealed class SimThread
 
     /// <summary>User memory accesses made so far.</summary>
     public long Accesses { get; private set; }
+
+    /// <summary>Instructions retired so far (maintained by CPU-backed program images; 0 for C# programs).</summary>
+    public long InstructionsRetired { get; set; }
+
+    /// <summary>
+    /// A scheduling point reached by executing instructions (CPU images call it every
+    /// <see cref="KernelConfig.InstructionsPerTick"/> instructions): one tick passes, the thread may be preempted,
+    /// and pending handlers run.
+    /// </summary>
+    public void InstructionPoint() => Kernel.AccessPoint(this);
+
+    // User memory the current syscall read and wrote, collected only while the kernel is tracing.
+    internal List<UserIo>? SyscallIo { get; set; }
 
     internal WaitQueue JoinWaiters { get; }
 

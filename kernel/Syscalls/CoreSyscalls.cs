@@ -96,7 +96,7 @@ internal static class CoreSyscalls
         if (length > (ulong)k.Config.MaxWriteBytes) return (long)ErrorCode.InvalidArgument;
         if (length == 0) return 0;
         var bytes = new byte[length];
-        if (!caller.Space.TryRead(buffer, bytes, out _)) return (long)ErrorCode.BadAddress;
+        if (!k.CopyFromUser(caller, buffer, bytes)) return (long)ErrorCode.BadAddress;
         string text = Encoding.UTF8.GetString(bytes);
         k.ConsoleOutput.Append(text);
         k.Emit(new KernelEvent { Pid = caller.Process.Pid, Tid = caller.Tid, Kind = EventKind.Console, Text = text });

@@ -47,4 +47,19 @@ public sealed record KernelEvent
 
     /// <summary>Text payload (names, console output, details).</summary>
     public string? Text { get; init; }
+
+    /// <summary>Instructions the thread had retired when the event happened (x86 programs; 0 for C# ones).</summary>
+    public long Instructions { get; init; }
+
+    /// <summary>
+    /// For syscall exits: the user memory the syscall read and wrote, in order (null when it touched none). Traces
+    /// store digests of it (and the bytes read, so a trace-driven replay can feed them back).
+    /// </summary>
+    public IReadOnlyList<UserIo>? Io { get; init; }
 }
+
+/// <summary>User memory a syscall read (<paramref name="Written"/> false) or wrote.</summary>
+/// <param name="Address">The user address.</param>
+/// <param name="Bytes">The bytes.</param>
+/// <param name="Written">True for bytes the kernel wrote into user memory.</param>
+public sealed record UserIo(ulong Address, byte[] Bytes, bool Written);
