@@ -87,6 +87,19 @@ public sealed class FrameAllocator
         return true;
     }
 
+    /// <summary>
+    /// Allocates exactly frames [<paramref name="firstFrame"/>, <paramref name="firstFrame"/> + <paramref name="count"/>)
+    /// (an MPU program loaded at a fixed physical address). False, allocating nothing, when any of them is not free.
+    /// </summary>
+    public bool TryAllocateAt(ulong firstFrame, int count, FrameUse use)
+    {
+        if (count <= 0 || firstFrame + (ulong)count > (ulong)_use.Length || (FailNext?.Invoke() ?? false)) return false;
+        for (int i = 0; i < count; i++)
+            if (_use[(int)firstFrame + i] != FrameUse.Free) return false;
+        for (int i = 0; i < count; i++) Take((int)firstFrame + i, use);
+        return true;
+    }
+
     /// <summary>Adds a reference to a user frame that another mapping now shares.</summary>
     public void AddRef(ulong frame)
     {

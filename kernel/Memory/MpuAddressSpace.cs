@@ -108,13 +108,24 @@ public sealed partial class MpuAddressSpace : AddressSpace
     private protected override ErrorCode MapCore(ulong address, ulong size, Protection protection, string name, out ulong mapped)
     {
         mapped = 0;
-        // No translation: the kernel cannot put memory at an address of the caller's choosing.
-        if (address != 0) return ErrorCode.InvalidArgument;
         if (Vmas.Count >= RegionBudget) return ErrorCode.NoMpuRegion;
         ulong pages = size / PageSize;
         ulong block = IsV7 ? BitOperations.RoundUpToPowerOf2(pages) : pages;
         if (block > (ulong)Frames.FreeCount) return ErrorCode.OutOfMemory;
-        if (!Frames.TryAllocateContiguous((int)block, IsV7 ? (int)block : 1, FrameUse.User, out ulong first)) return ErrorCode.OutOfMemory;
+        ulong first;
+        if (address != 0)
+        {
+            // No translation: a fixed address is a fixed physical block, which must be free (and, on ARMv7-M,
+            // aligned to its power-of-two size).
+            if (IsV7 && (address / PageSize) % block != 0) return ErrorCode.Misaligned;
+            if (!InUserRange(address, block * PageSize)) return ErrorCode.BadAddress;
+            first = address / PageSize;
+            if (!Frames.TryAllocateAt(first, (int)block, FrameUse.User)) return ErrorCode.OutOfMemory;
+        }
+        else if (!Frames.TryAllocateContiguous((int)block, IsV7 ? (int)block : 1, FrameUse.User, out first))
+        {
+            return ErrorCode.OutOfMemory;
+        }
         ulong start = first * PageSize;
         var vma = new Vma(start, start + block * PageSize, protection, name) { FirstFrame = first, BlockFrames = block };
         Vmas.Insert(vma);

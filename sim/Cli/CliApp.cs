@@ -65,6 +65,8 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         });
         root.Subcommands.Add(scenarios);
 
+        foreach (Command c in new ExecCommands(output, error).Build()) root.Subcommands.Add(c);
+
         root.SetAction(_ => RunScenario("demo", null, null, null, false, false));
         return root;
     }

@@ -4,13 +4,14 @@ namespace MicroKernel.Sim.Scenarios;
 
 /// <summary>One process line of a scenario.</summary>
 /// <param name="Name">The process name.</param>
-/// <param name="Program">The example program it runs.</param>
+/// <param name="Program">The example program it runs, or the path of the x86-64 binary when <paramref name="IsBinary"/>.</param>
 /// <param name="Priority">Its priority.</param>
 /// <param name="FaultPolicy">What a fault does to it.</param>
 /// <param name="MaxRestarts">Restarts allowed under the restart policy.</param>
 /// <param name="Arguments">Its arguments.</param>
 /// <param name="Line">The line it was declared on (for messages).</param>
-public sealed record ProcessSpec(string Name, string Program, int Priority, FaultPolicy FaultPolicy, int MaxRestarts, IReadOnlyList<string> Arguments, int Line);
+/// <param name="IsBinary">True when <paramref name="Program"/> is an x86-64 executable (static ELF64 or flat binary) to load.</param>
+public sealed record ProcessSpec(string Name, string Program, int Priority, FaultPolicy FaultPolicy, int MaxRestarts, IReadOnlyList<string> Arguments, int Line, bool IsBinary = false);
 
 /// <summary>A parsed scenario: the kernel configuration and the processes to start, in order.</summary>
 /// <param name="Name">The scenario's name.</param>

@@ -12,7 +12,7 @@ namespace MicroKernel.Sim.Scenarios;
 /// </summary>
 public static class ScenarioParser
 {
-    private static readonly string[] ProcessKeys = ["program", "priority", "fault", "restarts", "args"];
+    private static readonly string[] ProcessKeys = ["program", "binary", "priority", "fault", "restarts", "args"];
 
     /// <summary>Parses <paramref name="text"/>; <paramref name="source"/> names it in error messages.</summary>
     /// <param name="text">The scenario text.</param>
@@ -82,9 +82,23 @@ public static class ScenarioParser
             if (!ProcessKeys.Contains(key)) throw new ScenarioException(source, line, key, $"unknown key (expected {string.Join(", ", ProcessKeys)})");
             if (!values.TryAdd(key, word[(eq + 1)..])) throw new ScenarioException(source, line, key, "given twice");
         }
-        if (!values.TryGetValue("program", out string? program)) throw new ScenarioException(source, line, "program", "missing (every process names its program)");
-        if (!knownPrograms.Contains(program))
-            throw new ScenarioException(source, line, "program", $"unknown program '{program}' (known: {string.Join(", ", knownPrograms)})");
+        bool isBinary = values.TryGetValue("binary", out string? binary);
+        if (isBinary == values.ContainsKey("program"))
+            throw new ScenarioException(source, line, "program", isBinary ? "give program= or binary=, not both" : "missing (every process names its program, or a binary=)");
+        string program;
+        if (isBinary)
+        {
+            // A path relative to the scenario file's folder (or to the current folder for built-in scenarios).
+            string folder = source.StartsWith("builtin:", StringComparison.Ordinal) ? "" : Path.GetDirectoryName(source) ?? "";
+            program = Path.Combine(folder, binary!);
+            if (!File.Exists(program)) throw new ScenarioException(source, line, "binary", $"no such file '{program}'");
+        }
+        else
+        {
+            program = values["program"];
+            if (!knownPrograms.Contains(program))
+                throw new ScenarioException(source, line, "program", $"unknown program '{program}' (known: {string.Join(", ", knownPrograms)})");
+        }
         int priority = values.TryGetValue("priority", out string? pr) ? Int(pr, -1000, 1000, source, line, "priority") : 0;
         FaultPolicy fault = FaultPolicy.Kill;
         if (values.TryGetValue("fault", out string? f))
@@ -96,7 +110,7 @@ public static class ScenarioParser
             };
         int restarts = values.TryGetValue("restarts", out string? rs) ? Int(rs, 0, 1000, source, line, "restarts") : 3;
         string[] args = values.TryGetValue("args", out string? a) ? a.Split(' ', StringSplitOptions.RemoveEmptyEntries) : [];
-        return new ProcessSpec(name, program, priority, fault, restarts, args, line);
+        return new ProcessSpec(name, program, priority, fault, restarts, args, line, isBinary);
     }
 
     private static ProtectionModel Protection(string value, string source, int line) => value switch

@@ -1,4 +1,5 @@
 using MicroKernel.Processes;
+using MicroKernel.Sim.X86;
 using MicroKernel.Syscalls;
 using MicroKernel.Tracing;
 using MicroKernel.Userland.Examples;
@@ -38,9 +39,22 @@ public static class ScenarioRunner
         foreach (IEventSink sink in sinks ?? []) kernel.AddSink(sink);
         foreach (ProcessSpec spec in scenario.Processes)
         {
-            ErrorCode e = kernel.Spawn(ExamplePrograms.Image(spec.Program)!, spec.Name, out Process? _, spec.Priority, spec.FaultPolicy, spec.Arguments, spec.MaxRestarts);
+            ProgramImage image = spec.IsBinary ? LoadBinary(scenario, spec) : ExamplePrograms.Image(spec.Program)!;
+            ErrorCode e = kernel.Spawn(image, spec.Name, out Process? _, spec.Priority, spec.FaultPolicy, spec.Arguments, spec.MaxRestarts);
             if (e != ErrorCode.Ok) throw new ScenarioException(scenario.Source, spec.Line, "process", $"cannot spawn '{spec.Name}': {e.Message()}");
         }
         return kernel;
+    }
+
+    private static X86Program LoadBinary(Scenario scenario, ProcessSpec spec)
+    {
+        try
+        {
+            return X86Program.FromBytes(Path.GetFileName(spec.Program), File.ReadAllBytes(spec.Program));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ElfFormatException or ArgumentException)
+        {
+            throw new ScenarioException(scenario.Source, spec.Line, "binary", $"{spec.Program}: {e.Message}");
+        }
     }
 }

@@ -32,6 +32,9 @@
 #define MK_SYS_SLEEP        10   /* sleep(ticks): virtual ticks */
 #define MK_SYS_WRITE        11   /* write(buf, len): to the simulated console; returns the count written */
 #define MK_SYS_TIME         12   /* time(): virtual time in ticks */
+#define MK_SYS_SEND         20   /* send(pid, type, addr, npages, flags): page-granular IPC */
+#define MK_SYS_REGISTER_HANDLER 21 /* register_handler(type, entry): entry 0 removes */
+#define MK_SYS_PAUSE        22   /* pause(ticks): wait until a handler ran (0 = no limit) */
 
 /* ---- error codes (ErrorCode): results are negative on error ---- */
 #define MK_OK                 0
@@ -53,6 +56,17 @@
 #define MK_ELIMIT           (-16)   /* LimitReached */
 #define MK_EWOULDBLOCK      (-17)
 #define MK_EPEER_FAULTED    (-18)
+#define MK_EEXITED          (-19)   /* ProcessExited */
+
+/* ---- send() flags (SendFlags) ---- */
+#define MK_SEND_KEEP        (1 << 0)   /* the sender keeps read/write access (share; with DUP: writable original) */
+#define MK_SEND_RECV_WRITE  (1 << 1)   /* the receiver may write */
+#define MK_SEND_DUP         (1 << 2)   /* the receiver gets a copy (copy-on-write) */
+#define MK_SEND_TO_SELF     (1 << 3)
+#define MK_SEND_TO_ALL      (2 << 3)
+#define MK_SEND_TO_OTHERS   (3 << 3)   /* all but self */
+#define MK_SEND_BLOCK       (1 << 5)   /* block while the receiver's queue is full */
+#define MK_HANDLER_ACCEPT   1          /* a handler's result that keeps the pages; anything else abandons them */
 
 /* ---- protection bits for mk_map / mk_protect ---- */
 #define MK_PROT_READ  1
@@ -131,6 +145,20 @@ static inline long mk_getpid(void) { return mk_syscall0(MK_SYS_GETPID); }
 static inline long mk_gettid(void) { return mk_syscall0(MK_SYS_GETTID); }
 static inline long mk_time(void) { return mk_syscall0(MK_SYS_TIME); }
 static inline long mk_sleep(long ticks) { return mk_syscall1(MK_SYS_SLEEP, ticks); }
+
+/*
+ * Page-granular IPC. A handler is an ordinary C function; the kernel runs it on one of the receiving process's
+ * threads like a signal (at its next syscall, or waking it from a wait), with the pages already mapped at addr:
+ *     long handler(long sender_pid, long type, void *addr, long npages, long flags);
+ * Return MK_HANDLER_ACCEPT to keep the pages, anything else to abandon them.
+ */
+typedef long (*mk_handler_t)(long sender_pid, long type, void *addr, long npages, long flags);
+static inline long mk_send(long pid, long type, void *addr, long npages, long flags)
+{
+    return mk_syscall5(MK_SYS_SEND, pid, type, (long)addr, npages, flags);
+}
+static inline long mk_register_handler(long type, mk_handler_t handler) { return mk_syscall2(MK_SYS_REGISTER_HANDLER, type, (long)handler); }
+static inline long mk_pause(long ticks) { return mk_syscall1(MK_SYS_PAUSE, ticks); }
 
 /* Maps zeroed memory; returns its address, or a negative MK_E* code. */
 static inline long mk_map(void *addr, long len, long prot) { return mk_syscall3(MK_SYS_MAP, (long)addr, len, prot); }

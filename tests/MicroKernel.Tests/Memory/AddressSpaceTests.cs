@@ -130,7 +130,7 @@ public sealed class AddressSpaceTests : IDisposable
     private static void Write(AddressSpace s, ulong va, ulong value) =>
         s.TryWriteUInt64(va, value, out MemoryFault f).ShouldBeTrue($"write at 0x{va:x}: {f}");
 
-    // An address the space could hold a fixed map at: paging takes any user page; an MPU refuses fixed maps.
+    // An address the space could hold a fixed map at (under an MPU: a free physical block).
     private static ulong FreeUserAddress(AddressSpace s) => s is PagedAddressSpace ? 0x4000_0000UL : 0x2_0000UL;
 
     // ---------------------------------------------------------------- map errors
@@ -174,7 +174,16 @@ public sealed class AddressSpaceTests : IDisposable
         }
         else
         {
-            Rejected(addr, Page, Protection.ReadWrite, ErrorCode.InvalidArgument); // no translation: no fixed maps
+            // No translation: a fixed address is a physical block, which must be free and (ARMv7-M) size-aligned.
+            if (model == ProtectionModel.ArmV7Mpu) Rejected(0x1000, 2 * Page, Protection.ReadWrite, ErrorCode.Misaligned);
+            AddressSpace other = rig.NewSpace();
+            ulong taken = MapOk(other, Page);
+            int freeNow = rig.Frames.FreeCount;
+            s.Map(taken, Page, Protection.ReadWrite, "bad", out ulong mapped).ShouldBe(ErrorCode.OutOfMemory);
+            mapped.ShouldBe(0UL);
+            s.Areas.ShouldBeEmpty();
+            rig.Frames.FreeCount.ShouldBe(freeNow);
+            other.Destroy();
         }
         rig.ShouldBalance();
     }

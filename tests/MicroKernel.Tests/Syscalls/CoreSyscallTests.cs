@@ -149,6 +149,7 @@ public class CoreSyscallTests
         bool paging = model == ProtectionModel.Paging;
         var got = new List<(string, long)>();
         int userBefore = -1, userAfter = -1, areasAfter = -1;
+        k.Spawn("other", sys => { sys.Map(Page); sys.Sleep(100); return 0; });
         Process p = k.Spawn("p", sys =>
         {
             long M(ulong addr, ulong len, ulong prot) => sys.Syscall(SyscallNumber.Map, addr, len, prot);
@@ -174,7 +175,9 @@ public class CoreSyscallTests
             }
             else
             {
-                got.Add(("fixed address under an MPU", M(0x8_0000, Page, RW)));
+                // No translation: a fixed address names physical frames, which must be free.
+                Process other = k.Processes.First(q => q.Name == "other");
+                got.Add(("fixed address on another process's frame", M(other.AddressSpace.Areas[0].Start, Page, RW)));
             }
             userAfter = k.Frames.UserCount;
             areasAfter = sys.Thread.Process.AddressSpace.Areas.Count;
@@ -205,7 +208,7 @@ public class CoreSyscallTests
         }
         else
         {
-            expected.Add(("fixed address under an MPU", Err(ErrorCode.InvalidArgument)));
+            expected.Add(("fixed address on another process's frame", Err(ErrorCode.OutOfMemory)));
         }
         ShouldBe(got, expected);
         userAfter.ShouldBe(userBefore, "a refused map takes no frame");

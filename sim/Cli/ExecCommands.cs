@@ -1,0 +1,103 @@
+using System.CommandLine;
+using MicroKernel.Memory;
+using MicroKernel.Processes;
+using MicroKernel.Sim.X86;
+using MicroKernel.Tracing;
+
+namespace MicroKernel.Sim.Cli;
+
+/// <summary>
+/// <c>exec PROGRAM [args]</c> runs one x86-64 program (static ELF64 or flat binary) as the only process;
+/// <c>disasm PROGRAM</c> lists its code. docs/cli.md and docs/x86.md describe both.
+/// </summary>
+internal sealed class ExecCommands(TextWriter output, TextWriter error)
+{
+    /// <summary>Exit status when the program could not be loaded at all.</summary>
+    public const int LoadFailed = 127;
+
+    public IEnumerable<Command> Build()
+    {
+        var program = new Argument<string>("program") { Description = "A static ELF64 x86-64 executable or a flat binary (loaded at 0x400000)" };
+        var args = new Argument<string[]>("args") { Description = "Arguments passed to the program (argv[1...])", Arity = ArgumentArity.ZeroOrMore };
+        var protection = new Option<ProtectionModel>("--protection") { Description = "Paging, ArmV7Mpu or ArmV8Mpu", DefaultValueFactory = _ => ProtectionModel.Paging };
+        var memory = new Option<int>("--memory") { Description = "RAM in 4 KiB frames", DefaultValueFactory = _ => 4096 };
+        var slice = new Option<int>("--instructions-per-tick") { Description = "Instructions per scheduling point", DefaultValueFactory = _ => 1000 };
+        var noCache = new Option<bool>("--no-decode-cache") { Description = "Decode every instruction afresh (slower; for comparison)" };
+        var maxTicks = new Option<long>("--max-ticks") { Description = "Stop the run past this virtual time", DefaultValueFactory = _ => 10_000_000 };
+        var exec = new Command("exec", "Run one x86-64 program as the only process: console to stdout, a fault report to stderr, " +
+            "exit code = the program's exit status (128 + fault reason when it faults)");
+        exec.Arguments.Add(program);
+        exec.Arguments.Add(args);
+        foreach (Option o in new Option[] { protection, memory, slice, noCache, maxTicks }) exec.Options.Add(o);
+        exec.SetAction(r => Exec(r.GetValue(program)!, r.GetValue(args) ?? [], new KernelConfig
+        {
+            Protection = r.GetValue(protection), Frames = r.GetValue(memory), InstructionsPerTick = r.GetValue(slice), MaxTicks = r.GetValue(maxTicks),
+        }, !r.GetValue(noCache)));
+
+        var file = new Argument<string>("program") { Description = "A static ELF64 x86-64 executable or a flat binary" };
+        var disasm = new Command("disasm", "Disassemble a program's code (Iced, NASM syntax)");
+        disasm.Arguments.Add(file);
+        disasm.SetAction(r => Disasm(r.GetValue(file)!));
+        return [exec, disasm];
+    }
+
+    private int Exec(string path, string[] args, KernelConfig config, bool decodeCache)
+    {
+        if (config.Frames < 16 || config.Frames > Hardware.PhysicalMemory.MaxFrames || config.InstructionsPerTick < 1)
+        {
+            error.WriteLine($"error: --memory must be 16..{Hardware.PhysicalMemory.MaxFrames} frames and --instructions-per-tick at least 1");
+            return ExitCodes.Usage;
+        }
+        X86Program? image = LoadImage(path, decodeCache);
+        if (image is null) return LoadFailed;
+        var kernel = new Kernel(config);
+        kernel.AddSink(new ConsoleSink(output));
+        Syscalls.ErrorCode spawned = kernel.Spawn(image, Path.GetFileName(path), out Process? process, arguments: args);
+        if (spawned != Syscalls.ErrorCode.Ok)
+        {
+            error.WriteLine($"error: {path}: cannot load into the simulated machine: {Syscalls.ErrorCodes.Message(spawned)}");
+            return LoadFailed;
+        }
+        RunResult result = kernel.Run();
+        output.Flush();
+        foreach (FaultRecord f in process!.Faults) error.WriteLine($"fault: {f}");
+        if (result.Outcome != RunOutcome.Completed) error.WriteLine($"run ended: {result.Outcome}{(result.Panic is null ? "" : ": " + result.Panic)}");
+        return (int)(process.ExitStatus & 0xFF);
+    }
+
+    private int Disasm(string path)
+    {
+        try
+        {
+            output.Write(ProgramListing.Format(File.ReadAllBytes(path)));
+            return ExitCodes.Ok;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ElfFormatException or ArgumentException)
+        {
+            error.WriteLine($"error: {path}: {e.Message}");
+            return ExitCodes.BadInput;
+        }
+    }
+
+    private X86Program? LoadImage(string path, bool decodeCache)
+    {
+        try
+        {
+            return X86Program.FromBytes(Path.GetFileName(path), File.ReadAllBytes(path), decodeCache);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ElfFormatException or ArgumentException)
+        {
+            error.WriteLine($"error: {path}: {e.Message}");
+            return null;
+        }
+    }
+
+    // The program's console output, as it happens.
+    private sealed class ConsoleSink(TextWriter output) : IEventSink
+    {
+        public void Emit(KernelEvent e)
+        {
+            if (e.Kind == EventKind.Console) output.Write(e.Text);
+        }
+    }
+}

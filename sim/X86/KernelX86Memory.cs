@@ -1,0 +1,64 @@
+using MicroKernel.Hardware;
+using MicroKernel.Memory;
+using MicroKernel.Processes;
+
+namespace MicroKernel.Sim.X86;
+
+/// <summary>
+/// The CPU's view of memory inside the kernel: every fetch, load and store goes through the current thread's
+/// address space (MMU or MPU), exactly like a C# program's accesses. Stores resolve copy-on-write like any
+/// other user write.
+/// </summary>
+public sealed class KernelX86Memory : IX86Memory
+{
+    private readonly SimThread _thread;
+    private readonly PhysicalMemory _ram;
+
+    /// <summary>Serves <paramref name="thread"/>'s accesses (through <see cref="SimThread.Space"/>, which RPC may swap).</summary>
+    public KernelX86Memory(SimThread thread)
+    {
+        _thread = thread;
+        _ram = thread.Kernel.Machine.Memory;
+    }
+
+    /// <inheritdoc />
+    public MemoryFault? Read(ulong address, Span<byte> destination, AccessKind kind)
+    {
+        AddressSpace space = _thread.Space;
+        // The common case, an access inside one page: one translation, one copy.
+        if ((address & 0xFFF) + (ulong)destination.Length <= 0x1000 && destination.Length > 0)
+        {
+            if (!space.TryTranslate(address, destination.Length, kind, out ulong pa, out MemoryFault fault)) return fault;
+            _ram.Slice(pa, destination.Length, forWrite: false).CopyTo(destination);
+            return null;
+        }
+        bool ok = kind == AccessKind.Execute ? space.TryFetch(address, destination, out MemoryFault f) : space.TryRead(address, destination, out f);
+        return ok ? null : f;
+    }
+
+    /// <inheritdoc />
+    public MemoryFault? Write(ulong address, ReadOnlySpan<byte> source)
+    {
+        AddressSpace space = _thread.Space;
+        if ((address & 0xFFF) + (ulong)source.Length <= 0x1000 && source.Length > 0
+            && space.TryTranslate(address, source.Length, AccessKind.Write, out ulong pa, out _))
+        {
+            source.CopyTo(_ram.Slice(pa, source.Length, forWrite: true));
+            return null;
+        }
+        // Crossing a page, or refused: the general path checks every page first and resolves copy-on-write.
+        return space.TryWrite(address, source, out MemoryFault fault) ? null : fault;
+    }
+
+    /// <inheritdoc />
+    public MemoryFault? CodePageVersion(ulong address, out ulong version)
+    {
+        version = 0;
+        ulong page = address & ~0xFFFUL;
+        if (!_thread.Space.TryTranslate(page, 1, AccessKind.Execute, out ulong pa, out MemoryFault fault)) return fault;
+        // The frame and its write generation: a write (by anyone), an unmap or a remap changes one of the two.
+        ulong frame = pa >> PhysicalMemory.FrameShift;
+        version = (frame << 32) | _ram.WriteGeneration(frame);
+        return null;
+    }
+}
