@@ -16,6 +16,9 @@ internal sealed class HandoffGate
     private int _open;
     private int _parked;
 
+    /// <summary>True while the waiter is parked in the OS (for tests).</summary>
+    internal bool IsParked => Volatile.Read(ref _parked) == 1;
+
     /// <summary>Lets the waiter (or the next one to wait) through.</summary>
     public void Open()
     {
