@@ -109,7 +109,7 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         }
         catch (ScenarioException e)
         {
-            recorder?.Dispose();
+            if (recorder is not null) traces.AbandonRecording(recorder, tracePath!);
             error.WriteLine($"error: {e.Message}");
             return ExitCodes.BadInput;
         }

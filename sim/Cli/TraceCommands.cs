@@ -51,6 +51,20 @@ internal sealed class TraceCommands(TextWriter output, TextWriter error)
         output.WriteLine($"trace: {writer.EventCount} events, {writer.BytesWritten} bytes written to {path}");
     }
 
+    /// <summary>Drops a recording whose run never started (the scenario failed to boot): no half-written trace is left.</summary>
+    public void AbandonRecording(TraceWriter writer, string path)
+    {
+        writer.Dispose();
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException e)
+        {
+            error.WriteLine($"warning: cannot remove the unfinished trace '{path}': {e.Message}");
+        }
+    }
+
     /// <summary>The <c>replay</c> command.</summary>
     public Command Replay()
     {

@@ -92,6 +92,21 @@ public class CorruptTraceTests
         Should.Throw<TraceFormatException>(() => TraceReader.Read([.. bytes, 0x42], "extra")).Message.ShouldContain("bytes follow the trailer");
     }
 
+    [Fact]
+    public void A_header_that_does_not_match_its_scenario_is_refused_before_replaying()
+    {
+        using var f = new TraceFixture();
+        Sim.Scenarios.Scenario s = Sim.Scenarios.ScenarioRunner.Load("deadlock");
+        var header = TraceHeader.For(s.Name, s.Source, Sim.Scenarios.ScenarioRunner.BuiltInText("deadlock"), s.Config with { Quantum = 9 },
+            TraceCommands.SyscallTable(), new Dictionary<string, string?>());
+        string path = f.PathOf("inconsistent.mktrace");
+        using (var writer = new TraceWriter(File.Create(path), header)) writer.Finish(new RunResult(RunOutcome.Completed, 0, 0, [], null, null));
+        var (code, output, err) = TraceFixture.Mk("replay", path);
+        code.ShouldBe(ExitCodes.BadInput);
+        output.ShouldBeEmpty();
+        err.ShouldContain("Quantum = 4, but the recording ran with 9");
+    }
+
     private static (int Code, string Out, string Err) Run(TraceFixture f, string command, string path) => command switch
     {
         "replay" => TraceFixture.Mk("replay", path),
