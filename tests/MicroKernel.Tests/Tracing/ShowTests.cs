@@ -71,6 +71,28 @@ public class ShowTests
         joins.ShouldContain("[pid 1 tid 1]      thread_join(2) = ?");
     }
 
+    [Theory]
+    [InlineData("replay", "--help")]
+    [InlineData("trace", "--help")]
+    [InlineData("trace", "show", "--help")]
+    [InlineData("trace", "export", "--help")]
+    public void Every_trace_command_has_help(params string[] args)
+    {
+        var (code, output, _) = TraceFixture.Mk(args);
+        code.ShouldBe(0);
+        output.ShouldContain("Usage:");
+    }
+
+    [Fact]
+    public void Export_without_a_format_is_a_usage_error()
+    {
+        using var f = new TraceFixture();
+        string path = f.Record("deadlock");
+        var (code, _, err) = TraceFixture.Mk("trace", "export", path, f.PathOf("x.json"));
+        code.ShouldBe(ExitCodes.Usage);
+        err.ShouldContain("--perfetto");
+    }
+
     [Fact]
     public void Json_lines_are_one_valid_object_per_event_after_the_header()
     {
