@@ -32,13 +32,21 @@ public sealed partial class Kernel
     private bool _ran;
 
     /// <summary>Boots a kernel on a fresh machine described by <paramref name="config"/>.</summary>
-    public Kernel(KernelConfig config)
+    public Kernel(KernelConfig config) : this(config, null)
+    {
+    }
+
+    /// <summary>
+    /// Boots a kernel whose scheduler uses <paramref name="policy"/> instead of the one <see cref="KernelConfig.Policy"/>
+    /// names (null = that one). Trace replay passes a policy that follows a recorded run's decisions.
+    /// </summary>
+    public Kernel(KernelConfig config, ISchedulingPolicy? policy)
     {
         Config = config;
         Machine = new Machine(config.Frames, config.Protection, config.MpuRegions, config.TlbSize);
         // Frame 0 is the kernel's own page (mapped supervisor-only in every address space).
         Frames = new FrameAllocator(Machine.Memory, reservedFrames: 1);
-        ISchedulingPolicy policy = config.Policy switch
+        policy ??= config.Policy switch
         {
             PolicyKind.Priority => new FixedPriorityPolicy(config.Quantum),
             PolicyKind.Random => new RandomPolicy(config.Seed, config.Quantum),
@@ -75,6 +83,13 @@ public sealed partial class Kernel
 
     /// <summary>Adds a listener to the event stream.</summary>
     public void AddSink(IEventSink sink) => _sinks.Add(sink);
+
+    /// <summary>
+    /// TEST SEAM, null in every normal run: when set, each syscall's result passes through it (caller, number, result)
+    /// before it returns to user code. Tests and <c>mk replay --break</c> use it to alter the kernel's behaviour on
+    /// purpose and check that replay reports the divergence. Nothing else may set it.
+    /// </summary>
+    public Func<SimThread, long, long, long>? SyscallResultSeam { get; set; }
 
     /// <summary>Called just before a process's memory is freed at its exit or kill (for dumps); may be null.</summary>
     public Action<Process>? BeforeProcessExit { get; set; }
@@ -207,6 +222,7 @@ public sealed partial class Kernel
             Panic(e);
             throw new ThreadTerminatedException();
         }
+        if (SyscallResultSeam is { } seam) result = seam(caller, number, result);
         if (_sinks.Count > 0) EmitSyscall(EventKind.SyscallExit, caller, number, args, result);
         caller.SyscallIo = null;
         return result;

@@ -64,6 +64,7 @@ public sealed class EventFormatter(SyscallTable table)
             EventKind.Restart => $"restarted by its fault policy (restart {e.Code})",
             EventKind.Delivery => $"handler for type {e.Code} from pid {e.A0}: {e.A2} pages at 0x{e.A1:x} {SendFlagBits.Describe(e.A3)}: "
                 + (e.Result == 1 ? "accepted" : e.Result == 0 ? "abandoned" : $"not delivered ({FormatResult(e.Result)})"),
+            EventKind.Upcall => $"handler for type {e.Code} from pid {e.A0} starts at 0x{e.A4:x}: {e.A2} pages at 0x{e.A1:x}",
             _ => e.Kind.ToString(),
         };
         return $"{e.Tick,7} {who,-18} {what}";

@@ -34,4 +34,9 @@ public enum EventKind : byte
     /// A2 = pages, A3 = flags; Result = 1 accepted, 0 abandoned, negative = not deliverable).
     /// </summary>
     Delivery,
+    /// <summary>
+    /// A handler starts on this thread (an upcall), before any syscall it makes; the <see cref="Delivery"/> event ends
+    /// it. Code = type, A0 = sender pid, A1 = address in the receiver, A2 = pages, A3 = flags, A4 = handler entry.
+    /// </summary>
+    Upcall,
 }

@@ -35,10 +35,11 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         var protection = new Option<ProtectionModel?>("--protection") { Description = "Override the protection model (Paging, ArmV7Mpu, ArmV8Mpu)" };
         var switches = new Option<bool>("--switches") { Description = "Also print every context switch" };
         var maps = new Option<bool>("--dump-maps") { Description = "Print each process's memory map and page tables (or MPU regions) when it exits" };
+        Option<string?> trace = TraceCommands.TraceOption();
         var run = new Command("run", "Run a scenario and print what happened");
         run.Arguments.Add(scenario);
-        foreach (Option o in new Option[] { seed, policy, protection, switches, maps }) run.Options.Add(o);
-        run.SetAction(r => RunScenario(r.GetValue(scenario) ?? "demo", r.GetValue(seed), r.GetValue(policy), r.GetValue(protection), r.GetValue(switches), r.GetValue(maps)));
+        foreach (Option o in new Option[] { seed, policy, protection, switches, maps, trace }) run.Options.Add(o);
+        run.SetAction(r => RunScenario(r.GetValue(scenario) ?? "demo", r.GetValue(seed), r.GetValue(policy), r.GetValue(protection), r.GetValue(switches), r.GetValue(maps), r.GetValue(trace)));
         root.Subcommands.Add(run);
 
         var programs = new Command("programs", "List the example programs scenarios can run");
@@ -67,11 +68,15 @@ public sealed class CliApp(TextWriter output, TextWriter error)
 
         foreach (Command c in new ExecCommands(output, error).Build()) root.Subcommands.Add(c);
 
+        var traces = new TraceCommands(output, error);
+        root.Subcommands.Add(traces.Replay());
+        root.Subcommands.Add(traces.Trace());
+
         root.SetAction(_ => RunScenario("demo", null, null, null, false, false));
         return root;
     }
 
-    private int RunScenario(string source, ulong? seed, PolicyKind? policy, ProtectionModel? protection, bool switches, bool maps)
+    private int RunScenario(string source, ulong? seed, PolicyKind? policy, ProtectionModel? protection, bool switches, bool maps, string? tracePath = null)
     {
         Scenario s;
         try
@@ -85,15 +90,28 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         }
         KernelConfig c = s.Config;
         s = s with { Config = c with { Seed = seed ?? c.Seed, Policy = policy ?? c.Policy, Protection = protection ?? c.Protection } };
+        var traces = new TraceCommands(output, error);
+        Tracing.TraceWriter? recorder = null;
+        if (tracePath is not null)
+        {
+            var options = new Dictionary<string, string?>
+            {
+                ["scenario"] = source, ["seed"] = seed?.ToString(System.Globalization.CultureInfo.InvariantCulture), ["scheduler"] = policy?.ToString(),
+                ["protection"] = protection?.ToString(), ["switches"] = switches ? "true" : null, ["dump-maps"] = maps ? "true" : null,
+            };
+            recorder = traces.StartRecording(tracePath, source, s, options);
+            if (recorder is null) return ExitCodes.BadInput;
+        }
         var report = new RunReport(output, switches, maps);
         report.Header(s);
         Kernel kernel;
         try
         {
-            kernel = ScenarioRunner.Boot(s);
+            kernel = ScenarioRunner.Boot(s, recorder is null ? null : [recorder]);
         }
         catch (ScenarioException e)
         {
+            if (recorder is not null) traces.AbandonRecording(recorder, tracePath!);
             error.WriteLine($"error: {e.Message}");
             return ExitCodes.BadInput;
         }
@@ -101,6 +119,7 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         if (maps) kernel.BeforeProcessExit = report.DumpMaps;
         RunResult result = kernel.Run();
         report.Summary(kernel, result);
+        if (recorder is not null) traces.FinishRecording(recorder, result, tracePath!);
         return ExitCodes.For(result.Outcome);
     }
 }

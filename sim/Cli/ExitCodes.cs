@@ -15,6 +15,8 @@ public static class ExitCodes
     public const int TickLimit = 4;
     /// <summary>The kernel panicked.</summary>
     public const int Panic = 5;
+    /// <summary>A replay differed from its trace (the first divergent event is reported).</summary>
+    public const int Divergence = 6;
 
     /// <summary>The exit code for a run's outcome.</summary>
     public static int For(RunOutcome outcome) => outcome switch

@@ -175,6 +175,12 @@ internal sealed class PageSendIpc : IIpcFamily
             EmitDelivery(thread, m, 0, pages, (long)attached);
             return true;
         }
+        if (_kernel.Tracing)
+            _kernel.Emit(new KernelEvent
+            {
+                Pid = p.Pid, Tid = thread.Tid, Kind = EventKind.Upcall, Code = (long)m.Type,
+                A0 = (ulong)m.SenderPid, A1 = at, A2 = pages, A3 = m.Flags, A4 = entry,
+            });
         long result = p.Image.RunUpcall(thread, entry, new UpcallArgs((ulong)m.SenderPid, m.Type, at, pages, m.Flags));
         if (result != Accept && p.State == ProcessState.Running) p.AddressSpace.Unmap(at, pages * AddressSpace.PageSize);
         EmitDelivery(thread, m, at, pages, result == Accept ? 1 : 0);

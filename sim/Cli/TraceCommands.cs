@@ -1,0 +1,210 @@
+using System.CommandLine;
+using MicroKernel.Sim.Scenarios;
+using MicroKernel.Sim.Tracing;
+using MicroKernel.Tracing;
+
+namespace MicroKernel.Sim.Cli;
+
+/// <summary>
+/// The trace commands (docs/cli.md, docs/trace-format.md): recording for <c>run --trace</c>, <c>replay</c> (with
+/// <c>--syscalls-only</c> for trace-driven replay) and <c>trace show</c> / <c>trace export --perfetto</c>.
+/// </summary>
+internal sealed class TraceCommands(TextWriter output, TextWriter error)
+{
+    /// <summary>The <c>--trace FILE</c> option of <c>run</c>.</summary>
+    public static Option<string?> TraceOption() => new("--trace") { Description = "Record the run's event stream to FILE (a trace: docs/trace-format.md)" };
+
+    /// <summary>
+    /// Opens a recording of <paramref name="scenario"/> (loaded from <paramref name="source"/> with the given options)
+    /// into <paramref name="path"/>: a sink to attach before the kernel spawns anything. Null (and a message) on failure.
+    /// </summary>
+    public TraceWriter? StartRecording(string path, string source, Scenario scenario, IReadOnlyDictionary<string, string?> options)
+    {
+        string text;
+        try
+        {
+            text = TraceScenario.Text(source);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            error.WriteLine($"error: cannot read the scenario again for the trace: {e.Message}");
+            return null;
+        }
+        FileStream file;
+        try
+        {
+            file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            error.WriteLine($"error: cannot write the trace '{path}': {e.Message}");
+            return null;
+        }
+        return new TraceWriter(file, TraceHeader.For(scenario.Name, scenario.Source, text, scenario.Config, SyscallTable(), options));
+    }
+
+    /// <summary>Ends a recording started by <see cref="StartRecording"/>.</summary>
+    public void FinishRecording(TraceWriter writer, RunResult result, string path)
+    {
+        writer.Finish(result);
+        writer.Dispose();
+        output.WriteLine($"trace: {writer.EventCount} events, {writer.BytesWritten} bytes written to {path}");
+    }
+
+    /// <summary>Drops a recording whose run never started (the scenario failed to boot): no half-written trace is left.</summary>
+    public void AbandonRecording(TraceWriter writer, string path)
+    {
+        writer.Dispose();
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException e)
+        {
+            error.WriteLine($"warning: cannot remove the unfinished trace '{path}': {e.Message}");
+        }
+    }
+
+    /// <summary>The <c>replay</c> command.</summary>
+    public Command Replay()
+    {
+        var file = new Argument<string>("trace-file") { Description = "A trace recorded with run --trace" };
+        var syscallsOnly = new Option<bool>("--syscalls-only") { Description = "Trace-driven replay: puppet threads re-issue the recorded syscalls instead of running the programs" };
+        var live = new Option<bool>("--live-scheduler") { Description = "Schedule with the scenario's own policy instead of the recorded decisions" };
+        var breakOption = new Option<string?>("--break") { Description = "Test seam: make the Nth call of a syscall return result+1, as a kernel bug would (NAME or NAME:N; N defaults to 1)" };
+        var context = new Option<int>("--context") { Description = "Recorded events to show before a divergence", DefaultValueFactory = _ => 5 };
+        var replay = new Command("replay", "Re-run a trace's scenario with its recorded decisions and check every event against the trace");
+        replay.Arguments.Add(file);
+        foreach (Option o in new Option[] { syscallsOnly, live, breakOption, context }) replay.Options.Add(o);
+        replay.SetAction(r => RunReplay(r.GetValue(file)!, r.GetValue(syscallsOnly), r.GetValue(live), r.GetValue(breakOption), r.GetValue(context)));
+        return replay;
+    }
+
+    /// <summary>The <c>trace</c> command and its <c>show</c> and <c>export</c> subcommands.</summary>
+    public Command Trace()
+    {
+        var trace = new Command("trace", "Read a trace: show it strace-style, or export it for Perfetto");
+
+        var file = new Argument<string>("trace-file") { Description = "A trace recorded with run --trace" };
+        var pid = new Option<int[]>("--pid") { Description = "Only events of this process (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var syscall = new Option<string[]>("--syscall") { Description = "Only these syscalls, by name (repeatable)" };
+        var from = new Option<long?>("--from") { Description = "Only events at or after this tick" };
+        var to = new Option<long?>("--to") { Description = "Only events at or before this tick" };
+        var enters = new Option<bool>("--enters") { Description = "Also print syscall entries (normally a call is printed once, when it returns)" };
+        var io = new Option<bool>("--io") { Description = "Print the user memory each syscall read and wrote (addresses, bytes read, digests)" };
+        var header = new Option<bool>("--header") { Description = "Print the trace's JSON header (scenario text, options, config, build) instead" };
+        var jsonl = new Option<bool>("--jsonl") { Description = "Print JSON Lines instead (header line, then one object per event): the text converter" };
+        var show = new Command("show", "Print a trace strace-style: [pid 3 tid 3] send(2, 1, 0x10000000, 2, MOVE|RO) = 1");
+        show.Arguments.Add(file);
+        foreach (Option o in new Option[] { pid, syscall, from, to, enters, io, header, jsonl }) show.Options.Add(o);
+        show.SetAction(r => Show(r.GetValue(file)!, new ShowFilter(r.GetValue(pid) ?? [], r.GetValue(syscall) ?? [], r.GetValue(from), r.GetValue(to), r.GetValue(enters), r.GetValue(io)),
+            r.GetValue(header), r.GetValue(jsonl)));
+        trace.Subcommands.Add(show);
+
+        var exportFile = new Argument<string>("trace-file") { Description = "A trace recorded with run --trace" };
+        var outFile = new Argument<string>("out") { Description = "The JSON file to write" };
+        var perfetto = new Option<bool>("--perfetto") { Description = "Chrome/Perfetto Trace Event JSON (open it in ui.perfetto.dev)" };
+        var export = new Command("export", "Convert a trace for a viewer");
+        export.Arguments.Add(exportFile);
+        export.Arguments.Add(outFile);
+        export.Options.Add(perfetto);
+        export.SetAction(r => Export(r.GetValue(exportFile)!, r.GetValue(outFile)!, r.GetValue(perfetto)));
+        trace.Subcommands.Add(export);
+        return trace;
+    }
+
+    private int RunReplay(string path, bool syscallsOnly, bool live, string? breakSpec, int context)
+    {
+        if (!TryRead(path, out Trace? trace)) return ExitCodes.BadInput;
+        string? breakName = null;
+        int breakCall = 1;
+        if (breakSpec is not null)
+        {
+            string[] parts = breakSpec.Split(':');
+            breakName = parts[0];
+            if (parts.Length > 2 || breakName.Length == 0 || (parts.Length == 2 && (!int.TryParse(parts[1], out breakCall) || breakCall < 1)))
+            {
+                error.WriteLine($"error: --break expects NAME or NAME:N with N >= 1, got '{breakSpec}'");
+                return ExitCodes.Usage;
+            }
+        }
+        ReplayResult result;
+        try
+        {
+            result = Replayer.Replay(trace, new ReplayOptions(syscallsOnly, live, breakName, breakCall, Math.Max(0, context)));
+        }
+        catch (ScenarioException e)
+        {
+            error.WriteLine($"error: {e.Message}");
+            return ExitCodes.BadInput;
+        }
+        catch (ArgumentException e)
+        {
+            error.WriteLine($"error: {e.Message}");
+            return ExitCodes.Usage;
+        }
+        ReplayReport.Write(result, Formatter(), output);
+        return result.Divergence is null ? ExitCodes.Ok : ExitCodes.Divergence;
+    }
+
+    private int Show(string path, ShowFilter filter, bool header, bool jsonl)
+    {
+        if (!TryRead(path, out Trace? trace)) return ExitCodes.BadInput;
+        if (header)
+        {
+            output.WriteLine(System.Text.Encoding.UTF8.GetString(trace.Header.ToJson()));
+            return ExitCodes.Ok;
+        }
+        EventFormatter formatter = Formatter();
+        if (jsonl)
+        {
+            using var buffer = new MemoryStream();
+            TraceShow.JsonLines(trace, filter, formatter, buffer);
+            output.Write(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+        }
+        else TraceShow.Text(trace, filter, formatter, output);
+        return ExitCodes.Ok;
+    }
+
+    private int Export(string path, string outPath, bool perfetto)
+    {
+        if (!perfetto)
+        {
+            error.WriteLine("error: say which format: --perfetto");
+            return ExitCodes.Usage;
+        }
+        if (!TryRead(path, out Trace? trace)) return ExitCodes.BadInput;
+        try
+        {
+            using var file = new FileStream(outPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+            PerfettoExporter.Export(trace, file, Formatter());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            error.WriteLine($"error: cannot write '{outPath}': {e.Message}");
+            return ExitCodes.BadInput;
+        }
+        output.WriteLine($"wrote {outPath}: {trace.Events.Count} events as Perfetto JSON (open it in https://ui.perfetto.dev)");
+        return ExitCodes.Ok;
+    }
+
+    private bool TryRead(string path, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Trace? trace)
+    {
+        try
+        {
+            trace = TraceReader.Read(path);
+            return true;
+        }
+        catch (TraceFormatException e)
+        {
+            error.WriteLine($"error: {e.Message}");
+            trace = null;
+            return false;
+        }
+    }
+
+    /// <summary>The syscalls (names, argument formats) of this build's kernel.</summary>
+    public static Syscalls.SyscallTable SyscallTable() => new Kernel(new KernelConfig { Frames = 16 }).Syscalls;
+
+    private static EventFormatter Formatter() => new(SyscallTable());
+}

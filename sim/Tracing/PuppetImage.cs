@@ -1,0 +1,134 @@
+using MicroKernel.Hardware;
+using MicroKernel.Processes;
+using MicroKernel.Syscalls;
+using MicroKernel.Tracing;
+
+namespace MicroKernel.Sim.Tracing;
+
+/// <summary>
+/// The program of a puppet process in a trace-driven replay: no user code, only the recorded thread's steps. Each
+/// thread of the process looks up the script of its tid (the kernel is deterministic, so tids and addresses come
+/// out as recorded), makes the recorded number of scheduling points, writes the recorded input bytes into its memory
+/// and re-issues each recorded syscall with the recorded arguments, checking the result. Handlers the kernel runs
+/// on it replay the recorded handler runs and return the recorded accept/abandon.
+/// </summary>
+internal sealed class PuppetImage(PuppetPlan plan, string program, IPuppetObserver observer) : ProgramImage
+{
+    private int _loads;
+
+    /// <inheritdoc />
+    public override string Name => $"puppet:{program}";
+
+    /// <inheritdoc />
+    public override ErrorCode Load(Process process, out ulong entry, out ulong argument)
+    {
+        TraceEvent? start = plan.MainStart(process.Pid, _loads++);
+        entry = start?.Event.A0 ?? 0;
+        argument = start?.Event.A1 ?? 0;
+        return ErrorCode.Ok;
+    }
+
+    /// <inheritdoc />
+    public override bool IsValidEntry(Process process, ulong entry, EntryKind kind) => plan.IsValidEntry(process.Pid, entry, kind);
+
+    /// <inheritdoc />
+    public override long Run(SimThread thread, ulong entry, ulong argument, ulong stackTop)
+    {
+        ThreadScript? script = plan.Thread(thread.Tid);
+        if (script is null)
+        {
+            observer.Problem(thread.Kernel, $"the kernel started tid {thread.Tid} (pid {thread.Process.Pid}), which the recording does not have");
+            return 0;
+        }
+        return Execute(thread, script.Body, isHandler: false);
+    }
+
+    /// <inheritdoc />
+    public override long RunUpcall(SimThread thread, ulong entry, in UpcallArgs args)
+    {
+        ThreadScript? script = plan.Thread(thread.Tid);
+        if (script is null || !script.Handlers.TryDequeue(out PuppetBlock? block))
+        {
+            observer.Problem(thread.Kernel, $"the kernel runs a handler (type {args.A1}) on tid {thread.Tid}, where the recording ran none");
+            return 0;
+        }
+        long saved = thread.InstructionsRetired;
+        long result = Execute(thread, block, isHandler: true);
+        thread.InstructionsRetired = saved;
+        return result;
+    }
+
+    private long Execute(SimThread thread, PuppetBlock block, bool isHandler)
+    {
+        foreach (PuppetStep step in block.Steps)
+        {
+            for (int i = 0; i < step.Ticks; i++) thread.InstructionPoint();
+            switch (step)
+            {
+                case SyscallStep s:
+                    Issue(thread, s);
+                    break;
+                case FaultStep f:
+                    Fault(thread, f.Fault.Event);
+                    return 0; // not reached: a fault unwinds the thread
+                case ReturnStep r:
+                    return isHandler ? (r.Value == 1 ? 1 : 0) : r.Value;
+            }
+        }
+        // The recording ends inside this block (the thread was killed, or it exited by syscall): nothing more to do.
+        return 0;
+    }
+
+    private void Issue(SimThread thread, SyscallStep step)
+    {
+        KernelEvent enter = step.Enter.Event;
+        TraceIo? io = step.Exit?.Io;
+        if (io is not null)
+            foreach (IoSegment segment in io.Segments)
+            {
+                if (segment.Written) continue;
+                if (segment.Bytes is null)
+                    observer.Note($"event #{step.Exit!.Event.Seq}: the trace keeps only a digest of the {segment.Length} bytes this syscall read; the puppet cannot supply them");
+                else if (!thread.Space.TryWrite(segment.Address, segment.Bytes, out _))
+                    observer.Note($"event #{step.Exit!.Event.Seq}: the puppet could not place the syscall's input bytes at 0x{segment.Address:x}");
+            }
+        thread.InstructionsRetired = enter.Instructions;
+        long result = thread.Syscall(enter.Code, enter.A0, enter.A1, enter.A2, enter.A3, enter.A4, enter.A5);
+        observer.Issued();
+        if (step.Exit is null)
+            observer.Problem(thread.Kernel, $"syscall event #{enter.Seq} returned {result}; in the recording it never returned");
+        else if (result != step.Exit.Event.Result)
+            observer.Problem(thread.Kernel, $"syscall event #{step.Exit.Event.Seq} returned {EventFormatter.FormatResult(result)}, recorded {EventFormatter.FormatResult(step.Exit.Event.Result)}");
+    }
+
+    // Memory faults are re-made as accesses, so the kernel's protection is checked again; other faults are raised.
+    private void Fault(SimThread thread, KernelEvent fault)
+    {
+        var reason = (FaultReason)fault.Code;
+        var access = (AccessKind)fault.A1;
+        if (reason is FaultReason.IllegalInstruction or FaultReason.DivideError or FaultReason.GeneralProtection or FaultReason.UserException)
+        {
+            thread.Kernel.RaiseFault(thread, reason, fault.A0, fault.Text ?? "");
+            return;
+        }
+        if (thread.Space.CheckRange(fault.A0, 1, access, out MemoryFault refused))
+        {
+            observer.Problem(thread.Kernel, $"event #{fault.Seq}: the recorded faulting {access.ToString().ToLowerInvariant()} at 0x{fault.A0:x} is allowed now");
+            refused = new MemoryFault(fault.A0, access, reason);
+        }
+        thread.Kernel.RaiseFault(thread, refused, fault.Text ?? "");
+    }
+}
+
+/// <summary>Where puppets report: problems become divergences, notes are limits of the trace.</summary>
+internal interface IPuppetObserver
+{
+    /// <summary>A puppet's check failed (reported as a divergence at the kernel's current event).</summary>
+    void Problem(Kernel kernel, string problem);
+
+    /// <summary>Something the puppet could not do exactly (reported, not a divergence).</summary>
+    void Note(string note);
+
+    /// <summary>A recorded syscall was re-issued.</summary>
+    void Issued();
+}

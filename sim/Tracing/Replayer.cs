@@ -1,0 +1,87 @@
+using MicroKernel.Processes;
+using MicroKernel.Sim.Scenarios;
+using MicroKernel.Syscalls;
+using MicroKernel.Userland.Examples;
+
+namespace MicroKernel.Sim.Tracing;
+
+/// <summary>How to replay a trace.</summary>
+/// <param name="SyscallsOnly">Run puppets instead of the scenario's programs (trace-driven replay).</param>
+/// <param name="LiveScheduler">Schedule with the scenario's own policy instead of following the recorded decisions.</param>
+/// <param name="BreakSyscall">Test seam: the <see cref="BreakCall"/>th call of this syscall returns result + 1.</param>
+/// <param name="BreakCall">Which call of <see cref="BreakSyscall"/> to alter (1 = the first).</param>
+/// <param name="ContextEvents">Recorded events shown before a divergence.</param>
+internal sealed record ReplayOptions(bool SyscallsOnly = false, bool LiveScheduler = false, string? BreakSyscall = null, int BreakCall = 1, int ContextEvents = 5);
+
+/// <summary>What a replay found.</summary>
+/// <param name="Trace">The trace replayed.</param>
+/// <param name="Options">How.</param>
+/// <param name="Run">The replayed run's result.</param>
+/// <param name="EventsReplayed">Events the replaying kernel emitted.</param>
+/// <param name="Divergence">The first divergence, or null when the replay matched the recording.</param>
+/// <param name="Notes">Limits met (digest-only input bytes...), not divergences.</param>
+/// <param name="PuppetSyscalls">Syscalls re-issued by puppets (trace-driven replay).</param>
+/// <param name="PuppetThreads">Recorded threads with a puppet script.</param>
+internal sealed record ReplayResult(Trace Trace, ReplayOptions Options, RunResult Run, long EventsReplayed, Divergence? Divergence,
+    IReadOnlyList<string> Notes, long PuppetSyscalls, int PuppetThreads);
+
+/// <summary>
+/// Replays a trace: boots a kernel from the trace's header alone (scenario text, overrides, configuration), runs it
+/// under a <see cref="ReplayPolicy"/> (the recorded scheduling decisions) with either the scenario's programs or
+/// puppets, and checks every event against the recording with a <see cref="ReplayChecker"/>.
+/// </summary>
+internal static class Replayer
+{
+    /// <summary>Replays <paramref name="trace"/>. Throws <see cref="ScenarioException"/> when its scenario no longer loads.</summary>
+    public static ReplayResult Replay(Trace trace, ReplayOptions options)
+    {
+        Scenario scenario = TraceScenario.FromHeader(trace.Header);
+        var checker = new ReplayChecker(trace.Events, options.ContextEvents);
+        ReplayPolicy? policy = options.LiveScheduler ? null : new ReplayPolicy(trace.Events, checker, scenario.Config.Quantum);
+        var kernel = new Kernel(scenario.Config, policy);
+        policy?.Attach(kernel);
+        kernel.AddSink(checker);
+        if (options.BreakSyscall is { } name) kernel.SyscallResultSeam = BreakSeam(kernel, name, options.BreakCall);
+
+        var observer = new Observer(checker);
+        PuppetPlan? plan = options.SyscallsOnly ? PuppetPlan.Build(trace.Events) : null;
+        if (plan is not null) observer.NotesList.AddRange(plan.Warnings);
+        foreach (ProcessSpec spec in scenario.Processes)
+        {
+            ProgramImage image = plan is null ? ExamplePrograms.Image(spec.Program)! : new PuppetImage(plan, spec.Program, observer);
+            ErrorCode e = kernel.Spawn(image, spec.Name, out Process? _, spec.Priority, spec.FaultPolicy, spec.Arguments, spec.MaxRestarts);
+            if (e != ErrorCode.Ok) throw new ScenarioException(scenario.Source, spec.Line, "process", $"cannot spawn '{spec.Name}': {e.Message()}");
+        }
+        RunResult run = kernel.Run();
+        checker.Finish(run, trace.Summary);
+        if (policy?.Problem is { } p) observer.NotesList.Add("scheduling: " + p);
+        return new ReplayResult(trace, options, run, checker.Position, checker.Divergence, observer.NotesList, observer.IssuedCount, plan?.ThreadCount ?? 0);
+    }
+
+    /// <summary>The syscall number named <paramref name="name"/> in <paramref name="kernel"/>'s table, or null.</summary>
+    public static long? SyscallNumberOf(Kernel kernel, string name) => kernel.Syscalls.All.FirstOrDefault(s => s.Name == name)?.Number;
+
+    // The test seam: alters one syscall result, as a kernel bug would.
+    private static Func<SimThread, long, long, long> BreakSeam(Kernel kernel, string name, int call)
+    {
+        long number = SyscallNumberOf(kernel, name) ?? throw new ArgumentException($"no syscall named '{name}' (known: {string.Join(", ", kernel.Syscalls.All.Select(s => s.Name))})");
+        int seen = 0;
+        return (_, n, result) => n == number && ++seen == call ? result + 1 : result;
+    }
+
+    private sealed class Observer(ReplayChecker checker) : IPuppetObserver
+    {
+        public List<string> NotesList { get; } = [];
+
+        public long IssuedCount { get; private set; }
+
+        public void Problem(Kernel kernel, string problem) => checker.Report(Math.Max(0, checker.Position - 1), problem);
+
+        public void Note(string note)
+        {
+            if (NotesList.Count < 20 && !NotesList.Contains(note)) NotesList.Add(note);
+        }
+
+        public void Issued() => IssuedCount++;
+    }
+}

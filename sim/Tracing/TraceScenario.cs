@@ -1,0 +1,28 @@
+using MicroKernel.Sim.Scenarios;
+
+namespace MicroKernel.Sim.Tracing;
+
+/// <summary>Scenario text for a trace's header, and the scenario a trace's header describes.</summary>
+internal static class TraceScenario
+{
+    /// <summary>The text of a built-in scenario or scenario file (what <see cref="ScenarioRunner.Load"/> parses).</summary>
+    public static string Text(string nameOrPath) =>
+        ScenarioRunner.BuiltInNames.Contains(nameOrPath) ? ScenarioRunner.BuiltInText(nameOrPath) : File.ReadAllText(nameOrPath);
+
+    /// <summary>
+    /// Parses the scenario text stored in the header, applies the recorded overrides, and checks that the result is
+    /// the recorded configuration (a scenario format or default that changed since would otherwise replay silently
+    /// on another machine).
+    /// </summary>
+    public static Scenario FromHeader(TraceHeader header)
+    {
+        Scenario parsed = ScenarioParser.Parse(header.ScenarioText, $"{header.ScenarioSource} (as stored in the trace)", ScenarioRunner.Programs);
+        Scenario s = parsed with { Source = header.ScenarioSource, Config = header.ApplyOverrides(parsed.Config) };
+        SortedDictionary<string, string> now = TraceHeader.ConfigValues(s.Config);
+        foreach ((string name, string recorded) in header.Config)
+            if (now.TryGetValue(name, out string? value) && value != recorded)
+                throw new ScenarioException(header.ScenarioSource, 0, name,
+                    $"the trace's scenario now gives {name} = {value}, but the recording ran with {recorded} (kernel defaults changed?)");
+        return s;
+    }
+}

@@ -1,0 +1,234 @@
+using System.Buffers.Binary;
+using System.Text;
+using MicroKernel.Tracing;
+
+namespace MicroKernel.Sim.Tracing;
+
+/// <summary>
+/// Records the kernel's event stream into the binary trace format (docs/trace-format.md): a sink that encodes each
+/// event into a block buffer (varints, only non-zero fields, interned strings, syscall exits that do not repeat
+/// their arguments) and writes a block with its CRC every 32 KiB. No per-event allocation besides the encoder's
+/// reused buffer, so recording costs little next to the run (docs/trace-format.md has the figures).
+/// </summary>
+internal sealed class TraceWriter : IEventSink, IDisposable
+{
+    private readonly Stream _stream;
+    private readonly bool _ownsStream;
+    private readonly int _maxStoredReadBytes;
+    private readonly Dictionary<string, int> _strings = new(StringComparer.Ordinal);
+    private readonly Dictionary<int, Stack<CallKey>> _openCalls = [];
+    private byte[] _block = new byte[TraceFormat.BlockTarget + 1024];
+    private int _length;
+    private int _blockEvents;
+    private long _lastTick;
+    private bool _finished;
+
+    /// <summary>Starts a trace on <paramref name="stream"/>: writes the magic and the header at once.</summary>
+    public TraceWriter(Stream stream, TraceHeader header, bool ownsStream = true)
+    {
+        _stream = stream;
+        _ownsStream = ownsStream;
+        _maxStoredReadBytes = header.MaxStoredReadBytes;
+        byte[] json = header.ToJson();
+        Span<byte> fixedPart = stackalloc byte[14];
+        TraceFormat.Magic.CopyTo(fixedPart);
+        BinaryPrimitives.WriteUInt16LittleEndian(fixedPart[8..], (ushort)header.FormatVersion);
+        BinaryPrimitives.WriteUInt32LittleEndian(fixedPart[10..], (uint)json.Length);
+        _stream.Write(fixedPart);
+        _stream.Write(json);
+        WriteUInt32(Crc32.Compute(json));
+        BytesWritten = 14 + json.Length + 4;
+    }
+
+    /// <summary>Events recorded so far.</summary>
+    public long EventCount { get; private set; }
+
+    /// <summary>Bytes written to the stream so far (the whole file once <see cref="Finish"/> returned).</summary>
+    public long BytesWritten { get; private set; }
+
+    /// <inheritdoc />
+    public void Emit(KernelEvent e)
+    {
+        if (_finished) return;
+        EnsureRoom(128);
+        int mask = 0;
+        bool sameCall = false;
+        if (e.Kind == EventKind.SyscallEnter)
+        {
+            if (!_openCalls.TryGetValue(e.Tid, out Stack<CallKey>? stack)) _openCalls[e.Tid] = stack = new Stack<CallKey>();
+            stack.Push(new CallKey(e.Code, e.A0, e.A1, e.A2, e.A3, e.A4, e.A5));
+        }
+        else if (e.Kind == EventKind.SyscallExit && _openCalls.TryGetValue(e.Tid, out Stack<CallKey>? stack) && stack.TryPop(out CallKey enter))
+            sameCall = enter == new CallKey(e.Code, e.A0, e.A1, e.A2, e.A3, e.A4, e.A5);
+        if (sameCall) mask |= TraceFormat.SameCallAsEnter;
+        else
+        {
+            if (e.Code != 0) mask |= TraceFormat.HasCode;
+            if (e.A0 != 0) mask |= TraceFormat.HasA0;
+            if (e.A1 != 0) mask |= TraceFormat.HasA0 << 1;
+            if (e.A2 != 0) mask |= TraceFormat.HasA0 << 2;
+            if (e.A3 != 0) mask |= TraceFormat.HasA0 << 3;
+            if (e.A4 != 0) mask |= TraceFormat.HasA0 << 4;
+            if (e.A5 != 0) mask |= TraceFormat.HasA0 << 5;
+        }
+        if (e.Result != 0) mask |= TraceFormat.HasResult;
+        if (e.Text is not null) mask |= TraceFormat.HasText;
+        if (e.Instructions != 0) mask |= TraceFormat.HasInstructions;
+        if (e.Io is { Count: > 0 }) mask |= TraceFormat.HasIo;
+
+        _block[_length++] = (byte)e.Kind;
+        WriteVarint((ulong)mask);
+        WriteVarint(ZigZag(e.Tick - _lastTick));
+        _lastTick = e.Tick;
+        WriteVarint((ulong)(uint)e.Pid);
+        WriteVarint((ulong)(uint)e.Tid);
+        if ((mask & TraceFormat.HasCode) != 0) WriteVarint(ZigZag(e.Code));
+        if ((mask & TraceFormat.HasA0) != 0) WriteVarint(e.A0);
+        if ((mask & (TraceFormat.HasA0 << 1)) != 0) WriteVarint(e.A1);
+        if ((mask & (TraceFormat.HasA0 << 2)) != 0) WriteVarint(e.A2);
+        if ((mask & (TraceFormat.HasA0 << 3)) != 0) WriteVarint(e.A3);
+        if ((mask & (TraceFormat.HasA0 << 4)) != 0) WriteVarint(e.A4);
+        if ((mask & (TraceFormat.HasA0 << 5)) != 0) WriteVarint(e.A5);
+        if ((mask & TraceFormat.HasResult) != 0) WriteVarint(ZigZag(e.Result));
+        if ((mask & TraceFormat.HasText) != 0) WriteText(e.Text!);
+        EnsureRoom(16);
+        if ((mask & TraceFormat.HasInstructions) != 0) WriteVarint(ZigZag(e.Instructions));
+        if ((mask & TraceFormat.HasIo) != 0) WriteIo(e.Io!);
+        EventCount++;
+        _blockEvents++;
+        if (_length >= TraceFormat.BlockTarget) FlushBlock();
+    }
+
+    /// <summary>Writes the last block and the trailer (the run's outcome), and flushes. Later events are ignored.</summary>
+    public void Finish(RunResult result)
+    {
+        if (_finished) return;
+        FlushBlock();
+        _finished = true;
+        _length = 0;
+        WriteVarint((ulong)EventCount);
+        WriteVarint((ulong)result.Outcome);
+        WriteVarint(ZigZag(result.Ticks));
+        WriteVarint(ZigZag(result.Switches));
+        Span<byte> head = stackalloc byte[5];
+        head[0] = TraceFormat.TrailerTag;
+        BinaryPrimitives.WriteUInt32LittleEndian(head[1..], (uint)_length);
+        _stream.Write(head);
+        _stream.Write(_block, 0, _length);
+        uint crc = Crc32Of(head[1..], _block.AsSpan(0, _length));
+        WriteUInt32(crc);
+        BytesWritten += 5 + _length;
+        _stream.Flush();
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_ownsStream) _stream.Dispose();
+    }
+
+    private void FlushBlock()
+    {
+        if (_blockEvents == 0) return;
+        Span<byte> head = stackalloc byte[9];
+        head[0] = TraceFormat.BlockTag;
+        BinaryPrimitives.WriteUInt32LittleEndian(head[1..], (uint)_length);
+        BinaryPrimitives.WriteUInt32LittleEndian(head[5..], (uint)_blockEvents);
+        _stream.Write(head);
+        _stream.Write(_block, 0, _length);
+        WriteUInt32(Crc32Of(head[1..], _block.AsSpan(0, _length)));
+        BytesWritten += 9 + _length;
+        _length = 0;
+        _blockEvents = 0;
+    }
+
+    /// <summary>The CRC of a record: its length/count fields, then its payload.</summary>
+    internal static uint Crc32Of(ReadOnlySpan<byte> fields, ReadOnlySpan<byte> payload)
+    {
+        var all = new byte[fields.Length + payload.Length];
+        fields.CopyTo(all);
+        payload.CopyTo(all.AsSpan(fields.Length));
+        return Crc32.Compute(all);
+    }
+
+    private void WriteUInt32(uint value)
+    {
+        Span<byte> b = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(b, value);
+        _stream.Write(b);
+        BytesWritten += 4;
+    }
+
+    private void WriteText(string text)
+    {
+        if (text.Length <= TraceFormat.MaxInternedLength && _strings.TryGetValue(text, out int id))
+        {
+            WriteVarint((ulong)id + 2);
+            return;
+        }
+        bool intern = text.Length <= TraceFormat.MaxInternedLength;
+        if (intern) _strings[text] = _strings.Count;
+        WriteVarint(intern ? 1UL : 0UL);
+        int max = Encoding.UTF8.GetMaxByteCount(text.Length);
+        EnsureRoom(max + 10);
+        int n = Encoding.UTF8.GetByteCount(text);
+        WriteVarint((ulong)n);
+        _length += Encoding.UTF8.GetBytes(text, _block.AsSpan(_length));
+    }
+
+    private void WriteIo(IReadOnlyList<UserIo> io)
+    {
+        long read = 0;
+        bool anyWritten = false;
+        foreach (UserIo u in io)
+        {
+            if (u.Written) anyWritten = true;
+            else read += u.Bytes.Length;
+        }
+        bool store = read <= _maxStoredReadBytes;
+        WriteVarint((ulong)io.Count);
+        foreach (UserIo u in io)
+        {
+            EnsureRoom(32);
+            bool bytes = !u.Written && store;
+            _block[_length++] = (byte)((u.Written ? TraceFormat.SegmentWritten : 0) | (bytes ? TraceFormat.SegmentBytesStored : 0));
+            WriteVarint(u.Address);
+            WriteVarint((ulong)u.Bytes.Length);
+            if (bytes)
+            {
+                EnsureRoom(u.Bytes.Length);
+                u.Bytes.CopyTo(_block.AsSpan(_length));
+                _length += u.Bytes.Length;
+            }
+        }
+        EnsureRoom(16);
+        if (!store && read > 0) WriteUInt64(TraceIo.Digest(io, written: false));
+        if (anyWritten) WriteUInt64(TraceIo.Digest(io, written: true));
+    }
+
+    private void WriteUInt64(ulong value)
+    {
+        BinaryPrimitives.WriteUInt64LittleEndian(_block.AsSpan(_length), value);
+        _length += 8;
+    }
+
+    private void WriteVarint(ulong value)
+    {
+        while (value >= 0x80)
+        {
+            _block[_length++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+        _block[_length++] = (byte)value;
+    }
+
+    private static ulong ZigZag(long value) => (ulong)((value << 1) ^ (value >> 63));
+
+    private void EnsureRoom(int bytes)
+    {
+        if (_length + bytes + 16 <= _block.Length) return;
+        Array.Resize(ref _block, Math.Max(_block.Length * 2, _length + bytes + 1024));
+    }
+
+    private readonly record struct CallKey(long Code, ulong A0, ulong A1, ulong A2, ulong A3, ulong A4, ulong A5);
+}

@@ -1,0 +1,123 @@
+using MicroKernel.Sim.Cli;
+using MicroKernel.Sim.Scenarios;
+using MicroKernel.Sim.Tracing;
+using MicroKernel.Tracing;
+
+namespace MicroKernel.Tests.Tracing;
+
+public class RecordReplayTests
+{
+    public static TheoryData<string> BuiltIns => new(ScenarioRunner.BuiltInNames);
+
+    [Theory]
+    [MemberData(nameof(BuiltIns))]
+    public void Every_built_in_scenario_replays_with_zero_divergence_and_twice_the_same(string scenario)
+    {
+        using var f = new TraceFixture();
+        string trace = f.Record(scenario);
+        var (code, first, err) = TraceFixture.Mk("replay", trace);
+        err.ShouldBeEmpty();
+        code.ShouldBe(ExitCodes.Ok, first);
+        first.ShouldContain($"OK: all {TraceFixture.Read(trace).Events.Count} events match the recording");
+        TraceFixture.Mk("replay", trace).Out.ShouldBe(first);
+    }
+
+    [Theory]
+    [MemberData(nameof(BuiltIns))]
+    public void Trace_driven_replay_of_every_built_in_scenario_matches(string scenario)
+    {
+        using var f = new TraceFixture();
+        string trace = f.Record(scenario);
+        var (code, output, _) = TraceFixture.Mk("replay", "--syscalls-only", trace);
+        code.ShouldBe(ExitCodes.Ok, output);
+        output.ShouldContain("puppet threads re-issue the recorded syscalls");
+        output.ShouldContain("every result as recorded");
+        output.ShouldNotContain("note:");
+        TraceFixture.Mk("replay", "--syscalls-only", trace).Out.ShouldBe(output);
+    }
+
+    [Theory]
+    [InlineData("demo", "Random", "7")]
+    [InlineData("pages", "Random", "3")]
+    [InlineData("pages", "Priority", "1")]
+    [InlineData("mpu", "Random", "5")]
+    public void Other_schedulers_and_seeds_replay_in_every_mode(string scenario, string scheduler, string seed)
+    {
+        using var f = new TraceFixture();
+        string trace = f.Record(scenario, "--scheduler", scheduler, "--seed", seed);
+        TraceFixture.Read(trace).Header.Options["scheduler"].ShouldBe(scheduler);
+        TraceFixture.Mk("replay", trace).Code.ShouldBe(ExitCodes.Ok);
+        TraceFixture.Mk("replay", "--live-scheduler", trace).Code.ShouldBe(ExitCodes.Ok);
+        TraceFixture.Mk("replay", "--syscalls-only", trace).Code.ShouldBe(ExitCodes.Ok);
+    }
+
+    [Fact]
+    public void The_trace_holds_exactly_the_kernel_event_stream()
+    {
+        Scenario s = ScenarioRunner.Load("pages");
+        var log = new EventLog();
+        var buffer = new MemoryStream();
+        var writer = new TraceWriter(buffer, TraceHeader.For(s.Name, s.Source, ScenarioRunner.BuiltInText("pages"), s.Config, TraceCommands.SyscallTable(), new Dictionary<string, string?>()), ownsStream: false);
+        Kernel k = ScenarioRunner.Boot(s, [log, writer]);
+        RunResult result = k.Run();
+        writer.Finish(result);
+
+        Trace trace = TraceReader.Read(buffer.ToArray(), "memory");
+        trace.Events.Count.ShouldBe(log.Events.Count);
+        for (int i = 0; i < log.Events.Count; i++)
+        {
+            KernelEvent live = log.Events[i];
+            TraceEvent stored = trace.Events[i];
+            stored.Event.ShouldBe(live with { Io = null });
+            stored.Differences(TraceEvent.From(live, 0)).ShouldBeEmpty();
+            if (live.Io is { } io)
+                foreach ((UserIo u, IoSegment seg) in io.Zip(stored.Io!.Segments))
+                    if (!u.Written) seg.Bytes.ShouldBe(u.Bytes);
+        }
+        log.Events.ShouldContain(e => e.Kind == EventKind.Upcall);
+        log.Events.ShouldContain(e => e.Kind == EventKind.Delivery);
+        trace.Summary.ShouldBe(new TraceSummary(log.Events.Count, result.Outcome, result.Ticks, result.Switches));
+        trace.Header.ScenarioText.ShouldBe(ScenarioRunner.BuiltInText("pages"));
+        trace.Header.Build.ShouldBe(TraceHeader.BuildVersion);
+    }
+
+    [Fact]
+    public void Recording_twice_gives_the_same_bytes()
+    {
+        using var f = new TraceFixture();
+        File.ReadAllBytes(f.Record("demo")).ShouldBe(File.ReadAllBytes(f.Record("demo")));
+    }
+
+    [Fact]
+    public void Run_trace_without_a_scenario_records_the_demo()
+    {
+        using var f = new TraceFixture();
+        string path = f.PathOf("default.mktrace");
+        var (code, output, _) = TraceFixture.Mk("run", "--trace", path);
+        code.ShouldBe(ExitCodes.Ok);
+        output.ShouldContain("scenario 'demo'");
+        TraceFixture.Read(path).Header.ScenarioName.ShouldBe("demo");
+    }
+
+    [Fact]
+    public void A_trace_alone_reproduces_the_run_even_when_its_scenario_file_is_gone()
+    {
+        using var f = new TraceFixture();
+        string scn = f.PathOf("mine.scn");
+        File.WriteAllText(scn, "memory 128\nscheduler random\nseed 9\nprocess a program=parallel-sum\nprocess b program=sleeper args=5\n");
+        string trace = f.Record(scn, "--seed", "4");
+        File.Delete(scn);
+        var (code, output, _) = TraceFixture.Mk("replay", trace);
+        code.ShouldBe(ExitCodes.Ok, output);
+        output.ShouldContain("seed 4");
+        TraceFixture.Mk("replay", "--syscalls-only", trace).Code.ShouldBe(ExitCodes.Ok);
+    }
+
+    [Fact]
+    public void A_trace_file_that_cannot_be_written_is_a_clear_error()
+    {
+        var (code, _, err) = TraceFixture.Mk("run", "demo", "--trace", "/nonexistent-dir/x.mktrace");
+        code.ShouldBe(ExitCodes.BadInput);
+        err.ShouldContain("cannot write the trace");
+    }
+}
