@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using MicroKernel.Scheduling;
 
 namespace MicroKernel.Benchmarks;
 
@@ -27,6 +28,29 @@ public class SwitchBenchmarks
         for (int i = 0; i < Handoffs / 2; i++)
         {
             ping.Release();
+            pong.Wait();
+        }
+        other.Join();
+    }
+
+    /// <summary>The kernel's own handoff gate with no kernel around it: how much of a switch is the gate.</summary>
+    [Benchmark(OperationsPerInvoke = Handoffs)]
+    public void HandoffGatePingPong()
+    {
+        var ping = new HandoffGate();
+        var pong = new HandoffGate();
+        var other = new Thread(() =>
+        {
+            for (int i = 0; i < Handoffs / 2; i++)
+            {
+                ping.Wait();
+                pong.Open();
+            }
+        });
+        other.Start();
+        for (int i = 0; i < Handoffs / 2; i++)
+        {
+            ping.Open();
             pong.Wait();
         }
         other.Join();
