@@ -55,7 +55,7 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error)
         Syscalls.ErrorCode spawned = kernel.Spawn(image, Path.GetFileName(path), out Process? process, arguments: args);
         if (spawned != Syscalls.ErrorCode.Ok)
         {
-            error.WriteLine($"error: {path}: cannot load into the simulated machine: {Syscalls.ErrorCodes.Message(spawned)}");
+            error.WriteLine($"error: {path}: cannot load into the simulated machine: {image.LoadError ?? Syscalls.ErrorCodes.Message(spawned)}");
             return LoadFailed;
         }
         RunResult result = kernel.Run();
