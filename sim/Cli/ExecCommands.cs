@@ -25,7 +25,8 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error)
         var noCache = new Option<bool>("--no-decode-cache") { Description = "Decode every instruction afresh (slower; for comparison)" };
         var maxTicks = new Option<long>("--max-ticks") { Description = "Stop the run past this virtual time", DefaultValueFactory = _ => 10_000_000 };
         var exec = new Command("exec", "Run one x86-64 program as the only process: console to stdout, a fault report to stderr, " +
-            "exit code = the program's exit status (128 + fault reason when it faults)");
+            "exit code = the program's exit status (128 + fault reason when it faults, 127 when it cannot be loaded, 137 when " +
+            "killed at --max-ticks or in a deadlock; docs/x86.md)");
         exec.Arguments.Add(program);
         exec.Arguments.Add(args);
         foreach (Option o in new Option[] { protection, memory, slice, noCache, maxTicks }) exec.Options.Add(o);
@@ -55,7 +56,7 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error)
         Syscalls.ErrorCode spawned = kernel.Spawn(image, Path.GetFileName(path), out Process? process, arguments: args);
         if (spawned != Syscalls.ErrorCode.Ok)
         {
-            error.WriteLine($"error: {path}: cannot load into the simulated machine: {Syscalls.ErrorCodes.Message(spawned)}");
+            error.WriteLine($"error: {path}: cannot load into the simulated machine: {image.LoadError ?? Syscalls.ErrorCodes.Message(spawned)}");
             return LoadFailed;
         }
         RunResult result = kernel.Run();

@@ -52,6 +52,7 @@ public static class ScenarioParser
                 case "seed": config = config with { Seed = ULong(Value(), source, lineNo, directive) }; break;
                 case "quantum": config = config with { Quantum = Int(Value(), 1, 1_000_000, source, lineNo, directive) }; break;
                 case "accesses-per-tick": config = config with { AccessesPerTick = Int(Value(), 1, 1_000_000, source, lineNo, directive) }; break;
+                case "instructions-per-tick": config = config with { InstructionsPerTick = Int(Value(), 1, 1_000_000, source, lineNo, directive) }; break;
                 case "max-ticks": config = config with { MaxTicks = Int(Value(), 1, int.MaxValue, source, lineNo, directive) }; break;
                 case "tlb-size":
                     int tlb = Int(Value(), 1, 4096, source, lineNo, directive);
@@ -61,7 +62,7 @@ public static class ScenarioParser
                 case "process": processes.Add(ParseProcess(words, source, lineNo, knownPrograms, processes)); break;
                 default:
                     throw new ScenarioException(source, lineNo, directive,
-                        "unknown directive (expected name, memory, protection, mpu-regions, scheduler, seed, quantum, accesses-per-tick, max-ticks, tlb-size or process)");
+                        "unknown directive (expected name, memory, protection, mpu-regions, scheduler, seed, quantum, accesses-per-tick, instructions-per-tick, max-ticks, tlb-size or process)");
             }
         }
         if (processes.Count == 0) throw new ScenarioException(source, lines.Length, "process", "the scenario starts no process");

@@ -39,14 +39,19 @@ public static class ScenarioRunner
         foreach (IEventSink sink in sinks ?? []) kernel.AddSink(sink);
         foreach (ProcessSpec spec in scenario.Processes)
         {
-            ProgramImage image = spec.IsBinary ? LoadBinary(scenario, spec) : ExamplePrograms.Image(spec.Program)!;
+            ProgramImage image = Image(scenario, spec);
             ErrorCode e = kernel.Spawn(image, spec.Name, out Process? _, spec.Priority, spec.FaultPolicy, spec.Arguments, spec.MaxRestarts);
             if (e != ErrorCode.Ok) throw new ScenarioException(scenario.Source, spec.Line, "process", $"cannot spawn '{spec.Name}': {e.Message()}");
         }
         return kernel;
     }
 
-    private static X86Program LoadBinary(Scenario scenario, ProcessSpec spec)
+    /// <summary>The program image a process line names: an example program, or an x86-64 binary read from its file.</summary>
+    public static ProgramImage Image(Scenario scenario, ProcessSpec spec) =>
+        spec.IsBinary ? LoadBinary(scenario, spec) : ExamplePrograms.Image(spec.Program)!;
+
+    /// <summary>Reads a process line's x86-64 binary; a missing or malformed file is a <see cref="ScenarioException"/> on that line.</summary>
+    public static X86Program LoadBinary(Scenario scenario, ProcessSpec spec)
     {
         try
         {

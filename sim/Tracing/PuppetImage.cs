@@ -10,9 +10,11 @@ namespace MicroKernel.Sim.Tracing;
 /// thread of the process looks up the script of its tid (the kernel is deterministic, so tids and addresses come
 /// out as recorded), makes the recorded number of scheduling points, writes the recorded input bytes into its memory
 /// and re-issues each recorded syscall with the recorded arguments, checking the result. Handlers the kernel runs
-/// on it replay the recorded handler runs and return the recorded accept/abandon.
+/// on it replay the recorded handler runs and return the recorded accept/abandon. The puppet of an x86-64 binary
+/// loads that binary's memory layout (segments, stack with argv) first, as the recorded process had it without any
+/// syscall, but runs none of its code.
 /// </summary>
-internal sealed class PuppetImage(PuppetPlan plan, string program, IPuppetObserver observer) : ProgramImage
+internal sealed class PuppetImage(PuppetPlan plan, string program, IPuppetObserver observer, ProgramImage? layout = null) : ProgramImage
 {
     private int _loads;
 
@@ -25,7 +27,7 @@ internal sealed class PuppetImage(PuppetPlan plan, string program, IPuppetObserv
         TraceEvent? start = plan.MainStart(process.Pid, _loads++);
         entry = start?.Event.A0 ?? 0;
         argument = start?.Event.A1 ?? 0;
-        return ErrorCode.Ok;
+        return layout is null ? ErrorCode.Ok : layout.Load(process, out _, out _);
     }
 
     /// <inheritdoc />

@@ -48,7 +48,9 @@ internal static class Replayer
         if (plan is not null) observer.NotesList.AddRange(plan.Warnings);
         foreach (ProcessSpec spec in scenario.Processes)
         {
-            ProgramImage image = plan is null ? ExamplePrograms.Image(spec.Program)! : new PuppetImage(plan, spec.Program, observer);
+            // An x86 binary's puppet still gets the binary's segments and stack: its syscalls point into them.
+            ProgramImage image = plan is null ? ScenarioRunner.Image(scenario, spec)
+                : new PuppetImage(plan, spec.Program, observer, spec.IsBinary ? ScenarioRunner.LoadBinary(scenario, spec) : null);
             ErrorCode e = kernel.Spawn(image, spec.Name, out Process? _, spec.Priority, spec.FaultPolicy, spec.Arguments, spec.MaxRestarts);
             if (e != ErrorCode.Ok) throw new ScenarioException(scenario.Source, spec.Line, "process", $"cannot spawn '{spec.Name}': {e.Message()}");
         }

@@ -69,6 +69,7 @@ public sealed class X86Program : ProgramImage
     {
         entry = Entry;
         argument = 0;
+        LoadError = null;
         _cpus.Clear();
         AddressSpace space = process.AddressSpace;
         // Pages shared by two segments get both permissions; runs of pages with one protection become one VMA.
@@ -89,7 +90,11 @@ public sealed class X86Program : ProgramImage
         {
             // Writable while loading; the final protection once the bytes are in.
             ErrorCode e = space.Map(run.Start, run.End - run.Start, Protection.ReadWrite, run.Prot.HasFlag(Protection.Execute) ? "text" : "data", out _);
-            if (e != ErrorCode.Ok) return e;
+            if (e != ErrorCode.Ok)
+            {
+                LoadError = DescribeMapFailure(space, run.Start, run.End, run.Prot, e);
+                return e;
+            }
         }
         foreach (var piece in Pieces())
             if (piece.Data.Length > 0 && !space.TryWrite(piece.Va, piece.Data, out _)) return ErrorCode.BadAddress;
@@ -106,6 +111,27 @@ public sealed class X86Program : ProgramImage
         if (!space.TryWrite(initial.Rsp, initial.Bytes, out _)) return ErrorCode.BadAddress;
         _initialRsp = initial.Rsp;
         return ErrorCode.Ok;
+    }
+
+    /// <summary>
+    /// Why the last <see cref="Load"/> could not map a segment, naming it (null when nothing failed there): an
+    /// <see cref="ErrorCode"/> alone cannot say which segment broke which rule.
+    /// </summary>
+    public string? LoadError { get; private set; }
+
+    private static string DescribeMapFailure(AddressSpace space, ulong start, ulong end, Protection prot, ErrorCode e)
+    {
+        string segment = $"segment 0x{start:x}..0x{end:x} ({prot.ToRwx()})";
+        ulong pages = (end - start) / 0x1000;
+        // Segments are page-aligned here, so an MPU space refuses one as misaligned only for the ARMv7-M rule.
+        if (e == ErrorCode.Misaligned && space is MpuAddressSpace)
+        {
+            ulong block = System.Numerics.BitOperations.RoundUpToPowerOf2(pages) * 0x1000;
+            return $"{segment}: an ARMv7-M MPU region must be a power of two bytes long and start at a multiple of its size; " +
+                $"this segment needs a {block / 1024} KiB region at a multiple of 0x{block:x}. Link it at such an address " +
+                "(e.g. -Wl,-Ttext-segment=...), or run it under ArmV8Mpu or Paging";
+        }
+        return $"{segment}: {e.Message()}";
     }
 
     /// <inheritdoc />
@@ -159,8 +185,12 @@ public sealed class X86Program : ProgramImage
         cpu.Registers.Rdx = args.A2;
         cpu.Registers.Rcx = args.A3;
         cpu.Registers.R8 = args.A4;
+        // The handler's instructions count while it runs (its syscalls show them); afterwards the thread's count is
+        // the interrupted flow's again, as a trace-driven replay (which cannot know them) reproduces it.
+        long retired = thread.InstructionsRetired;
         long result = Execute(thread, cpu);
         cpu.Registers = saved;
+        thread.InstructionsRetired = retired;
         return result;
     }
 

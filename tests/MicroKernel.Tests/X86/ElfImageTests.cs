@@ -7,10 +7,10 @@ namespace MicroKernel.Tests.X86;
 /// <summary>ELF parsing (valid and malformed files), flat binaries and the initial stack image.</summary>
 public sealed class ElfImageTests
 {
-    private sealed record Seg(ulong Vaddr, byte[] Data, ulong MemSize, uint Flags, uint Type = 1);
+    internal sealed record Seg(ulong Vaddr, byte[] Data, ulong MemSize, uint Flags, uint Type = 1);
 
     /// <summary>Builds an ELF64 executable: header, program headers at 64, then each segment's bytes.</summary>
-    private static byte[] BuildElf(ulong entry, params Seg[] segments)
+    internal static byte[] BuildElf(ulong entry, params Seg[] segments)
     {
         int phoff = 64, dataStart = phoff + 56 * segments.Length;
         int total = dataStart;
@@ -50,7 +50,7 @@ public sealed class ElfImageTests
     private static void W32(byte[] f, int at, uint v) => BinaryPrimitives.WriteUInt32LittleEndian(f.AsSpan(at), v);
     private static void W64(byte[] f, int at, ulong v) => BinaryPrimitives.WriteUInt64LittleEndian(f.AsSpan(at), v);
 
-    private static readonly byte[] ExitCode = X86TestMachine.Assemble(a =>
+    internal static readonly byte[] ExitCode = X86TestMachine.Assemble(a =>
     {
         a.mov(edi, __dword_ptr[0x402000]);  // exit code from the data segment
         a.xor(eax, eax);                     // SyscallNumber.Exit

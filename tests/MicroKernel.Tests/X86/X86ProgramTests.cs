@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using MicroKernel.Hardware;
 using MicroKernel.Sim.X86;
 using Xunit.Abstractions;
@@ -8,49 +7,7 @@ namespace MicroKernel.Tests.X86;
 /// <summary>The C examples, built with the host's gcc and run on the interpreter (skipped without gcc).</summary>
 public sealed class X86ProgramTests(ITestOutputHelper output)
 {
-    private static readonly string RepoRoot = FindRepoRoot();
-
-    private static string FindRepoRoot()
-    {
-        string? dir = AppContext.BaseDirectory;
-        while (dir is not null && !File.Exists(Path.Combine(dir, "MicroKernel.sln")))
-            dir = Path.GetDirectoryName(dir);
-        return dir ?? throw new InvalidOperationException("MicroKernel.sln not found above the test binaries");
-    }
-
-    /// <summary>Compiles an example with the documented command line; null (and a message) when gcc is missing.</summary>
-    private byte[]? Build(string name)
-    {
-        string source = Path.Combine(RepoRoot, "userland", "examples", "c", name + ".c");
-        string outFile = Path.Combine(Path.GetTempPath(), $"mk-x86-{name}-{Environment.ProcessId}");
-        var psi = new ProcessStartInfo("gcc",
-            ["-static", "-nostdlib", "-fno-pie", "-no-pie", "-mgeneral-regs-only", "-O2", "-o", outFile, source])
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        };
-        Process process;
-        try
-        {
-            process = Process.Start(psi)!;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            output.WriteLine("gcc is not on PATH: the C example tests did nothing.");
-            return null;
-        }
-        string errors = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        process.ExitCode.ShouldBe(0, $"gcc failed: {errors}");
-        try
-        {
-            return File.ReadAllBytes(outFile);
-        }
-        finally
-        {
-            File.Delete(outFile);
-        }
-    }
+    private byte[]? Build(string name) => CExamples.Build(name, output);
 
     [Theory]
     [InlineData(true)]

@@ -1,0 +1,163 @@
+using BenchmarkDotNet.Attributes;
+using Iced.Intel;
+using MicroKernel.Processes;
+using MicroKernel.Sim.X86;
+using MicroKernel.Syscalls;
+using MicroKernel.Tracing;
+using static Iced.Intel.AssemblerRegisters;
+
+namespace MicroKernel.Benchmarks;
+
+/// <summary>
+/// Simulated x86-64 instructions per second on a compute loop: the sieve of Eratosthenes of
+/// userland/examples/c/sieve.c, assembled here with Iced (the same loop gcc -O2 makes of it, so no gcc is needed).
+/// It runs as the only process of a paging kernel with the decode cache on and off, and on the bare interpreter
+/// over <see cref="FlatX86Memory"/> (no MMU, no kernel); the baseline is the same sieve written in C#.
+/// Every benchmark reports time per simulated instruction (OperationsPerInvoke = the program's instruction
+/// count), so 1 / Mean is the instruction rate and the ratio to the baseline is the slowdown against native code.
+/// </summary>
+public class X86Benchmarks
+{
+    /// <summary>The sieve's size: counts the primes below it (9592).</summary>
+    private const int N = 100_000;
+
+    /// <summary>Instructions the program retires (checked in setup, so a change to the loop cannot go unnoticed).</summary>
+    private const int Instructions = 1_720_333;
+
+    private const int Primes = 9592;
+    private const ulong DataAddress = 0x10_0000_0000;
+
+    private byte[] _code = [];
+    private readonly byte[] _composite = new byte[N];
+
+    /// <summary>Assembles the program and checks its instruction count and result once.</summary>
+    [GlobalSetup]
+    public void Setup()
+    {
+        _code = Assemble();
+        (long status, long retired) = RunInKernel(decodeCache: true);
+        if (status != Primes || retired != Instructions)
+            throw new InvalidOperationException($"the sieve exited {status} after {retired} instructions; expected {Primes} after {Instructions}");
+        if (RunBare() != Primes)
+            throw new InvalidOperationException("the bare interpreter's sieve is wrong");
+    }
+
+    /// <summary>The same sieve as native (JIT-compiled) C#.</summary>
+    [Benchmark(Baseline = true, OperationsPerInvoke = Instructions)]
+    public long NativeSieve()
+    {
+        byte[] composite = _composite;
+        Array.Clear(composite);
+        long count = 0;
+        for (long i = 2; i < N; i++)
+        {
+            if (composite[i] != 0) continue;
+            count++;
+            for (long j = i * i; j < N; j += i) composite[j] = 1;
+        }
+        return count;
+    }
+
+    /// <summary>In the kernel under paging (MMU, TLB, scheduling point every 1000 instructions), decode cache on.</summary>
+    [Benchmark(OperationsPerInvoke = Instructions)]
+    public long KernelDecodeCache() => RunInKernel(decodeCache: true).Status;
+
+    /// <summary>As <see cref="KernelDecodeCache"/>, decoding every instruction afresh.</summary>
+    [Benchmark(OperationsPerInvoke = Instructions)]
+    public long KernelNoDecodeCache() => RunInKernel(decodeCache: false).Status;
+
+    /// <summary>The interpreter alone over flat test memory: what the kernel path adds is the difference.</summary>
+    [Benchmark(OperationsPerInvoke = Instructions)]
+    public long BareInterpreter() => RunBare();
+
+    private (long Status, long Retired) RunInKernel(bool decodeCache)
+    {
+        var kernel = new Kernel(new KernelConfig { Frames = 256, MaxTicks = long.MaxValue });
+        var exit = new ExitCounter();
+        kernel.AddSink(exit);
+        var image = X86Program.FromFlat("sieve", FlatBinary.Create(_code), decodeCache);
+        if (kernel.Spawn(image, "sieve", out Process? p) != ErrorCode.Ok) throw new InvalidOperationException("spawn failed");
+        RunResult r = kernel.Run();
+        if (r.Outcome != RunOutcome.Completed || p!.Faults.Count > 0)
+            throw new InvalidOperationException($"sieve run ended {r.Outcome}: {string.Join("; ", p!.Faults)}");
+        return (p.ExitStatus, exit.Instructions);
+    }
+
+    private long RunBare()
+    {
+        var memory = new FlatX86Memory();
+        memory.LoadFlat(FlatBinary.Create(_code));
+        var cpu = new X86Cpu(memory);
+        cpu.Registers = X86Registers.Create(FlatBinary.DefaultBase, 0);
+        while (cpu.Run(long.MaxValue) == StopReason.Syscall)
+        {
+            ref X86Registers r = ref cpu.Registers;
+            if (r.Rax == (ulong)SyscallNumber.Exit) return (long)r.Rdi;
+            memory.Map(DataAddress, (ulong)r.Rsi, X86Protection.ReadWrite); // the only other call: map
+            r.Rax = DataAddress;
+        }
+        throw new InvalidOperationException($"bare sieve stopped: {cpu.LastFault}");
+    }
+
+    /// <summary>
+    /// The sieve as gcc -O2 compiles sieve.c's loops: map the array, clear it, then for each i not yet crossed
+    /// out count it and cross out i*i, i*i+i, ... Exits with the count.
+    /// </summary>
+    private static byte[] Assemble()
+    {
+        var a = new Assembler(64);
+        Label clear = a.CreateLabel(), check = a.CreateLabel(), next = a.CreateLabel(), cross = a.CreateLabel(), done = a.CreateLabel();
+        a.mov(eax, (int)SyscallNumber.Map);
+        a.xor(edi, edi);
+        a.mov(esi, (N + 4095) & ~4095);
+        a.mov(edx, 3);                       // read | write
+        a.syscall();
+        a.mov(r8, rax);                      // r8 = the array
+        a.mov(ebx, N);
+        a.xor(edx, edx);
+        a.Label(ref clear);
+        a.mov(__byte_ptr[r8 + rdx], 0);
+        a.add(rdx, 1);
+        a.cmp(rdx, rbx);
+        a.jne(clear);
+        a.mov(edx, 2);                       // i
+        a.xor(r13d, r13d);                   // count
+        a.jmp(check);
+        a.Label(ref next);
+        a.add(rdx, 1);
+        a.cmp(rbx, rdx);
+        a.je(done);
+        a.Label(ref check);
+        a.cmp(__byte_ptr[r8 + rdx], 0);
+        a.jne(next);
+        a.mov(rax, rdx);
+        a.add(r13, 1);
+        a.imul(rax, rdx);                    // j = i * i
+        a.cmp(rbx, rax);
+        a.jle(next);
+        a.Label(ref cross);
+        a.mov(__byte_ptr[r8 + rax], 1);
+        a.add(rax, rdx);
+        a.cmp(rbx, rax);
+        a.jg(cross);
+        a.jmp(next);
+        a.Label(ref done);
+        a.mov(rdi, r13);
+        a.mov(eax, (int)SyscallNumber.Exit);
+        a.syscall();
+        using var stream = new MemoryStream();
+        a.Assemble(new StreamCodeWriter(stream), FlatBinary.DefaultBase);
+        return stream.ToArray();
+    }
+
+    /// <summary>Remembers the instruction count the exit syscall reports (syscall events carry it).</summary>
+    private sealed class ExitCounter : IEventSink
+    {
+        public long Instructions { get; private set; }
+
+        public void Emit(KernelEvent e)
+        {
+            if (e.Kind == EventKind.SyscallEnter && e.Code == (long)SyscallNumber.Exit) Instructions = e.Instructions;
+        }
+    }
+}
