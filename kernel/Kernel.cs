@@ -1,6 +1,7 @@
 using System.Text;
 using MicroKernel.Hardware;
 using MicroKernel.Ipc;
+using MicroKernel.Ipc.Notify;
 using MicroKernel.Ipc.PageSend;
 using MicroKernel.Memory;
 using MicroKernel.Processes;
@@ -55,6 +56,7 @@ public sealed partial class Kernel
         Scheduler = new Scheduler(this, policy);
         CoreSyscalls.Register(this);
         _families.Add(new PageSendIpc(this));
+        _families.Add(new NotificationIpc(this));
     }
 
     /// <summary>The configuration the kernel booted with.</summary>
@@ -154,6 +156,9 @@ public sealed partial class Kernel
                 problems.Add($"frame {f} is a user frame that nothing maps (leaked)");
         return problems;
     }
+
+    /// <summary>Open notification objects in the whole kernel (tests check that exits leave none behind).</summary>
+    internal int LiveNotifications => _families.OfType<NotificationIpc>().Sum(f => f.LiveObjects);
 
     /// <summary>References to user frames held by the kernel itself (IPC messages in flight).</summary>
     internal int PinnedReferences(ulong frame) => _families.Sum(f => f.PinnedReferences(frame));

@@ -46,6 +46,15 @@ public enum ErrorCode : long
     PeerFaulted = -18,
     /// <summary>The process has exited (or is exiting).</summary>
     ProcessExited = -19,
+
+    /// <summary>The notification object was closed by its owner (or its owner exited).</summary>
+    ObjectClosed = -30,
+    /// <summary>The handle is not an open notification handle of the calling process.</summary>
+    BadHandle = -31,
+    /// <summary>A public notification object with that name exists already.</summary>
+    NameTaken = -32,
+    /// <summary>No public notification object has that name.</summary>
+    NoSuchName = -33,
 }
 
 /// <summary>Messages for <see cref="ErrorCode"/>.</summary>
@@ -74,6 +83,10 @@ public static class ErrorCodes
         ErrorCode.WouldBlock => "operation would block",
         ErrorCode.PeerFaulted => "the other party faulted or exited",
         ErrorCode.ProcessExited => "the process has exited",
+        ErrorCode.ObjectClosed => "the object was closed by its owner",
+        ErrorCode.BadHandle => "no such notification handle",
+        ErrorCode.NameTaken => "a notification object with that name exists",
+        ErrorCode.NoSuchName => "no notification object has that name",
         _ => $"error {(long)code}",
     };
 

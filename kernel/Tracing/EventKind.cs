@@ -39,4 +39,14 @@ public enum EventKind : byte
     /// it. Code = type, A0 = sender pid, A1 = address in the receiver, A2 = pages, A3 = flags, A4 = handler entry.
     /// </summary>
     Upcall,
+    /// <summary>
+    /// A notify (A0 = object id, A1 = count added, A2 = count left pending after the wake-ups; Result = threads woken).
+    /// </summary>
+    Notify = 24,
+    /// <summary>
+    /// A notification wait ended by an object, on the woken thread (A0 = object id, A1 = its index in the wait set,
+    /// A2/A3 = pid/tid of the notifier or closer, 0 when its owner exited; Code = the wait's result: the index, or
+    /// ObjectClosed).
+    /// </summary>
+    Wake = 25,
 }
