@@ -18,6 +18,10 @@ public static class ExamplePrograms
         ["pipe-consumer"] = () => new PipeConsumerProgram(),
         ["table-broadcaster"] = () => new TableBroadcasterProgram(),
         ["table-reader"] = () => new TableReaderProgram(),
+        ["queue-server"] = () => new Services.Queue.QueueServer(),
+        ["queue-producer"] = () => new QueueProducerProgram(),
+        ["queue-consumer"] = () => new QueueConsumerProgram(),
+        ["queue-check"] = () => new QueueCheckProgram(),
     };
 
     /// <summary>A program image for <paramref name="name"/>, or null when there is no such example.</summary>

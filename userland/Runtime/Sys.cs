@@ -160,12 +160,18 @@ public sealed class Sys
     /// </summary>
     public int WaitAny(ReadOnlySpan<int> handles, long timeout = -1)
     {
-        if (handles.Length > ManagedProgram.ScratchSlotSize / 8) throw new SyscallException(SyscallNumber.WaitAny, ErrorCode.InvalidArgument);
-        var bytes = new byte[handles.Length * 8];
-        for (int i = 0; i < handles.Length; i++) BitConverter.TryWriteBytes(bytes.AsSpan(i * 8), (ulong)handles[i]);
-        long r = Syscall(SyscallNumber.WaitAny, Scratch(bytes), (ulong)handles.Length, (ulong)timeout);
+        long r = RawWaitAny(handles, timeout);
         if (r is (long)ErrorCode.TimedOut or (long)ErrorCode.WouldBlock) return -1;
         return (int)Checked(SyscallNumber.WaitAny, r);
+    }
+
+    /// <summary>wait_any with the raw result: the index, or a negative <see cref="ErrorCode"/> (ObjectClosed, TimedOut...).</summary>
+    public long RawWaitAny(ReadOnlySpan<int> handles, long timeout = -1)
+    {
+        if (handles.Length > ManagedProgram.ScratchSlotSize / 8) return (long)ErrorCode.InvalidArgument;
+        var bytes = new byte[handles.Length * 8];
+        for (int i = 0; i < handles.Length; i++) BitConverter.TryWriteBytes(bytes.AsSpan(i * 8), (ulong)handles[i]);
+        return Syscall(SyscallNumber.WaitAny, Scratch(bytes), (ulong)handles.Length, (ulong)timeout);
     }
 
     /// <summary>Closes a notification handle (the owner's close destroys the object: its waiters get ObjectClosed).</summary>
