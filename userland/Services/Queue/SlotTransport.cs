@@ -86,6 +86,7 @@ public sealed class SlotTransport
         private readonly Sys _sys;
         private readonly string _queue;
         private readonly SortedDictionary<int, (ulong Slot, int Reply)> _clients = [];
+        private readonly List<(int Pid, (ulong Slot, int Reply) Client)> _joining = [];
         private int _lastServed;
 
         /// <summary>Creates the request object and starts accepting call slots from clients.</summary>
@@ -93,15 +94,16 @@ public sealed class SlotTransport
         {
             _sys = sys;
             _queue = queue;
-            Request = sys.NotifyCreate(QueueProtocol.RequestName(queue));
+            // Handler first: clients send their slot as soon as the request object exists.
             sys.RegisterHandler(QueueProtocol.ConnectType, Accept);
+            Request = sys.NotifyCreate(QueueProtocol.RequestName(queue));
         }
 
         /// <summary>The request object's handle.</summary>
         public int Request { get; }
 
         /// <summary>Connected clients.</summary>
-        public int Clients => _clients.Count;
+        public int Clients => _clients.Count + _joining.Count;
 
         /// <summary>
         /// Waits for one request and runs <paramref name="serve"/>(client pid, op, item in, item out) on it; the
@@ -110,9 +112,15 @@ public sealed class SlotTransport
         public QueueOp ServeOne(Func<int, QueueOp, ReadOnlySpan<byte>, Span<byte>, long> serve)
         {
             _sys.Wait(Request);
-            // One notify per request: some connected slot holds it. Look from the client after the last one served.
-            int pid = _clients.Keys.FirstOrDefault(p => p > _lastServed && HasRequest(p));
-            if (pid == 0) pid = _clients.Keys.FirstOrDefault(HasRequest);
+            // One notify per request: some connected slot holds it. The slot's connect message was sent before the
+            // notify, but its handler may not have run yet (a wake can beat a pending handler): then any syscall
+            // runs it, and the second look finds the slot.
+            int pid = FindRequest();
+            if (pid == 0)
+            {
+                _sys.Syscall(SyscallNumber.Time);
+                pid = FindRequest();
+            }
             if (pid == 0) return 0; // its client died after notifying
             _lastServed = pid;
             (ulong slot, int reply) = _clients[pid];
@@ -131,6 +139,17 @@ public sealed class SlotTransport
             return op;
         }
 
+        // Round-robin from the client after the last one served. Handlers (connects) run at any memory access of
+        // this thread, so they only queue the slot; it joins here, never during a scan.
+        private int FindRequest()
+        {
+            foreach ((int pid, (ulong, int) client) in _joining) _clients[pid] = client;
+            _joining.Clear();
+            List<int> pids = [.. _clients.Keys];
+            int found = pids.FirstOrDefault(p => p > _lastServed && HasRequest(p));
+            return found != 0 ? found : pids.FirstOrDefault(HasRequest);
+        }
+
         private bool HasRequest(int pid) => _sys.Memory.ReadUInt64(_clients[pid].Slot + QueueProtocol.StateOffset) == QueueProtocol.Request;
 
         private void Forget(int pid)
@@ -146,10 +165,11 @@ public sealed class SlotTransport
         {
             // Only a shared, writable page will do: the server writes replies into it.
             const SendFlags shared = SendFlags.SenderKeeps | SendFlags.ReceiverWrite;
-            if (m.Pages != 1 || (m.Flags & (shared | SendFlags.Duplicate)) != shared || _clients.ContainsKey(m.SenderPid)) return false;
+            if (m.Pages != 1 || (m.Flags & (shared | SendFlags.Duplicate)) != shared) return false;
+            if (_clients.ContainsKey(m.SenderPid) || _joining.Exists(j => j.Pid == m.SenderPid)) return false;
             long reply = s.RawNotifyCreate(QueueProtocol.ReplyName(_queue, m.SenderPid), NotifyFlags.Open);
             if (reply < 0) return false;
-            _clients[m.SenderPid] = (m.Address, (int)reply);
+            _joining.Add((m.SenderPid, (m.Address, (int)reply)));
             return true;
         }
     }
