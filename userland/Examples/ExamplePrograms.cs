@@ -18,6 +18,9 @@ public static class ExamplePrograms
         ["pipe-consumer"] = () => new PipeConsumerProgram(),
         ["table-broadcaster"] = () => new TableBroadcasterProgram(),
         ["table-reader"] = () => new TableReaderProgram(),
+        ["temp-sensor"] = () => new TemperatureSensorProgram(),
+        ["fan"] = () => new FanProgram(),
+        ["fan-control"] = () => new FanControlProgram(),
     };
 
     /// <summary>A program image for <paramref name="name"/>, or null when there is no such example.</summary>
