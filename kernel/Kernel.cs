@@ -3,6 +3,7 @@ using MicroKernel.Hardware;
 using MicroKernel.Ipc;
 using MicroKernel.Ipc.Notify;
 using MicroKernel.Ipc.PageSend;
+using MicroKernel.Ipc.Rpc;
 using MicroKernel.Memory;
 using MicroKernel.Processes;
 using MicroKernel.Scheduling;
@@ -24,6 +25,7 @@ public sealed partial class Kernel
     private readonly SortedDictionary<int, Process> _processes = [];
     private readonly List<IEventSink> _sinks = [];
     private readonly List<IIpcFamily> _families = [];
+    private readonly RpcIpc _rpc;
     private int _nextPid = 1;
     private int _nextTid = 1;
     private long _nextSeq;
@@ -56,6 +58,8 @@ public sealed partial class Kernel
         Scheduler = new Scheduler(this, policy);
         CoreSyscalls.Register(this);
         _families.Add(new PageSendIpc(this));
+        _rpc = new RpcIpc(this);
+        _families.Add(_rpc);
         _families.Add(new NotificationIpc(this));
     }
 
@@ -70,6 +74,9 @@ public sealed partial class Kernel
 
     /// <summary>The scheduler (virtual time, current thread).</summary>
     public Scheduler Scheduler { get; }
+
+    /// <summary>RPC counters: calls, grants, MPU regions per call, refusals (docs/rpc.md).</summary>
+    public RpcStats RpcStats => _rpc.Stats;
 
     /// <summary>The syscall table; IPC families add their syscalls here.</summary>
     public SyscallTable Syscalls { get; } = new();
@@ -154,6 +161,7 @@ public sealed partial class Kernel
         for (ulong f = 0; f < (ulong)Frames.TotalCount; f++)
             if (Frames.UseOf(f) == FrameUse.User && !mappings.ContainsKey(f) && PinnedReferences(f) == 0)
                 problems.Add($"frame {f} is a user frame that nothing maps (leaked)");
+        problems.AddRange(_rpc.CheckInvariants());
         return problems;
     }
 
@@ -170,7 +178,8 @@ public sealed partial class Kernel
     internal void UpcallPoint(SimThread thread)
     {
         Process p = thread.Process;
-        if (p.PendingUpcalls == 0 || p.InUpcall || thread.Killed) return;
+        // A thread inside an RPC call runs the callee's code: no handler of either process may interrupt it there.
+        if (p.PendingUpcalls == 0 || p.InUpcall || thread.Killed || thread.RpcFrames.Count > 0) return;
         p.InUpcall = true;
         bool ran = false;
         try
@@ -200,7 +209,7 @@ public sealed partial class Kernel
     /// <summary>The syscall entry: every user program, C# or x86, comes through here.</summary>
     public long Syscall(SimThread caller, long number, ulong a0, ulong a1, ulong a2, ulong a3, ulong a4, ulong a5)
     {
-        if (caller.Killed) throw new ThreadTerminatedException();
+        if (caller.Killed || caller.RpcAborted) throw new ThreadTerminatedException();
         if (!ReferenceEquals(caller, Scheduler.Current))
             throw new InvalidOperationException($"{caller} made a syscall without holding the CPU (user code must not start its own host threads)");
         Scheduler.Tick(caller);
@@ -227,6 +236,8 @@ public sealed partial class Kernel
             Panic(e);
             throw new ThreadTerminatedException();
         }
+        // The callee of an enclosing RPC call died while this syscall waited: unwind to that call.
+        if (caller.RpcAborted) throw new ThreadTerminatedException();
         if (SyscallResultSeam is { } seam) result = seam(caller, number, result);
         if (_sinks.Count > 0) EmitSyscall(EventKind.SyscallExit, caller, number, args, result);
         caller.SyscallIo = null;
@@ -258,6 +269,8 @@ public sealed partial class Kernel
     /// </summary>
     public void RaiseFault(SimThread thread, MemoryFault fault, string detail = "")
     {
+        // An access through a grant revoked because its callee died is not a new fault: just unwind to the call.
+        if (thread.RpcAborted) throw new ThreadTerminatedException();
         HandleFault(thread, new FaultRecord(thread.Process.Pid, thread.Tid, Scheduler.Now, fault.Address, fault.Access, fault.Reason, detail));
         throw new ThreadTerminatedException();
     }
@@ -265,6 +278,7 @@ public sealed partial class Kernel
     /// <summary>A non-memory fault (illegal instruction, divide error) at <paramref name="address"/>. Never returns.</summary>
     public void RaiseFault(SimThread thread, FaultReason reason, ulong address, string detail)
     {
+        if (thread.RpcAborted) throw new ThreadTerminatedException();
         HandleFault(thread, new FaultRecord(thread.Process.Pid, thread.Tid, Scheduler.Now, address, AccessKind.Execute, reason, detail));
         throw new ThreadTerminatedException();
     }
@@ -303,7 +317,7 @@ public sealed partial class Kernel
 
     internal void AccessPoint(SimThread thread)
     {
-        if (thread.Killed) throw new ThreadTerminatedException();
+        if (thread.Killed || thread.RpcAborted) throw new ThreadTerminatedException();
         thread.AccessBudget = Config.AccessesPerTick;
         Scheduler.Tick(thread);
         if (thread.Process.PendingUpcalls != 0) UpcallPoint(thread);

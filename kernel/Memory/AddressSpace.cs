@@ -77,11 +77,33 @@ public abstract class AddressSpace
         ulong size = RoundUp(length);
         if (address != 0)
         {
-            if (!InUserRange(address, size)) return ErrorCode.BadAddress;
+            if (!InUserRange(address, size) || IsReserved(address, address + size)) return ErrorCode.BadAddress;
             if (Vmas.Overlaps(address, address + size)) return ErrorCode.AlreadyMapped;
         }
         return MapCore(address, size, protection, name, out mapped);
     }
+
+    /// <summary>
+    /// rpc_shared: maps <paramref name="length"/> bytes (rounded up to pages) of zeroed read/write memory as an RPC SHARED
+    /// buffer at <paramref name="address"/> (paging: a free spot of the RPC window the kernel picked) or where the
+    /// space chooses (0, MPU). Callees of this process's rpc_calls get access to it for the duration of a call.
+    /// </summary>
+    internal ErrorCode MapShared(ulong address, ulong length, out ulong mapped)
+    {
+        mapped = 0;
+        if (length == 0) return ErrorCode.InvalidArgument;
+        if (IsDestroyed) return ErrorCode.BadAddress;
+        if (length > UserHigh) return ErrorCode.OutOfMemory;
+        ErrorCode e = MapCore(address, RoundUp(length), Protection.ReadWrite, "rpc shared", out mapped);
+        if (e == ErrorCode.Ok) Vmas.Find(mapped)!.Shared = true;
+        return e;
+    }
+
+    /// <summary>The RPC SHARED buffers of this space, by address.</summary>
+    public IEnumerable<Vma> SharedAreas => Vmas.Areas.Where(v => v.Shared);
+
+    /// <summary>True when [start, end) touches addresses ordinary maps may not use (the paging RPC window).</summary>
+    private protected virtual bool IsReserved(ulong start, ulong end) => false;
 
     /// <summary>Unmaps whole pages of [address, address + length) and frees their frames; the range must be mapped.</summary>
     public ErrorCode Unmap(ulong address, ulong length)

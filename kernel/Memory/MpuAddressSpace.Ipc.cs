@@ -1,3 +1,4 @@
+using MicroKernel.Hardware;
 using MicroKernel.Syscalls;
 
 namespace MicroKernel.Memory;
@@ -19,7 +20,7 @@ public sealed partial class MpuAddressSpace
     {
         Vma v = Vmas.Find(address)!;
         Vmas.Remove(v);
-        if (IsActive) Reprogram();
+        Reprogram();
         return new PageRun(BlockFrames(v), copyOnWrite: false);
     }
 
@@ -49,7 +50,7 @@ public sealed partial class MpuAddressSpace
         if (!senderKeepsWrite)
         {
             v.Protection &= ~Protection.Write;
-            if (IsActive) Reprogram();
+            Reprogram();
         }
         runs = made.ToArray();
         return ErrorCode.Ok;
@@ -60,14 +61,20 @@ public sealed partial class MpuAddressSpace
         address = run.Frames[0] * PageSize;
         ulong end = address + (ulong)run.Count * PageSize;
         if (Vmas.Overlaps(address, end)) return ErrorCode.InvalidArgument; // a block shared with itself
-        if (Vmas.Count >= RegionBudget) return ErrorCode.NoMpuRegion;
+        if (RegionsTaken >= RegionBudget) return ErrorCode.NoMpuRegion;
         Vmas.Insert(new Vma(address, end, protection, name) { FirstFrame = run.Frames[0], BlockFrames = (ulong)run.Count });
-        if (IsActive) Reprogram();
+        Reprogram();
         return ErrorCode.Ok;
     }
 
     /// <summary>Regions this space uses now.</summary>
     internal int RegionsInUse => Vmas.Count;
+
+    /// <summary>
+    /// Checks an access against the VMA rules without the MPU (the space is not loaded): what the kernel uses to
+    /// read a space, and what an RPC grant uses for the callee's part when the grant is not loaded.
+    /// </summary>
+    internal bool CheckAgainstAreas(ulong va, int length, AccessKind access, out MemoryFault fault) => CheckInactive(va, length, access, out fault);
 
     private static ulong[] BlockFrames(Vma v) => Enumerable.Range(0, (int)v.BlockFrames).Select(i => v.FirstFrame + (ulong)i).ToArray();
 }

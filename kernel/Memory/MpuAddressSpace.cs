@@ -36,7 +36,14 @@ public sealed partial class MpuAddressSpace : AddressSpace
     /// <inheritdoc />
     public override ulong UserHigh => Machine.Memory.Size;
 
+    // Loaded: the MPU holds exactly this space's regions.
     private bool IsActive => ReferenceEquals(Machine.MpuOwner, this);
+
+    // An RPC grant over this space is loaded: changes here must reach the MPU too, and its SHARED regions count.
+    private MpuGrantSpace? LoadedGrant => Machine.MpuOwner is MpuGrantSpace g && ReferenceEquals(g.Callee, this) ? g : null;
+
+    // Regions taken by VMAs plus the SHARED regions of a loaded grant over this space.
+    private int RegionsTaken => Vmas.Count + (LoadedGrant?.SharedRegions ?? 0);
 
     private bool IsV7 => _mpu is ArmV7Mpu;
 
@@ -82,7 +89,7 @@ public sealed partial class MpuAddressSpace : AddressSpace
     public override void Destroy()
     {
         if (IsDestroyed) return;
-        if (IsActive) { _mpu.DisableAll(); Machine.MpuOwner = null; }
+        if (IsActive || LoadedGrant is not null) { _mpu.DisableAll(); Machine.MpuOwner = null; }
         foreach ((ulong _, ulong frame) in UserFrames()) Frames.Release(frame);
         Vmas.Clear();
         IsDestroyed = true;
@@ -108,7 +115,7 @@ public sealed partial class MpuAddressSpace : AddressSpace
     private protected override ErrorCode MapCore(ulong address, ulong size, Protection protection, string name, out ulong mapped)
     {
         mapped = 0;
-        if (Vmas.Count >= RegionBudget) return ErrorCode.NoMpuRegion;
+        if (RegionsTaken >= RegionBudget) return ErrorCode.NoMpuRegion;
         ulong pages = size / PageSize;
         ulong block = IsV7 ? BitOperations.RoundUpToPowerOf2(pages) : pages;
         if (block > (ulong)Frames.FreeCount) return ErrorCode.OutOfMemory;
@@ -129,7 +136,7 @@ public sealed partial class MpuAddressSpace : AddressSpace
         ulong start = first * PageSize;
         var vma = new Vma(start, start + block * PageSize, protection, name) { FirstFrame = first, BlockFrames = block };
         Vmas.Insert(vma);
-        if (IsActive) Reprogram();
+        Reprogram();
         mapped = start;
         return ErrorCode.Ok;
     }
@@ -142,7 +149,7 @@ public sealed partial class MpuAddressSpace : AddressSpace
             Vmas.Remove(v);
             for (ulong i = 0; i < v.BlockFrames; i++) Frames.Release(v.FirstFrame + i);
         }
-        if (IsActive) Reprogram();
+        Reprogram();
         return ErrorCode.Ok;
     }
 
@@ -150,7 +157,7 @@ public sealed partial class MpuAddressSpace : AddressSpace
     {
         if (!WholeAreas(start, end, out List<Vma> areas)) return ErrorCode.InvalidArgument;
         foreach (Vma v in areas) v.Protection = protection;
-        if (IsActive) Reprogram();
+        Reprogram();
         return ErrorCode.Ok;
     }
 
@@ -161,18 +168,30 @@ public sealed partial class MpuAddressSpace : AddressSpace
         return areas.Count > 0 && areas[0].Start == start && areas[^1].End == end;
     }
 
+    // After a change of the VMAs: reload the MPU if it holds this space, directly or through an RPC grant.
     private void Reprogram()
     {
-        Machine.MpuOwner = null;
-        Activate();
+        if (IsActive)
+        {
+            Machine.MpuOwner = null;
+            Activate();
+        }
+        else if (LoadedGrant is { } grant)
+        {
+            Machine.MpuOwner = null;
+            grant.Activate();
+        }
     }
 
-    private void Program(int number, Vma v)
+    private void Program(int number, Vma v) => ProgramRegion(_mpu, number, v);
+
+    /// <summary>Programs MPU region <paramref name="number"/> to guard the block behind <paramref name="v"/>.</summary>
+    internal static void ProgramRegion(Mpu mpu, int number, Vma v)
     {
         MpuAccess access = v.Protection == Protection.None ? MpuAccess.PrivilegedReadWrite
             : (v.Protection & Protection.Write) != 0 ? MpuAccess.ReadWrite
             : MpuAccess.ReadOnly;
-        MpuError error = _mpu.ProgramRegion(number, v.Start, v.BlockFrames * PageSize, access, (v.Protection & Protection.Execute) == 0);
+        MpuError error = mpu.ProgramRegion(number, v.Start, v.BlockFrames * PageSize, access, (v.Protection & Protection.Execute) == 0);
         if (error != MpuError.None)
             throw new InvalidOperationException($"kernel bug: region {number} for {v} rejected: {error.Message()}");
     }

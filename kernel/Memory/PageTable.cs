@@ -34,6 +34,18 @@ public sealed class PageTable
     /// <summary>Frames used by the tables themselves (kernel frames).</summary>
     public int TableFrameCount => _tableFrames.Count;
 
+    /// <summary>
+    /// Called with (slot, entry) whenever a new PML4 entry appears: RPC grant tables that share this table's lower
+    /// levels copy it, so memory the callee maps during a call is visible through the grant too.
+    /// </summary>
+    internal Action<int, ulong>? RootEntryAdded { get; set; }
+
+    /// <summary>The PML4 entry in <paramref name="slot"/> (0..511).</summary>
+    internal ulong RootEntry(int slot) => _memory.ReadUInt64(RootAddress + ((ulong)slot << 3));
+
+    /// <summary>Writes the PML4 entry in <paramref name="slot"/> directly (grant tables pointing into another table).</summary>
+    internal void SetRootEntry(int slot, ulong entry) => _memory.WriteUInt64(RootAddress + ((ulong)slot << 3), entry);
+
     /// <summary>Creates an empty table, or returns null when no frame is free for the PML4.</summary>
     public static PageTable? TryCreate(PhysicalMemory memory, FrameAllocator frames) =>
         frames.TryAllocate(FrameUse.Kernel, out ulong root) ? new PageTable(memory, frames, root) : null;
@@ -187,6 +199,7 @@ public sealed class PageTable
                 _tableFrames.Add(frame);
                 entry = Pte.Make(frame, TableFlags);
                 _memory.WriteUInt64(entryAddress, entry);
+                if (level == 3) RootEntryAdded?.Invoke((int)((va >> 39) & 511), entry);
             }
             table = entry & Pte.AddressMask;
         }

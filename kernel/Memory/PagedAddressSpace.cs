@@ -21,6 +21,19 @@ public sealed partial class PagedAddressSpace : AddressSpace
     /// <summary>Where the kernel lets the kernel choose addresses for anonymous maps.</summary>
     public const ulong MapBase = 0x0000_1000_0000;
 
+    /// <summary>
+    /// Start of the RPC window (PML4 slot 254, 512 GiB): RPC SHARED buffers live here, at addresses unique across
+    /// all processes, so a grant can show a caller's SHARED buffers to a callee at the addresses the caller passes.
+    /// Ordinary maps never land here.
+    /// </summary>
+    public const ulong RpcWindowBase = 0x0000_7F00_0000_0000;
+
+    /// <summary>One past the end of the RPC window.</summary>
+    public const ulong RpcWindowTop = 0x0000_7F80_0000_0000;
+
+    /// <summary>The PML4 slot of the RPC window.</summary>
+    internal const int RpcWindowSlot = 254;
+
     /// <summary>Where the kernel maps its own (supervisor-only) page in every address space.</summary>
     public const ulong KernelBase = 0xFFFF_8000_0000_0000;
 
@@ -61,8 +74,16 @@ public sealed partial class PagedAddressSpace : AddressSpace
     /// <inheritdoc />
     public override ulong UserHigh => UserTop;
 
+    // Roots of RPC grant tables built over this space (they share its lower tables): while one is loaded, changes
+    // here must be shot down in the TLB too.
+    private List<ulong>? _grantRoots;
+
     // A destroyed space's root frame may already be another space's PML4: it is never "loaded" again.
-    private bool IsActive => !IsDestroyed && Machine.Mmu.Root == _table.RootAddress;
+    private bool IsActive => !IsDestroyed && (Machine.Mmu.Root == _table.RootAddress || (_grantRoots is { } g && g.Contains(Machine.Mmu.Root)));
+
+    internal void AddGrantRoot(ulong root) => (_grantRoots ??= []).Add(root);
+
+    internal void RemoveGrantRoot(ulong root) => _grantRoots?.Remove(root);
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -146,7 +167,9 @@ public sealed partial class PagedAddressSpace : AddressSpace
     }
 
     /// <summary>A free, page-aligned range of <paramref name="size"/> bytes at or above <see cref="MapBase"/>, or 0.</summary>
-    public ulong FindFreeRange(ulong size) => Vmas.FindGap(size, MapBase, UserTop);
+    public ulong FindFreeRange(ulong size) => Vmas.FindGap(size, MapBase, RpcWindowBase);
+
+    private protected override bool IsReserved(ulong start, ulong end) => start < RpcWindowTop && RpcWindowBase < end;
 
     private protected override ErrorCode MapCore(ulong address, ulong size, Protection protection, string name, out ulong mapped)
     {

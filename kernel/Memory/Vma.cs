@@ -34,6 +34,9 @@ public sealed class Vma
     /// <summary>MPU only: how many frames the block holds (a power of two on ARMv7-M, may exceed the area).</summary>
     public ulong BlockFrames { get; internal set; }
 
+    /// <summary>True for an RPC SHARED buffer: callees of this process's rpc_calls may use it during the call.</summary>
+    public bool Shared { get; internal set; }
+
     /// <summary>Length in bytes.</summary>
     public ulong Length => End - Start;
 
@@ -41,5 +44,5 @@ public sealed class Vma
     public bool Contains(ulong address) => address >= Start && address < End;
 
     /// <inheritdoc />
-    public override string ToString() => $"{Start:x12}-{End:x12} {Protection.ToRwx()}p {Name}";
+    public override string ToString() => $"{Start:x12}-{End:x12} {Protection.ToRwx()}{(Shared ? 's' : 'p')} {Name}";
 }

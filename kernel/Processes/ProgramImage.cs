@@ -30,6 +30,18 @@ public abstract class ProgramImage
     /// thread was doing, and the thread carries on where it was when the handler returns. Returns the handler's result.
     /// </summary>
     public abstract long RunUpcall(SimThread thread, ulong entry, in UpcallArgs args);
+
+    /// <summary>True when processes of this image may export RPC service objects (rpc_export); false refuses with NotPermitted.</summary>
+    public virtual bool CanExportServices => false;
+
+    /// <summary>
+    /// Runs method <paramref name="method"/> of the service object at <paramref name="entry"/> (an RPC call) on
+    /// <paramref name="thread"/>, which the kernel has switched to the callee process and its grant. Returns the
+    /// method's result. Only called for images whose <see cref="CanExportServices"/> is true, after the kernel checked
+    /// the object, the method and the argument count.
+    /// </summary>
+    public virtual long RunService(SimThread thread, ulong entry, int method, in RpcArgs args) =>
+        throw new NotSupportedException($"{Name} cannot export RPC services");
 }
 
 /// <summary>What an entry point is for.</summary>
@@ -39,7 +51,12 @@ public enum EntryKind
     Thread,
     /// <summary>A message handler run as an upcall: (five arguments) -> result.</summary>
     Handler,
+    /// <summary>An RPC service object (its methods are called by rpc_call).</summary>
+    Service,
 }
 
 /// <summary>The five arguments an upcall handler receives (in rdi, rsi, rdx, rcx, r8 for x86 code).</summary>
 public readonly record struct UpcallArgs(ulong A0, ulong A1, ulong A2, ulong A3, ulong A4);
+
+/// <summary>The arguments of an RPC method: <paramref name="Count"/> of the four values are meaningful.</summary>
+public readonly record struct RpcArgs(int Count, ulong A0, ulong A1, ulong A2, ulong A3);

@@ -24,6 +24,7 @@ public sealed class SimThread
     {
         Kernel = kernel;
         Process = process;
+        HomeProcess = process;
         Tid = tid;
         Name = name;
         Priority = priority;
@@ -35,8 +36,23 @@ public sealed class SimThread
     /// <summary>The kernel this thread belongs to.</summary>
     public Kernel Kernel { get; }
 
-    /// <summary>The owning process.</summary>
-    public Process Process { get; }
+    /// <summary>
+    /// The process the thread acts for: its owner, or during an RPC call the callee, whose fault policy, syscalls and
+    /// memory the service method uses (the thread migrates, as in CMRX). <see cref="HomeProcess"/> never changes.
+    /// </summary>
+    public Process Process { get; internal set; }
+
+    /// <summary>The process that created the thread (and whose thread list holds it).</summary>
+    public Process HomeProcess { get; }
+
+    /// <summary>RPC calls this thread is running, outermost first (empty = none).</summary>
+    internal List<Ipc.Rpc.CallFrame> RpcFrames { get; } = [];
+
+    /// <summary>How deep in RPC calls the thread is (0 = running its own process's code).</summary>
+    public int RpcDepth => RpcFrames.Count;
+
+    /// <summary>Set when the callee of one of its RPC calls died: the thread unwinds to that call at its next kernel entry.</summary>
+    internal bool RpcAborted { get; set; }
 
     /// <summary>Thread id, unique in the kernel.</summary>
     public int Tid { get; }
@@ -152,7 +168,7 @@ public sealed class SimThread
     internal void Park()
     {
         _gate.Wait();
-        if (Killed) throw new ThreadTerminatedException();
+        if (Killed || RpcAborted) throw new ThreadTerminatedException();
     }
 
     private void HostMain()

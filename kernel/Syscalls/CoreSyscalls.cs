@@ -46,6 +46,8 @@ internal static class CoreSyscalls
 
     private static long ThreadExit(SimThread caller, long code)
     {
+        // The thread belongs to the caller of the RPC: a service method may not end it.
+        if (caller.RpcDepth > 0) return (long)ErrorCode.NotPermitted;
         caller.ExitCode = code;
         throw new ThreadTerminatedException();
     }

@@ -46,6 +46,18 @@ public enum ErrorCode : long
     PeerFaulted = -18,
     /// <summary>The process has exited (or is exiting).</summary>
     ProcessExited = -19,
+    /// <summary>RPC: no live service object has that handle (or name).</summary>
+    NoSuchObject = -20,
+    /// <summary>RPC: the service object has no method with that index.</summary>
+    NoSuchMethod = -21,
+    /// <summary>RPC: the call passes a different number of arguments than the method takes.</summary>
+    BadArgCount = -22,
+    /// <summary>RPC: the call would nest deeper than the kernel allows (8 calls on one thread).</summary>
+    NestingTooDeep = -23,
+    /// <summary>RPC: the service's process is being restarted by its fault policy and has not exported it again yet.</summary>
+    ServiceRestarting = -24,
+    /// <summary>RPC: another live service object already has that name.</summary>
+    NameInUse = -25,
 
     /// <summary>The notification object was closed by its owner (or its owner exited).</summary>
     ObjectClosed = -30,
@@ -83,6 +95,12 @@ public static class ErrorCodes
         ErrorCode.WouldBlock => "operation would block",
         ErrorCode.PeerFaulted => "the other party faulted or exited",
         ErrorCode.ProcessExited => "the process has exited",
+        ErrorCode.NoSuchObject => "no such RPC service object",
+        ErrorCode.NoSuchMethod => "the service object has no such method",
+        ErrorCode.BadArgCount => "wrong number of arguments for the RPC method",
+        ErrorCode.NestingTooDeep => "RPC calls nested too deep (limit 8)",
+        ErrorCode.ServiceRestarting => "the service is restarting; try again",
+        ErrorCode.NameInUse => "a service object with that name exists already",
         ErrorCode.ObjectClosed => "the object was closed by its owner",
         ErrorCode.BadHandle => "no such notification handle",
         ErrorCode.NameTaken => "a notification object with that name exists",

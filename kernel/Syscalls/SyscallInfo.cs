@@ -16,6 +16,8 @@ public enum ArgFormat : byte
     Prot,
     /// <summary>send() flags as "MOVE|RO".</summary>
     SendFlags,
+    /// <summary>rpc_call's method word as "method 2/argc 1".</summary>
+    RpcMethod,
 }
 
 /// <summary>A syscall's entry in the table: number, name, arguments (for traces) and handler.</summary>

@@ -41,6 +41,17 @@ public enum SyscallNumber : long
     /// <summary>pause(ticks): waits until a handler has run in this process, or ticks pass (0 = no limit).</summary>
     Pause = 22,
 
+    /// <summary>rpc_export(entry, vtable, nmethods, name, namelen): registers a service object; returns its handle (RPC).</summary>
+    RpcExport = 30,
+    /// <summary>rpc_call(object, method | argc &lt;&lt; 16, a0, a1, a2, a3): runs a method of a service object on this thread.</summary>
+    RpcCall = 31,
+    /// <summary>rpc_shared(length): maps a zeroed SHARED buffer that RPC callees may use during calls; returns its address.</summary>
+    RpcShared = 32,
+    /// <summary>rpc_unexport(object): withdraws a service object this process exported.</summary>
+    RpcUnexport = 33,
+    /// <summary>rpc_lookup(name, namelen): the handle of the service object exported under that name.</summary>
+    RpcLookup = 34,
+
     /// <summary>notify_create(name, name_len, flags): creates a notification object (named = public) or opens one by name (flags bit 0); returns a handle.</summary>
     NotifyCreate = 40,
     /// <summary>notify(handle, count): adds count to the object, waking up to count waiters in arrival order; returns how many woke.</summary>

@@ -32,6 +32,7 @@ public sealed class EventFormatter(SyscallTable table)
                 ArgFormat.Int => ((long)args[i]).ToString(CultureInfo.InvariantCulture),
                 ArgFormat.Prot => args[i] <= 7 ? ((Protection)args[i]).ToRwx() : $"0x{args[i]:x}",
                 ArgFormat.SendFlags => SendFlagBits.Describe(args[i]),
+                ArgFormat.RpcMethod => $"m{args[i] & 0xFFFF}/{args[i] >> 16}",
                 _ => $"0x{args[i]:x}",
             });
         }
@@ -65,6 +66,8 @@ public sealed class EventFormatter(SyscallTable table)
             EventKind.Delivery => $"handler for type {e.Code} from pid {e.A0}: {e.A2} pages at 0x{e.A1:x} {SendFlagBits.Describe(e.A3)}: "
                 + (e.Result == 1 ? "accepted" : e.Result == 0 ? "abandoned" : $"not delivered ({FormatResult(e.Result)})"),
             EventKind.Upcall => $"handler for type {e.Code} from pid {e.A0} starts at 0x{e.A4:x}: {e.A2} pages at 0x{e.A1:x}",
+            EventKind.RpcEnter => $"rpc enter object {e.A0} method {e.A1} depth {e.A2} from pid {e.A4}: grant {e.A5} SHARED pages, {e.A3} MPU regions",
+            EventKind.RpcReturn => $"rpc return object {e.A0} method {e.A1} depth {e.A2} = {FormatResult(e.Result)}, grants revoked",
             EventKind.Notify => $"notify object #{e.A0} +{e.A1}: woke {e.Result}, {e.A2} pending",
             EventKind.Wake => $"woken by object #{e.A0} (index {e.A1}) from {(e.A3 == 0 ? "its owner's exit" : $"pid {e.A2} tid {e.A3}")}: {FormatResult(e.Code)}",
             _ => e.Kind.ToString(),

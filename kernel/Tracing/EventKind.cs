@@ -40,6 +40,17 @@ public enum EventKind : byte
     /// </summary>
     Upcall,
     /// <summary>
+    /// An RPC method starts on this thread (RPC). Pid = the callee process, A0 = object handle, A1 = method,
+    /// A2 = nesting depth (1 = outermost), A3 = MPU regions the grant takes (0 under paging), A4 = caller pid,
+    /// A5 = SHARED pages granted.
+    /// </summary>
+    RpcEnter = 20,
+    /// <summary>
+    /// The RPC method ended and its grants were revoked. Pid = the caller process again, A0 = object, A1 = method,
+    /// A2 = depth, Result = what rpc_call returns.
+    /// </summary>
+    RpcReturn = 21,
+    /// <summary>
     /// A notify (A0 = object id, A1 = count added, A2 = count left pending after the wake-ups; Result = threads woken).
     /// </summary>
     Notify = 24,

@@ -87,6 +87,25 @@ internal static class PerfettoExporter
                 case EventKind.Upcall:
                     stack.Push((i, "handler"));
                     break;
+                case EventKind.RpcEnter:
+                    stack.Push((i, "rpc"));
+                    break;
+                case EventKind.RpcReturn when stack.Count > 0 && stack.Peek().Kind == "rpc":
+                {
+                    // The method ran on the caller's thread acting for the callee: a slice on the (callee pid, tid)
+                    // track, with a flow arrow from the calling thread.
+                    int at = stack.Pop().Index;
+                    KernelEvent enter = events[at].Event;
+                    double from = ts[at], to = ts[i];
+                    Slice(w, $"rpc object {enter.A0} method {enter.A1}", "rpc", enter.Pid, enter.Tid, from, to, enter.Seq,
+                        ("from pid", enter.A4.ToString(CultureInfo.InvariantCulture)), ("depth", enter.A2.ToString(CultureInfo.InvariantCulture)),
+                        ("shared pages", enter.A5.ToString(CultureInfo.InvariantCulture)), ("mpu regions", enter.A3.ToString(CultureInfo.InvariantCulture)),
+                        ("result", EventFormatter.FormatResult(e.Result)));
+                    flowId++;
+                    Flow(w, "s", flowId, "rpc", "rpc_call", (int)enter.A4, e.Tid, from);
+                    Flow(w, "f", flowId, "rpc", "rpc_call", enter.Pid, e.Tid, (from + to) / 2);
+                    break;
+                }
                 case EventKind.Delivery:
                 {
                     double from, to;
@@ -120,7 +139,7 @@ internal static class PerfettoExporter
                     {
                         (int at, string kind) = stack.Pop();
                         KernelEvent s = events[at].Event;
-                        string name = kind == "syscall" ? formatter.SyscallName(s.Code) : $"handler type {s.Code}";
+                        string name = kind == "syscall" ? formatter.SyscallName(s.Code) : kind == "rpc" ? $"rpc object {s.A0} method {s.A1}" : $"handler type {s.Code}";
                         Slice(w, name, kind, s.Pid, s.Tid, ts[at], ts[i], s.Seq, ("call", kind == "syscall" ? TraceShow.Unfinished(formatter, s) : "did not return"));
                     }
                     int start = starts.GetValueOrDefault(e.Tid, i);

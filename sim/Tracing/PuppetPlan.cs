@@ -84,6 +84,7 @@ internal sealed class PuppetPlan
         var own = new Dictionary<int, long>();     // ticks each thread made while it held the CPU
         var levels = new Dictionary<int, Stack<Level>>();
         var faulted = new HashSet<int>();
+        bool rpcNoted = false;
         int current = TraceAnalysis.FirstThread(events);
         long lastTick = 0;
         foreach (TraceEvent te in events)
@@ -167,6 +168,11 @@ internal sealed class PuppetPlan
                 }
                 case EventKind.Switch:
                     current = (int)e.A0;
+                    break;
+                case EventKind.RpcEnter when !rpcNoted:
+                    // Puppets re-issue syscalls but hold no service objects to export: rpc_export fails in the replay.
+                    rpcNoted = true;
+                    plan.Warnings.Add($"event #{e.Seq}: the trace makes RPC calls; puppets cannot export service objects, so the replay diverges at the first rpc_export (docs/rpc.md)");
                     break;
             }
         }

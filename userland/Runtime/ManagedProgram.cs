@@ -44,13 +44,19 @@ public sealed class ManagedProgram : ProgramImage
     public override bool IsValidEntry(Process process, ulong entry, EntryKind kind) =>
         entry >= CodeBase + 16 && (entry - CodeBase) % 16 == 0 && (entry - CodeBase) / 16 <= (ulong)_loaded.Entries.Count
         && _loaded.Entries[(int)((entry - CodeBase) / 16) - 1] is var body
-        && (kind == EntryKind.Thread ? body is Func<Sys, ulong, long> : body is Func<Sys, PageMessage, bool>);
+        && kind switch
+        {
+            EntryKind.Thread => body is Func<Sys, ulong, long>,
+            EntryKind.Handler => body is Func<Sys, PageMessage, bool>,
+            _ => body is ServiceBinding,
+        };
 
     /// <inheritdoc />
     public override long Run(SimThread thread, ulong entry, ulong argument, ulong stackTop)
     {
         LoadedImage loaded = _loaded;
         var sys = new Sys(thread, loaded);
+        Sys? outer = Sys.Enter(sys);
         try
         {
             if (entry == CodeBase) return loaded.Program.Main(sys);
@@ -59,6 +65,7 @@ public sealed class ManagedProgram : ProgramImage
         finally
         {
             sys.ReleaseScratch();
+            Sys.Leave(outer);
         }
     }
 
@@ -68,6 +75,7 @@ public sealed class ManagedProgram : ProgramImage
         // The handler runs on the interrupted thread, with a Sys of its own (its own console scratch slot).
         var handler = (Func<Sys, PageMessage, bool>)_loaded.Entries[(int)((entry - CodeBase) / 16) - 1];
         var sys = new Sys(thread, _loaded);
+        Sys? outer = Sys.Enter(sys);
         try
         {
             return handler(sys, new PageMessage((int)args.A0, args.A1, args.A2, args.A3, (Ipc.PageSend.SendFlags)args.A4)) ? 1 : 0;
@@ -75,6 +83,29 @@ public sealed class ManagedProgram : ProgramImage
         finally
         {
             sys.ReleaseScratch();
+            Sys.Leave(outer);
+        }
+    }
+
+    /// <inheritdoc />
+    public override bool CanExportServices => true;
+
+    /// <inheritdoc />
+    public override long RunService(SimThread thread, ulong entry, int method, in RpcArgs args)
+    {
+        // The method runs on the caller's thread, acting for this process: a Sys over this image's state, so its
+        // console slot, thread entries and Rpc.Sys are the callee's.
+        var binding = (ServiceBinding)_loaded.Entries[(int)((entry - CodeBase) / 16) - 1];
+        var sys = new Sys(thread, _loaded);
+        Sys? outer = Sys.Enter(sys);
+        try
+        {
+            return binding.Invoke(method, args);
+        }
+        finally
+        {
+            sys.ReleaseScratch();
+            Sys.Leave(outer);
         }
     }
 }
@@ -93,9 +124,10 @@ internal sealed class LoadedImage
 
     public UserProgram Program { get; }
 
-    public List<Delegate> Entries { get; } = [];
+    // Thread bodies, handlers (delegates) and exported service objects (ServiceBinding).
+    public List<object> Entries { get; } = [];
 
-    public ulong RegisterEntry(Delegate body)
+    public ulong RegisterEntry(object body)
     {
         Entries.Add(body);
         return ManagedProgram.CodeBase + 16 * (ulong)Entries.Count;

@@ -14,8 +14,33 @@ namespace MicroKernel.Userland.Runtime;
 /// </summary>
 public sealed class Sys
 {
+    [ThreadStatic] private static Sys? t_current;
     private readonly LoadedImage _image;
     private ulong _scratch;
+
+    /// <summary>
+    /// The Sys of the code running on this host thread now: a thread body, a handler, or an RPC service method
+    /// (then the callee's view). <see cref="Rpc"/> uses it; null outside simulated threads.
+    /// </summary>
+    public static Sys? Current => t_current;
+
+    internal static Sys? Enter(Sys sys)
+    {
+        Sys? outer = t_current;
+        t_current = sys;
+        return outer;
+    }
+
+    internal static void Leave(Sys? outer) => t_current = outer;
+
+    internal ulong RegisterEntry(object body) => _image.RegisterEntry(body);
+
+    // This thread's console scratch slot (256 bytes of user memory), taken on first use.
+    internal ulong Scratch(SyscallNumber forSyscall)
+    {
+        if (_scratch == 0 && !_image.TryTakeSlot(this, out _scratch)) throw new SyscallException(forSyscall, ErrorCode.OutOfMemory);
+        return _scratch;
+    }
 
     internal Sys(SimThread thread, LoadedImage image)
     {
@@ -180,7 +205,7 @@ public sealed class Sys
     /// <summary>Writes <paramref name="text"/> to the console: copied into user memory, then the write syscall.</summary>
     public void Print(string text)
     {
-        if (_scratch == 0 && !_image.TryTakeSlot(this, out _scratch)) throw new SyscallException(SyscallNumber.Write, ErrorCode.OutOfMemory);
+        Scratch(SyscallNumber.Write);
         byte[] bytes = Encoding.UTF8.GetBytes(text);
         for (int offset = 0; offset < bytes.Length; offset += ManagedProgram.ScratchSlotSize)
         {
@@ -211,6 +236,6 @@ public sealed class Sys
     // A join result in the error range is an error only if the target did not really exit with that code.
     private bool ThreadFailed(int tid, long result) => result is (long)ErrorCode.NoSuchThread or (long)ErrorCode.NotPermitted && tid >= 0;
 
-    private static long Checked(SyscallNumber number, long result) =>
+    internal static long Checked(SyscallNumber number, long result) =>
         result < 0 ? throw new SyscallException(number, (ErrorCode)result) : result;
 }

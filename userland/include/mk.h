@@ -35,6 +35,11 @@
 #define MK_SYS_SEND         20   /* send(pid, type, addr, npages, flags): page-granular IPC */
 #define MK_SYS_REGISTER_HANDLER 21 /* register_handler(type, entry): entry 0 removes */
 #define MK_SYS_PAUSE        22   /* pause(ticks): wait until a handler ran (0 = no limit) */
+#define MK_SYS_RPC_EXPORT   30   /* rpc_export(entry, vtable, nmethods, name, namelen): C# programs only (x86: EPERM) */
+#define MK_SYS_RPC_CALL     31   /* rpc_call(object, method | argc << 16, a0, a1, a2, a3): docs/rpc.md */
+#define MK_SYS_RPC_SHARED   32   /* rpc_shared(length): a SHARED buffer callees may use during calls */
+#define MK_SYS_RPC_UNEXPORT 33   /* rpc_unexport(object) */
+#define MK_SYS_RPC_LOOKUP   34   /* rpc_lookup(name, namelen): the handle of a named service object */
 
 /* ---- error codes (ErrorCode): results are negative on error ---- */
 #define MK_OK                 0
@@ -57,6 +62,12 @@
 #define MK_EWOULDBLOCK      (-17)
 #define MK_EPEER_FAULTED    (-18)
 #define MK_EEXITED          (-19)   /* ProcessExited */
+#define MK_ENO_OBJECT       (-20)   /* RPC: NoSuchObject */
+#define MK_ENO_METHOD       (-21)   /* RPC: NoSuchMethod */
+#define MK_EBAD_ARGC        (-22)   /* RPC: BadArgCount */
+#define MK_ENESTING         (-23)   /* RPC: NestingTooDeep (8 nested calls) */
+#define MK_ERESTARTING      (-24)   /* RPC: ServiceRestarting, retry */
+#define MK_ENAME_IN_USE     (-25)   /* RPC: NameInUse */
 
 /* ---- send() flags (SendFlags) ---- */
 #define MK_SEND_KEEP        (1 << 0)   /* the sender keeps read/write access (share; with DUP: writable original) */
@@ -175,6 +186,20 @@ static inline long mk_strlen(const char *s)
 }
 
 static inline long mk_puts(const char *s) { return mk_write(s, mk_strlen(s)); }
+
+/*
+ * RPC (docs/rpc.md). C programs may call service objects exported by C# programs; they cannot export their own.
+ * The method index is its position in the service's interface; the kernel checks the argument count:
+ *     long sensor = mk_rpc_lookup("sensor");
+ *     long temp = mk_rpc_call(sensor, 1, 0, 0, 0, 0, 0);   // ITemperatureSensor.Get()
+ * A SHARED buffer (mk_rpc_shared) is the only memory of the caller a callee can touch, during the call only.
+ */
+static inline long mk_rpc_call(long object, long method, long argc, long a0, long a1, long a2, long a3)
+{
+    return mk_syscall6(MK_SYS_RPC_CALL, object, method | (argc << 16), a0, a1, a2, a3);
+}
+static inline long mk_rpc_lookup(const char *name) { return mk_syscall2(MK_SYS_RPC_LOOKUP, (long)name, mk_strlen(name)); }
+static inline long mk_rpc_shared(long len) { return mk_syscall1(MK_SYS_RPC_SHARED, len); }
 
 /* Formats a signed number in decimal into buf (at least 21 bytes); returns its length. */
 static inline long mk_format_long(char *buf, long value)
