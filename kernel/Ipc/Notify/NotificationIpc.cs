@@ -207,10 +207,11 @@ internal sealed class NotificationIpc : IIpcFamily
 
     public void OnProcessExit(Process process)
     {
-        // Its threads' waits go first: they are killed, and one may be the very thread whose block found the
-        // deadlock, so it must be woken to unwind. Then the objects it owns close, lowest id first.
+        // Its threads' waits go first (its own threads, and threads acting for it in an RPC call): they are killed
+        // or aborted, and one may be the very thread whose block found the deadlock, so it must be woken to unwind.
+        // Then the objects it owns close, lowest id first.
         foreach (NotifyObject n in _live)
-            foreach ((NotifyWait w, _) in n.Waiters.Where(x => x.Wait.Thread.Process == process).ToList())
+            foreach ((NotifyWait w, _) in n.Waiters.Where(x => x.Wait.Thread.Process == process || x.Wait.Thread.HomeProcess == process).ToList())
             {
                 w.Unlist();
                 if (w.Live) _kernel.Scheduler.Wake(w.Thread, (long)ErrorCode.ProcessExited);
