@@ -39,9 +39,10 @@ public sealed class RpcTransport : IQueueTransport
     {
         if (item.Length > QueueProtocol.MaxItemSize || reply.Length > QueueProtocol.MaxItemSize) return (long)ErrorCode.InvalidArgument;
         if (item.Length > 0) _sys.Memory.Write(_buffer, item);
+        // Plain captured locals: Rpc reads them directly (a conversion inside the lambda would be compiled per call).
+        long code = (long)op, length = Math.Max(item.Length, reply.Length);
         ulong buffer = _buffer;
-        long length = Math.Max(item.Length, reply.Length);
-        long r = Rpc.TryCall(_service, s => s.Call((long)op, buffer, length));
+        long r = Rpc.TryCall(_service, s => s.Call(code, buffer, length));
         // The server exited (NoSuchObject) or died during the call (PeerFaulted).
         if (r is (long)ErrorCode.NoSuchObject or (long)ErrorCode.PeerFaulted or (long)ErrorCode.ServiceRestarting) return (long)ErrorCode.ProcessExited;
         if (r > 0 && reply.Length > 0) _sys.Memory.Read(_buffer, reply[..(int)Math.Min(r, reply.Length)]);
