@@ -104,6 +104,9 @@ public static class Rpc
         ConstantExpression c => RpcInterface.ToWord(c.Value),
         MemberExpression { Expression: ConstantExpression c, Member: FieldInfo f } => RpcInterface.ToWord(f.GetValue(c.Value)),
         MemberExpression { Expression: null, Member: FieldInfo f } => RpcInterface.ToWord(f.GetValue(null)),
+        // An implicit widening (an int passed for a long): the word is the same, and the callee narrows it back.
+        UnaryExpression { NodeType: ExpressionType.Convert or ExpressionType.ConvertChecked, Operand: var o } u
+            when RpcInterface.IsWord(u.Type) && RpcInterface.IsWord(o.Type) && u.Type != typeof(bool) && o.Type != typeof(bool) => Evaluate(o, service),
         _ when UsesParameter(e, service) => throw new ArgumentException("an RPC argument cannot use the service object"),
         _ => RpcInterface.ToWord(Expression.Lambda<Func<object?>>(Expression.Convert(e, typeof(object))).Compile()()),
     };
