@@ -49,6 +49,45 @@ public class RpcGrantLifetimeTests
         k.ShouldBalance();
     }
 
+    [Fact]
+    public void A_proxy_makes_the_same_calls_and_throws_on_errors()
+    {
+        var k = TestKernels.Boot();
+        long sum = 0, peeked = 0;
+        ErrorCode? error = null;
+        k.Spawn("server", sys =>
+        {
+            Rpc.Export<IProbe>(new Probe(), "probe");
+            sys.Sleep(1000);
+            return 0;
+        });
+        k.Spawn("client", sys =>
+        {
+            long h;
+            while ((h = Rpc.TryLookup("probe")) < 0) sys.Yield();
+            IProbe probe = Rpc.Proxy(new RpcHandle<IProbe>((ulong)h));
+            ulong shared = Rpc.Shared(4096);
+            probe.Poke(shared, 77);
+            peeked = probe.Peek(shared);
+            sum = probe.Add(40, 2);
+            try
+            {
+                Rpc.Proxy(new RpcHandle<IProbe>(99)).Add(1, 1);
+            }
+            catch (SyscallException e)
+            {
+                error = e.Error;
+            }
+            return 0;
+        });
+        var (r, _) = k.RunLogged();
+        r.Outcome.ShouldBe(RunOutcome.Completed, r.Panic?.ToString());
+        peeked.ShouldBe(77);
+        sum.ShouldBe(42);
+        error.ShouldBe(ErrorCode.NoSuchObject);
+        k.ShouldBalance();
+    }
+
     [Theory]
     [MemberData(nameof(Models))]
     public void A_caller_killed_during_its_call_releases_the_grant_and_the_service_goes_on(ProtectionModel model)
