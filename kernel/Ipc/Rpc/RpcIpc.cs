@@ -346,6 +346,10 @@ internal sealed class RpcIpc : IIpcFamily
         if (Stats.ActiveGrants != _active.Count) yield return $"rpc: {Stats.ActiveGrants} grants in use but {_active.Count} calls in progress";
         foreach (GrantSpace g in _idle)
             if (g.IsRevoked || g.Callee.IsDestroyed || g.Caller.IsDestroyed) yield return "rpc: a cached grant over a dead space";
+        // Outside a call a thread sees its own process's memory and nothing else.
+        foreach (SimThread t in _kernel.Scheduler.LiveThreads)
+            if (t.RpcFrames.Count == 0 && (t.Space is GrantSpace || t.Process != t.HomeProcess))
+                yield return $"rpc: {t} is in no call but still acts for pid {t.Process.Pid} through {t.Space.GetType().Name}";
         foreach (CallFrame f in _active)
         {
             if (f.Thread.State == SimThreadState.Exited) yield return $"rpc: exited {f.Thread} still holds a grant into pid {f.Target.Owner.Pid}";

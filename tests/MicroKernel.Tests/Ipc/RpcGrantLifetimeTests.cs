@@ -49,6 +49,43 @@ public class RpcGrantLifetimeTests
         k.ShouldBalance();
     }
 
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void Frame_accounting_balances_during_a_call_while_the_grant_pins_SHARED_frames(ProtectionModel model)
+    {
+        var k = TestKernels.Boot(model);
+        IReadOnlyList<string>? during = null, after = null;
+        long depthDuring = 0;
+        k.Spawn("server", sys =>
+        {
+            Rpc.Export<IProbe>(new Probe(_ =>
+            {
+                during = k.CheckInvariants();
+                depthDuring = Rpc.Sys.Thread.RpcDepth;
+            }), "probe");
+            sys.Sleep(1000);
+            return 0;
+        });
+        k.Spawn("client", sys =>
+        {
+            long h;
+            while ((h = Rpc.TryLookup("probe")) < 0) sys.Yield();
+            ulong shared = Rpc.Shared(4 * 4096);
+            Rpc.Call(new RpcHandle<IProbe>((ulong)h), p => p.Peek(shared));
+            // The kept grant still pins the buffer after unmapping; the books must balance anyway.
+            sys.Unmap(shared, 4 * 4096);
+            after = k.CheckInvariants();
+            return sys.Thread.RpcDepth;
+        });
+        var (r, _) = k.RunLogged();
+        r.Outcome.ShouldBe(RunOutcome.Completed, r.Panic?.ToString());
+        depthDuring.ShouldBe(1);
+        during.ShouldNotBeNull().ShouldBeEmpty();
+        after.ShouldNotBeNull().ShouldBeEmpty();
+        r.Processes.Single(p => p.Name == "client").ExitStatus.ShouldBe(0);
+        k.ShouldBalance();
+    }
+
     [Fact]
     public void A_proxy_makes_the_same_calls_and_throws_on_errors()
     {
