@@ -1,6 +1,7 @@
 using System.Text;
 using MicroKernel.Hardware;
 using MicroKernel.Ipc;
+using MicroKernel.Ipc.Notify;
 using MicroKernel.Ipc.PageSend;
 using MicroKernel.Ipc.Rpc;
 using MicroKernel.Memory;
@@ -59,6 +60,7 @@ public sealed partial class Kernel
         _families.Add(new PageSendIpc(this));
         _rpc = new RpcIpc(this);
         _families.Add(_rpc);
+        _families.Add(new NotificationIpc(this));
     }
 
     /// <summary>The configuration the kernel booted with.</summary>
@@ -162,6 +164,9 @@ public sealed partial class Kernel
         problems.AddRange(_rpc.CheckInvariants());
         return problems;
     }
+
+    /// <summary>Open notification objects in the whole kernel (tests check that exits leave none behind).</summary>
+    internal int LiveNotifications => _families.OfType<NotificationIpc>().Sum(f => f.LiveObjects);
 
     /// <summary>References to user frames held by the kernel itself (IPC messages in flight).</summary>
     internal int PinnedReferences(ulong frame) => _families.Sum(f => f.PinnedReferences(frame));

@@ -58,6 +58,15 @@ public enum ErrorCode : long
     ServiceRestarting = -24,
     /// <summary>RPC: another live service object already has that name.</summary>
     NameInUse = -25,
+
+    /// <summary>The notification object was closed by its owner (or its owner exited).</summary>
+    ObjectClosed = -30,
+    /// <summary>The handle is not an open notification handle of the calling process.</summary>
+    BadHandle = -31,
+    /// <summary>A public notification object with that name exists already.</summary>
+    NameTaken = -32,
+    /// <summary>No public notification object has that name.</summary>
+    NoSuchName = -33,
 }
 
 /// <summary>Messages for <see cref="ErrorCode"/>.</summary>
@@ -92,6 +101,10 @@ public static class ErrorCodes
         ErrorCode.NestingTooDeep => "RPC calls nested too deep (limit 8)",
         ErrorCode.ServiceRestarting => "the service is restarting; try again",
         ErrorCode.NameInUse => "a service object with that name exists already",
+        ErrorCode.ObjectClosed => "the object was closed by its owner",
+        ErrorCode.BadHandle => "no such notification handle",
+        ErrorCode.NameTaken => "a notification object with that name exists",
+        ErrorCode.NoSuchName => "no notification object has that name",
         _ => $"error {(long)code}",
     };
 

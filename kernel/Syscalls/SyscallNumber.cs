@@ -51,4 +51,15 @@ public enum SyscallNumber : long
     RpcUnexport = 33,
     /// <summary>rpc_lookup(name, namelen): the handle of the service object exported under that name.</summary>
     RpcLookup = 34,
+
+    /// <summary>notify_create(name, name_len, flags): creates a notification object (named = public) or opens one by name (flags bit 0); returns a handle.</summary>
+    NotifyCreate = 40,
+    /// <summary>notify(handle, count): adds count to the object, waking up to count waiters in arrival order; returns how many woke.</summary>
+    Notify = 41,
+    /// <summary>wait(handle, timeout): consumes one notify, blocking up to timeout ticks (0 = poll, -1 = forever).</summary>
+    Wait = 42,
+    /// <summary>wait_any(handles, count, timeout): waits on several objects; returns the index of the one consumed.</summary>
+    WaitAny = 43,
+    /// <summary>notify_close(handle): closes the handle; the owner's close destroys the object (waiters get ObjectClosed).</summary>
+    NotifyClose = 44,
 }

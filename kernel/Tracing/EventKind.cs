@@ -50,4 +50,14 @@ public enum EventKind : byte
     /// A2 = depth, Result = what rpc_call returns.
     /// </summary>
     RpcReturn = 21,
+    /// <summary>
+    /// A notify (A0 = object id, A1 = count added, A2 = count left pending after the wake-ups; Result = threads woken).
+    /// </summary>
+    Notify = 24,
+    /// <summary>
+    /// A notification wait ended by an object, on the woken thread (A0 = object id, A1 = its index in the wait set,
+    /// A2/A3 = pid/tid of the notifier or closer, 0 when its owner exited; Code = the wait's result: the index, or
+    /// ObjectClosed).
+    /// </summary>
+    Wake = 25,
 }

@@ -66,7 +66,7 @@ internal sealed class RunReport(TextWriter output, bool showSwitches, bool dumpM
     {
         public void Emit(KernelEvent e)
         {
-            if (e.Kind is EventKind.SyscallEnter or EventKind.Upcall || (e.Kind == EventKind.Switch && !report.ShowSwitches)) return;
+            if (e.Kind is EventKind.SyscallEnter or EventKind.Upcall or EventKind.Notify || (e.Kind == EventKind.Switch && !report.ShowSwitches)) return;
             report.Output.WriteLine(formatter.Format(e));
         }
     }

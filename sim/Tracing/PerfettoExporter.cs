@@ -11,7 +11,8 @@ namespace MicroKernel.Sim.Tracing;
 /// process and one named track per simulated thread; on it a slice for the thread's life, a slice per syscall and
 /// per handler run (properly nested), instant events for faults and console output; a "kernel" process holds a CPU
 /// track (who ran when, and why the switch) and global instants (idle, deadlock). Flow arrows go from each send to
-/// the handler run (or failed delivery) it caused, and from each thread_create to the thread it started.
+/// the handler run (or failed delivery) it caused, from each thread_create to the thread it started, and from each
+/// notify (or close) to the wait it ended.
 /// Time: 1 tick = 1 µs; events sharing a tick are spread inside it in sequence order, so no two start together.
 /// </summary>
 internal static class PerfettoExporter
@@ -152,6 +153,12 @@ internal static class PerfettoExporter
                     }
                     break;
                 }
+                case EventKind.Wake when e.A3 != 0:
+                    // A notify (or close) woke this thread: an arrow from the notifier's syscall to the wait it ended.
+                    flowId++;
+                    Flow(w, "s", flowId, "notify", "notify", (int)e.A2, (int)e.A3, ts[i]);
+                    Flow(w, "f", flowId, "notify", "notify", e.Pid, e.Tid, ts[i]);
+                    break;
                 case EventKind.Fault:
                     Instant(w, $"FAULT {(Hardware.FaultReason)e.Code}", "fault", e.Pid, e.Tid, ts[i], "t", e.Seq, formatter.Format(e).Trim());
                     break;

@@ -21,6 +21,10 @@ public static class ExamplePrograms
         ["temp-sensor"] = () => new TemperatureSensorProgram(),
         ["fan"] = () => new FanProgram(),
         ["fan-control"] = () => new FanControlProgram(),
+        ["queue-server"] = () => new Services.Queue.QueueServer(),
+        ["queue-producer"] = () => new QueueProducerProgram(),
+        ["queue-consumer"] = () => new QueueConsumerProgram(),
+        ["queue-check"] = () => new QueueCheckProgram(),
     };
 
     /// <summary>A program image for <paramref name="name"/>, or null when there is no such example.</summary>

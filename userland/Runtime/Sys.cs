@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
+using MicroKernel.Ipc.Notify;
 using MicroKernel.Memory;
 using MicroKernel.Processes;
 using MicroKernel.Syscalls;
@@ -144,6 +145,63 @@ public sealed class Sys
         return true;
     }
 
+    /// <summary>
+    /// Creates a notification object (a <paramref name="name"/> makes it public, null keeps it private to this
+    /// process), or with <see cref="NotifyFlags.Open"/> opens the public one of that name. Returns its handle.
+    /// </summary>
+    public int NotifyCreate(string? name, NotifyFlags flags = NotifyFlags.None)
+    {
+        long r = RawNotifyCreate(name, flags);
+        return (int)Checked(SyscallNumber.NotifyCreate, r);
+    }
+
+    /// <summary>notify_create with the raw result (negative = <see cref="ErrorCode"/>), for callers that expect errors.</summary>
+    public long RawNotifyCreate(string? name, NotifyFlags flags = NotifyFlags.None)
+    {
+        if (name is null) return Syscall(SyscallNumber.NotifyCreate, 0, 0, (ulong)flags);
+        byte[] bytes = Encoding.ASCII.GetBytes(name);
+        if (bytes.Length > ManagedProgram.ScratchSlotSize) return (long)ErrorCode.InvalidArgument;
+        return Syscall(SyscallNumber.NotifyCreate, Scratch(bytes), (ulong)bytes.Length, (ulong)flags);
+    }
+
+    /// <summary>Adds <paramref name="count"/> to a notification object; returns how many waiting threads woke.</summary>
+    public long Notify(int handle, long count = 1) => Checked(SyscallNumber.Notify, Syscall(SyscallNumber.Notify, (ulong)handle, (ulong)count));
+
+    /// <summary>
+    /// Consumes one notify of <paramref name="handle"/>, waiting up to <paramref name="timeout"/> ticks (0 = poll,
+    /// <see cref="NotifyLimits.Forever"/> = -1 = no limit). False when it timed out (or, polling, nothing was pending).
+    /// </summary>
+    public bool Wait(int handle, long timeout = -1)
+    {
+        long r = Syscall(SyscallNumber.Wait, (ulong)handle, (ulong)timeout);
+        if (r is (long)ErrorCode.TimedOut or (long)ErrorCode.WouldBlock) return false;
+        Checked(SyscallNumber.Wait, r);
+        return true;
+    }
+
+    /// <summary>
+    /// Waits on several notification objects at once; returns the index in <paramref name="handles"/> of the one whose
+    /// notify it consumed (the lowest index when several are pending), or -1 when it timed out.
+    /// </summary>
+    public int WaitAny(ReadOnlySpan<int> handles, long timeout = -1)
+    {
+        long r = RawWaitAny(handles, timeout);
+        if (r is (long)ErrorCode.TimedOut or (long)ErrorCode.WouldBlock) return -1;
+        return (int)Checked(SyscallNumber.WaitAny, r);
+    }
+
+    /// <summary>wait_any with the raw result: the index, or a negative <see cref="ErrorCode"/> (ObjectClosed, TimedOut...).</summary>
+    public long RawWaitAny(ReadOnlySpan<int> handles, long timeout = -1)
+    {
+        if (handles.Length > ManagedProgram.ScratchSlotSize / 8) return (long)ErrorCode.InvalidArgument;
+        var bytes = new byte[handles.Length * 8];
+        for (int i = 0; i < handles.Length; i++) BitConverter.TryWriteBytes(bytes.AsSpan(i * 8), (ulong)handles[i]);
+        return Syscall(SyscallNumber.WaitAny, Scratch(bytes), (ulong)handles.Length, (ulong)timeout);
+    }
+
+    /// <summary>Closes a notification handle (the owner's close destroys the object: its waiters get ObjectClosed).</summary>
+    public void NotifyClose(int handle) => Checked(SyscallNumber.NotifyClose, Syscall(SyscallNumber.NotifyClose, (ulong)handle));
+
     /// <summary>Writes <paramref name="text"/> to the console: copied into user memory, then the write syscall.</summary>
     public void Print(string text)
     {
@@ -159,6 +217,14 @@ public sealed class Sys
 
     /// <summary>Writes a line to the console.</summary>
     public void PrintLine(string text) => Print(text + "\n");
+
+    // Copies syscall input (a name, a handle array) into this thread's scratch slot; returns its user address.
+    private ulong Scratch(ReadOnlySpan<byte> bytes)
+    {
+        if (_scratch == 0 && !_image.TryTakeSlot(this, out _scratch)) throw new SyscallException(SyscallNumber.Map, ErrorCode.OutOfMemory);
+        if (bytes.Length > 0) Memory.Write(_scratch, bytes);
+        return _scratch;
+    }
 
     internal void ReleaseScratch()
     {

@@ -40,6 +40,11 @@
 #define MK_SYS_RPC_SHARED   32   /* rpc_shared(length): a SHARED buffer callees may use during calls */
 #define MK_SYS_RPC_UNEXPORT 33   /* rpc_unexport(object) */
 #define MK_SYS_RPC_LOOKUP   34   /* rpc_lookup(name, namelen): the handle of a named service object */
+#define MK_SYS_NOTIFY_CREATE 40  /* notify_create(name, namelen, flags): a notification handle (docs/notifications.md) */
+#define MK_SYS_NOTIFY       41   /* notify(handle, count): returns how many waiters woke */
+#define MK_SYS_WAIT         42   /* wait(handle, timeout): 0 = poll, -1 = forever */
+#define MK_SYS_WAIT_ANY     43   /* wait_any(handles, count, timeout): index of the object that fired */
+#define MK_SYS_NOTIFY_CLOSE 44   /* notify_close(handle) */
 
 /* ---- error codes (ErrorCode): results are negative on error ---- */
 #define MK_OK                 0
@@ -68,6 +73,14 @@
 #define MK_ENESTING         (-23)   /* RPC: NestingTooDeep (8 nested calls) */
 #define MK_ERESTARTING      (-24)   /* RPC: ServiceRestarting, retry */
 #define MK_ENAME_IN_USE     (-25)   /* RPC: NameInUse */
+#define MK_ECLOSED          (-30)   /* notifications: ObjectClosed */
+#define MK_EBADHANDLE       (-31)   /* notifications: BadHandle */
+#define MK_ENAME_TAKEN      (-32)   /* notifications: NameTaken */
+#define MK_ENO_NAME         (-33)   /* notifications: NoSuchName */
+
+/* ---- notifications ---- */
+#define MK_NOTIFY_OPEN      1          /* notify_create flag: open the public object of that name */
+#define MK_FOREVER          (-1L)      /* wait / wait_any timeout with no limit */
 
 /* ---- send() flags (SendFlags) ---- */
 #define MK_SEND_KEEP        (1 << 0)   /* the sender keeps read/write access (share; with DUP: writable original) */
@@ -200,6 +213,24 @@ static inline long mk_rpc_call(long object, long method, long argc, long a0, lon
 }
 static inline long mk_rpc_lookup(const char *name) { return mk_syscall2(MK_SYS_RPC_LOOKUP, (long)name, mk_strlen(name)); }
 static inline long mk_rpc_shared(long len) { return mk_syscall1(MK_SYS_RPC_SHARED, len); }
+
+/*
+ * Notifications (docs/notifications.md): counting notify/wait on kernel objects, shared by name.
+ *     long h = mk_notify_open("jobs/not-empty");     // or mk_notify_create("name") / mk_notify_create(0)
+ *     if (mk_wait(h, 100) == MK_ETIMEDOUT) ...
+ */
+static inline long mk_notify_create(const char *name)
+{
+    return mk_syscall3(MK_SYS_NOTIFY_CREATE, (long)name, name ? mk_strlen(name) : 0, 0);
+}
+static inline long mk_notify_open(const char *name) { return mk_syscall3(MK_SYS_NOTIFY_CREATE, (long)name, mk_strlen(name), MK_NOTIFY_OPEN); }
+static inline long mk_notify(long handle, long count) { return mk_syscall2(MK_SYS_NOTIFY, handle, count); }
+static inline long mk_wait(long handle, long timeout) { return mk_syscall2(MK_SYS_WAIT, handle, timeout); }
+static inline long mk_wait_any(const long *handles, long count, long timeout)
+{
+    return mk_syscall3(MK_SYS_WAIT_ANY, (long)handles, count, timeout);
+}
+static inline long mk_notify_close(long handle) { return mk_syscall1(MK_SYS_NOTIFY_CLOSE, handle); }
 
 /* Formats a signed number in decimal into buf (at least 21 bytes); returns its length. */
 static inline long mk_format_long(char *buf, long value)

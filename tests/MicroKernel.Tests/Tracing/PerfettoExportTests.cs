@@ -30,6 +30,7 @@ public class PerfettoExportTests
     [InlineData("pages")]
     [InlineData("demo")]
     [InlineData("deadlock")]
+    [InlineData("queue")]
     public void The_export_is_structurally_valid_trace_event_json(string scenario)
     {
         using var f = new TraceFixture();
@@ -78,7 +79,7 @@ public class PerfettoExportTests
                 fin.Cat.ShouldBe(s.Cat);
                 fin.Bp.ShouldBe("e");
                 fin.Ts.ShouldBeGreaterThanOrEqualTo(s.Ts);
-                Enclosing(slices, s).Name.ShouldBeOneOf("send", "thread_create");
+                Enclosing(slices, s).Name.ShouldBeOneOf("send", "thread_create", "notify", "notify_close");
                 Enclosing(slices, fin).ShouldNotBeNull();
             }
         }
@@ -101,6 +102,28 @@ public class PerfettoExportTests
             foreach (Ev fin in ipc) Enclosing(slices, fin).Name.ShouldStartWith("handler type ");
             slices.ShouldContain(e => e.Name == "handler type 1" && e.Cat == "handler");
             events.ShouldContain(e => e.Ph == "i" && e.Name == "FAULT ReadOnly" && e.Pid == 4);
+        }
+    }
+
+    [Fact]
+    public void Notifies_have_flow_arrows_to_the_waits_they_end()
+    {
+        using var f = new TraceFixture();
+        List<Ev> events = Export(f, "queue", out JsonDocument doc);
+        using (doc)
+        {
+            List<Ev> slices = events.Where(e => e.Ph == "X").ToList();
+            var starts = events.Where(e => e.Ph == "s" && e.Cat == "notify").ToList();
+            var finishes = events.Where(e => e.Ph == "f" && e.Cat == "notify").ToList();
+            starts.Count.ShouldBeGreaterThan(100); // every call of every client is a request notify and a reply notify
+            finishes.Count.ShouldBe(starts.Count);
+            foreach (Ev s in starts) Enclosing(slices, s).Name.ShouldBe("notify");
+            // Inside the wait it ends (a handler may run nested in that wait, on the server, when the wake comes).
+            foreach (Ev fin in finishes)
+                slices.ShouldContain(s => s.Pid == fin.Pid && s.Tid == fin.Tid && s.Ts <= fin.Ts && fin.Ts <= s.Ts + s.Dur && (s.Name == "wait" || s.Name == "wait_any"));
+            // The server (pid 1) is woken by its clients; clients are woken by the server.
+            finishes.ShouldContain(e => e.Pid == 1);
+            finishes.ShouldContain(e => e.Pid == 6);
         }
     }
 

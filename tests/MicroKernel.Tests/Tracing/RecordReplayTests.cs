@@ -81,11 +81,26 @@ public class RecordReplayTests
         trace.Header.Build.ShouldBe(TraceHeader.BuildVersion);
     }
 
-    [Fact]
-    public void Recording_twice_gives_the_same_bytes()
+    [Theory]
+    [InlineData("demo")]
+    [InlineData("queue")]
+    public void Recording_twice_gives_the_same_bytes(string scenario)
     {
         using var f = new TraceFixture();
-        File.ReadAllBytes(f.Record("demo")).ShouldBe(File.ReadAllBytes(f.Record("demo")));
+        File.ReadAllBytes(f.Record(scenario)).ShouldBe(File.ReadAllBytes(f.Record(scenario)));
+    }
+
+    [Fact]
+    public void The_queue_scenario_checks_every_item_arrived_exactly_once_and_replays_under_other_schedules()
+    {
+        using var f = new TraceFixture();
+        var (code, output, _) = TraceFixture.Mk("run", "queue");
+        code.ShouldBe(ExitCodes.Ok);
+        output.ShouldContain("queue check: 120 of 120 items arrived exactly once (0 missing, 0 duplicated, 0 corrupt) from 3 producers through 2 consumers: OK");
+        string trace = f.Record("queue", "--scheduler", "Random", "--seed", "12");
+        TraceFixture.Read(trace).Events.ShouldContain(e => e.Event.Kind == EventKind.Wake);
+        TraceFixture.Mk("replay", trace).Code.ShouldBe(ExitCodes.Ok);
+        TraceFixture.Mk("replay", "--syscalls-only", trace).Code.ShouldBe(ExitCodes.Ok);
     }
 
     [Fact]

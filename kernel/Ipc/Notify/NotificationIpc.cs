@@ -1,0 +1,232 @@
+using System.Text;
+using MicroKernel.Processes;
+using MicroKernel.Syscalls;
+using MicroKernel.Tracing;
+
+namespace MicroKernel.Ipc.Notify;
+
+/// <summary>
+/// Notifications (design.md 3.3): counting notify/wait on kernel objects, with timeouts in virtual ticks and waits on
+/// several objects at once. A notify nobody waits for is kept in the object's count; waiters wake in arrival order.
+/// User services (the queue server) are built on these in userland. docs/notifications.md explains it with diagrams.
+/// </summary>
+internal sealed class NotificationIpc : IIpcFamily
+{
+    private const ArgFormat I = ArgFormat.Int, H = ArgFormat.Hex;
+    private readonly Kernel _kernel;
+    private readonly List<NotifyObject> _live = [];                                    // open objects, by id
+    private readonly Dictionary<string, NotifyObject> _names = new(StringComparer.Ordinal); // lookup only, never enumerated
+    private int _nextId = 1;
+
+    public NotificationIpc(Kernel kernel)
+    {
+        _kernel = kernel;
+        SyscallTable t = kernel.Syscalls;
+        t.Register(new((long)SyscallNumber.NotifyCreate, "notify_create", [("name", H), ("name_len", I), ("flags", I)],
+            (SimThread c, in SyscallArgs a) => Create(c, a.A0, a.A1, a.A2)));
+        t.Register(new((long)SyscallNumber.Notify, "notify", [("handle", I), ("count", I)], (SimThread c, in SyscallArgs a) => Notify(c, a.A0, a.A1)));
+        t.Register(new((long)SyscallNumber.Wait, "wait", [("handle", I), ("timeout", I)], (SimThread c, in SyscallArgs a) => Wait(c, a.A0, a.A1)));
+        t.Register(new((long)SyscallNumber.WaitAny, "wait_any", [("handles", H), ("count", I), ("timeout", I)],
+            (SimThread c, in SyscallArgs a) => WaitAny(c, a.A0, a.A1, a.A2)));
+        t.Register(new((long)SyscallNumber.NotifyClose, "notify_close", [("handle", I)], (SimThread c, in SyscallArgs a) => Close(c, a.A0)));
+    }
+
+    private static HandleTable Handles(Process p) => p.Extension<NotifyState>().Handles;
+
+    private long Create(SimThread caller, ulong nameAddress, ulong nameLength, ulong flags)
+    {
+        if ((flags & ~(ulong)NotifyFlags.Open) != 0 || nameLength > NotifyLimits.MaxNameLength) return (long)ErrorCode.InvalidArgument;
+        bool open = (flags & (ulong)NotifyFlags.Open) != 0;
+        if (open && nameLength == 0) return (long)ErrorCode.InvalidArgument;
+        string? name = null;
+        if (nameLength > 0)
+        {
+            var bytes = new byte[nameLength];
+            if (!_kernel.CopyFromUser(caller, nameAddress, bytes)) return (long)ErrorCode.BadAddress;
+            // Printable ASCII only: names appear in traces and deadlock reports.
+            if (Array.Exists(bytes, b => b is < 0x21 or > 0x7E)) return (long)ErrorCode.InvalidArgument;
+            name = Encoding.ASCII.GetString(bytes);
+        }
+        HandleTable handles = Handles(caller.Process);
+        if (handles.Count >= HandleTable.Capacity) return (long)ErrorCode.LimitReached;
+        NotifyObject? n;
+        if (open)
+        {
+            if (!_names.TryGetValue(name!, out n)) return (long)ErrorCode.NoSuchName;
+        }
+        else
+        {
+            if (name is not null && _names.ContainsKey(name)) return (long)ErrorCode.NameTaken;
+            if (_live.Count >= NotifyLimits.MaxObjects) return (long)ErrorCode.LimitReached;
+            n = new NotifyObject(_nextId++, name, caller.Process);
+            _live.Add(n);
+            if (name is not null) _names[name] = n;
+        }
+        return handles.Add(n);
+    }
+
+    private long Notify(SimThread caller, ulong handle, ulong count)
+    {
+        if (count == 0 || count > NotifyLimits.MaxNotifyCount) return (long)ErrorCode.InvalidArgument;
+        long found = Lookup(caller, handle, out NotifyObject? n);
+        if (found < 0) return found;
+        if (n!.Pending + (long)count > NotifyLimits.MaxPending) return (long)ErrorCode.LimitReached;
+        n.Pending += (long)count;
+        long woken = 0;
+        // FIFO: each unit of count wakes the longest-waiting live wait; what is left stays counted.
+        while (n.Pending > 0 && n.Waiters.Count > 0)
+        {
+            (NotifyWait w, int index) = n.Waiters[0];
+            w.Unlist();
+            if (!w.Live) continue; // timed out or killed, not yet run: it must not eat a notify
+            n.Pending--;
+            woken++;
+            EmitWake(w.Thread, n, index, index, caller);
+            _kernel.Scheduler.Wake(w.Thread, index);
+        }
+        if (_kernel.Tracing)
+            _kernel.Emit(new KernelEvent
+            {
+                Pid = caller.Process.Pid, Tid = caller.Tid, Kind = EventKind.Notify,
+                A0 = (ulong)n.Id, A1 = count, A2 = (ulong)n.Pending, Result = woken,
+            });
+        return woken;
+    }
+
+    private long Wait(SimThread caller, ulong handle, ulong timeout)
+    {
+        if (!ValidTimeout(timeout)) return (long)ErrorCode.InvalidArgument;
+        long found = Lookup(caller, handle, out NotifyObject? n);
+        if (found < 0) return found;
+        long r = WaitOn(caller, [n!], timeout, n!.Describe());
+        return r < 0 ? r : 0;
+    }
+
+    private long WaitAny(SimThread caller, ulong address, ulong count, ulong timeout)
+    {
+        if (count == 0 || count > NotifyLimits.MaxWaitAny || !ValidTimeout(timeout)) return (long)ErrorCode.InvalidArgument;
+        var raw = new byte[count * 8];
+        if (!_kernel.CopyFromUser(caller, address, raw)) return (long)ErrorCode.BadAddress;
+        var objects = new NotifyObject[count];
+        for (int i = 0; i < (int)count; i++)
+        {
+            long found = Lookup(caller, BitConverter.ToUInt64(raw, i * 8), out NotifyObject? n);
+            if (found < 0) return found;
+            objects[i] = n!;
+        }
+        return WaitOn(caller, objects, timeout, "any of " + string.Join(", ", objects.Select(o => o.Describe())));
+    }
+
+    // The lowest index whose object has a count consumes one; else the caller blocks in every object's FIFO.
+    private long WaitOn(SimThread caller, NotifyObject[] objects, ulong timeout, string description)
+    {
+        for (int i = 0; i < objects.Length; i++)
+        {
+            if (objects[i].Pending == 0) continue;
+            objects[i].Pending--;
+            return i;
+        }
+        if (timeout == 0) return (long)ErrorCode.WouldBlock;
+        // A handler that interrupted a wait of this thread must not start a second one: a thread waits in one place.
+        if (caller.BlockedIn is not null) return (long)ErrorCode.NotPermitted;
+        var w = new NotifyWait(caller, objects, description);
+        for (int i = 0; i < objects.Length; i++) objects[i].Waiters.Add((w, i));
+        try
+        {
+            long r = _kernel.Scheduler.Block(caller, w.Queue, timeout == NotifyLimits.Forever ? 0 : (long)timeout);
+            if (caller.Killed) throw new ThreadTerminatedException();
+            return r;
+        }
+        finally
+        {
+            w.Unlist();
+        }
+    }
+
+    private long Close(SimThread caller, ulong handle)
+    {
+        HandleTable handles = Handles(caller.Process);
+        NotifyObject? n = handles.Find(handle);
+        if (n is null) return (long)ErrorCode.BadHandle;
+        handles.Remove(handle);
+        if (n.Closed) return 0;
+        if (n.Owner == caller.Process) Destroy(n, caller);
+        else if (!handles.Refers(n)) WakeProcessWaiters(n, caller.Process, caller);
+        return 0;
+    }
+
+    private long Lookup(SimThread caller, ulong handle, out NotifyObject? n)
+    {
+        n = Handles(caller.Process).Find(handle);
+        if (n is null) return (long)ErrorCode.BadHandle;
+        return n.Closed ? (long)ErrorCode.ObjectClosed : 0;
+    }
+
+    private static bool ValidTimeout(ulong timeout) => timeout == NotifyLimits.Forever || timeout <= CoreSyscalls.MaxSleepTicks;
+
+    // The owner closed it or exited: every waiter, of any process, wakes with ObjectClosed, in arrival order.
+    private void Destroy(NotifyObject n, SimThread? by)
+    {
+        n.Closed = true;
+        n.Pending = 0;
+        _live.Remove(n);
+        if (n.Name is not null) _names.Remove(n.Name);
+        while (n.Waiters.Count > 0)
+        {
+            (NotifyWait w, int index) = n.Waiters[0];
+            w.Unlist();
+            if (!w.Live) continue;
+            EmitWake(w.Thread, n, index, (long)ErrorCode.ObjectClosed, by);
+            _kernel.Scheduler.Wake(w.Thread, (long)ErrorCode.ObjectClosed);
+        }
+    }
+
+    // A process dropped its last handle to an object it does not own: its own waiters on it can never be woken.
+    private void WakeProcessWaiters(NotifyObject n, Process p, SimThread by)
+    {
+        foreach ((NotifyWait w, int index) in n.Waiters.Where(x => x.Wait.Thread.Process == p).ToList())
+        {
+            w.Unlist();
+            if (!w.Live) continue;
+            EmitWake(w.Thread, n, index, (long)ErrorCode.ObjectClosed, by);
+            _kernel.Scheduler.Wake(w.Thread, (long)ErrorCode.ObjectClosed);
+        }
+    }
+
+    private void EmitWake(SimThread woken, NotifyObject n, int index, long result, SimThread? by)
+    {
+        if (!_kernel.Tracing) return;
+        _kernel.Emit(new KernelEvent
+        {
+            Pid = woken.Process.Pid, Tid = woken.Tid, Kind = EventKind.Wake, Code = result,
+            A0 = (ulong)n.Id, A1 = (ulong)index, A2 = (ulong)(by?.Process.Pid ?? 0), A3 = (ulong)(by?.Tid ?? 0),
+        });
+    }
+
+    public bool TryDeliverOne(SimThread thread) => false;
+
+    public void OnProcessExit(Process process)
+    {
+        // Its threads' waits go first: they are killed, and one may be the very thread whose block found the
+        // deadlock, so it must be woken to unwind. Then the objects it owns close, lowest id first.
+        foreach (NotifyObject n in _live)
+            foreach ((NotifyWait w, _) in n.Waiters.Where(x => x.Wait.Thread.Process == process).ToList())
+            {
+                w.Unlist();
+                if (w.Live) _kernel.Scheduler.Wake(w.Thread, (long)ErrorCode.ProcessExited);
+            }
+        foreach (NotifyObject n in _live.Where(n => n.Owner == process).ToList()) Destroy(n, null);
+        Handles(process).Clear();
+    }
+
+    public int PinnedReferences(ulong frame) => 0;
+
+    /// <summary>Open objects (for leak checks in tests).</summary>
+    internal int LiveObjects => _live.Count;
+}
+
+/// <summary>A process's notification state: its handle table.</summary>
+internal sealed class NotifyState
+{
+    public HandleTable Handles { get; } = new();
+}

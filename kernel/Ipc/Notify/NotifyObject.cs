@@ -1,0 +1,38 @@
+using MicroKernel.Processes;
+
+namespace MicroKernel.Ipc.Notify;
+
+/// <summary>
+/// A notification object: a counter of notifies nobody has consumed yet and a FIFO of waits blocked on it.
+/// Its creator owns it; closing it (or the owner's exit) wakes every waiter with ObjectClosed.
+/// </summary>
+internal sealed class NotifyObject
+{
+    public NotifyObject(int id, string? name, Process owner)
+    {
+        Id = id;
+        Name = name;
+        Owner = owner;
+    }
+
+    /// <summary>Kernel-wide id, from 1, never reused (traces name objects by it).</summary>
+    public int Id { get; }
+
+    /// <summary>The public name other processes open it by, or null for a private object.</summary>
+    public string? Name { get; }
+
+    /// <summary>The creating process: only its close (or exit) destroys the object.</summary>
+    public Process Owner { get; }
+
+    /// <summary>Notifies not yet consumed by a wait: counted, so none is lost.</summary>
+    public long Pending { get; set; }
+
+    /// <summary>True once the owner closed it or exited; every later use is ObjectClosed.</summary>
+    public bool Closed { get; set; }
+
+    /// <summary>Blocked waits in arrival order, each with the index this object has in its wait set.</summary>
+    public List<(NotifyWait Wait, int Index)> Waiters { get; } = [];
+
+    /// <summary>"notification #3 'queue/req'" for deadlock reports.</summary>
+    public string Describe() => Name is null ? $"notification #{Id}" : $"notification #{Id} '{Name}'";
+}

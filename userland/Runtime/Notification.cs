@@ -1,0 +1,64 @@
+using MicroKernel.Ipc.Notify;
+
+namespace MicroKernel.Userland.Runtime;
+
+/// <summary>
+/// A handle to a kernel notification object, bound to the thread (<see cref="Sys"/>) that uses it. Handles belong
+/// to the process: another thread of it uses the same object through <see cref="On"/>. Counting: every notify is
+/// consumed by exactly one successful wait, whether the wait came first or not. docs/notifications.md.
+/// </summary>
+public sealed class Notification
+{
+    private readonly Sys _sys;
+
+    private Notification(Sys sys, int handle)
+    {
+        _sys = sys;
+        Handle = handle;
+    }
+
+    /// <summary>The process-wide handle number.</summary>
+    public int Handle { get; }
+
+    /// <summary>Creates an object: public under <paramref name="name"/>, or private to this process when null.</summary>
+    public static Notification Create(Sys sys, string? name = null) => new(sys, sys.NotifyCreate(name));
+
+    /// <summary>Opens the public object called <paramref name="name"/> (NoSuchName when nobody created it).</summary>
+    public static Notification Open(Sys sys, string name) => new(sys, sys.NotifyCreate(name, NotifyFlags.Open));
+
+    /// <summary>Opens <paramref name="name"/>, retrying every <paramref name="pollTicks"/> ticks until its owner has created it.</summary>
+    public static Notification OpenWhenCreated(Sys sys, string name, long pollTicks = 1)
+    {
+        while (true)
+        {
+            long r = sys.RawNotifyCreate(name, NotifyFlags.Open);
+            if (r >= 0) return new(sys, (int)r);
+            if (r != (long)Syscalls.ErrorCode.NoSuchName) throw new SyscallException(Syscalls.SyscallNumber.NotifyCreate, (Syscalls.ErrorCode)r);
+            sys.Sleep(pollTicks);
+        }
+    }
+
+    /// <summary>The same handle used from another thread of this process.</summary>
+    public Notification On(Sys sys) => new(sys, Handle);
+
+    /// <summary>Adds <paramref name="count"/> notifies; returns how many waiting threads woke.</summary>
+    public long Notify(long count = 1) => _sys.Notify(Handle, count);
+
+    /// <summary>Consumes one notify, waiting up to <paramref name="timeout"/> ticks (-1 = forever, 0 = poll); false on timeout.</summary>
+    public bool Wait(long timeout = -1) => _sys.Wait(Handle, timeout);
+
+    /// <summary>Closes the handle (destroying the object when this process owns it).</summary>
+    public void Close() => _sys.NotifyClose(Handle);
+
+    /// <summary>
+    /// Waits until one of <paramref name="objects"/> fires; returns its index (the lowest pending one first), or -1
+    /// when <paramref name="timeout"/> ticks passed. Uses the thread of the first object.
+    /// </summary>
+    public static int WaitAny(long timeout, params ReadOnlySpan<Notification> objects)
+    {
+        if (objects.Length == 0) throw new ArgumentException("wait on at least one object", nameof(objects));
+        Span<int> handles = stackalloc int[objects.Length];
+        for (int i = 0; i < objects.Length; i++) handles[i] = objects[i].Handle;
+        return objects[0]._sys.WaitAny(handles, timeout);
+    }
+}
