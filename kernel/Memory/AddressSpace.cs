@@ -42,6 +42,15 @@ public abstract class AddressSpace
     /// <summary>One past the highest user address.</summary>
     public abstract ulong UserHigh { get; }
 
+    /// <summary>
+    /// Counts changes to the mappings (map, unmap, protect, pages sent or received, copy-on-write breaks): an RPC
+    /// grant built over this space stays reusable only while the count it saw is unchanged.
+    /// </summary>
+    public long Generation { get; private set; }
+
+    /// <summary>The mappings changed: cached RPC grants over this space must be rebuilt.</summary>
+    private protected void Changed() => Generation++;
+
     /// <summary>Set once <see cref="Destroy"/> ran; every access then faults.</summary>
     public bool IsDestroyed { get; private protected set; }
 
@@ -80,7 +89,9 @@ public abstract class AddressSpace
             if (!InUserRange(address, size) || IsReserved(address, address + size)) return ErrorCode.BadAddress;
             if (Vmas.Overlaps(address, address + size)) return ErrorCode.AlreadyMapped;
         }
-        return MapCore(address, size, protection, name, out mapped);
+        ErrorCode e = MapCore(address, size, protection, name, out mapped);
+        if (e == ErrorCode.Ok) Changed();
+        return e;
     }
 
     /// <summary>
@@ -95,7 +106,9 @@ public abstract class AddressSpace
         if (IsDestroyed) return ErrorCode.BadAddress;
         if (length > UserHigh) return ErrorCode.OutOfMemory;
         ErrorCode e = MapCore(address, RoundUp(length), Protection.ReadWrite, "rpc shared", out mapped);
-        if (e == ErrorCode.Ok) Vmas.Find(mapped)!.Shared = true;
+        if (e != ErrorCode.Ok) return e;
+        Vmas.Find(mapped)!.Shared = true;
+        Changed();
         return e;
     }
 
@@ -109,7 +122,9 @@ public abstract class AddressSpace
     public ErrorCode Unmap(ulong address, ulong length)
     {
         ErrorCode check = CheckMappedRange(address, length, out ulong end);
-        return check != ErrorCode.Ok ? check : UnmapCore(address, end);
+        if (check != ErrorCode.Ok) return check;
+        Changed();
+        return UnmapCore(address, end);
     }
 
     /// <summary>Changes the protection of every page of [address, address + length); the range must be mapped.</summary>
@@ -117,7 +132,9 @@ public abstract class AddressSpace
     {
         if ((protection & ~ProtectionExtensions.All) != 0) return ErrorCode.InvalidArgument;
         ErrorCode check = CheckMappedRange(address, length, out ulong end);
-        return check != ErrorCode.Ok ? check : ProtectCore(address, end, protection);
+        if (check != ErrorCode.Ok) return check;
+        Changed();
+        return ProtectCore(address, end, protection);
     }
 
     /// <summary>Reads user memory as the process would (faults on the first refused byte).</summary>

@@ -30,6 +30,15 @@ public abstract class GrantSpace : AddressSpace
     /// <summary>MPU regions the grant takes when loaded (0 under paging).</summary>
     public abstract int MpuRegions { get; }
 
+    /// <summary>The callee's and the caller's <see cref="AddressSpace.Generation"/> when the grant was built.</summary>
+    internal (long Callee, long Caller) BuiltAt { get; set; }
+
+    /// <summary>
+    /// True when the grant still shows exactly what a fresh one would: neither space changed its mappings since it was
+    /// built (the callee's new top-level tables reach a paging grant anyway). Such a grant may serve the next call.
+    /// </summary>
+    internal bool IsCurrent => !IsRevoked && !Callee.IsDestroyed && !Caller.IsDestroyed && BuiltAt == (Callee.Generation, Caller.Generation);
+
     /// <summary>True once revoked or released: every access faults.</summary>
     public bool IsRevoked { get; private protected set; }
 

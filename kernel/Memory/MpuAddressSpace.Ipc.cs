@@ -20,6 +20,7 @@ public sealed partial class MpuAddressSpace
     {
         Vma v = Vmas.Find(address)!;
         Vmas.Remove(v);
+        Changed();
         Reprogram();
         return new PageRun(BlockFrames(v), copyOnWrite: false);
     }
@@ -50,6 +51,7 @@ public sealed partial class MpuAddressSpace
         if (!senderKeepsWrite)
         {
             v.Protection &= ~Protection.Write;
+            Changed();
             Reprogram();
         }
         runs = made.ToArray();
@@ -63,6 +65,7 @@ public sealed partial class MpuAddressSpace
         if (Vmas.Overlaps(address, end)) return ErrorCode.InvalidArgument; // a block shared with itself
         if (RegionsTaken >= RegionBudget) return ErrorCode.NoMpuRegion;
         Vmas.Insert(new Vma(address, end, protection, name) { FirstFrame = run.Frames[0], BlockFrames = (ulong)run.Count });
+        Changed();
         Reprogram();
         return ErrorCode.Ok;
     }

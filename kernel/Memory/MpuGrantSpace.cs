@@ -14,6 +14,7 @@ public sealed class MpuGrantSpace : GrantSpace
     private readonly MpuAddressSpace _callee;
     private readonly Hardware.Mpu.Mpu _mpu;
     private readonly List<(Vma Area, PageRun Run)> _shared = [];
+    private int _sharedPages;
     private bool _released;
 
     private MpuGrantSpace(MpuAddressSpace callee, AddressSpace caller) : base(callee.Machine, callee.Frames, callee, caller)
@@ -39,6 +40,7 @@ public sealed class MpuGrantSpace : GrantSpace
         {
             // The block stays alive for the call even if the caller's other threads unmap it meanwhile.
             caller.ReferencePages(v.Start, v.Length / PageSize, out PageRun run);
+            g._sharedPages += (int)(v.Length / PageSize);
             g._shared.Add((new Vma(v.Start, v.End, v.Protection, v.Name) { FirstFrame = v.FirstFrame, BlockFrames = v.BlockFrames, Shared = true }, run));
         }
         grant = g;
@@ -49,7 +51,7 @@ public sealed class MpuGrantSpace : GrantSpace
     public int SharedRegions => _shared.Count;
 
     /// <inheritdoc />
-    public override int SharedPages => _shared.Sum(s => (int)(s.Area.Length / PageSize));
+    public override int SharedPages => _sharedPages;
 
     /// <inheritdoc />
     public override int MpuRegions => _callee.RegionsInUse + _shared.Count;

@@ -21,6 +21,7 @@ public sealed partial class PagedAddressSpace
 
     internal override PageRun DetachPages(ulong address, ulong pages)
     {
+        Changed();
         ulong end = address + pages * PageSize;
         foreach (Vma v in Vmas.Carve(address, end)) Vmas.Remove(v);
         var old = new ulong[pages];
@@ -57,6 +58,7 @@ public sealed partial class PagedAddressSpace
 
     internal override ErrorCode DuplicatePages(ulong address, ulong pages, bool senderKeepsWrite, int copies, out PageRun[] runs)
     {
+        Changed();
         runs = [];
         // Frames another space may write directly (shared, not copy-on-write) are copied now: copy-on-write only
         // guards writes made through copy-on-write mappings.
@@ -122,6 +124,7 @@ public sealed partial class PagedAddressSpace
             return ErrorCode.OutOfMemory;
         }
         Vmas.Insert(new Vma(address, address + (ulong)run.Count * PageSize, protection, name));
+        Changed();
         return ErrorCode.Ok;
     }
 
@@ -159,6 +162,7 @@ public sealed partial class PagedAddressSpace
             _table.SetLeaf(va, Pte.Make(copy, flags));
         }
         if (IsActive) Machine.Mmu.Tlb.Invalidate(va);
+        Changed();
         CopyOnWriteBreaks++;
         return true;
     }

@@ -23,6 +23,7 @@ public sealed class PagedGrantSpace : GrantSpace
     private readonly PageTable _table;
     private readonly List<PageRun> _runs = [];
     private ulong _root;
+    private int _sharedPages;
     private bool _released;
 
     private PagedGrantSpace(PagedAddressSpace callee, AddressSpace caller, PageTable table) : base(callee.Machine, callee.Frames, callee, caller)
@@ -64,7 +65,7 @@ public sealed class PagedGrantSpace : GrantSpace
     public PageTable PageTable => _table;
 
     /// <inheritdoc />
-    public override int SharedPages => _runs.Sum(r => r.Count);
+    public override int SharedPages => _sharedPages;
 
     /// <inheritdoc />
     public override int MpuRegions => 0;
@@ -148,6 +149,7 @@ public sealed class PagedGrantSpace : GrantSpace
                 return ErrorCode.OutOfMemory;
             }
             _runs.Add(run);
+            _sharedPages += run.Count;
         }
         return ErrorCode.Ok;
     }

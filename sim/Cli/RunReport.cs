@@ -51,6 +51,11 @@ internal sealed class RunReport(TextWriter output, bool showSwitches, bool dumpM
         output.WriteLine($"frames: {kernel.Frames.FreeCount} free, {kernel.Frames.KernelCount} kernel, {kernel.Frames.UserCount} user of {kernel.Frames.TotalCount}");
         if (kernel.Config.Protection == ProtectionModel.Paging)
             output.WriteLine($"tlb: {kernel.Machine.Mmu.Tlb.Hits} hits, {kernel.Machine.Mmu.Tlb.Misses} misses, {kernel.Machine.Mmu.Tlb.Flushes} flushes");
+        if (kernel.RpcStats is { Calls: > 0 } or { Refused: > 0 })
+        {
+            var rpc = kernel.RpcStats;
+            output.WriteLine($"rpc: {rpc.Calls} calls ({rpc.GrantsBuilt} grants built, {rpc.GrantsReused} reused), {rpc.Refused} refused, {rpc.CalleeFaults} callee faults, depth up to {rpc.MaxDepth}, MPU regions per grant up to {rpc.MaxMpuRegions}");
+        }
         IReadOnlyList<string> problems = kernel.CheckInvariants();
         output.WriteLine(problems.Count == 0 ? "invariants: frame accounting balances" : "invariants BROKEN:\n  " + string.Join("\n  ", problems));
         if (result.DeadlockReport is { } d) output.WriteLine(d);

@@ -56,6 +56,15 @@ public class RpcBenchmarks
     });
 
     [Benchmark(OperationsPerInvoke = Calls)]
+    public long RpcCallProxy() => Run(0, (_, h) =>
+    {
+        IAdder adder = Rpc.Proxy(h);
+        long sum = 0;
+        for (int i = 0; i < Calls; i++) sum += adder.Add(i, 1);
+        return sum == (long)Calls * (Calls + 1) / 2 ? 0 : 1;
+    });
+
+    [Benchmark(OperationsPerInvoke = Calls)]
     public long RpcCallWithSharedPage() => Run(1, (_, h) =>
     {
         long sum = 0;

@@ -23,6 +23,7 @@ internal sealed class RpcInterface
         if (Methods.Length is 0 or > 32) throw new ArgumentException($"{type.Name}: an RPC interface has 1..32 methods");
         ArgCounts = new byte[Methods.Length];
         Invokers = new Func<object, ulong, ulong, ulong, ulong, long>[Methods.Length];
+        Results = new Func<long, object?>[Methods.Length];
         for (int i = 0; i < Methods.Length; i++)
         {
             MethodInfo m = Methods[i];
@@ -35,6 +36,7 @@ internal sealed class RpcInterface
                 throw new ArgumentException($"{type.Name}.{m.Name}: returns {m.ReturnType.Name}; RPC results are integers, bool or void");
             ArgCounts[i] = (byte)ps.Length;
             Invokers[i] = CompileInvoker(type, m);
+            Results[i] = CompileResult(m.ReturnType);
             _index[m] = i;
         }
     }
@@ -44,6 +46,9 @@ internal sealed class RpcInterface
     public byte[] ArgCounts { get; }
 
     public Func<object, ulong, ulong, ulong, ulong, long>[] Invokers { get; }
+
+    /// <summary>Per method: rpc_call's result as the boxed return value (null for void), for proxies.</summary>
+    public Func<long, object?>[] Results { get; }
 
     public static RpcInterface Of(Type type) => Cache.GetOrAdd(type, t => new RpcInterface(t));
 
@@ -81,6 +86,14 @@ internal sealed class RpcInterface
             ? Expression.Block(call, Expression.Constant(0L))
             : ToLong(call, m.ReturnType);
         return Expression.Lambda<Func<object, ulong, ulong, ulong, ulong, long>>(body, [target, .. words]).Compile();
+    }
+
+    private static Func<long, object?> CompileResult(Type t)
+    {
+        if (t == typeof(void)) return _ => null;
+        ParameterExpression r = Expression.Parameter(typeof(long), "r");
+        Expression value = t == typeof(bool) ? Expression.NotEqual(r, Expression.Constant(0L)) : Expression.Convert(r, t);
+        return Expression.Lambda<Func<long, object?>>(Expression.Convert(value, typeof(object)), r).Compile();
     }
 
     internal static Expression FromWord(Expression word, Type t) =>

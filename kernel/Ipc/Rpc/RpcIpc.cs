@@ -38,6 +38,10 @@ internal sealed class RpcIpc : IIpcFamily
     private readonly Kernel _kernel;
     private readonly List<ServiceObject?> _objects = [];   // handle - 1 -> object; null once withdrawn
     private readonly List<CallFrame> _active = [];          // every call in progress, on every thread
+    // Grants of finished calls, kept (unloaded, used by no thread) so the next call between the same two spaces
+    // skips building page tables; dropped as soon as either space changes its mappings or dies. A list, not a
+    // dictionary: it is short, and its order must not depend on hashing.
+    private readonly List<GrantSpace> _idle = [];
     private ulong _nextWindow = PagedAddressSpace.RpcWindowBase;
 
     public RpcIpc(Kernel kernel)
@@ -139,7 +143,7 @@ internal sealed class RpcIpc : IIpcFamily
         }
         int method = (int)(a.A1 & 0xFFFF), argc = (int)(a.A1 >> 16);
         Process caller = t.Process, callee = target!.Owner;
-        ErrorCode built = BuildGrant(callee.AddressSpace, caller.AddressSpace, out GrantSpace? grant, out int regionsNeeded);
+        ErrorCode built = TakeGrant(callee.AddressSpace, caller.AddressSpace, out GrantSpace? grant, out int regionsNeeded);
         if (built != ErrorCode.Ok)
         {
             Stats.Refused++;
@@ -196,6 +200,31 @@ internal sealed class RpcIpc : IIpcFamily
         return ErrorCode.Ok;
     }
 
+    // A current idle grant between the two spaces, else a new one.
+    private ErrorCode TakeGrant(AddressSpace callee, AddressSpace caller, out GrantSpace? grant, out int regionsNeeded)
+    {
+        for (int i = 0; i < _idle.Count; i++)
+        {
+            GrantSpace g = _idle[i];
+            if (!ReferenceEquals(g.Callee, callee) || !ReferenceEquals(g.Caller, caller)) continue;
+            _idle.RemoveAt(i);
+            if (g.IsCurrent && (g is not MpuGrantSpace || g.MpuRegions <= _kernel.Machine.Mpu!.RegionCount))
+            {
+                Stats.GrantsReused++;
+                grant = g;
+                regionsNeeded = g.MpuRegions;
+                return ErrorCode.Ok;
+            }
+            g.Release();
+            break;
+        }
+        ErrorCode e = BuildGrant(callee, caller, out grant, out regionsNeeded);
+        if (e != ErrorCode.Ok) return e;
+        grant!.BuiltAt = (callee.Generation, caller.Generation);
+        Stats.GrantsBuilt++;
+        return e;
+    }
+
     private static ErrorCode BuildGrant(AddressSpace callee, AddressSpace caller, out GrantSpace? grant, out int regionsNeeded)
     {
         grant = null;
@@ -222,7 +251,7 @@ internal sealed class RpcIpc : IIpcFamily
         t.RpcFrames.Add(frame);
         _active.Add(frame);
         Stats.Calls++;
-        Stats.GrantsBuilt++;
+        Stats.ActiveGrants++;
         Stats.MaxDepth = Math.Max(Stats.MaxDepth, frame.Depth);
         Stats.LastMpuRegions = frame.Grant.MpuRegions;
         Stats.MaxMpuRegions = Math.Max(Stats.MaxMpuRegions, frame.Grant.MpuRegions);
@@ -244,14 +273,19 @@ internal sealed class RpcIpc : IIpcFamily
     private void Leave(CallFrame frame)
     {
         SimThread t = frame.Thread;
-        t.RpcFrames.Remove(frame);
+        t.RpcFrames.RemoveAt(t.RpcFrames.Count - 1);
         _active.Remove(frame);
-        t.RpcAborted = t.RpcFrames.Any(f => f.Aborted);
+        bool aborted = false;
+        foreach (CallFrame f in t.RpcFrames) aborted |= f.Aborted;
+        t.RpcAborted = aborted;
         t.Process = frame.Caller;
         t.Space = frame.PreviousSpace;
-        frame.Grant.Release();
-        Stats.GrantsReleased++;
+        Stats.ActiveGrants--;
+        // Reloading the previous view is the revocation: the grant is no thread's view any more (CR3 switch, TLB
+        // flushed, or the caller's regions reprogrammed). Its tables may serve the next call between the same spaces.
         if (ReferenceEquals(_kernel.Scheduler.Current, t)) t.Space.Activate();
+        if (frame.Grant.IsCurrent) _idle.Add(frame.Grant);
+        else frame.Grant.Release();
     }
 
     private void EmitReturn(CallFrame frame, long result)
@@ -279,6 +313,14 @@ internal sealed class RpcIpc : IIpcFamily
             t.AccessBudget = 0;
             if (!ReferenceEquals(t, _kernel.Scheduler.Current)) _kernel.Scheduler.Interrupt(t);
         }
+        // Cached grants over its memory go now, before that memory is freed.
+        AddressSpace space = process.AddressSpace;
+        for (int i = _idle.Count - 1; i >= 0; i--)
+        {
+            if (!ReferenceEquals(_idle[i].Callee, space) && !ReferenceEquals(_idle[i].Caller, space)) continue;
+            _idle[i].Release();
+            _idle.RemoveAt(i);
+        }
         // A restart (the process stays Running) keeps its named objects for the new incarnation to claim.
         bool restarting = process.State == ProcessState.Running;
         for (int i = 0; i < _objects.Count; i++)
@@ -294,13 +336,20 @@ internal sealed class RpcIpc : IIpcFamily
     {
         int n = 0;
         foreach (CallFrame f in _active) n += f.Grant.PinnedReferences(frame);
+        foreach (GrantSpace g in _idle) n += g.PinnedReferences(frame);
         return n;
     }
 
     /// <summary>Problems with grants: every live grant belongs to a call in progress on a live thread.</summary>
     public IEnumerable<string> CheckInvariants()
     {
-        if (Stats.ActiveGrants != _active.Count) yield return $"rpc: {Stats.ActiveGrants} grants alive but {_active.Count} calls in progress";
+        if (Stats.ActiveGrants != _active.Count) yield return $"rpc: {Stats.ActiveGrants} grants in use but {_active.Count} calls in progress";
+        foreach (GrantSpace g in _idle)
+            if (g.IsRevoked || g.Callee.IsDestroyed || g.Caller.IsDestroyed) yield return "rpc: a cached grant over a dead space";
+        // Outside a call a thread sees its own process's memory and nothing else.
+        foreach (SimThread t in _kernel.Scheduler.LiveThreads)
+            if (t.RpcFrames.Count == 0 && (t.Space is GrantSpace || t.Process != t.HomeProcess))
+                yield return $"rpc: {t} is in no call but still acts for pid {t.Process.Pid} through {t.Space.GetType().Name}";
         foreach (CallFrame f in _active)
         {
             if (f.Thread.State == SimThreadState.Exited) yield return $"rpc: exited {f.Thread} still holds a grant into pid {f.Target.Owner.Pid}";

@@ -12,14 +12,14 @@ public sealed class RpcStats
     /// <summary>Calls whose callee faulted, threw or died (the caller got PeerFaulted).</summary>
     public long CalleeFaults { get; internal set; }
 
-    /// <summary>Grants built (one per call that ran).</summary>
+    /// <summary>Grants built (page tables or region lists made for a call).</summary>
     public long GrantsBuilt { get; internal set; }
 
-    /// <summary>Grants released (revoked and their frames given back).</summary>
-    public long GrantsReleased { get; internal set; }
+    /// <summary>Calls served by the unchanged grant of an earlier call between the same two spaces.</summary>
+    public long GrantsReused { get; internal set; }
 
-    /// <summary>Grants alive now: calls in progress on all threads.</summary>
-    public long ActiveGrants => GrantsBuilt - GrantsReleased;
+    /// <summary>Grants in use now: calls in progress on all threads (0 whenever no call runs).</summary>
+    public long ActiveGrants { get; internal set; }
 
     /// <summary>The deepest nesting seen.</summary>
     public int MaxDepth { get; internal set; }

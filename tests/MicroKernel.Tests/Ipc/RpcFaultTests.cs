@@ -155,6 +155,51 @@ public class RpcFaultTests
         k.ShouldBalance();
     }
 
+    private sealed class Quitter(List<long> seen) : IFragile
+    {
+        public long Next(long x)
+        {
+            Sys sys = Rpc.Sys;
+            // The thread is borrowed from the caller: a service may not end it...
+            seen.Add(sys.Syscall(SyscallNumber.ThreadExit, 5));
+            // ...but exit() ends the service's own process, as anywhere in its code.
+            if (x > 0) sys.Exit(3);
+            return x;
+        }
+    }
+
+    [Fact]
+    public void A_service_may_not_end_the_borrowed_thread_but_its_exit_ends_its_process()
+    {
+        var k = TestKernels.Boot();
+        var seen = new List<long>();
+        long first = 0, second = 0;
+        var server = k.Spawn("quitter", sys =>
+        {
+            Rpc.Export<IFragile>(new Quitter(seen), "quitter");
+            sys.Sleep(1000);
+            return 0;
+        });
+        var client = k.Spawn("client", sys =>
+        {
+            long h;
+            while ((h = Rpc.TryLookup("quitter")) < 0) sys.Yield();
+            var q = new RpcHandle<IFragile>((ulong)h);
+            first = Rpc.TryCall(q, s => s.Next(0));
+            second = Rpc.TryCall(q, s => s.Next(1));
+            return 9;
+        });
+        var (r, _) = k.RunLogged();
+        r.Outcome.ShouldBe(RunOutcome.Completed, r.Panic?.ToString());
+        seen.ShouldBe([(long)ErrorCode.NotPermitted, (long)ErrorCode.NotPermitted]);
+        first.ShouldBe(0);
+        second.ShouldBe((long)ErrorCode.PeerFaulted);
+        server.ExitStatus.ShouldBe(3);
+        client.ExitStatus.ShouldBe(9);
+        k.RpcStats.ActiveGrants.ShouldBe(0);
+        k.ShouldBalance();
+    }
+
     [Fact]
     public void A_bad_vtable_pointer_is_BadAddress_and_an_unknown_interface_shape_is_refused()
     {

@@ -46,6 +46,16 @@ public class RpcScenarioTests
     }
 
     [Fact]
+    public void The_run_account_reports_the_calls_and_the_MPU_regions_per_grant()
+    {
+        var (code, output, err) = TraceFixture.Mk("run", Scenario, "--protection", "ArmV7Mpu");
+        err.ShouldBeEmpty();
+        code.ShouldBe(ExitCodes.Ok, output);
+        output.ShouldContain("rpc: 41 calls (7 grants built, 34 reused), 3 refused, 1 callee faults, depth up to 2, MPU regions per grant up to 3");
+        output.ShouldContain("invariants: frame accounting balances");
+    }
+
+    [Fact]
     public void Trace_driven_replay_of_the_rpc_demo_reports_its_limit_instead_of_crashing()
     {
         using var f = new TraceFixture();
