@@ -25,6 +25,7 @@ public sealed partial class Kernel
     private readonly SortedDictionary<int, Process> _processes = [];
     private readonly List<IEventSink> _sinks = [];
     private readonly List<IIpcFamily> _families = [];
+    private readonly NotificationIpc _notify;
     private readonly RpcIpc _rpc;
     private int _nextPid = 1;
     private int _nextTid = 1;
@@ -60,7 +61,8 @@ public sealed partial class Kernel
         _families.Add(new PageSendIpc(this));
         _rpc = new RpcIpc(this);
         _families.Add(_rpc);
-        _families.Add(new NotificationIpc(this));
+        _notify = new NotificationIpc(this);
+        _families.Add(_notify);
     }
 
     /// <summary>The configuration the kernel booted with.</summary>
@@ -166,7 +168,7 @@ public sealed partial class Kernel
     }
 
     /// <summary>Open notification objects in the whole kernel (tests check that exits leave none behind).</summary>
-    internal int LiveNotifications => _families.OfType<NotificationIpc>().Sum(f => f.LiveObjects);
+    internal int LiveNotifications => _notify.LiveObjects;
 
     /// <summary>References to user frames held by the kernel itself (IPC messages in flight).</summary>
     internal int PinnedReferences(ulong frame) => _families.Sum(f => f.PinnedReferences(frame));
@@ -336,6 +338,8 @@ public sealed partial class Kernel
         {
             Process p = thread.Process;
             thread.ExitCode = code;
+            // Locks (notification objects in lock mode) the thread still holds go to their next waiter.
+            _notify.OnThreadExit(thread);
             // Returning from main is exit(code): the other threads end too.
             if (mainReturned) KillProcess(p, code);
             Emit(new KernelEvent { Pid = p.Pid, Tid = thread.Tid, Kind = EventKind.ThreadExit, Code = code });

@@ -105,6 +105,9 @@ public sealed class SimThread
 
     internal long SleepToken { get; set; }
 
+    // Set when the lock this thread just took was released by a holder that ended (notifications, robust locks).
+    internal bool LockOwnerDied { get; set; }
+
     // The process's handler count when this thread's current syscall began (pause returns at once if one ran since).
     internal long UpcallsSeenAtEntry { get; set; }
 

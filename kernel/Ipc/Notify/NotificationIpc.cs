@@ -35,9 +35,9 @@ internal sealed class NotificationIpc : IIpcFamily
 
     private long Create(SimThread caller, ulong nameAddress, ulong nameLength, ulong flags)
     {
-        if ((flags & ~(ulong)NotifyFlags.Open) != 0 || nameLength > NotifyLimits.MaxNameLength) return (long)ErrorCode.InvalidArgument;
-        bool open = (flags & (ulong)NotifyFlags.Open) != 0;
-        if (open && nameLength == 0) return (long)ErrorCode.InvalidArgument;
+        if ((flags & ~(ulong)(NotifyFlags.Open | NotifyFlags.Lock)) != 0 || nameLength > NotifyLimits.MaxNameLength) return (long)ErrorCode.InvalidArgument;
+        bool open = (flags & (ulong)NotifyFlags.Open) != 0, isLock = (flags & (ulong)NotifyFlags.Lock) != 0;
+        if (open && (nameLength == 0 || isLock)) return (long)ErrorCode.InvalidArgument;
         string? name = null;
         if (nameLength > 0)
         {
@@ -58,7 +58,7 @@ internal sealed class NotificationIpc : IIpcFamily
         {
             if (name is not null && _names.ContainsKey(name)) return (long)ErrorCode.NameTaken;
             if (_live.Count >= NotifyLimits.MaxObjects) return (long)ErrorCode.LimitReached;
-            n = new NotifyObject(_nextId++, name, caller.Process);
+            n = new NotifyObject(_nextId++, name, caller.Process) { IsLock = isLock, Pending = isLock ? 1 : 0 };
             _live.Add(n);
             if (name is not null) _names[name] = n;
         }
@@ -70,20 +70,15 @@ internal sealed class NotificationIpc : IIpcFamily
         if (count == 0 || count > NotifyLimits.MaxNotifyCount) return (long)ErrorCode.InvalidArgument;
         long found = Lookup(caller, handle, out NotifyObject? n);
         if (found < 0) return found;
-        if (n!.Pending + (long)count > NotifyLimits.MaxPending) return (long)ErrorCode.LimitReached;
-        n.Pending += (long)count;
-        long woken = 0;
-        // FIFO: each unit of count wakes the longest-waiting live wait; what is left stays counted.
-        while (n.Pending > 0 && n.Waiters.Count > 0)
+        if (n!.IsLock)
         {
-            (NotifyWait w, int index) = n.Waiters[0];
-            w.Unlist();
-            if (!w.Live) continue; // timed out or killed, not yet run: it must not eat a notify
-            n.Pending--;
-            woken++;
-            EmitWake(w.Thread, n, index, index, caller);
-            _kernel.Scheduler.Wake(w.Thread, index);
+            // Only the holder gives a lock back, one unit.
+            if (count != 1) return (long)ErrorCode.InvalidArgument;
+            if (n.Holder != caller) return (long)ErrorCode.NotPermitted;
+            n.Holder = null;
         }
+        if (n.Pending + (long)count > NotifyLimits.MaxPending) return (long)ErrorCode.LimitReached;
+        long woken = Release(n, (long)count, caller);
         if (_kernel.Tracing)
             _kernel.Emit(new KernelEvent
             {
@@ -93,13 +88,56 @@ internal sealed class NotificationIpc : IIpcFamily
         return woken;
     }
 
+    // Adds count units and hands them to the oldest live waits, FIFO; what is left stays counted.
+    private long Release(NotifyObject n, long count, SimThread by)
+    {
+        n.Pending += count;
+        long woken = 0;
+        while (n.Pending > 0 && n.Waiters.Count > 0)
+        {
+            (NotifyWait w, int index) = n.Waiters[0];
+            w.Unlist();
+            if (!w.Live) continue; // timed out or killed, not yet run: it must not eat a notify
+            Take(n, w.Thread);
+            woken++;
+            EmitWake(w.Thread, n, index, index, by);
+            _kernel.Scheduler.Wake(w.Thread, index);
+        }
+        return woken;
+    }
+
+    // One unit goes to `thread`; a lock records its new holder.
+    private static void Take(NotifyObject n, SimThread thread)
+    {
+        n.Pending--;
+        if (!n.IsLock) return;
+        n.Holder = thread;
+        if (n.HolderDied) thread.LockOwnerDied = true;
+        n.HolderDied = false;
+    }
+
+    /// <summary>A thread ended: locks it still holds are released for it (robust locks); their next holder is told.</summary>
+    internal void OnThreadExit(SimThread thread)
+    {
+        foreach (NotifyObject n in _live.Where(n => n.IsLock && n.Holder == thread).ToList())
+        {
+            n.Holder = null;
+            n.HolderDied = true;
+            Release(n, 1, thread);
+        }
+    }
+
     private long Wait(SimThread caller, ulong handle, ulong timeout)
     {
         if (!ValidTimeout(timeout)) return (long)ErrorCode.InvalidArgument;
         long found = Lookup(caller, handle, out NotifyObject? n);
         if (found < 0) return found;
         long r = WaitOn(caller, [n!], timeout);
-        return r < 0 ? r : 0;
+        if (r < 0) return r;
+        // A lock whose previous holder ended while holding it: 1 says "yours, but check what it guards".
+        bool died = caller.LockOwnerDied;
+        caller.LockOwnerDied = false;
+        return died ? 1 : 0;
     }
 
     private long WaitAny(SimThread caller, ulong address, ulong count, ulong timeout)
@@ -120,10 +158,13 @@ internal sealed class NotificationIpc : IIpcFamily
     // The lowest index whose object has a count consumes one; else the caller blocks in every object's FIFO.
     private long WaitOn(SimThread caller, NotifyObject[] objects, ulong timeout)
     {
+        caller.LockOwnerDied = false;
+        // A lock is not recursive: waiting for one's own lock could never end.
+        if (Array.Exists(objects, o => o.IsLock && o.Holder == caller)) return (long)ErrorCode.NotPermitted;
         for (int i = 0; i < objects.Length; i++)
         {
             if (objects[i].Pending == 0) continue;
-            objects[i].Pending--;
+            Take(objects[i], caller);
             return i;
         }
         if (timeout == 0) return (long)ErrorCode.WouldBlock;

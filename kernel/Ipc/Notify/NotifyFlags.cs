@@ -8,6 +8,12 @@ public enum NotifyFlags : ulong
     None = 0,
     /// <summary>Bit 0: open the existing public object with the given name instead of creating one.</summary>
     Open = 1 << 0,
+    /// <summary>
+    /// Bit 1: create a robust lock: one unit (unlocked); a wait takes it and makes the caller its holder; only the
+    /// holder's notify (count 1) gives it back; a holder that ends while holding it releases it, and the next
+    /// holder's wait returns 1 instead of 0 (the state it guards may be half-updated).
+    /// </summary>
+    Lock = 1 << 1,
 }
 
 /// <summary>Limits and special values of the notification syscalls (docs/notifications.md).</summary>

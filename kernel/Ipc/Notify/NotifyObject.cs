@@ -30,6 +30,15 @@ internal sealed class NotifyObject
     /// <summary>True once the owner closed it or exited; every later use is ObjectClosed.</summary>
     public bool Closed { get; set; }
 
+    /// <summary>True for a lock (<see cref="NotifyFlags.Lock"/>).</summary>
+    public bool IsLock { get; init; }
+
+    /// <summary>A lock's holder, or null when it is free.</summary>
+    public SimThread? Holder { get; set; }
+
+    /// <summary>Set when a holder ended while holding the lock: its next holder learns it (wait returns 1).</summary>
+    public bool HolderDied { get; set; }
+
     /// <summary>Blocked waits in arrival order, each with the index this object has in its wait set.</summary>
     public List<(NotifyWait Wait, int Index)> Waiters { get; } = [];
 

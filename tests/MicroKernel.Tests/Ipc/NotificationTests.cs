@@ -530,6 +530,39 @@ public class NotificationTests
     }
 
     [Fact]
+    public void A_lock_has_one_holder_only_the_holder_releases_it_and_a_dead_holders_lock_passes_on_with_a_warning()
+    {
+        var k = TestKernels.Boot();
+        var r = new List<long>();
+        long other = -1;
+        k.Spawn("p", sys =>
+        {
+            int l = sys.NotifyCreate(null, NotifyFlags.Lock);
+            r.Add(Raw(sys, SyscallNumber.Wait, (ulong)l, 0));   // free: taken
+            r.Add(Raw(sys, SyscallNumber.Wait, (ulong)l, 0));   // not recursive
+            r.Add(Raw(sys, SyscallNumber.Notify, (ulong)l, 2)); // one unit only
+            int t = sys.CreateThread((s, _) =>
+            {
+                other = s.Syscall(SyscallNumber.Wait, (ulong)l, Forever);
+                return 0; // ends holding the lock
+            });
+            sys.Sleep(3);
+            r.Add(Raw(sys, SyscallNumber.Notify, (ulong)l, 1)); // hands it to the waiting thread
+            r.Add(Raw(sys, SyscallNumber.Notify, (ulong)l, 1)); // no longer the holder
+            sys.Join(t);
+            r.Add(Raw(sys, SyscallNumber.Wait, (ulong)l, 0));   // released for the dead holder: 1 = check the state
+            r.Add(Raw(sys, SyscallNumber.Notify, (ulong)l, 1));
+            r.Add(Raw(sys, SyscallNumber.Wait, (ulong)l, 0));   // an ordinary take again
+            r.Add(sys.RawNotifyCreate("x", NotifyFlags.Open | NotifyFlags.Lock));
+            return 0;
+        });
+        Completes(k);
+        other.ShouldBe(0);
+        r.ShouldBe([0, (long)ErrorCode.NotPermitted, (long)ErrorCode.InvalidArgument, 1, (long)ErrorCode.NotPermitted, 1, 0, 0,
+            (long)ErrorCode.InvalidArgument]);
+    }
+
+    [Fact]
     public void Notify_and_wake_events_name_the_object_and_both_threads()
     {
         var k = TestKernels.Boot();

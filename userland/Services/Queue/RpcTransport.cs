@@ -8,7 +8,8 @@ namespace MicroKernel.Userland.Services.Queue;
 /// The queue's transport over rpc_call (docs/rpc.md): the server exports an <see cref="IQueueService"/>; a call runs
 /// the operation on the client's own thread with the server's memory granted, and the item travels in the client's
 /// SHARED buffer. No slot, no request/reply notifies, no switch. Since several clients' threads may now be inside
-/// the queue at once (preemptible at any memory access), a lock guards it: a notification whose one unit is the key.
+/// the queue at once (preemptible at any memory access), a lock guards it: a notification object in lock mode, which
+/// the kernel releases for a client killed in the middle of a call.
 /// </summary>
 public sealed class RpcTransport : IQueueTransport
 {
@@ -70,11 +71,14 @@ public sealed class RpcTransport : IQueueTransport
         public Server(Sys sys, QueueCore core)
         {
             _core = core;
-            _lock = sys.NotifyCreate(null);
-            sys.Notify(_lock); // the one key
+            // A robust lock: if a client is killed in the middle of a call, the kernel gives the lock to the next.
+            _lock = sys.NotifyCreate(null, NotifyFlags.Lock);
             _stop = sys.NotifyCreate(null);
             Rpc.Export<IQueueService>(this, ServiceName(core.Name));
         }
+
+        /// <summary>Calls that found the lock released by a client killed in the middle of its call.</summary>
+        public long Recoveries { get; private set; }
 
         /// <summary>Waits until a client asks for shutdown.</summary>
         public void Run(Sys sys) => sys.Wait(_stop);
@@ -88,6 +92,7 @@ public sealed class RpcTransport : IQueueTransport
             if (length is < 0 or > QueueProtocol.MaxItemSize) return (long)ErrorCode.InvalidArgument;
             long locked = sys.Syscall(SyscallNumber.Wait, (ulong)_lock, NotifyLimits.Forever);
             if (locked < 0) return locked;
+            if (locked == 1) Recoveries++; // the previous holder died mid-call: its own item may be lost, no one else's
             try
             {
                 byte[] input = (QueueOp)op == QueueOp.Send ? sys.Memory.ReadBytes(buffer, (int)length) : [];
