@@ -80,6 +80,7 @@
 
 /* ---- notifications ---- */
 #define MK_NOTIFY_OPEN      1          /* notify_create flag: open the public object of that name */
+#define MK_NOTIFY_LOCK      2          /* notify_create flag: a robust lock (wait = take, notify(h, 1) = release) */
 #define MK_FOREVER          (-1L)      /* wait / wait_any timeout with no limit */
 
 /* ---- send() flags (SendFlags) ---- */
