@@ -23,6 +23,12 @@ public sealed class Notification
     /// <summary>Creates an object: public under <paramref name="name"/>, or private to this process when null.</summary>
     public static Notification Create(Sys sys, string? name = null) => new(sys, sys.NotifyCreate(name));
 
+    /// <summary>
+    /// Creates a robust lock (<see cref="NotifyFlags.Lock"/>): <see cref="Wait"/> takes it, <see cref="Notify"/>(1) by
+    /// the holder gives it back, and a holder that ends while holding it releases it for the next waiter.
+    /// </summary>
+    public static Notification CreateLock(Sys sys) => new(sys, sys.NotifyCreate(null, NotifyFlags.Lock));
+
     /// <summary>Opens the public object called <paramref name="name"/> (NoSuchName when nobody created it).</summary>
     public static Notification Open(Sys sys, string name) => new(sys, sys.NotifyCreate(name, NotifyFlags.Open));
 

@@ -537,7 +537,7 @@ public class NotificationTests
         long other = -1;
         k.Spawn("p", sys =>
         {
-            int l = sys.NotifyCreate(null, NotifyFlags.Lock);
+            int l = Notification.CreateLock(sys).Handle;
             r.Add(Raw(sys, SyscallNumber.Wait, (ulong)l, 0));   // free: taken
             r.Add(Raw(sys, SyscallNumber.Wait, (ulong)l, 0));   // not recursive
             r.Add(Raw(sys, SyscallNumber.Notify, (ulong)l, 2)); // one unit only
