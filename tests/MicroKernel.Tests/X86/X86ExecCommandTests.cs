@@ -180,4 +180,13 @@ public sealed class X86ExecCommandTests(ITestOutputHelper output) : IDisposable
         stdout.ShouldBe("about to write through NULL\n");
         stderr.ShouldContain("NotPresent (write at 0x0)");
     }
+
+    [Fact]
+    public void The_notification_example_in_c_passes_every_check()
+    {
+        string notify = Path.Combine(_dir, "notify");
+        if (!CExamples.TryBuild("notify", notify, output))
+            return;
+        Mk("exec", notify).ShouldBe((0, "notify: ok\n", ""));
+    }
 }
