@@ -167,8 +167,11 @@ public sealed partial class Kernel
         return problems;
     }
 
+    /// <summary>Counters of the notification family (docs/notifications.md).</summary>
+    public Ipc.Notify.NotifyStats NotifyStats => _notify.Stats;
+
     /// <summary>Open notification objects in the whole kernel (tests check that exits leave none behind).</summary>
-    internal int LiveNotifications => _notify.LiveObjects;
+    public int LiveNotifications => _notify.LiveObjects;
 
     /// <summary>References to user frames held by the kernel itself (IPC messages in flight).</summary>
     internal int PinnedReferences(ulong frame) => _families.Sum(f => f.PinnedReferences(frame));

@@ -56,6 +56,9 @@ internal sealed class RunReport(TextWriter output, bool showSwitches, bool dumpM
             var rpc = kernel.RpcStats;
             output.WriteLine($"rpc: {rpc.Calls} calls ({rpc.GrantsBuilt} grants built, {rpc.GrantsReused} reused), {rpc.Refused} refused, {rpc.CalleeFaults} callee faults, depth up to {rpc.MaxDepth}, MPU regions per grant up to {rpc.MaxMpuRegions}");
         }
+        if (kernel.NotifyStats is { Created: > 0 } n)
+            output.WriteLine($"notifications: {n.Created} objects, {n.Notifies} notifies, {n.Waits} waits ({n.Blocked} blocked, {n.TimedOut} timed out), "
+                + $"{n.ClosedWakes} woken by a close, {n.LockRecoveries} lock recoveries, count up to {n.MaxPending}, {kernel.LiveNotifications} left open");
         IReadOnlyList<string> problems = kernel.CheckInvariants();
         output.WriteLine(problems.Count == 0 ? "invariants: frame accounting balances" : "invariants BROKEN:\n  " + string.Join("\n  ", problems));
         if (result.DeadlockReport is { } d) output.WriteLine(d);

@@ -61,6 +61,7 @@ internal sealed class NotificationIpc : IIpcFamily
             n = new NotifyObject(_nextId++, name, caller.Process) { IsLock = isLock, Pending = isLock ? 1 : 0 };
             _live.Add(n);
             if (name is not null) _names[name] = n;
+            Stats.Created++;
         }
         return handles.Add(n);
     }
@@ -78,6 +79,8 @@ internal sealed class NotificationIpc : IIpcFamily
             n.Holder = null;
         }
         if (n.Pending + (long)count > NotifyLimits.MaxPending) return (long)ErrorCode.LimitReached;
+        Stats.Notifies++;
+        Stats.MaxPending = Math.Max(Stats.MaxPending, n.Pending + (long)count);
         long woken = Release(n, (long)count, caller);
         if (_kernel.Tracing)
             _kernel.Emit(new KernelEvent
@@ -107,9 +110,10 @@ internal sealed class NotificationIpc : IIpcFamily
     }
 
     // One unit goes to `thread`; a lock records its new holder.
-    private static void Take(NotifyObject n, SimThread thread)
+    private void Take(NotifyObject n, SimThread thread)
     {
         n.Pending--;
+        Stats.Waits++;
         if (!n.IsLock) return;
         n.Holder = thread;
         if (n.HolderDied) thread.LockOwnerDied = true;
@@ -123,6 +127,7 @@ internal sealed class NotificationIpc : IIpcFamily
         {
             n.Holder = null;
             n.HolderDied = true;
+            Stats.LockRecoveries++;
             Release(n, 1, thread);
         }
     }
@@ -173,10 +178,12 @@ internal sealed class NotificationIpc : IIpcFamily
         string description = objects.Length == 1 ? objects[0].Description : "any of " + string.Join(", ", objects.Select(o => o.Description));
         var w = new NotifyWait(caller, objects, description);
         for (int i = 0; i < objects.Length; i++) objects[i].Waiters.Add((w, i));
+        Stats.Blocked++;
         try
         {
             long r = _kernel.Scheduler.Block(caller, w.Queue, timeout == NotifyLimits.Forever ? 0 : (long)timeout);
             if (caller.Killed) throw new ThreadTerminatedException();
+            if (r == (long)ErrorCode.TimedOut) Stats.TimedOut++;
             return r;
         }
         finally
@@ -219,6 +226,7 @@ internal sealed class NotificationIpc : IIpcFamily
             w.Unlist();
             if (!w.Live) continue;
             EmitWake(w.Thread, n, index, (long)ErrorCode.ObjectClosed, by);
+            Stats.ClosedWakes++;
             _kernel.Scheduler.Wake(w.Thread, (long)ErrorCode.ObjectClosed);
         }
     }
@@ -231,6 +239,7 @@ internal sealed class NotificationIpc : IIpcFamily
             w.Unlist();
             if (!w.Live) continue;
             EmitWake(w.Thread, n, index, (long)ErrorCode.ObjectClosed, by);
+            Stats.ClosedWakes++;
             _kernel.Scheduler.Wake(w.Thread, (long)ErrorCode.ObjectClosed);
         }
     }
@@ -263,6 +272,9 @@ internal sealed class NotificationIpc : IIpcFamily
     }
 
     public int PinnedReferences(ulong frame) => 0;
+
+    /// <summary>The family's counters.</summary>
+    public NotifyStats Stats { get; } = new();
 
     /// <summary>Open objects (for leak checks in tests).</summary>
     internal int LiveObjects => _live.Count;

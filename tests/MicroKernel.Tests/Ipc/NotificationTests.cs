@@ -101,6 +101,7 @@ public class NotificationTests
         Completes(k);
         r.ShouldBe((long)ErrorCode.TimedOut);
         waited.ShouldBeInRange(10, 12); // the deadline, plus the ticks of the syscalls around it
+        (k.NotifyStats.Created, k.NotifyStats.Notifies, k.NotifyStats.Waits, k.NotifyStats.Blocked, k.NotifyStats.TimedOut).ShouldBe((1L, 1L, 1L, 1L, 1L));
         woken.ShouldBe(0);
         after.ShouldBe(0);
     }
@@ -361,6 +362,7 @@ public class NotificationTests
         });
         Completes(k);
         long closed = (long)ErrorCode.ObjectClosed;
+        k.NotifyStats.ClosedWakes.ShouldBe(2);
         ownerThread.ShouldBe(closed);
         seen.ShouldBe([closed, closed, closed, 0, (long)ErrorCode.BadHandle]);
     }
@@ -558,6 +560,7 @@ public class NotificationTests
         });
         Completes(k);
         other.ShouldBe(0);
+        k.NotifyStats.LockRecoveries.ShouldBe(2); // the thread, then main itself, which returns holding it
         r.ShouldBe([0, (long)ErrorCode.NotPermitted, (long)ErrorCode.InvalidArgument, 1, (long)ErrorCode.NotPermitted, 1, 0, 0,
             (long)ErrorCode.InvalidArgument]);
     }

@@ -97,6 +97,8 @@ public class RecordReplayTests
         var (code, output, _) = TraceFixture.Mk("run", "queue");
         code.ShouldBe(ExitCodes.Ok);
         output.ShouldContain("queue check: 120 of 120 items arrived exactly once (0 missing, 0 duplicated, 0 corrupt) from 3 producers through 2 consumers: OK");
+        output.ShouldContain("notifications: 11 objects,");
+        output.ShouldContain("0 lock recoveries, count up to 5, 0 left open");
         string trace = f.Record("queue", "--scheduler", "Random", "--seed", "12");
         TraceFixture.Read(trace).Events.ShouldContain(e => e.Event.Kind == EventKind.Wake);
         TraceFixture.Mk("replay", trace).Code.ShouldBe(ExitCodes.Ok);
