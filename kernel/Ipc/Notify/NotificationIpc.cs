@@ -98,7 +98,7 @@ internal sealed class NotificationIpc : IIpcFamily
         if (!ValidTimeout(timeout)) return (long)ErrorCode.InvalidArgument;
         long found = Lookup(caller, handle, out NotifyObject? n);
         if (found < 0) return found;
-        long r = WaitOn(caller, [n!], timeout, n!.Describe());
+        long r = WaitOn(caller, [n!], timeout);
         return r < 0 ? r : 0;
     }
 
@@ -114,11 +114,11 @@ internal sealed class NotificationIpc : IIpcFamily
             if (found < 0) return found;
             objects[i] = n!;
         }
-        return WaitOn(caller, objects, timeout, "any of " + string.Join(", ", objects.Select(o => o.Describe())));
+        return WaitOn(caller, objects, timeout);
     }
 
     // The lowest index whose object has a count consumes one; else the caller blocks in every object's FIFO.
-    private long WaitOn(SimThread caller, NotifyObject[] objects, ulong timeout, string description)
+    private long WaitOn(SimThread caller, NotifyObject[] objects, ulong timeout)
     {
         for (int i = 0; i < objects.Length; i++)
         {
@@ -129,6 +129,7 @@ internal sealed class NotificationIpc : IIpcFamily
         if (timeout == 0) return (long)ErrorCode.WouldBlock;
         // A handler that interrupted a wait of this thread must not start a second one: a thread waits in one place.
         if (caller.BlockedIn is not null) return (long)ErrorCode.NotPermitted;
+        string description = objects.Length == 1 ? objects[0].Description : "any of " + string.Join(", ", objects.Select(o => o.Description));
         var w = new NotifyWait(caller, objects, description);
         for (int i = 0; i < objects.Length; i++) objects[i].Waiters.Add((w, i));
         try
@@ -207,10 +208,11 @@ internal sealed class NotificationIpc : IIpcFamily
 
     public void OnProcessExit(Process process)
     {
-        // Its threads' waits go first: they are killed, and one may be the very thread whose block found the
-        // deadlock, so it must be woken to unwind. Then the objects it owns close, lowest id first.
+        // Its threads' waits go first (its own threads, and threads acting for it in an RPC call): they are killed
+        // or aborted, and one may be the very thread whose block found the deadlock, so it must be woken to unwind.
+        // Then the objects it owns close, lowest id first.
         foreach (NotifyObject n in _live)
-            foreach ((NotifyWait w, _) in n.Waiters.Where(x => x.Wait.Thread.Process == process).ToList())
+            foreach ((NotifyWait w, _) in n.Waiters.Where(x => x.Wait.Thread.Process == process || x.Wait.Thread.HomeProcess == process).ToList())
             {
                 w.Unlist();
                 if (w.Live) _kernel.Scheduler.Wake(w.Thread, (long)ErrorCode.ProcessExited);

@@ -33,6 +33,8 @@ internal sealed class NotifyObject
     /// <summary>Blocked waits in arrival order, each with the index this object has in its wait set.</summary>
     public List<(NotifyWait Wait, int Index)> Waiters { get; } = [];
 
-    /// <summary>"notification #3 'queue/req'" for deadlock reports.</summary>
-    public string Describe() => Name is null ? $"notification #{Id}" : $"notification #{Id} '{Name}'";
+    /// <summary>"notification #3 'queue/req'" for deadlock reports (made once: every blocking wait names it).</summary>
+    public string Description => _description ??= Name is null ? $"notification #{Id}" : $"notification #{Id} '{Name}'";
+
+    private string? _description;
 }

@@ -496,6 +496,40 @@ public class NotificationTests
     }
 
     [Fact]
+    public void A_handler_interrupting_a_wait_may_poll_and_notify_but_not_start_a_second_wait()
+    {
+        var k = TestKernels.Boot();
+        var inHandler = new List<long>();
+        long mainWait = -1;
+        Process waiter = k.Spawn("waiter", sys =>
+        {
+            var a = Notification.Create(sys, "a");
+            var b = Notification.Create(sys);
+            sys.RegisterHandler(7, (s, m) =>
+            {
+                inHandler.Add(s.Syscall(SyscallNumber.Wait, (ulong)b.Handle, 5)); // would block: refused
+                inHandler.Add(s.Syscall(SyscallNumber.Wait, (ulong)b.Handle, 0)); // polling is fine
+                inHandler.Add(s.Syscall(SyscallNumber.Notify, (ulong)a.Handle, 1)); // ends the interrupted wait
+                return false;
+            });
+            mainWait = sys.Syscall(SyscallNumber.Wait, (ulong)a.Handle, Forever);
+            a.Close();
+            b.Close();
+            return 0;
+        });
+        k.Spawn("sender", sys =>
+        {
+            sys.Sleep(10);
+            ulong page = sys.Map(4096);
+            sys.Send(waiter.Pid, 7, page, 1);
+            return 0;
+        });
+        Completes(k);
+        inHandler.ShouldBe([(long)ErrorCode.NotPermitted, (long)ErrorCode.WouldBlock, 1]);
+        mainWait.ShouldBe(0);
+    }
+
+    [Fact]
     public void Notify_and_wake_events_name_the_object_and_both_threads()
     {
         var k = TestKernels.Boot();

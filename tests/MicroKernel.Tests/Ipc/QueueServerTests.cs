@@ -35,26 +35,32 @@ public class QueueServerTests
         k.LiveNotifications.ShouldBe(0);
     }
 
-    public static TheoryData<ProtectionModel, PolicyKind, ulong, int, int, int> Configurations() => new()
+    public static TheoryData<ProtectionModel, PolicyKind, ulong, int, int, int, string> Configurations() => new()
     {
-        { ProtectionModel.Paging, PolicyKind.RoundRobin, 1, 4, 4, 3 },
-        { ProtectionModel.Paging, PolicyKind.Random, 2, 1, 4, 3 },
-        { ProtectionModel.Paging, PolicyKind.Random, 3, 2, 4, 3 },
-        { ProtectionModel.Paging, PolicyKind.Random, 4, 16, 4, 3 },
-        { ProtectionModel.Paging, PolicyKind.Random, 7, 3, 6, 5 },
-        { ProtectionModel.Paging, PolicyKind.Priority, 5, 3, 4, 3 },
+        { ProtectionModel.Paging, PolicyKind.RoundRobin, 1, 4, 4, 3, "slot" },
+        { ProtectionModel.Paging, PolicyKind.Random, 2, 1, 4, 3, "slot" },
+        { ProtectionModel.Paging, PolicyKind.Random, 3, 2, 4, 3, "slot" },
+        { ProtectionModel.Paging, PolicyKind.Random, 4, 16, 4, 3, "slot" },
+        { ProtectionModel.Paging, PolicyKind.Random, 7, 3, 6, 5, "slot" },
+        { ProtectionModel.Paging, PolicyKind.Priority, 5, 3, 4, 3, "slot" },
         // Under an MPU every connected client's call slot takes one of the server's few regions: fewer clients.
-        { ProtectionModel.ArmV8Mpu, PolicyKind.Random, 6, 2, 2, 2 },
-        { ProtectionModel.ArmV7Mpu, PolicyKind.RoundRobin, 8, 2, 2, 2 },
+        { ProtectionModel.ArmV8Mpu, PolicyKind.Random, 6, 2, 2, 2, "slot" },
+        { ProtectionModel.ArmV7Mpu, PolicyKind.RoundRobin, 8, 2, 2, 2, "slot" },
+        { ProtectionModel.Paging, PolicyKind.RoundRobin, 1, 4, 4, 3, "rpc" },
+        { ProtectionModel.Paging, PolicyKind.Random, 2, 1, 4, 3, "rpc" },
+        { ProtectionModel.Paging, PolicyKind.Random, 7, 3, 6, 5, "rpc" },
+        { ProtectionModel.Paging, PolicyKind.Priority, 5, 3, 4, 3, "rpc" },
+        { ProtectionModel.ArmV8Mpu, PolicyKind.Random, 6, 2, 4, 3, "rpc" },
+        { ProtectionModel.ArmV7Mpu, PolicyKind.RoundRobin, 8, 2, 4, 3, "rpc" },
     };
 
     [Theory]
     [MemberData(nameof(Configurations))]
-    public void Several_producers_and_consumers_lose_and_duplicate_nothing(ProtectionModel model, PolicyKind policy, ulong seed, int capacity, int producers, int consumers)
+    public void Several_producers_and_consumers_lose_and_duplicate_nothing(ProtectionModel model, PolicyKind policy, ulong seed, int capacity, int producers, int consumers, string transport)
     {
         static string S(int i) => i.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var k = TestKernels.Boot(model, policy, seed);
-        Process server = k.Spawn("queue-server", "q", S(capacity), "16");
+        Process server = k.Spawn("queue-server", "q", S(capacity), "16", transport);
         Process checker = k.Spawn("queue-check", "1", "q", S(producers), "25", S(consumers));
         for (int p = 0; p < producers; p++) k.Spawn("queue-producer", "1", "q", S(p), "25");
         for (int c = 0; c < consumers; c++) k.Spawn("queue-consumer", "1", "q", "2", S(producers), "25");
@@ -63,17 +69,19 @@ public class QueueServerTests
         k.ConsoleOutput.ToString().ShouldContain($"queue check: {total} of {total} items arrived exactly once (0 missing, 0 duplicated, 0 corrupt) from {producers} producers through {consumers} consumers: OK");
         checker.ExitStatus.ShouldBe(0);
         k.Processes.ShouldAllBe(p => p.ExitStatus == 0 && p.Faults.Count == 0);
-        k.ConsoleOutput.ToString().ShouldContain($"queue server 'q': {total + consumers} items in, {total + consumers} out, 0 left"); // + the end markers
+        k.ConsoleOutput.ToString().ShouldContain($"queue server 'q' ({transport}): {total + consumers} items in, {total + consumers} out, 0 left"); // + the end markers
         server.ExitStatus.ShouldBe(0);
     }
 
-    [Fact]
-    public void Random_schedules_of_a_small_queue_never_lose_an_item()
+    [Theory]
+    [InlineData("slot")]
+    [InlineData("rpc")]
+    public void Random_schedules_of_a_small_queue_never_lose_an_item(string transport)
     {
         for (ulong seed = 100; seed < 140; seed++)
         {
             var k = TestKernels.Boot(policy: PolicyKind.Random, seed: seed);
-            k.Spawn("queue-server", "r", "1", "16");
+            k.Spawn("queue-server", "r", "1", "16", transport);
             Process checker = k.Spawn("queue-check", "1", "r", "3", "10", "2");
             for (int p = 0; p < 3; p++) k.Spawn("queue-producer", "1", "r", p.ToString(System.Globalization.CultureInfo.InvariantCulture), "10");
             for (int c = 0; c < 2; c++) k.Spawn("queue-consumer", "1", "r", "2", "3", "10");
@@ -85,11 +93,13 @@ public class QueueServerTests
         }
     }
 
-    [Fact]
-    public void One_consumer_sees_each_producers_items_in_the_order_they_were_sent()
+    [Theory]
+    [InlineData("slot")]
+    [InlineData("rpc")]
+    public void One_consumer_sees_each_producers_items_in_the_order_they_were_sent(string transport)
     {
         var k = TestKernels.Boot(policy: PolicyKind.Random, seed: 9);
-        k.Spawn("queue-server", "fifo", "3", "16");
+        k.Spawn("queue-server", "fifo", "3", "16", transport);
         var got = new List<ulong>();
         for (ulong p = 1; p <= 3; p++)
         {
@@ -120,11 +130,13 @@ public class QueueServerTests
         for (ulong p = 1; p <= 3; p++) got.Where(v => v / 1000 == p).ShouldBe(Enumerable.Range(0, 20).Select(i => p * 1000 + (ulong)i));
     }
 
-    [Fact]
-    public void Full_and_empty_queues_fail_at_once_without_a_timeout_and_time_out_with_one()
+    [Theory]
+    [InlineData("slot")]
+    [InlineData("rpc")]
+    public void Full_and_empty_queues_fail_at_once_without_a_timeout_and_time_out_with_one(string transport)
     {
         var k = TestKernels.Boot();
-        k.Spawn("queue-server", "small", "2", "16");
+        k.Spawn("queue-server", "small", "2", "16", transport);
         var results = new List<ErrorCode>();
         long emptyWaited = 0, fullWaited = 0, count = -1;
         k.Spawn("client", sys =>
@@ -157,11 +169,13 @@ public class QueueServerTests
         count.ShouldBe(2);
     }
 
-    [Fact]
-    public void A_blocked_sender_wakes_when_a_receiver_makes_room()
+    [Theory]
+    [InlineData("slot")]
+    [InlineData("rpc")]
+    public void A_blocked_sender_wakes_when_a_receiver_makes_room(string transport)
     {
         var k = TestKernels.Boot();
-        k.Spawn("queue-server", "b", "1", "16");
+        k.Spawn("queue-server", "b", "1", "16", transport);
         long sentAt = 0, receivedAt = 0;
         k.Spawn("sender", sys =>
         {
@@ -189,11 +203,13 @@ public class QueueServerTests
         sentAt.ShouldBeGreaterThan(receivedAt);
     }
 
-    [Fact]
-    public void Clients_waiting_when_the_server_exits_get_process_exited()
+    [Theory]
+    [InlineData("slot")]
+    [InlineData("rpc")]
+    public void Clients_waiting_when_the_server_exits_get_process_exited(string transport)
     {
         var k = TestKernels.Boot();
-        k.Spawn("queue-server", "gone", "2", "16");
+        k.Spawn("queue-server", "gone", "2", "16", transport);
         var seen = new List<ErrorCode>();
         k.Spawn("waiter", sys =>
         {
@@ -215,11 +231,13 @@ public class QueueServerTests
         seen.ShouldBe([ErrorCode.ProcessExited, ErrorCode.ProcessExited]);
     }
 
-    [Fact]
-    public void A_killed_client_blocked_on_a_full_queue_loses_nobody_elses_items()
+    [Theory]
+    [InlineData("slot")]
+    [InlineData("rpc")]
+    public void A_killed_client_blocked_on_a_full_queue_loses_nobody_elses_items(string transport)
     {
         var k = TestKernels.Boot();
-        k.Spawn("queue-server", "k", "2", "16");
+        k.Spawn("queue-server", "k", "2", "16", transport);
         Process victim = k.Spawn("victim", sys =>
         {
             QueueClient q = QueueClient.Connect(sys, 1, "k");
@@ -269,7 +287,7 @@ public class QueueServerTests
             sys.Sleep(5);
             ulong page = sys.Map(4096);
             sys.Send(1, QueueProtocol.ConnectType, page, 1, MicroKernel.Ipc.PageSend.SendFlags.None);
-            SlotTransport t = SlotTransport.Connect(sys, 1, "v");
+            SlotTransport t = SlotTransport.Connect(sys, 1, "v", Notification.OpenWhenCreated(sys, QueueProtocol.AliveName("v")).Handle);
             unknown = t.Call((QueueOp)99, [], []);
             t.Call(QueueOp.Shutdown, [], []);
             return 0;

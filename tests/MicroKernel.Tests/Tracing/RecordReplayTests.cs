@@ -105,6 +105,20 @@ public class RecordReplayTests
     }
 
     [Fact]
+    public void The_queue_over_rpc_records_the_same_bytes_twice_and_replays_with_zero_divergence()
+    {
+        using var f = new TraceFixture();
+        string scn = f.PathOf("queue-rpc.scn");
+        File.WriteAllText(scn, ScenarioRunner.BuiltInText("queue").Replace("args=\"jobs 4 16\"", "args=\"jobs 4 16 rpc\""));
+        string trace = f.Record(scn);
+        File.ReadAllBytes(trace).ShouldBe(File.ReadAllBytes(f.Record(scn)));
+        TraceFixture.Read(trace).Events.ShouldContain(e => e.Event.Kind == EventKind.RpcEnter);
+        var (code, output, _) = TraceFixture.Mk("replay", trace);
+        code.ShouldBe(ExitCodes.Ok, output);
+        TraceFixture.Mk("run", scn).Out.ShouldContain("120 of 120 items arrived exactly once");
+    }
+
+    [Fact]
     public void Run_trace_without_a_scenario_records_the_demo()
     {
         using var f = new TraceFixture();

@@ -15,10 +15,10 @@ public sealed class QueueClient
     public const long Forever = -1;
 
     private readonly Sys _sys;
-    private readonly SlotTransport _transport;
+    private readonly IQueueTransport _transport;
     private readonly int _notFull, _notEmpty;
 
-    private QueueClient(Sys sys, SlotTransport transport, int notFull, int notEmpty)
+    private QueueClient(Sys sys, IQueueTransport transport, int notFull, int notEmpty)
     {
         _sys = sys;
         _transport = transport;
@@ -26,10 +26,15 @@ public sealed class QueueClient
         _notEmpty = notEmpty;
     }
 
-    /// <summary>Connects to queue <paramref name="queue"/> served by <paramref name="serverPid"/> (waits until it exists).</summary>
+    /// <summary>
+    /// Connects to queue <paramref name="queue"/> served by <paramref name="serverPid"/>, waiting until the server is up,
+    /// through RPC when the server exported the queue, else through a call slot.
+    /// </summary>
     public static QueueClient Connect(Sys sys, int serverPid, string queue)
     {
-        SlotTransport t = SlotTransport.Connect(sys, serverPid, queue);
+        int alive = Notification.OpenWhenCreated(sys, QueueProtocol.AliveName(queue)).Handle;
+        long service = Rpc.TryLookup(RpcTransport.ServiceName(queue));
+        IQueueTransport t = service >= 0 ? RpcTransport.Connect(sys, queue, service, alive) : SlotTransport.Connect(sys, serverPid, queue, alive);
         int notFull = sys.NotifyCreate(QueueProtocol.NotFullName(queue), Ipc.Notify.NotifyFlags.Open);
         int notEmpty = sys.NotifyCreate(QueueProtocol.NotEmptyName(queue), Ipc.Notify.NotifyFlags.Open);
         return new QueueClient(sys, t, notFull, notEmpty);
@@ -42,6 +47,9 @@ public sealed class QueueClient
     /// <summary>Takes the oldest item into <paramref name="item"/>, waiting up to <paramref name="timeout"/> ticks for one.</summary>
     public ErrorCode Receive(Span<byte> item, long timeout = Forever) =>
         Blocking(QueueOp.Receive, [], item, timeout, _notEmpty, ErrorCode.WouldBlock);
+
+    /// <summary>The transport in use.</summary>
+    public IQueueTransport Transport => _transport;
 
     /// <summary>Items in the queue now (negative = error).</summary>
     public long Count() => _transport.Call(QueueOp.Count, [], []);

@@ -11,7 +11,7 @@ namespace MicroKernel.Userland.Services.Queue;
 /// the server's request object and waits on its own reply object, or on the server's "alive" object, which closes
 /// when the server dies. Once rpc_call is in the kernel, a call becomes one rpc_call and this class shrinks.
 /// </summary>
-public sealed class SlotTransport
+public sealed class SlotTransport : IQueueTransport
 {
     private readonly Sys _sys;
     private readonly string _queue;
@@ -28,17 +28,16 @@ public sealed class SlotTransport
         _alive = alive;
     }
 
-    /// <summary>The server's "alive" handle (clients wait on it next to their own objects).</summary>
+    /// <inheritdoc />
     public int AliveHandle => _alive;
 
     /// <summary>
-    /// Connects to the queue served by process <paramref name="serverPid"/> under <paramref name="queue"/>, waiting
-    /// until the server has created its objects.
+    /// Connects to the queue served by process <paramref name="serverPid"/> under <paramref name="queue"/>; the server
+    /// is up (<paramref name="alive"/>, its last object, exists).
     /// </summary>
-    public static SlotTransport Connect(Sys sys, int serverPid, string queue)
+    public static SlotTransport Connect(Sys sys, int serverPid, string queue, int alive)
     {
-        int request = Notification.OpenWhenCreated(sys, QueueProtocol.RequestName(queue)).Handle;
-        int alive = sys.NotifyCreate(QueueProtocol.AliveName(queue), NotifyFlags.Open);
+        int request = sys.NotifyCreate(QueueProtocol.RequestName(queue), NotifyFlags.Open);
         int reply = sys.NotifyCreate(QueueProtocol.ReplyName(queue, sys.Pid));
         ulong slot = sys.Map(4096);
         // Shared: both sides keep the frame mapped read/write; the server's handler records it before any call.
@@ -46,11 +45,7 @@ public sealed class SlotTransport
         return new SlotTransport(sys, queue, slot, request, reply, alive);
     }
 
-    /// <summary>
-    /// One call: <paramref name="item"/> goes to the server, the server's result comes back (negative =
-    /// <see cref="ErrorCode"/>), and for a receive the item it returned lands in <paramref name="reply"/>.
-    /// ProcessExited when the server is gone.
-    /// </summary>
+    /// <inheritdoc />
     public long Call(QueueOp op, ReadOnlySpan<byte> item, Span<byte> reply)
     {
         UserMemory m = _sys.Memory;
@@ -67,7 +62,7 @@ public sealed class SlotTransport
         return result;
     }
 
-    /// <summary>Leaves: tells the server, then closes this side's handles and unmaps the slot.</summary>
+    /// <inheritdoc />
     public void Close()
     {
         Call(QueueOp.Disconnect, [], []);

@@ -1,0 +1,48 @@
+using BenchmarkDotNet.Attributes;
+using MicroKernel.Processes;
+using MicroKernel.Userland.Runtime;
+using MicroKernel.Userland.Services.Queue;
+
+namespace MicroKernel.Benchmarks;
+
+/// <summary>
+/// One item sent and received through the userland queue server, per send + receive pair, with the slot transport
+/// (page-send call slot + request/reply notifications: two switches a call) as the baseline and the RPC transport
+/// (rpc_call on the client's thread: no switch) against it.
+/// </summary>
+public class QueueBenchmarks
+{
+    private const int Items = 5_000;
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = Items)]
+    public long SlotTransportSendReceive() => Run("slot");
+
+    [Benchmark(OperationsPerInvoke = Items)]
+    public long RpcTransportSendReceive() => Run("rpc");
+
+    private static long Run(string transport)
+    {
+        var k = new Kernel(new KernelConfig { Frames = 128, AccessesPerTick = 1 << 20, MaxTicks = long.MaxValue });
+        k.Spawn(new ManagedProgram("queue-server", () => new QueueServer()), "server", out _, arguments: ["bench", "4", "16", transport]);
+        k.Spawn(new ManagedProgram("client", () => new Client()), "client", out Process? client);
+        RunResult r = k.Run();
+        if (r.Outcome != RunOutcome.Completed || client!.ExitStatus != 0) throw new InvalidOperationException($"queue benchmark ended {r.Outcome}, client {client!.ExitStatus}");
+        return client.ExitStatus;
+    }
+
+    private sealed class Client : UserProgram
+    {
+        public override long Main(Sys sys)
+        {
+            QueueClient q = QueueClient.Connect(sys, 1, "bench");
+            var item = new byte[16];
+            for (int i = 0; i < Items; i++)
+            {
+                item[0] = (byte)i;
+                if (q.Send(item) != Syscalls.ErrorCode.Ok || q.Receive(item) != Syscalls.ErrorCode.Ok || item[0] != (byte)i) return 1;
+            }
+            q.Shutdown();
+            return 0;
+        }
+    }
+}
