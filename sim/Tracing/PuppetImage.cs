@@ -10,7 +10,10 @@ namespace MicroKernel.Sim.Tracing;
 /// thread of the process looks up the script of its tid (the kernel is deterministic, so tids and addresses come
 /// out as recorded), makes the recorded number of scheduling points, writes the recorded input bytes into its memory
 /// and re-issues each recorded syscall with the recorded arguments, checking the result. Handlers the kernel runs
-/// on it replay the recorded handler runs and return the recorded accept/abandon. The puppet of an x86-64 binary
+/// on it replay the recorded handler runs and return the recorded accept/abandon. A puppet exports service objects
+/// as the recorded process did (the same rpc_export, the recorded vtable and name bytes), and when the kernel runs one
+/// of their methods on a calling thread, it replays the recorded method run on that thread (its syscalls, faults and
+/// nested calls) and returns the recorded result. The puppet of an x86-64 binary
 /// loads that binary's memory layout (segments, stack with argv) first, as the recorded process had it without any
 /// syscall, but runs none of its code.
 /// </summary>
@@ -42,7 +45,7 @@ internal sealed class PuppetImage(PuppetPlan plan, string program, IPuppetObserv
             observer.Problem(thread.Kernel, $"the kernel started tid {thread.Tid} (pid {thread.Process.Pid}), which the recording does not have");
             return 0;
         }
-        return Execute(thread, script.Body, isHandler: false);
+        return Execute(thread, script.Body, BlockKind.Body);
     }
 
     /// <inheritdoc />
@@ -55,12 +58,29 @@ internal sealed class PuppetImage(PuppetPlan plan, string program, IPuppetObserv
             return 0;
         }
         long saved = thread.InstructionsRetired;
-        long result = Execute(thread, block, isHandler: true);
+        long result = Execute(thread, block, BlockKind.Handler);
         thread.InstructionsRetired = saved;
         return result;
     }
 
-    private long Execute(SimThread thread, PuppetBlock block, bool isHandler)
+    /// <inheritdoc />
+    /// <remarks>As the recorded image could: C# programs export, x86 programs get NotPermitted.</remarks>
+    public override bool CanExportServices => layout?.CanExportServices ?? true;
+
+    /// <inheritdoc />
+    public override long RunService(SimThread thread, ulong entry, int method, in RpcArgs args)
+    {
+        // The kernel checked the object, method and argument count for real; the method's body is the recording's.
+        ThreadScript? script = plan.Thread(thread.Tid);
+        if (script is null || !script.Calls.TryDequeue(out PuppetBlock? block))
+        {
+            observer.Problem(thread.Kernel, $"the kernel runs method {method} of a service of pid {thread.Process.Pid} on tid {thread.Tid}, where the recording made no call");
+            return 0;
+        }
+        return Execute(thread, block, BlockKind.Call);
+    }
+
+    private long Execute(SimThread thread, PuppetBlock block, BlockKind kind)
     {
         foreach (PuppetStep step in block.Steps)
         {
@@ -74,7 +94,7 @@ internal sealed class PuppetImage(PuppetPlan plan, string program, IPuppetObserv
                     Fault(thread, f.Fault.Event);
                     return 0; // not reached: a fault unwinds the thread
                 case ReturnStep r:
-                    return isHandler ? (r.Value == 1 ? 1 : 0) : r.Value;
+                    return kind == BlockKind.Handler ? (r.Value == 1 ? 1 : 0) : r.Value;
             }
         }
         // The recording ends inside this block (the thread was killed, or it exited by syscall): nothing more to do.
@@ -120,6 +140,17 @@ internal sealed class PuppetImage(PuppetPlan plan, string program, IPuppetObserv
         }
         thread.Kernel.RaiseFault(thread, refused, fault.Text ?? "");
     }
+}
+
+/// <summary>What a puppet block is run as.</summary>
+internal enum BlockKind
+{
+    /// <summary>A thread body: returns the exit code.</summary>
+    Body,
+    /// <summary>A page-send handler: returns 1 (accept) or 0 (abandon).</summary>
+    Handler,
+    /// <summary>An RPC method: returns the method's result.</summary>
+    Call,
 }
 
 /// <summary>Where puppets report: problems become divergences, notes are limits of the trace.</summary>

@@ -18,10 +18,10 @@ internal sealed record SyscallStep(int Ticks, TraceEvent Enter) : PuppetStep(Tic
 /// <summary>Make the recorded faulting access (or raise the recorded non-memory fault).</summary>
 internal sealed record FaultStep(int Ticks, TraceEvent Fault) : PuppetStep(Ticks);
 
-/// <summary>Return from the thread body (its exit code) or from a handler (1 = accept, 0 = abandon).</summary>
+/// <summary>Return from the thread body (its exit code), a handler (1 = accept, 0 = abandon) or an RPC method (its result).</summary>
 internal sealed record ReturnStep(int Ticks, long Value) : PuppetStep(Ticks);
 
-/// <summary>The steps of a thread body or of one handler run.</summary>
+/// <summary>The steps of a thread body, of one handler run or of one RPC method run.</summary>
 internal sealed class PuppetBlock
 {
     /// <summary>The steps, in order.</summary>
@@ -29,6 +29,9 @@ internal sealed class PuppetBlock
 
     /// <summary>For a handler: the recorded Upcall event that started it.</summary>
     public TraceEvent? Upcall { get; init; }
+
+    /// <summary>For an RPC method: the recorded RpcEnter event that started it (callee pid, object, method, depth).</summary>
+    public TraceEvent? RpcEnter { get; init; }
 }
 
 /// <summary>What one recorded thread did: its body, and the handler runs the kernel made it do, in order.</summary>
@@ -42,6 +45,9 @@ internal sealed class ThreadScript(TraceEvent start)
 
     /// <summary>The handlers run on this thread, in the order the kernel ran them.</summary>
     public Queue<PuppetBlock> Handlers { get; } = new();
+
+    /// <summary>The RPC methods run on this thread (its calls into services, at any depth), in the order they were entered.</summary>
+    public Queue<PuppetBlock> Calls { get; } = new();
 }
 
 /// <summary>
@@ -49,7 +55,9 @@ internal sealed class ThreadScript(TraceEvent start)
 /// the recorded programs also reached scheduling points by touching user memory, which leaves no event. The plan
 /// recovers how many such points each thread made between two of its own events by attributing every tick to the
 /// thread that held the CPU (Switch events say who that is; idle jumps belong to nobody) and subtracting the ticks of
-/// nested handlers. A puppet that makes the same number of points, under a <see cref="ReplayPolicy"/>, meets every
+/// nested handlers. RPC methods run on the calling thread: the syscalls and faults between an RpcEnter and its
+/// RpcReturn on that tid are the callee's, scripted as a method block the puppet callee replays when the kernel runs
+/// the method. A puppet that makes the same number of points, under a <see cref="ReplayPolicy"/>, meets every
 /// preemption, wake-up and handler delivery at the recorded tick, so the whole event stream can be compared.
 /// </summary>
 internal sealed class PuppetPlan
@@ -84,7 +92,6 @@ internal sealed class PuppetPlan
         var own = new Dictionary<int, long>();     // ticks each thread made while it held the CPU
         var levels = new Dictionary<int, Stack<Level>>();
         var faulted = new HashSet<int>();
-        bool rpcNoted = false;
         int current = TraceAnalysis.FirstThread(events);
         long lastTick = 0;
         foreach (TraceEvent te in events)
@@ -106,7 +113,7 @@ internal sealed class PuppetPlan
                     var script = new ThreadScript(te);
                     plan._threads[tid] = script;
                     own[tid] = 0;
-                    levels[tid] = new Stack<Level>([new Level(script.Body, 0)]);
+                    levels[tid] = new Stack<Level>([new Level(script.Body, 0, LevelKind.Body)]);
                     if (e.Text == "main" && !plan._mainStarts.ContainsKey(e.Pid)) plan._mainStarts[e.Pid] = [];
                     if (e.Text == "main") plan._mainStarts[e.Pid].Add(te);
                     break;
@@ -140,10 +147,10 @@ internal sealed class PuppetPlan
                 {
                     var block = new PuppetBlock { Upcall = te };
                     plan._threads[tid].Handlers.Enqueue(block);
-                    stack.Push(new Level(block, clock));
+                    stack.Push(new Level(block, clock, LevelKind.Handler));
                     break;
                 }
-                case EventKind.Delivery when stack is not null && stack.Count > 1 && e.Result >= 0:
+                case EventKind.Delivery when stack is not null && stack.Peek().Kind == LevelKind.Handler && e.Result >= 0:
                 {
                     Level handler = stack.Pop();
                     handler.Block.Steps.Add(new ReturnStep(handler.TicksTo(clock), e.Result));
@@ -154,7 +161,28 @@ internal sealed class PuppetPlan
                 {
                     Level level = stack.Peek();
                     level.Block.Steps.Add(new FaultStep(level.TicksTo(clock), te));
-                    faulted.Add(tid);
+                    // A fault inside an RPC method is the callee's: the thread survives it (its call returns PeerFaulted).
+                    if (level.Kind != LevelKind.Call) faulted.Add(tid);
+                    break;
+                }
+                case EventKind.RpcEnter when stack is not null:
+                {
+                    var block = new PuppetBlock { RpcEnter = te };
+                    plan._threads[tid].Calls.Enqueue(block);
+                    stack.Push(new Level(block, clock, LevelKind.Call, (int)e.A2));
+                    break;
+                }
+                case EventKind.RpcReturn when stack is not null:
+                {
+                    // Calls the thread unwound out of without a return (their caller died meanwhile) end here too.
+                    while (stack.Peek().Kind == LevelKind.Call && stack.Peek().Depth > (int)e.A2) stack.Pop();
+                    if (stack.Peek().Kind != LevelKind.Call || stack.Peek().Depth != (int)e.A2)
+                    {
+                        plan.Warnings.Add($"event #{e.Seq}: an rpc return of tid {tid} at depth {e.A2} without its enter");
+                        break;
+                    }
+                    Level method = stack.Pop();
+                    method.Block.Steps.Add(new ReturnStep(method.TicksTo(clock), e.Result));
                     break;
                 }
                 case EventKind.ThreadExit when stack is not null:
@@ -169,23 +197,22 @@ internal sealed class PuppetPlan
                 case EventKind.Switch:
                     current = (int)e.A0;
                     break;
-                case EventKind.RpcEnter when !rpcNoted:
-                    // Puppets re-issue syscalls but hold no service objects to export: rpc_export fails in the replay.
-                    rpcNoted = true;
-                    plan.Warnings.Add($"event #{e.Seq}: the trace makes RPC calls; puppets cannot export service objects, so the replay diverges at the first rpc_export (docs/rpc.md)");
-                    break;
             }
         }
         return plan;
     }
 
-    // A successful thread_create or register_handler: the recorded kernel accepted that entry.
+    // A successful thread_create or register_handler, or an rpc_export that got past its entry check (it failed
+    // for another reason than InvalidArgument or NotPermitted): the recorded kernel accepted that entry.
     private void NoteEntry(SyscallStep? step, TraceEvent exit)
     {
-        if (step is null || exit.Event.Result < 0) return;
+        if (step is null) return;
+        long result = exit.Event.Result;
         KernelEvent e = step.Enter.Event;
         (ulong, EntryKind)? entry = e.Code switch
         {
+            (long)SyscallNumber.RpcExport when result is not ((long)ErrorCode.InvalidArgument or (long)ErrorCode.NotPermitted) => (e.A0, EntryKind.Service),
+            _ when result < 0 => null,
             (long)SyscallNumber.ThreadCreate => (e.A0, EntryKind.Thread),
             (long)SyscallNumber.RegisterHandler when e.A1 != 0 => (e.A1, EntryKind.Handler),
             _ => null,
@@ -195,10 +222,14 @@ internal sealed class PuppetPlan
         set.Add(entry.Value);
     }
 
-    // A body or handler being scripted: ticks of this level since its last step (nested handlers excluded).
-    private sealed class Level(PuppetBlock block, long start)
+    private enum LevelKind { Body, Handler, Call }
+
+    // A body, handler or RPC method being scripted: ticks of this level since its last step (nested handlers excluded).
+    private sealed class Level(PuppetBlock block, long start, LevelKind kind, int depth = 0)
     {
         public PuppetBlock Block { get; } = block;
+        public LevelKind Kind { get; } = kind;
+        public int Depth { get; } = depth; // of an RPC method: 1 = the outermost call
         public long Start { get; } = start;
         public long Anchor { get; set; } = start;
         public long Nested { get; set; }

@@ -1,4 +1,6 @@
 using MicroKernel.Sim.Cli;
+using MicroKernel.Sim.Scenarios;
+using MicroKernel.Sim.Tracing;
 using MicroKernel.Tests.Tracing;
 using MicroKernel.Tests.X86;
 using MicroKernel.Tracing;
@@ -55,14 +57,81 @@ public class RpcScenarioTests
         output.ShouldContain("invariants: frame accounting balances");
     }
 
-    [Fact]
-    public void Trace_driven_replay_of_the_rpc_demo_reports_its_limit_instead_of_crashing()
+    [Theory]
+    [InlineData("Paging")]
+    [InlineData("ArmV7Mpu")]
+    [InlineData("ArmV8Mpu")]
+    public void Trace_driven_replay_of_the_rpc_demo_matches_with_puppet_services(string protection)
     {
         using var f = new TraceFixture();
-        string trace = f.Record(Scenario);
-        var (code, output, err) = TraceFixture.Mk("replay", "--syscalls-only", trace);
+        string path = f.Record(Scenario, "--protection", protection);
+        List<KernelEvent> events = TraceFixture.Read(path).Events.Select(e => e.Event).ToList();
+        // What the puppets must replay: nested calls, a callee's syscalls, a callee fault and its supervisor restart.
+        events.ShouldContain(e => e.Kind == EventKind.RpcEnter && e.A2 == 2);
+        events.ShouldContain(e => e.Kind == EventKind.Fault && e.Pid == 2 && e.Tid == 3);
+        events.ShouldContain(e => e.Kind == EventKind.Restart);
+        // Every syscall that returned, the callees' included (one sleep of the sensor never does: the restart kills it).
+        int syscalls = events.Count(e => e.Kind == EventKind.SyscallExit);
+
+        var (code, output, err) = TraceFixture.Mk("replay", "--syscalls-only", path);
+
         err.ShouldBeEmpty();
-        code.ShouldBe(ExitCodes.Divergence);
-        output.ShouldContain("puppets cannot export service objects");
+        code.ShouldBe(ExitCodes.Ok, output);
+        output.ShouldContain($"OK: all {events.Count} events match the recording ({syscalls} syscalls re-issued, every result as recorded)");
+        output.ShouldNotContain("note:");
+        TraceFixture.Mk("replay", "--syscalls-only", path).Out.ShouldBe(output);
+    }
+
+    [Theory]
+    [InlineData("callee fault", "result: recorded 0, replayed -18")]
+    [InlineData("restarting", "result: recorded -20, replayed -24")]
+    [InlineData("callee time", "result: recorded 1, replayed 20")]
+    public void A_tampered_rpc_result_in_the_trace_diverges_at_that_event(string which, string difference)
+    {
+        // The kernel decides these results (a callee's fault, a restarting service, a syscall inside a method): a
+        // puppet replay re-computes them, so a trace that says otherwise diverges exactly there.
+        Func<KernelEvent, bool> target = which switch
+        {
+            "callee fault" => e => e.Kind == EventKind.RpcReturn && e.Result == (long)Syscalls.ErrorCode.PeerFaulted,
+            "restarting" => e => e.Kind == EventKind.SyscallExit && e.Code == (long)Syscalls.SyscallNumber.RpcCall && e.Result == (long)Syscalls.ErrorCode.ServiceRestarting,
+            _ => e => e.Kind == EventKind.SyscallExit && e.Code == (long)Syscalls.SyscallNumber.Time && e.Pid == 2 && e.Tid == 3,
+        };
+        long forged = which switch { "callee fault" => 0, "restarting" => (long)Syscalls.ErrorCode.NoSuchObject, _ => 1 };
+        using var f = new TraceFixture();
+        string path = f.PathOf("tampered.mktrace");
+        long seq = RecordTampered(path, target, forged);
+
+        var (code, output, err) = TraceFixture.Mk("replay", "--syscalls-only", path);
+
+        err.ShouldBeEmpty();
+        code.ShouldBe(ExitCodes.Divergence, output);
+        output.ShouldContain($"DIVERGENCE at event #{seq} ");
+        output.ShouldContain(difference);
+    }
+
+    // Records the built-in rpc scenario with the first event matching target given another result; returns its seq.
+    private static long RecordTampered(string path, Func<KernelEvent, bool> target, long result)
+    {
+        Sim.Scenarios.Scenario s = ScenarioRunner.Load("rpc");
+        var header = TraceHeader.For(s.Name, s.Source, ScenarioRunner.BuiltInText("rpc"), s.Config, TraceCommands.SyscallTable(), new Dictionary<string, string?>());
+        using var writer = new TraceWriter(File.Create(path), header);
+        var forger = new Forger(writer, target, result);
+        writer.Finish(ScenarioRunner.Boot(s, [forger]).Run());
+        return forger.Seq ?? throw new InvalidOperationException("the recording has no such event");
+    }
+
+    private sealed class Forger(TraceWriter writer, Func<KernelEvent, bool> target, long result) : IEventSink
+    {
+        public long? Seq { get; private set; }
+
+        public void Emit(KernelEvent e)
+        {
+            if (Seq is null && target(e))
+            {
+                Seq = e.Seq;
+                e = e with { Result = result };
+            }
+            writer.Emit(e);
+        }
     }
 }

@@ -16,6 +16,7 @@ public class DivergenceTests
     [InlineData("demo", "write", SyscallNumber.Write, 3, false)]
     [InlineData("pages", "send", SyscallNumber.Send, 1, true)]
     [InlineData("demo", "time", SyscallNumber.Time, 2, true)]
+    [InlineData("rpc", "rpc_call", SyscallNumber.RpcCall, 2, true)]
     public void An_altered_kernel_diverges_at_exactly_the_altered_event(string scenario, string syscall, SyscallNumber number, int call, bool puppets)
     {
         using var f = new TraceFixture();

@@ -41,6 +41,7 @@ public class RecordReplayTests
     [InlineData("pages", "Random", "3")]
     [InlineData("pages", "Priority", "1")]
     [InlineData("mpu", "Random", "5")]
+    [InlineData("rpc", "Random", "3")]
     public void Other_schedulers_and_seeds_replay_in_every_mode(string scenario, string scheduler, string seed)
     {
         using var f = new TraceFixture();
