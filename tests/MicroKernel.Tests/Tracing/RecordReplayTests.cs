@@ -107,7 +107,7 @@ public class RecordReplayTests
     }
 
     [Fact]
-    public void The_queue_over_rpc_records_the_same_bytes_twice_and_replays_with_zero_divergence()
+    public void The_queue_over_rpc_records_the_same_bytes_twice_and_replays_with_zero_divergence_in_both_modes()
     {
         using var f = new TraceFixture();
         string scn = f.PathOf("queue-rpc.scn");
@@ -117,6 +117,9 @@ public class RecordReplayTests
         TraceFixture.Read(trace).Events.ShouldContain(e => e.Event.Kind == EventKind.RpcEnter);
         var (code, output, _) = TraceFixture.Mk("replay", trace);
         code.ShouldBe(ExitCodes.Ok, output);
+        (code, output, _) = TraceFixture.Mk("replay", "--syscalls-only", trace);
+        code.ShouldBe(ExitCodes.Ok, output);
+        output.ShouldContain("every result as recorded");
         TraceFixture.Mk("run", scn).Out.ShouldContain("120 of 120 items arrived exactly once");
     }
 
