@@ -12,7 +12,20 @@ public sealed class WaitQueue
     public WaitQueue(string description) => Description = description;
 
     /// <summary>What the waiters wait for.</summary>
-    public string Description { get; }
+    public string Description
+    {
+        get;
+        internal set
+        {
+            field = value;
+            _switchReason = null;
+        }
+    }
+
+    // "block: " + Description, made once: a block is a hot path and must not allocate.
+    private string? _switchReason;
+
+    internal string SwitchReason => _switchReason ??= "block: " + Description;
 
     /// <summary>How many threads wait.</summary>
     public int Count => _waiters.Count;

@@ -98,7 +98,7 @@ public sealed class Scheduler
             self.State = SimThreadState.Blocked;
             self.WaitingFor = queue.Description;
             if (deadline != long.MaxValue) EnqueueSleeper(self, deadline);
-            SwitchAway(self, "block: " + queue.Description);
+            SwitchAway(self, queue.SwitchReason);
             if (self.BlockedIn is null) return self.WaitResult;
             // Kicked to run a handler while still waiting.
             self.SleepToken = 0;

@@ -16,6 +16,7 @@ internal sealed class NotificationIpc : IIpcFamily
     private readonly Kernel _kernel;
     private readonly List<NotifyObject> _live = [];                                    // open objects, by id
     private readonly Dictionary<string, NotifyObject> _names = new(StringComparer.Ordinal); // lookup only, never enumerated
+    private readonly Dictionary<SimThread, NotifyWait> _records = [];                     // lookup only, never enumerated
     private int _nextId = 1;
 
     public NotificationIpc(Kernel kernel)
@@ -123,6 +124,7 @@ internal sealed class NotificationIpc : IIpcFamily
     /// <summary>A thread ended: locks it still holds are released for it (robust locks); their next holder is told.</summary>
     internal void OnThreadExit(SimThread thread)
     {
+        _records.Remove(thread);
         foreach (NotifyObject n in _live.Where(n => n.IsLock && n.Holder == thread).ToList())
         {
             n.Holder = null;
@@ -137,7 +139,11 @@ internal sealed class NotificationIpc : IIpcFamily
         if (!ValidTimeout(timeout)) return (long)ErrorCode.InvalidArgument;
         long found = Lookup(caller, handle, out NotifyObject? n);
         if (found < 0) return found;
-        long r = WaitOn(caller, [n!], timeout);
+        NotifyWait w = Record(caller);
+        // The record may belong to a wait this call interrupts (a handler): then leave it alone.
+        NotifyObject[] objects = caller.BlockedIn is null ? w.Single : [n!];
+        objects[0] = n!;
+        long r = WaitOn(w, objects, timeout);
         if (r < 0) return r;
         // A lock whose previous holder ended while holding it: 1 says "yours, but check what it guards".
         bool died = caller.LockOwnerDied;
@@ -157,15 +163,23 @@ internal sealed class NotificationIpc : IIpcFamily
             if (found < 0) return found;
             objects[i] = n!;
         }
-        return WaitOn(caller, objects, timeout);
+        return WaitOn(Record(caller), objects, timeout);
     }
 
     // The lowest index whose object has a count consumes one; else the caller blocks in every object's FIFO.
-    private long WaitOn(SimThread caller, NotifyObject[] objects, ulong timeout)
+    private NotifyWait Record(SimThread thread)
     {
+        if (!_records.TryGetValue(thread, out NotifyWait? w)) _records[thread] = w = new NotifyWait(thread);
+        return w;
+    }
+
+    private long WaitOn(NotifyWait w, NotifyObject[] objects, ulong timeout)
+    {
+        SimThread caller = w.Thread;
         caller.LockOwnerDied = false;
         // A lock is not recursive: waiting for one's own lock could never end.
-        if (Array.Exists(objects, o => o.IsLock && o.Holder == caller)) return (long)ErrorCode.NotPermitted;
+        foreach (NotifyObject o in objects)
+            if (o.IsLock && o.Holder == caller) return (long)ErrorCode.NotPermitted;
         for (int i = 0; i < objects.Length; i++)
         {
             if (objects[i].Pending == 0) continue;
@@ -175,8 +189,7 @@ internal sealed class NotificationIpc : IIpcFamily
         if (timeout == 0) return (long)ErrorCode.WouldBlock;
         // A handler that interrupted a wait of this thread must not start a second one: a thread waits in one place.
         if (caller.BlockedIn is not null) return (long)ErrorCode.NotPermitted;
-        string description = objects.Length == 1 ? objects[0].Description : "any of " + string.Join(", ", objects.Select(o => o.Description));
-        var w = new NotifyWait(caller, objects, description);
+        w.Describe(objects);
         for (int i = 0; i < objects.Length; i++) objects[i].Waiters.Add((w, i));
         Stats.Blocked++;
         try

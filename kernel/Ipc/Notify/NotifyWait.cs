@@ -3,23 +3,26 @@ using MicroKernel.Processes;
 namespace MicroKernel.Ipc.Notify;
 
 /// <summary>
-/// One blocked wait or wait_any: the thread parks in its own <see cref="Queue"/> and is listed in the waiter FIFO of
-/// every object it waits on. A notify wakes it through the scheduler with the index of the object that fired.
+/// A thread's wait record, for its blocked wait or wait_any: the thread parks in its own <see cref="Queue"/> and is
+/// listed in the waiter FIFO of every object it waits on. A notify wakes it through the scheduler with the index of
+/// the object that fired. A thread waits in one place at a time, so one record per thread is reused.
 /// </summary>
 internal sealed class NotifyWait
 {
-    public NotifyWait(SimThread thread, NotifyObject[] objects, string description)
+    public NotifyWait(SimThread thread)
     {
         Thread = thread;
-        Objects = objects;
-        Queue = new WaitQueue(description);
+        Queue = new WaitQueue("");
     }
 
     /// <summary>The waiting thread.</summary>
     public SimThread Thread { get; }
 
-    /// <summary>The objects waited on, in the caller's order.</summary>
-    public NotifyObject[] Objects { get; }
+    /// <summary>The objects waited on, in the caller's order (the record is reused by the thread's next wait).</summary>
+    public NotifyObject[] Objects { get; set; } = [];
+
+    /// <summary>A one-element array for plain waits, reused so a wait does not allocate.</summary>
+    public NotifyObject[] Single { get; } = new NotifyObject[1];
 
     /// <summary>The thread's private queue: the scheduler's blocking mechanism (timeouts, kills, deadlock reports).</summary>
     public WaitQueue Queue { get; }
@@ -30,9 +33,24 @@ internal sealed class NotifyWait
     /// </summary>
     public bool Live => ReferenceEquals(Thread.BlockedIn, Queue);
 
-    /// <summary>Takes this wait off every object's list.</summary>
+    /// <summary>Names the objects for deadlock reports; recomputed only when they differ from the last wait's.</summary>
+    public void Describe(NotifyObject[] objects)
+    {
+        Objects = objects;
+        bool same = _described.Length == objects.Length;
+        for (int i = 0; same && i < objects.Length; i++) same = ReferenceEquals(_described[i], objects[i]);
+        if (same) return;
+        _described = [.. objects]; // a copy: Single is reused in place
+        Queue.Description = objects.Length == 1 ? objects[0].Description : "any of " + string.Join(", ", objects.Select(o => o.Description));
+    }
+
+    private NotifyObject[] _described = [];
+
+    /// <summary>Takes this wait off every object's list (no allocation: this runs on every wake).</summary>
     public void Unlist()
     {
-        foreach (NotifyObject n in Objects) n.Waiters.RemoveAll(w => ReferenceEquals(w.Wait, this));
+        foreach (NotifyObject n in Objects)
+            for (int i = n.Waiters.Count - 1; i >= 0; i--)
+                if (ReferenceEquals(n.Waiters[i].Wait, this)) n.Waiters.RemoveAt(i);
     }
 }

@@ -502,7 +502,7 @@ public class NotificationTests
     {
         var k = TestKernels.Boot();
         var inHandler = new List<long>();
-        long mainWait = -1;
+        long mainWait = -1, notifiedA = -1, laterWait = 0, pendingA = -1;
         Process waiter = k.Spawn("waiter", sys =>
         {
             var a = Notification.Create(sys, "a");
@@ -515,6 +515,17 @@ public class NotificationTests
                 return false;
             });
             mainWait = sys.Syscall(SyscallNumber.Wait, (ulong)a.Handle, Forever);
+            // The thread's wait record served the interrupted wait on a: nothing of it may linger on a. A notify of a
+            // during a later wait on b must neither wake that wait nor be lost.
+            int t = sys.CreateThread((s, _) =>
+            {
+                s.Sleep(3);
+                notifiedA = s.Notify(a.Handle);
+                return 0;
+            });
+            laterWait = sys.Syscall(SyscallNumber.Wait, (ulong)b.Handle, 10);
+            sys.Join(t);
+            pendingA = sys.Syscall(SyscallNumber.Wait, (ulong)a.Handle, 0);
             a.Close();
             b.Close();
             return 0;
@@ -529,6 +540,7 @@ public class NotificationTests
         Completes(k);
         inHandler.ShouldBe([(long)ErrorCode.NotPermitted, (long)ErrorCode.WouldBlock, 1]);
         mainWait.ShouldBe(0);
+        (notifiedA, laterWait, pendingA).ShouldBe((0L, (long)ErrorCode.TimedOut, 0L));
     }
 
     [Fact]
