@@ -77,9 +77,9 @@ internal sealed class NotificationIpc : IIpcFamily
             // Only the holder gives a lock back, one unit.
             if (count != 1) return (long)ErrorCode.InvalidArgument;
             if (n.Holder != caller) return (long)ErrorCode.NotPermitted;
-            n.Holder = null;
         }
         if (n.Pending + (long)count > NotifyLimits.MaxPending) return (long)ErrorCode.LimitReached;
+        if (n.IsLock) n.Holder = null;
         Stats.Notifies++;
         Stats.MaxPending = Math.Max(Stats.MaxPending, n.Pending + (long)count);
         long woken = Release(n, (long)count, caller);
@@ -103,6 +103,7 @@ internal sealed class NotificationIpc : IIpcFamily
             w.Unlist();
             if (!w.Live) continue; // timed out or killed, not yet run: it must not eat a notify
             Take(n, w.Thread);
+            w.Fired = index;
             woken++;
             EmitWake(w.Thread, n, index, index, by);
             _kernel.Scheduler.Wake(w.Thread, index);
@@ -166,13 +167,14 @@ internal sealed class NotificationIpc : IIpcFamily
         return WaitOn(Record(caller), objects, timeout);
     }
 
-    // The lowest index whose object has a count consumes one; else the caller blocks in every object's FIFO.
+    // The thread's reusable wait record.
     private NotifyWait Record(SimThread thread)
     {
         if (!_records.TryGetValue(thread, out NotifyWait? w)) _records[thread] = w = new NotifyWait(thread);
         return w;
     }
 
+    // The lowest index whose object has a count consumes one; else the caller blocks in every object's FIFO.
     private long WaitOn(NotifyWait w, NotifyObject[] objects, ulong timeout)
     {
         SimThread caller = w.Thread;
@@ -190,18 +192,24 @@ internal sealed class NotificationIpc : IIpcFamily
         // A handler that interrupted a wait of this thread must not start a second one: a thread waits in one place.
         if (caller.BlockedIn is not null) return (long)ErrorCode.NotPermitted;
         w.Describe(objects);
+        w.Fired = -1;
         for (int i = 0; i < objects.Length; i++) objects[i].Waiters.Add((w, i));
         Stats.Blocked++;
+        bool returned = false;
         try
         {
             long r = _kernel.Scheduler.Block(caller, w.Queue, timeout == NotifyLimits.Forever ? 0 : (long)timeout);
             if (caller.Killed) throw new ThreadTerminatedException();
             if (r == (long)ErrorCode.TimedOut) Stats.TimedOut++;
+            returned = true;
             return r;
         }
         finally
         {
             w.Unlist();
+            // Woken with a unit but killed before it could return: the unit goes back, so none is lost. (A lock
+            // taken that way is released by the thread's exit, like any lock it holds.)
+            if (!returned && w.Fired >= 0 && objects[w.Fired] is { IsLock: false, Closed: false } o) Release(o, 1, caller);
         }
     }
 

@@ -15,6 +15,9 @@ internal sealed class NotifyWait
         Queue = new WaitQueue("");
     }
 
+    /// <summary>Index of the object whose unit a notify handed this wait (-1 = none yet).</summary>
+    public int Fired { get; set; } = -1;
+
     /// <summary>The waiting thread.</summary>
     public SimThread Thread { get; }
 

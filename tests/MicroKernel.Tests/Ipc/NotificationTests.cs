@@ -465,6 +465,41 @@ public class NotificationTests
     }
 
     [Fact]
+    public void A_waiter_killed_after_its_wake_but_before_it_ran_gives_the_unit_back()
+    {
+        var k = TestKernels.Boot();
+        bool go = false;
+        long woken = -1, after = -1;
+        Process victim = k.Spawn("victim", sys =>
+        {
+            var x = Notification.OpenWhenCreated(sys, "x");
+            sys.CreateThread((s, _) =>
+            {
+                x.On(s).Wait(); // woken by the notify, but its process exits before it runs again
+                return 0;
+            });
+            while (!go) sys.Yield(); // this thread is ahead of the woken waiter in the run queue
+            sys.Exit(5);
+            return 0;
+        });
+        k.Spawn("owner", sys =>
+        {
+            var x = Notification.Create(sys, "x");
+            sys.Sleep(10);
+            woken = x.Notify();
+            go = true;
+            sys.Sleep(10);
+            after = sys.Syscall(SyscallNumber.Wait, (ulong)x.Handle, 0);
+            x.Close();
+            return 0;
+        });
+        Completes(k);
+        victim.ExitStatus.ShouldBe(5);
+        woken.ShouldBe(1);
+        after.ShouldBe(0); // the unit came back when the woken waiter died
+    }
+
+    [Fact]
     public void A_thread_waiting_forever_is_reported_as_a_deadlock_with_its_object()
     {
         var k = TestKernels.Boot();
