@@ -137,6 +137,62 @@ public class NotificationTests
     }
 
     [Fact]
+    public void Under_random_schedules_every_unit_notified_is_consumed_once_or_still_pending()
+    {
+        for (ulong seed = 1; seed <= 30; seed++)
+        {
+            var k = TestKernels.Boot(policy: PolicyKind.Random, seed: seed);
+            long produced = 0, consumed = 0, leftOver = 0;
+            k.Spawn("p", sys =>
+            {
+                var a = Notification.Create(sys);
+                var b = Notification.Create(sys);
+                var threads = new List<int>();
+                for (int i = 0; i < 3; i++)
+                {
+                    int me = i;
+                    threads.Add(sys.CreateThread((s, _) =>
+                    {
+                        var rng = new Random((int)seed * 31 + me); // seeded: the run stays a function of the seed
+                        for (int j = 0; j < 15; j++)
+                        {
+                            long n = rng.Next(1, 4);
+                            (rng.Next(2) == 0 ? a : b).On(s).Notify(n);
+                            produced += n;
+                            s.Sleep(rng.Next(0, 4));
+                        }
+                        return 0;
+                    }));
+                    threads.Add(sys.CreateThread((s, _) =>
+                    {
+                        var rng = new Random((int)seed * 17 + me);
+                        for (int j = 0; j < 40; j++)
+                        {
+                            long r = rng.Next(3) switch
+                            {
+                                0 => s.Syscall(SyscallNumber.Wait, (ulong)a.Handle, (ulong)rng.Next(0, 6)),
+                                1 => s.Syscall(SyscallNumber.Wait, (ulong)b.Handle, (ulong)rng.Next(0, 6)),
+                                _ => s.RawWaitAny([a.Handle, b.Handle], rng.Next(0, 6)),
+                            };
+                            if (r >= 0) consumed++;
+                        }
+                        return 0;
+                    }));
+                }
+                foreach (int t in threads) sys.Join(t);
+                while (sys.Wait(a.Handle, 0)) leftOver++;
+                while (sys.Wait(b.Handle, 0)) leftOver++;
+                a.Close();
+                b.Close();
+                return 0;
+            });
+            Completes(k);
+            (consumed + leftOver).ShouldBe(produced, $"seed {seed}");
+            consumed.ShouldBeGreaterThan(0);
+        }
+    }
+
+    [Fact]
     public void Wait_any_returns_the_lowest_pending_index_then_blocks_until_one_fires()
     {
         var k = TestKernels.Boot();
