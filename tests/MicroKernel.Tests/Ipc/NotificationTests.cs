@@ -349,6 +349,51 @@ public class NotificationTests
         k.LiveNotifications.ShouldBe(0); // the dead owner's object is gone
     }
 
+    [Theory]
+    [InlineData(1UL)]
+    [InlineData(2UL)]
+    [InlineData(3UL)]
+    public void Random_arguments_to_every_notification_syscall_never_crash_or_leak(ulong seed)
+    {
+        var k = TestKernels.Boot(policy: PolicyKind.Random, seed: seed);
+        long errors = 0, successes = 0;
+        for (int p = 0; p < 2; p++)
+        {
+            int me = p;
+            k.Spawn($"fuzz{p}", sys =>
+            {
+                var rng = new Random((int)seed * 7 + me);
+                ulong page = sys.Map(4096);
+                ulong[] interesting = [0, 1, 2, 3, 5, 64, 65, 0x10, page, page + 4090, ulong.MaxValue, 1UL << 32, 1UL << 41, (ulong)rng.Next()];
+                ulong Arg() => rng.Next(3) == 0 ? (ulong)rng.Next(0, 8) : interesting[rng.Next(interesting.Length)];
+                for (int i = 0; i < 400; i++)
+                {
+                    // Some valid names and handle arrays in user memory, so calls get past the first checks.
+                    sys.Memory.WriteString(page, rng.Next(2) == 0 ? "fz" : "f z");
+                    for (int j = 1; j < 8; j++) sys.Memory.WriteUInt64(page + 64 + (ulong)j * 8, (ulong)rng.Next(0, 6));
+                    var n = (SyscallNumber)(40 + rng.Next(5));
+                    ulong a0 = n == SyscallNumber.WaitAny ? page + 64 + (ulong)rng.Next(0, 8) * 8 : n == SyscallNumber.NotifyCreate ? page : Arg();
+                    ulong a1 = Arg(), a2 = n is SyscallNumber.Wait or SyscallNumber.WaitAny ? (ulong)rng.Next(0, 3) : Arg();
+                    long r = sys.Syscall(n, a0, a1, a2, Arg(), Arg(), Arg());
+                    if (r < 0)
+                    {
+                        Enum.IsDefined((ErrorCode)r).ShouldBeTrue($"{n} returned {r}");
+                        errors++;
+                    }
+                    else successes++;
+                }
+                return 0; // exits with whatever it holds: handles, objects, locks
+            });
+        }
+        RunResult result = k.Run();
+        result.Outcome.ShouldBe(RunOutcome.Completed, result.Panic?.ToString() ?? result.DeadlockReport);
+        k.Processes.ShouldAllBe(p => p.Faults.Count == 0);
+        k.ShouldBalance();
+        k.LiveNotifications.ShouldBe(0);
+        errors.ShouldBeGreaterThan(0);
+        successes.ShouldBeGreaterThan(0);
+    }
+
     [Fact]
     public void Pending_count_is_bounded()
     {
