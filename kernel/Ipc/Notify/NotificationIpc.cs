@@ -120,6 +120,7 @@ internal sealed class NotificationIpc : IIpcFamily
         n.Holder = thread;
         if (n.HolderDied) thread.LockOwnerDied = true;
         n.HolderDied = false;
+        foreach ((NotifyWait w, _) in n.Waiters) w.Refresh(); // the lock changed hands: waiters' reports name the new holder
     }
 
     /// <summary>A thread ended: locks it still holds are released for it (robust locks); their next holder is told.</summary>

@@ -42,9 +42,23 @@ internal sealed class NotifyWait
         Objects = objects;
         bool same = _described.Length == objects.Length;
         for (int i = 0; same && i < objects.Length; i++) same = ReferenceEquals(_described[i], objects[i]);
-        if (same) return;
+        if (same && !_hasLock) return;
         _described = [.. objects]; // a copy: Single is reused in place
-        Queue.Description = objects.Length == 1 ? objects[0].Description : "any of " + string.Join(", ", objects.Select(o => o.Description));
+        _hasLock = Array.Exists(objects, o => o.IsLock);
+        Refresh();
+    }
+
+    private bool _hasLock;
+
+    /// <summary>
+    /// Re-reads the description: a lock names its holder, which makes the deadlock report a wait-for graph
+    /// ("notification #2 held by tid 4 (...)"). Called when a lock this wait is listed on changes hands.
+    /// </summary>
+    public void Refresh()
+    {
+        static string Of(NotifyObject o) => o.IsLock && o.Holder is { } h ? $"{o.Description} held by {h}" : o.Description;
+        Queue.Description = Objects.Length == 1 ? Of(Objects[0]) : "any of " + string.Join(", ", Objects.Select(Of));
+        if (Live) Thread.WaitingFor = Queue.Description;
     }
 
     private NotifyObject[] _described = [];

@@ -618,6 +618,36 @@ public class NotificationTests
     }
 
     [Fact]
+    public void Two_threads_taking_two_locks_in_opposite_orders_deadlock_and_the_report_names_each_holder()
+    {
+        var k = TestKernels.Boot();
+        k.Spawn("abba", sys =>
+        {
+            var a = Notification.CreateLock(sys);
+            var b = Notification.CreateLock(sys);
+            int t = sys.CreateThread((s, _) =>
+            {
+                b.On(s).Wait();
+                s.Sleep(5);
+                a.On(s).Wait(); // held by main
+                return 0;
+            });
+            a.Wait();
+            sys.Sleep(5);
+            b.Wait(); // held by the other thread
+            sys.Join(t);
+            return 0;
+        });
+        RunResult r = k.Run();
+        r.Outcome.ShouldBe(RunOutcome.Deadlock);
+        string report = r.DeadlockReport.ShouldNotBeNull();
+        report.ShouldContain("tid 1 (abba/main) waits for notification #2 held by tid 2 (abba/thread-1)");
+        report.ShouldContain("tid 2 (abba/thread-1) waits for notification #1 held by tid 1 (abba/main)");
+        k.ShouldBalance();
+        k.LiveNotifications.ShouldBe(0);
+    }
+
+    [Fact]
     public void A_wait_any_blocked_forever_names_all_its_objects_in_the_deadlock_report()
     {
         var k = TestKernels.Boot();
