@@ -13,25 +13,7 @@ public class NotifyBenchmarks
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Handoffs)]
     public void BareSemaphorePingPong()
-    {
-        var ping = new SemaphoreSlim(0, 1);
-        var pong = new SemaphoreSlim(0, 1);
-        var other = new Thread(() =>
-        {
-            for (int i = 0; i < Handoffs / 2; i++)
-            {
-                ping.Wait();
-                pong.Release();
-            }
-        });
-        other.Start();
-        for (int i = 0; i < Handoffs / 2; i++)
-        {
-            ping.Release();
-            pong.Wait();
-        }
-        other.Join();
-    }
+        => BarePingPong.Run(Handoffs);
 
     [Benchmark(OperationsPerInvoke = Handoffs)]
     public long NotifyWaitPingPong() => BenchKernels.RunProgram(sys =>

@@ -13,25 +13,7 @@ public class SwitchBenchmarks
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Handoffs)]
     public void BareSemaphorePingPong()
-    {
-        var ping = new SemaphoreSlim(0, 1);
-        var pong = new SemaphoreSlim(0, 1);
-        var other = new Thread(() =>
-        {
-            for (int i = 0; i < Handoffs / 2; i++)
-            {
-                ping.Wait();
-                pong.Release();
-            }
-        });
-        other.Start();
-        for (int i = 0; i < Handoffs / 2; i++)
-        {
-            ping.Release();
-            pong.Wait();
-        }
-        other.Join();
-    }
+        => BarePingPong.Run(Handoffs);
 
     /// <summary>The kernel's own handoff gate with no kernel around it: how much of a switch is the gate.</summary>
     [Benchmark(OperationsPerInvoke = Handoffs)]
