@@ -1,4 +1,3 @@
-using System.Linq.Expressions;
 using System.Reflection;
 using System.Text;
 using MicroKernel.Syscalls;
@@ -69,20 +68,30 @@ public static class Rpc
     public static ulong Shared(ulong length) => (ulong)Sys.Checked(SyscallNumber.RpcShared, Sys.Syscall(SyscallNumber.RpcShared, length));
 
     /// <summary>
-    /// Calls a method of a service object and returns its result: <c>Rpc.Call(sensor, s =&gt; s.Get())</c>. Throws
-    /// SyscallException for results in the error range (the kernel refused, or the callee faulted: PeerFaulted).
+    /// Calls a method of a service object and returns its result: <c>Rpc.Call(sensor, s =&gt; s.Get())</c>. The lambda
+    /// runs at once with a stand-in for the service whose every method is one rpc_call (see <see cref="Proxy{TService}"/>),
+    /// so the compiler checks the call as a direct one and no expression tree is built. Throws SyscallException for
+    /// results in the error range (the kernel refused, or the callee faulted: PeerFaulted).
     /// </summary>
-    public static TResult Call<TService, TResult>(RpcHandle<TService> target, Expression<Func<TService, TResult>> call) where TService : class =>
-        RpcResult<TResult>.FromLong(Checked(Invoke(target, call)));
+    public static TResult Call<TService, TResult>(RpcHandle<TService> target, Func<TService, TResult> call) where TService : class
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        using var scope = new RpcCallScope<TService>(target, raw: false);
+        return call(scope.Service);
+    }
 
     /// <summary>Calls a method whose result is not needed (a void method, say); throws as <see cref="Call{TService, TResult}"/> does.</summary>
-    public static void Call<TService>(RpcHandle<TService> target, Expression<Action<TService>> call) where TService : class =>
-        Checked(Invoke(target, call));
+    public static void Call<TService>(RpcHandle<TService> target, Action<TService> call) where TService : class
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        using var scope = new RpcCallScope<TService>(target, raw: false);
+        call(scope.Service);
+    }
 
     /// <summary>
     /// An object implementing <typeparamref name="TService"/> whose every method makes an rpc_call to
-    /// <paramref name="target"/>: <c>Rpc.Proxy(sensor).Get()</c>. As type-checked as <see cref="Call{TService, TResult}"/>
-    /// and cheaper per call (no expression tree; arguments are boxed). Error results throw SyscallException.
+    /// <paramref name="target"/>: <c>Rpc.Proxy(sensor).Get()</c>. As type-checked as <see cref="Call{TService, TResult}"/>;
+    /// keep it to call often without a lambda. Error results throw SyscallException.
     /// </summary>
     public static TService Proxy<TService>(RpcHandle<TService> target) where TService : class
     {
@@ -91,56 +100,23 @@ public static class Rpc
         return proxy;
     }
 
-    /// <summary>Calls a method and returns rpc_call's raw result (negative = error), without throwing.</summary>
-    public static long TryCall<TService>(RpcHandle<TService> target, Expression<Action<TService>> call) where TService : class =>
-        Invoke(target, call);
+    /// <summary>
+    /// Calls a method and returns rpc_call's raw result (negative = error) without throwing: <c>Rpc.TryCall(sensor, s =&gt;
+    /// s.Get())</c>. The lambda must make exactly one call (ArgumentException otherwise).
+    /// </summary>
+    public static long TryCall<TService>(RpcHandle<TService> target, Action<TService> call) where TService : class
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        using var scope = new RpcCallScope<TService>(target, raw: true);
+        call(scope.Service);
+        return scope.RawResult;
+    }
 
-    /// <summary>The raw call: vtable index from the expression's method, argument words from its arguments.</summary>
+    /// <summary>The raw call: rpc_call(object, method | argc &lt;&lt; 16, a0..a3).</summary>
     public static long CallRaw(ulong target, int method, int argc, ulong a0 = 0, ulong a1 = 0, ulong a2 = 0, ulong a3 = 0) =>
         Sys.Syscall(SyscallNumber.RpcCall, target, (uint)method | (ulong)(uint)argc << 16, a0, a1, a2, a3);
-
-    private static long Invoke<TService>(RpcHandle<TService> target, LambdaExpression call) where TService : class
-    {
-        if (call.Body is not MethodCallExpression { Object: ParameterExpression p } body || p != call.Parameters[0])
-            throw new ArgumentException("an RPC call is one method call on the lambda's parameter, e.g. s => s.Get()", nameof(call));
-        int method = RpcInterface.Of(typeof(TService)).IndexOf(body.Method);
-        Span<ulong> a = stackalloc ulong[4];
-        for (int i = 0; i < body.Arguments.Count; i++) a[i] = Evaluate(body.Arguments[i], p);
-        return CallRaw(target.Id, method, body.Arguments.Count, a[0], a[1], a[2], a[3]);
-    }
-
-    // Arguments are values computed by the caller: constants and captured variables are read directly, anything
-    // else is compiled (slower, still correct). The service parameter itself cannot be an argument.
-    private static ulong Evaluate(Expression e, ParameterExpression service) => e switch
-    {
-        ConstantExpression c => RpcInterface.ToWord(c.Value),
-        MemberExpression { Expression: ConstantExpression c, Member: FieldInfo f } => RpcInterface.ToWord(f.GetValue(c.Value)),
-        MemberExpression { Expression: null, Member: FieldInfo f } => RpcInterface.ToWord(f.GetValue(null)),
-        // An implicit widening (an int passed for a long): the word is the same, and the callee narrows it back.
-        UnaryExpression { NodeType: ExpressionType.Convert or ExpressionType.ConvertChecked, Operand: var o } u
-            when RpcInterface.IsWord(u.Type) && RpcInterface.IsWord(o.Type) && u.Type != typeof(bool) && o.Type != typeof(bool) => Evaluate(o, service),
-        _ when UsesParameter(e, service) => throw new ArgumentException("an RPC argument cannot use the service object"),
-        _ => RpcInterface.ToWord(Expression.Lambda<Func<object?>>(Expression.Convert(e, typeof(object))).Compile()()),
-    };
-
-    private static bool UsesParameter(Expression e, ParameterExpression p)
-    {
-        var finder = new ParameterFinder(p);
-        finder.Visit(e);
-        return finder.Found;
-    }
 
     internal static long Checked(long result) =>
         result is >= ErrorFloor and < 0 ? throw new SyscallException(SyscallNumber.RpcCall, (ErrorCode)result) : result;
 
-    private sealed class ParameterFinder(ParameterExpression p) : ExpressionVisitor
-    {
-        public bool Found { get; private set; }
-
-        protected override Expression VisitParameter(ParameterExpression node)
-        {
-            Found |= node == p;
-            return node;
-        }
-    }
 }

@@ -103,15 +103,3 @@ internal sealed class RpcInterface
         t == typeof(bool) ? Expression.Condition(value, Expression.Constant(1L), Expression.Constant(0L)) : Expression.Convert(value, typeof(long));
 }
 
-/// <summary>Converts rpc_call's 64-bit result to a method's return type.</summary>
-internal static class RpcResult<T>
-{
-    public static readonly Func<long, T> FromLong = Build();
-
-    private static Func<long, T> Build()
-    {
-        ParameterExpression r = Expression.Parameter(typeof(long), "r");
-        Expression body = typeof(T) == typeof(bool) ? Expression.NotEqual(r, Expression.Constant(0L)) : Expression.Convert(r, typeof(T));
-        return Expression.Lambda<Func<long, T>>(body, r).Compile();
-    }
-}

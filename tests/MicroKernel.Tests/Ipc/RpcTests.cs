@@ -193,4 +193,40 @@ public class RpcTests
         r.Processes.Single(p => p.Name == "client").ExitStatus.ShouldBe(0);
         k.ShouldBalance();
     }
+
+    [Fact]
+    public void Typed_calls_run_the_lambda_against_a_stand_in_and_TryCall_takes_exactly_one_call()
+    {
+        var k = TestKernels.Boot(ProtectionModel.Paging);
+        bool done = false;
+        long computed = 0, raw = 0, refused = 0;
+        string? none = null, two = null;
+        k.Spawn("service", sys =>
+        {
+            Rpc.Export<IProbe>(new Probe(), "probe");
+            while (!done) sys.Yield();
+            return 0;
+        });
+        k.Spawn("client", sys =>
+        {
+            var probe = WaitFor<IProbe>(sys, "probe");
+            computed = Rpc.Call(probe, s => s.Add(2, 3) * 10 + s.Add(1, 1));     // two calls, ordinary C# around them
+            raw = Rpc.TryCall(probe, s => s.Add(40, 2));
+            refused = Rpc.TryCall(new RpcHandle<IProbe>(99), s => s.Add(1, 2)); // no such object: the error, not a throw
+            try { Rpc.TryCall(probe, _ => { }); } catch (ArgumentException e) { none = e.Message; }
+            try { Rpc.TryCall(probe, s => { s.Add(1, 2); s.Add(3, 4); }); } catch (ArgumentException e) { two = e.Message; }
+            Should.Throw<SyscallException>(() => Rpc.Call(new RpcHandle<IProbe>(99), s => s.Add(1, 2)));
+            done = true;
+            return 0;
+        });
+        var (r, _) = k.RunLogged();
+        r.Outcome.ShouldBe(RunOutcome.Completed, r.Panic?.ToString());
+        r.Processes.Single(p => p.Name == "client").ExitStatus.ShouldBe(0);
+        computed.ShouldBe(52);
+        raw.ShouldBe(42);
+        refused.ShouldBe((long)ErrorCode.NoSuchObject);
+        none.ShouldNotBeNull().ShouldContain("made 0");
+        two.ShouldNotBeNull().ShouldContain("made 2");
+        k.ShouldBalance();
+    }
 }
