@@ -163,7 +163,7 @@ public sealed partial class Kernel
         for (ulong f = 0; f < (ulong)Frames.TotalCount; f++)
             if (Frames.UseOf(f) == FrameUse.User && !mappings.ContainsKey(f) && PinnedReferences(f) == 0)
                 problems.Add($"frame {f} is a user frame that nothing maps (leaked)");
-        problems.AddRange(_rpc.CheckInvariants());
+        foreach (IIpcFamily family in _families) problems.AddRange(family.CheckInvariants());
         return problems;
     }
 
@@ -214,7 +214,7 @@ public sealed partial class Kernel
     /// <summary>The syscall entry: every user program, C# or x86, comes through here.</summary>
     public long Syscall(SimThread caller, long number, ulong a0, ulong a1, ulong a2, ulong a3, ulong a4, ulong a5)
     {
-        if (caller.Killed || caller.RpcAborted) throw new ThreadTerminatedException();
+        if (caller.MustUnwind) throw new ThreadTerminatedException();
         if (!ReferenceEquals(caller, Scheduler.Current))
             throw new InvalidOperationException($"{caller} made a syscall without holding the CPU (user code must not start its own host threads)");
         Scheduler.Tick(caller);
@@ -258,6 +258,20 @@ public sealed partial class Kernel
         if (!caller.Space.TryRead(address, destination, out _)) return false;
         caller.SyscallIo?.Add(new UserIo(address, destination.ToArray(), Written: false));
         return true;
+    }
+
+    /// <summary>
+    /// Reads a name a syscall takes (a service's, a notification object's): <paramref name="length"/> bytes of printable
+    /// ASCII, since names appear in traces and reports. BadAddress or InvalidArgument when it cannot be one.
+    /// </summary>
+    internal ErrorCode CopyNameFromUser(SimThread caller, ulong address, ulong length, out string name)
+    {
+        name = "";
+        var bytes = new byte[length];
+        if (!CopyFromUser(caller, address, bytes)) return ErrorCode.BadAddress;
+        if (Array.Exists(bytes, b => b is < 0x21 or > 0x7E)) return ErrorCode.InvalidArgument;
+        name = Encoding.ASCII.GetString(bytes);
+        return ErrorCode.Ok;
     }
 
     /// <summary>copy_to_user: writes user memory for a syscall; false (nothing written) when any byte is refused.</summary>
@@ -322,7 +336,7 @@ public sealed partial class Kernel
 
     internal void AccessPoint(SimThread thread)
     {
-        if (thread.Killed || thread.RpcAborted) throw new ThreadTerminatedException();
+        if (thread.MustUnwind) throw new ThreadTerminatedException();
         thread.AccessBudget = Config.AccessesPerTick;
         Scheduler.Tick(thread);
         if (thread.Process.PendingUpcalls != 0) UpcallPoint(thread);
@@ -341,8 +355,8 @@ public sealed partial class Kernel
         {
             Process p = thread.Process;
             thread.ExitCode = code;
-            // Locks (notification objects in lock mode) the thread still holds go to their next waiter.
-            _notify.OnThreadExit(thread);
+            // Each family releases what the thread alone held (a notification lock goes to its next waiter).
+            foreach (IIpcFamily family in _families) family.OnThreadExit(thread);
             // Returning from main is exit(code): the other threads end too.
             if (mainReturned) KillProcess(p, code);
             Emit(new KernelEvent { Pid = p.Pid, Tid = thread.Tid, Kind = EventKind.ThreadExit, Code = code });

@@ -16,4 +16,10 @@ internal interface IIpcFamily
 
     /// <summary>References to <paramref name="frame"/> the family holds itself (messages in flight).</summary>
     int PinnedReferences(ulong frame);
+
+    /// <summary>A thread is ending (its process may live on): release what the family holds for that thread alone.</summary>
+    void OnThreadExit(SimThread thread) { }
+
+    /// <summary>The family's own consistency problems, for <see cref="Kernel.CheckInvariants"/>; none when sound.</summary>
+    IEnumerable<string> CheckInvariants() => [];
 }

@@ -54,6 +54,9 @@ public sealed class SimThread
     /// <summary>Set when the callee of one of its RPC calls died: the thread unwinds to that call at its next kernel entry.</summary>
     internal bool RpcAborted { get; set; }
 
+    /// <summary>Killed, or inside a call whose callee died: the thread must unwind at its next kernel entry.</summary>
+    internal bool MustUnwind => Killed || RpcAborted;
+
     /// <summary>Thread id, unique in the kernel.</summary>
     public int Tid { get; }
 
@@ -171,7 +174,7 @@ public sealed class SimThread
     internal void Park()
     {
         _gate.Wait();
-        if (Killed || RpcAborted) throw new ThreadTerminatedException();
+        if (MustUnwind) throw new ThreadTerminatedException();
     }
 
     private void HostMain()

@@ -221,9 +221,9 @@ public sealed class Sys
     // Copies syscall input (a name, a handle array) into this thread's scratch slot; returns its user address.
     private ulong Scratch(ReadOnlySpan<byte> bytes)
     {
-        if (_scratch == 0 && !_image.TryTakeSlot(this, out _scratch)) throw new SyscallException(SyscallNumber.Map, ErrorCode.OutOfMemory);
-        if (bytes.Length > 0) Memory.Write(_scratch, bytes);
-        return _scratch;
+        ulong slot = Scratch(SyscallNumber.Map);
+        if (bytes.Length > 0) Memory.Write(slot, bytes);
+        return slot;
     }
 
     internal void ReleaseScratch()

@@ -1,4 +1,3 @@
-using System.Text;
 using MicroKernel.Processes;
 using MicroKernel.Syscalls;
 using MicroKernel.Tracing;
@@ -42,11 +41,9 @@ internal sealed class NotificationIpc : IIpcFamily
         string? name = null;
         if (nameLength > 0)
         {
-            var bytes = new byte[nameLength];
-            if (!_kernel.CopyFromUser(caller, nameAddress, bytes)) return (long)ErrorCode.BadAddress;
-            // Printable ASCII only: names appear in traces and deadlock reports.
-            if (Array.Exists(bytes, b => b is < 0x21 or > 0x7E)) return (long)ErrorCode.InvalidArgument;
-            name = Encoding.ASCII.GetString(bytes);
+            ErrorCode e = _kernel.CopyNameFromUser(caller, nameAddress, nameLength, out string read);
+            if (e != ErrorCode.Ok) return (long)e;
+            name = read;
         }
         HandleTable handles = Handles(caller.Process);
         if (handles.Count >= HandleTable.Capacity) return (long)ErrorCode.LimitReached;
@@ -124,7 +121,7 @@ internal sealed class NotificationIpc : IIpcFamily
     }
 
     /// <summary>A thread ended: locks it still holds are released for it (robust locks); their next holder is told.</summary>
-    internal void OnThreadExit(SimThread thread)
+    public void OnThreadExit(SimThread thread)
     {
         _records.Remove(thread);
         foreach (NotifyObject n in _live.Where(n => n.IsLock && n.Holder == thread).ToList())
@@ -156,12 +153,12 @@ internal sealed class NotificationIpc : IIpcFamily
     private long WaitAny(SimThread caller, ulong address, ulong count, ulong timeout)
     {
         if (count == 0 || count > NotifyLimits.MaxWaitAny || !ValidTimeout(timeout)) return (long)ErrorCode.InvalidArgument;
-        var raw = new byte[count * 8];
+        Span<byte> raw = stackalloc byte[(int)count * 8]; // count <= MaxWaitAny: a small array of handles
         if (!_kernel.CopyFromUser(caller, address, raw)) return (long)ErrorCode.BadAddress;
         var objects = new NotifyObject[count];
         for (int i = 0; i < (int)count; i++)
         {
-            long found = Lookup(caller, BitConverter.ToUInt64(raw, i * 8), out NotifyObject? n);
+            long found = Lookup(caller, BitConverter.ToUInt64(raw[(i * 8)..]), out NotifyObject? n);
             if (found < 0) return found;
             objects[i] = n!;
         }

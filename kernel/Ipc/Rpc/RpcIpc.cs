@@ -1,4 +1,3 @@
-using System.Text;
 using MicroKernel.Memory;
 using MicroKernel.Processes;
 using MicroKernel.Scheduling;
@@ -74,7 +73,7 @@ internal sealed class RpcIpc : IIpcFamily
         string? name = null;
         if (nameLength > 0)
         {
-            ErrorCode e = ReadName(caller, nameAddress, nameLength, out name);
+            ErrorCode e = _kernel.CopyNameFromUser(caller, nameAddress, nameLength, out name);
             if (e != ErrorCode.Ok) return (long)e;
         }
         ServiceObject? existing = name is null ? null : FindByName(name);
@@ -107,7 +106,7 @@ internal sealed class RpcIpc : IIpcFamily
     private long Lookup(SimThread caller, ulong nameAddress, ulong nameLength)
     {
         if (nameLength == 0 || nameLength > MaxName) return (long)ErrorCode.InvalidArgument;
-        ErrorCode e = ReadName(caller, nameAddress, nameLength, out string name);
+        ErrorCode e = _kernel.CopyNameFromUser(caller, nameAddress, nameLength, out string name);
         if (e != ErrorCode.Ok) return (long)e;
         ServiceObject? o = FindByName(name);
         if (o is null) return (long)ErrorCode.NoSuchObject;
@@ -179,7 +178,7 @@ internal sealed class RpcIpc : IIpcFamily
         {
             Leave(frame);
         }
-        if (t.Killed || t.RpcAborted) throw new ThreadTerminatedException();
+        if (t.MustUnwind) throw new ThreadTerminatedException();
         t.ExitCode = exitCode;
         if (result == (long)ErrorCode.PeerFaulted) Stats.CalleeFaults++;
         EmitReturn(frame, result);
@@ -358,15 +357,4 @@ internal sealed class RpcIpc : IIpcFamily
     }
 
     private ServiceObject? FindByName(string name) => _objects.FirstOrDefault(o => o?.Name == name);
-
-    private ErrorCode ReadName(SimThread caller, ulong address, ulong length, out string name)
-    {
-        name = "";
-        var bytes = new byte[length];
-        if (!_kernel.CopyFromUser(caller, address, bytes)) return ErrorCode.BadAddress;
-        // Printable ASCII only: names appear in traces and reports.
-        if (bytes.Any(b => b is < 0x21 or > 0x7E)) return ErrorCode.InvalidArgument;
-        name = Encoding.ASCII.GetString(bytes);
-        return ErrorCode.Ok;
-    }
 }
