@@ -51,12 +51,7 @@ public sealed partial class MpuAddressSpace : AddressSpace
     public override bool TryTranslate(ulong virtualAddress, int length, AccessKind access, out ulong physicalAddress, out MemoryFault fault)
     {
         physicalAddress = virtualAddress;
-        if (IsActive)
-        {
-            MemoryFault? refused = _mpu.Check(virtualAddress, (ulong)length, access, privileged: false);
-            fault = refused ?? default;
-            return refused is null;
-        }
+        if (IsActive) return CheckLoaded(_mpu, virtualAddress, length, access, out fault);
         return CheckInactive(virtualAddress, length, access, out fault);
     }
 
@@ -184,6 +179,14 @@ public sealed partial class MpuAddressSpace : AddressSpace
     }
 
     private void Program(int number, Vma v) => ProgramRegion(_mpu, number, v);
+
+    /// <summary>An unprivileged access checked by the MPU as it is programmed now (the space or grant is loaded).</summary>
+    internal static bool CheckLoaded(Mpu mpu, ulong virtualAddress, int length, AccessKind access, out MemoryFault fault)
+    {
+        MemoryFault? refused = mpu.Check(virtualAddress, (ulong)length, access, privileged: false);
+        fault = refused ?? default;
+        return refused is null;
+    }
 
     /// <summary>Programs MPU region <paramref name="number"/> to guard the block behind <paramref name="v"/>.</summary>
     internal static void ProgramRegion(Mpu mpu, int number, Vma v)

@@ -62,12 +62,7 @@ public sealed class MpuGrantSpace : GrantSpace
     public override bool TryTranslate(ulong virtualAddress, int length, AccessKind access, out ulong physicalAddress, out MemoryFault fault)
     {
         physicalAddress = virtualAddress;
-        if (IsLoaded)
-        {
-            MemoryFault? refused = _mpu.Check(virtualAddress, (ulong)length, access, privileged: false);
-            fault = refused ?? default;
-            return refused is null;
-        }
+        if (IsLoaded) return MpuAddressSpace.CheckLoaded(_mpu, virtualAddress, length, access, out fault);
         if (IsRevoked) { fault = new(virtualAddress, access, FaultReason.NoRegion); return false; }
         foreach ((Vma area, PageRun _) in _shared)
             if (area.Contains(virtualAddress))
