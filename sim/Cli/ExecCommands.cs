@@ -1,7 +1,7 @@
 using System.CommandLine;
 using MicroKernel.Memory;
 using MicroKernel.Processes;
-using MicroKernel.Sim.X86;
+using MicroKernel.X86;
 using MicroKernel.Tracing;
 
 namespace MicroKernel.Sim.Cli;

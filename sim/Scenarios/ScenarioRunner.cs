@@ -1,5 +1,5 @@
 using MicroKernel.Processes;
-using MicroKernel.Sim.X86;
+using MicroKernel.X86;
 using MicroKernel.Syscalls;
 using MicroKernel.Tracing;
 using MicroKernel.Userland.Examples;

@@ -1,6 +1,6 @@
 using Iced.Intel;
 
-namespace MicroKernel.Sim.X86;
+namespace MicroKernel.X86;
 
 /// <summary>
 /// A <see cref="CodeReader"/> over a byte array whose window can be moved, so one Iced decoder is reused for

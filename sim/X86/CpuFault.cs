@@ -1,6 +1,6 @@
 using MicroKernel.Hardware;
 
-namespace MicroKernel.Sim.X86;
+namespace MicroKernel.X86;
 
 /// <summary>
 /// What the CPU reports when an instruction faults: why, where, which instruction, and the registers at that moment.

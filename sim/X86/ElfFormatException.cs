@@ -1,4 +1,4 @@
-namespace MicroKernel.Sim.X86;
+namespace MicroKernel.X86;
 
 /// <summary>An ELF file is malformed or not supported; the message names the field and its file offset.</summary>
 public sealed class ElfFormatException : Exception

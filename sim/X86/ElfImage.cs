@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace MicroKernel.Sim.X86;
+namespace MicroKernel.X86;
 
 /// <summary>
 /// A static ELF64 x86-64 executable (ET_EXEC), as <c>gcc -static -nostdlib -no-pie</c> builds it: the entry point

@@ -1,4 +1,4 @@
-namespace MicroKernel.Sim.X86;
+namespace MicroKernel.X86;
 
 /// <summary>ELF segment permission flags (the p_flags bits).</summary>
 [Flags]

@@ -1,4 +1,4 @@
-namespace MicroKernel.Sim.X86;
+namespace MicroKernel.X86;
 
 /// <summary>Raw machine code loaded at a fixed base address, starting at its first byte (no headers).</summary>
 public sealed class FlatBinary

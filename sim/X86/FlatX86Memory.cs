@@ -1,6 +1,6 @@
 using MicroKernel.Hardware;
 
-namespace MicroKernel.Sim.X86;
+namespace MicroKernel.X86;
 
 /// <summary>
 /// A test implementation of <see cref="IX86Memory"/>: a sparse set of 4 KiB pages, each with its own

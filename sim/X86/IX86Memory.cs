@@ -1,6 +1,6 @@
 using MicroKernel.Hardware;
 
-namespace MicroKernel.Sim.X86;
+namespace MicroKernel.X86;
 
 /// <summary>
 /// The CPU's only way to touch memory: every instruction fetch and every memory operand goes through it.

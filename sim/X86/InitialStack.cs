@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace MicroKernel.Sim.X86;
+namespace MicroKernel.X86;
 
 /// <summary>
 /// The initial user stack of a new process in the SysV x86-64 layout: at rsp, argc; then argv[0..argc-1],

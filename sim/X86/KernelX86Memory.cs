@@ -2,7 +2,7 @@ using MicroKernel.Hardware;
 using MicroKernel.Memory;
 using MicroKernel.Processes;
 
-namespace MicroKernel.Sim.X86;
+namespace MicroKernel.X86;
 
 /// <summary>
 /// The CPU's view of memory inside the kernel: every fetch, load and store goes through the current thread's

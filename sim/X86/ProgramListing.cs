@@ -1,7 +1,7 @@
 using System.Text;
 using Iced.Intel;
 
-namespace MicroKernel.Sim.X86;
+namespace MicroKernel.X86;
 
 /// <summary>A disassembly of a program's executable bytes with Iced's NASM formatter, one instruction a line.</summary>
 public static class ProgramListing

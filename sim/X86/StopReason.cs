@@ -1,4 +1,4 @@
-namespace MicroKernel.Sim.X86;
+namespace MicroKernel.X86;
 
 /// <summary>Why <see cref="X86Cpu.Run"/> returned.</summary>
 public enum StopReason

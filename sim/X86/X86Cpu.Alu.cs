@@ -1,7 +1,7 @@
 using System.Numerics;
 using Iced.Intel;
 
-namespace MicroKernel.Sim.X86;
+namespace MicroKernel.X86;
 
 // Add, subtract and logic with their flags, computed as the Intel SDM defines them.
 public sealed partial class X86Cpu

@@ -1,7 +1,7 @@
 using System.Numerics;
 using Iced.Intel;
 
-namespace MicroKernel.Sim.X86;
+namespace MicroKernel.X86;
 
 // Bit test (bt/bts/btr/btc), bit scan (bsf/bsr) and bit counting (tzcnt/lzcnt/popcnt).
 // Flags the SDM leaves undefined here are left unchanged (as Bochs does).

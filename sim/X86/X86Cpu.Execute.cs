@@ -1,7 +1,7 @@
 using Iced.Intel;
 using MicroKernel.Hardware;
 
-namespace MicroKernel.Sim.X86;
+namespace MicroKernel.X86;
 
 // The dispatch: one switch on the mnemonic. Every handler reads all its inputs and does its memory stores
 // before it changes a register, so a faulting instruction leaves the registers as they were.

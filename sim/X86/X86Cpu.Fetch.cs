@@ -1,7 +1,7 @@
 using Iced.Intel;
 using MicroKernel.Hardware;
 
-namespace MicroKernel.Sim.X86;
+namespace MicroKernel.X86;
 
 // Instruction fetch and the decoded-instruction cache.
 public sealed partial class X86Cpu

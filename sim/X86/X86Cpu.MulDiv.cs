@@ -1,7 +1,7 @@
 using Iced.Intel;
 using MicroKernel.Hardware;
 
-namespace MicroKernel.Sim.X86;
+namespace MicroKernel.X86;
 
 // Multiplication and division. mul/imul set CF = OF = "the result did not fit in the low half"; the SDM leaves
 // SF, ZF, AF and PF undefined: we set SF, ZF and PF from the low half and clear AF (as Bochs does).

@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using Iced.Intel;
 using MicroKernel.Hardware;
 
-namespace MicroKernel.Sim.X86;
+namespace MicroKernel.X86;
 
 // Operands: registers (with x86-64 partial-register rules), effective addresses and memory accesses.
 public sealed partial class X86Cpu

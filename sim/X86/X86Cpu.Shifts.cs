@@ -1,6 +1,6 @@
 using Iced.Intel;
 
-namespace MicroKernel.Sim.X86;
+namespace MicroKernel.X86;
 
 // Shifts and rotates. The count is masked to 5 bits (6 for 64-bit operands); a masked count of 0 changes
 // nothing, not even the flags. Where the SDM leaves a flag undefined we follow one fixed rule, the one Bochs

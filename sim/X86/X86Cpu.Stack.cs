@@ -1,6 +1,6 @@
 using Iced.Intel;
 
-namespace MicroKernel.Sim.X86;
+namespace MicroKernel.X86;
 
 // The stack and calls: push, pop, popf, leave, call, ret, jmp targets and loop.
 public sealed partial class X86Cpu

@@ -1,6 +1,6 @@
 using Iced.Intel;
 
-namespace MicroKernel.Sim.X86;
+namespace MicroKernel.X86;
 
 // String instructions: movs, stos, lods, cmps, scas, with rep/repe/repne. Each iteration is one unit of the
 // budget and one retired instruction. Like an interrupt on real hardware, preemption or a fault in the middle

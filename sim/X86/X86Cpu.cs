@@ -1,7 +1,7 @@
 using Iced.Intel;
 using MicroKernel.Hardware;
 
-namespace MicroKernel.Sim.X86;
+namespace MicroKernel.X86;
 
 /// <summary>
 /// An interpreter for 64-bit user-mode x86 code. It decodes with Iced, executes integer, control-flow, stack and

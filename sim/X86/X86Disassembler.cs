@@ -2,7 +2,7 @@ using System.Text;
 using Iced.Intel;
 using MicroKernel.Hardware;
 
-namespace MicroKernel.Sim.X86;
+namespace MicroKernel.X86;
 
 /// <summary>Disassembles user code through an <see cref="IX86Memory"/> (for a <c>disasm</c> command and fault reports).</summary>
 public static class X86Disassembler

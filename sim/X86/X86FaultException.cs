@@ -1,6 +1,6 @@
 using MicroKernel.Hardware;
 
-namespace MicroKernel.Sim.X86;
+namespace MicroKernel.X86;
 
 /// <summary>
 /// Carries a fault from deep inside an instruction's execution back to <see cref="X86Cpu.Run"/>, which turns it

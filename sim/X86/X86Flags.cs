@@ -1,4 +1,4 @@
-namespace MicroKernel.Sim.X86;
+namespace MicroKernel.X86;
 
 /// <summary>The bits of RFLAGS the interpreter models, and a formatter for them.</summary>
 public static class X86Flags

@@ -3,7 +3,7 @@ using MicroKernel.Memory;
 using MicroKernel.Processes;
 using MicroKernel.Syscalls;
 
-namespace MicroKernel.Sim.X86;
+namespace MicroKernel.X86;
 
 /// <summary>
 /// A program image of real x86-64 machine code (a static ELF64 executable or a flat binary), run by

@@ -1,4 +1,4 @@
-namespace MicroKernel.Sim.X86;
+namespace MicroKernel.X86;
 
 /// <summary>Page permissions of <see cref="FlatX86Memory"/>; the same bits as the <c>prot</c> argument of <c>map</c>.</summary>
 [Flags]

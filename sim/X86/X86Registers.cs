@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 
-namespace MicroKernel.Sim.X86;
+namespace MicroKernel.X86;
 
 /// <summary>The 16 general-purpose registers in encoding order: rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi, r8..r15.</summary>
 [InlineArray(16)]

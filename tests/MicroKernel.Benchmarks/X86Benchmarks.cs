@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using Iced.Intel;
 using MicroKernel.Processes;
-using MicroKernel.Sim.X86;
+using MicroKernel.X86;
 using MicroKernel.Syscalls;
 using MicroKernel.Tracing;
 using static Iced.Intel.AssemblerRegisters;

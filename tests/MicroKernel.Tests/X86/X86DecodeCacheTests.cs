@@ -1,6 +1,6 @@
 using Iced.Intel;
 using MicroKernel.Hardware;
-using MicroKernel.Sim.X86;
+using MicroKernel.X86;
 using static Iced.Intel.AssemblerRegisters;
 
 namespace MicroKernel.Tests.X86;

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using Iced.Intel;
-using MicroKernel.Sim.X86;
+using MicroKernel.X86;
 
 namespace MicroKernel.Tests.X86;
 

@@ -1,5 +1,5 @@
 using Iced.Intel;
-using MicroKernel.Sim.X86;
+using MicroKernel.X86;
 using static Iced.Intel.AssemblerRegisters;
 using static MicroKernel.Tests.X86.X86FlagTableTests;
 

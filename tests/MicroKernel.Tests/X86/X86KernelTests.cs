@@ -2,7 +2,7 @@ using Iced.Intel;
 using MicroKernel.Hardware;
 using MicroKernel.Memory;
 using MicroKernel.Processes;
-using MicroKernel.Sim.X86;
+using MicroKernel.X86;
 using MicroKernel.Syscalls;
 using MicroKernel.Tracing;
 using static Iced.Intel.AssemblerRegisters;

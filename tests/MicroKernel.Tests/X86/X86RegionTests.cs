@@ -1,5 +1,5 @@
 using MicroKernel.Hardware;
-using MicroKernel.Sim.X86;
+using MicroKernel.X86;
 using static Iced.Intel.AssemblerRegisters;
 
 namespace MicroKernel.Tests.X86;

@@ -1,7 +1,7 @@
 using Iced.Intel;
 using MicroKernel.Memory;
 using MicroKernel.Processes;
-using MicroKernel.Sim.X86;
+using MicroKernel.X86;
 using MicroKernel.Syscalls;
 using MicroKernel.Tests.Ipc;
 using MicroKernel.Tracing;

@@ -1,5 +1,5 @@
 using Iced.Intel;
-using MicroKernel.Sim.X86;
+using MicroKernel.X86;
 
 namespace MicroKernel.Tests.X86;
 

@@ -1,6 +1,6 @@
 using System.Text;
 using Iced.Intel;
-using MicroKernel.Sim.X86;
+using MicroKernel.X86;
 using MicroKernel.Syscalls;
 
 namespace MicroKernel.Tests.X86;
