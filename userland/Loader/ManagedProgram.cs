@@ -34,13 +34,14 @@ public sealed class ManagedProgram : ProgramImage
     public override ErrorCode Load(Process process, out ulong entry, out ulong argument)
     {
         entry = argument = 0;
-        if (process.Arguments.Count + 1 > StartupBlock.MaxArgs) return ErrorCode.InvalidArgument;
+        // Refused before anything is mapped: at most MaxArgs strings, in at most half the runtime area.
+        if (process.Arguments.Count + 1 > StartupBlock.MaxArgs
+            || StartupBlock.Build(0, Name, process.Arguments, 0).Length > (int)ProcessRuntime.AreaSize / 2) return ErrorCode.InvalidArgument;
         AddressSpace space = process.AddressSpace;
         ErrorCode e = space.Map(0, ProcessRuntime.AreaSize, Protection.ReadWrite, "runtime", out ulong area);
         if (e != ErrorCode.Ok) return e;
         // The process's first generation is 0; a supervisor restart loads again with the count one higher.
         byte[] block = StartupBlock.Build(area, Name, process.Arguments, process.Restarts);
-        if ((ulong)block.Length > ProcessRuntime.AreaSize / 2) return ErrorCode.InvalidArgument;
         if (!space.TryWrite(area, block, out _)) return ErrorCode.BadAddress;
         int startupSlots = (block.Length + ProcessRuntime.SlotSize - 1) / ProcessRuntime.SlotSize;
         // A restart loads again: threads of the previous run still unwinding keep their own (dead) state.
