@@ -2,6 +2,7 @@ using MicroKernel.Processes;
 using MicroKernel.X86;
 using MicroKernel.Syscalls;
 using MicroKernel.Tracing;
+using MicroKernel.Userland.Loader;
 using MicroKernel.Userland.Examples;
 
 namespace MicroKernel.Sim.Scenarios;
@@ -48,7 +49,7 @@ public static class ScenarioRunner
 
     /// <summary>The program image a process line names: an example program, or an x86-64 binary read from its file.</summary>
     public static ProgramImage Image(Scenario scenario, ProcessSpec spec) =>
-        spec.IsBinary ? LoadBinary(scenario, spec) : ExamplePrograms.Image(spec.Program)!;
+        spec.IsBinary ? LoadBinary(scenario, spec) : ExampleImages.Image(spec.Program)!;
 
     /// <summary>Reads a process line's x86-64 binary; a missing or malformed file is a <see cref="ScenarioException"/> on that line.</summary>
     public static X86Program LoadBinary(Scenario scenario, ProcessSpec spec)

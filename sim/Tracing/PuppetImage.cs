@@ -13,9 +13,9 @@ namespace MicroKernel.Sim.Tracing;
 /// on it replay the recorded handler runs and return the recorded accept/abandon. A puppet exports service objects
 /// as the recorded process did (the same rpc_export, the recorded vtable and name bytes), and when the kernel runs one
 /// of their methods on a calling thread, it replays the recorded method run on that thread (its syscalls, faults and
-/// nested calls) and returns the recorded result. The puppet of an x86-64 binary
-/// loads that binary's memory layout (segments, stack with argv) first, as the recorded process had it without any
-/// syscall, but runs none of its code.
+/// nested calls) and returns the recorded result. A puppet loads its program's memory layout first (an x86-64
+/// binary's segments and stack with argv, a C# program's runtime area with its startup block), as the recorded
+/// process had it without any syscall, but runs none of its code.
 /// </summary>
 internal sealed class PuppetImage(PuppetPlan plan, string program, IPuppetObserver observer, ProgramImage? layout = null) : ProgramImage
 {

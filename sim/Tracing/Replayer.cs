@@ -48,9 +48,10 @@ internal static class Replayer
         if (plan is not null) observer.NotesList.AddRange(plan.Warnings);
         foreach (ProcessSpec spec in scenario.Processes)
         {
-            // An x86 binary's puppet still gets the binary's segments and stack: its syscalls point into them.
+            // A puppet still gets its program's memory layout (an x86 binary's segments and stack, a C# program's
+            // runtime area with its startup block): its syscalls point into them.
             ProgramImage image = plan is null ? ScenarioRunner.Image(scenario, spec)
-                : new PuppetImage(plan, spec.Program, observer, spec.IsBinary ? ScenarioRunner.LoadBinary(scenario, spec) : null);
+                : new PuppetImage(plan, spec.Program, observer, ScenarioRunner.Image(scenario, spec));
             ErrorCode e = kernel.Spawn(image, spec.Name, out Process? _, spec.Priority, spec.FaultPolicy, spec.Arguments, spec.MaxRestarts);
             if (e != ErrorCode.Ok) throw new ScenarioException(scenario.Source, spec.Line, "process", $"cannot spawn '{spec.Name}': {e.Message()}");
         }

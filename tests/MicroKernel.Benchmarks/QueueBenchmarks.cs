@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using MicroKernel.Processes;
+using MicroKernel.Userland.Loader;
 using MicroKernel.Userland.Runtime;
 using MicroKernel.Userland.Services.Queue;
 

@@ -1,4 +1,5 @@
 using MicroKernel.Processes;
+using MicroKernel.Userland.Loader;
 using MicroKernel.Userland.Runtime;
 
 namespace MicroKernel.Benchmarks;

@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using MicroKernel.Processes;
 using MicroKernel.Syscalls;
+using MicroKernel.Userland.Loader;
 using MicroKernel.Userland.Runtime;
 
 namespace MicroKernel.Benchmarks;

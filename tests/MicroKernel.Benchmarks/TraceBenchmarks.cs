@@ -102,7 +102,7 @@ public class TraceBenchmarks
         var k = new Kernel(new KernelConfig { Frames = 64, AccessesPerTick = 1 << 20, MaxTicks = long.MaxValue });
         if (sink is not null) k.AddSink(sink);
         long sum = 0;
-        k.Spawn(new Userland.Runtime.ManagedProgram("bench", () => new Loop(s =>
+        k.Spawn(new Userland.Loader.ManagedProgram("bench", () => new Loop(s =>
         {
             for (int i = 0; i < Calls; i++) sum += s.Syscall(SyscallNumber.GetPid);
             return 0;

@@ -2,6 +2,7 @@ using MicroKernel.Memory;
 using MicroKernel.Processes;
 using MicroKernel.Scheduling;
 using MicroKernel.Tracing;
+using MicroKernel.Userland.Loader;
 using MicroKernel.Userland.Examples;
 using MicroKernel.Userland.Runtime;
 
@@ -15,7 +16,7 @@ internal static class TestKernels
 
     public static Process Spawn(this Kernel k, string example, params string[] args)
     {
-        k.Spawn(ExamplePrograms.Image(example)!, example, out Process? p, arguments: args).ShouldBe(Syscalls.ErrorCode.Ok);
+        k.Spawn(ExampleImages.Image(example)!, example, out Process? p, arguments: args).ShouldBe(Syscalls.ErrorCode.Ok);
         return p!;
     }
 
@@ -24,6 +25,21 @@ internal static class TestKernels
         k.Spawn(new ManagedProgram(name, () => new LambdaProgram(main)), name, out Process? p, priority, policy).ShouldBe(Syscalls.ErrorCode.Ok);
         return p!;
     }
+
+    // The test host, which holds the kernel, looks at a running program's process: a program itself cannot (its Sys
+    // is its port), so these take the kernel explicitly.
+
+    /// <summary>The process <paramref name="sys"/> belongs to, as the test host sees it (one getpid syscall).</summary>
+    public static Process ProcessOf(this Kernel k, Sys sys) => k.FindProcess(sys.Pid)!;
+
+    /// <summary>The VMA of <paramref name="sys"/>'s process that holds <paramref name="address"/>.</summary>
+    public static Vma AreaAt(this Kernel k, Sys sys, ulong address) => k.ProcessOf(sys).AddressSpace.Areas.Single(v => v.Contains(address));
+
+    /// <summary>The VMAs of <paramref name="sys"/>'s process other than the loader's runtime area (startup block, console slots).</summary>
+    public static List<Vma> ProgramAreas(this Kernel k, Sys sys) => [.. k.ProcessOf(sys).AddressSpace.Areas.Where(v => v.Name != RuntimeArea)];
+
+    /// <summary>The name of the VMA the C# loader maps at every load (<see cref="ManagedProgram"/>).</summary>
+    public const string RuntimeArea = "runtime";
 
     public static (RunResult Result, EventLog Log) RunLogged(this Kernel k)
     {

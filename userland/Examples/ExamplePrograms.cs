@@ -2,7 +2,7 @@ using MicroKernel.Userland.Runtime;
 
 namespace MicroKernel.Userland.Examples;
 
-/// <summary>The example programs by the names scenario files use.</summary>
+/// <summary>The example programs by the names scenario files use (the loader's ExampleImages makes images of them).</summary>
 public static class ExamplePrograms
 {
     /// <summary>Name -> factory of a fresh program instance.</summary>
@@ -26,8 +26,4 @@ public static class ExamplePrograms
         ["queue-consumer"] = () => new QueueConsumerProgram(),
         ["queue-check"] = () => new QueueCheckProgram(),
     };
-
-    /// <summary>A program image for <paramref name="name"/>, or null when there is no such example.</summary>
-    public static ManagedProgram? Image(string name) =>
-        All.TryGetValue(name, out Func<UserProgram>? factory) ? new ManagedProgram(name, factory) : null;
 }

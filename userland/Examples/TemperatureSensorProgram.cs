@@ -17,7 +17,7 @@ public sealed class TemperatureSensorProgram : UserProgram
     {
         long glitchAt = sys.Args.Count > 0 && long.TryParse(sys.Args[0], out long g) ? g : 0;
         // A restarted sensor starts over with fresh memory, like a rebooted Hubris task; it glitches only once.
-        if (sys.Thread.Process.Restarts > 0)
+        if (sys.Generation > 0)
         {
             sys.PrintLine("sensor: restarted by its supervisor, re-initialising");
             sys.Sleep(3);

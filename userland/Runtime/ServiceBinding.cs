@@ -1,5 +1,3 @@
-using MicroKernel.Processes;
-
 namespace MicroKernel.Userland.Runtime;
 
 /// <summary>An exported object in a C# program's entry table: the object and its interface's compiled methods.</summary>
@@ -7,6 +5,6 @@ internal sealed class ServiceBinding(object implementation, RpcInterface contrac
 {
     public RpcInterface Contract { get; } = contract;
 
-    /// <summary>Runs method <paramref name="method"/> (already checked by the kernel) and returns its result as a word.</summary>
-    public long Invoke(int method, in RpcArgs args) => Contract.Invokers[method](implementation, args.A0, args.A1, args.A2, args.A3);
+    /// <summary>Runs method <paramref name="method"/> (already checked by the kernel) with its four argument words.</summary>
+    public long Invoke(int method, ulong a0, ulong a1, ulong a2, ulong a3) => Contract.Invokers[method](implementation, a0, a1, a2, a3);
 }

@@ -15,7 +15,9 @@ namespace MicroKernel.Userland.Runtime;
 public sealed class Sys
 {
     [ThreadStatic] private static Sys? t_current;
-    private readonly LoadedImage _image;
+    // The simulated thread this view belongs to: private, so a program holds only its port (docs/architecture.md).
+    private readonly SimThread _thread;
+    private readonly ProcessRuntime _runtime;
     private ulong _scratch;
 
     /// <summary>
@@ -33,34 +35,37 @@ public sealed class Sys
 
     internal static void Leave(Sys? outer) => t_current = outer;
 
-    internal ulong RegisterEntry(object body) => _image.RegisterEntry(body);
+    internal ulong RegisterEntry(object body) => _runtime.RegisterEntry(body);
 
-    // This thread's console scratch slot (256 bytes of user memory), taken on first use.
+    // This thread's console scratch slot (256 bytes of the runtime area in user memory), taken on first use.
     internal ulong Scratch(SyscallNumber forSyscall)
     {
-        if (_scratch == 0 && !_image.TryTakeSlot(this, out _scratch)) throw new SyscallException(forSyscall, ErrorCode.OutOfMemory);
+        if (_scratch == 0) _scratch = _runtime.TakeSlotOrThrow(forSyscall);
         return _scratch;
     }
 
-    internal Sys(SimThread thread, LoadedImage image)
+    internal Sys(SimThread thread, ProcessRuntime runtime)
     {
-        Thread = thread;
-        _image = image;
+        _thread = thread;
+        _runtime = runtime;
         Memory = new UserMemory(thread);
     }
-
-    /// <summary>The simulated thread this view belongs to.</summary>
-    public SimThread Thread { get; }
 
     /// <summary>Typed access to user memory.</summary>
     public UserMemory Memory { get; }
 
-    /// <summary>The arguments the process was spawned with.</summary>
-    public IReadOnlyList<string> Args => Thread.Process.Arguments;
+    /// <summary>The arguments the process was spawned with (argv[1..] of its startup block, read once).</summary>
+    public IReadOnlyList<string> Args => _runtime.Args(Memory);
+
+    /// <summary>
+    /// How many times a supervisor restarted this process (0 at spawn): the generation word of the startup block
+    /// the loader wrote into this load's memory.
+    /// </summary>
+    public long Generation => _runtime.Generation(Memory);
 
     /// <summary>The raw syscall: returns the kernel's result unchanged (negative = <see cref="ErrorCode"/>).</summary>
     public long Syscall(SyscallNumber number, ulong a0 = 0, ulong a1 = 0, ulong a2 = 0, ulong a3 = 0, ulong a4 = 0, ulong a5 = 0) =>
-        Thread.Syscall((long)number, a0, a1, a2, a3, a4, a5);
+        _thread.Syscall((long)number, a0, a1, a2, a3, a4, a5);
 
     /// <summary>This process's id.</summary>
     public int Pid => (int)Checked(SyscallNumber.GetPid, Syscall(SyscallNumber.GetPid));
@@ -96,7 +101,7 @@ public sealed class Sys
     /// <summary>Starts a thread of this process running <paramref name="body"/>(sys, arg); returns its tid.</summary>
     public int CreateThread(Func<Sys, ulong, long> body, ulong argument = 0)
     {
-        ulong entry = _image.RegisterEntry(body);
+        ulong entry = _runtime.RegisterEntry(body);
         return (int)Checked(SyscallNumber.ThreadCreate, Syscall(SyscallNumber.ThreadCreate, entry, argument));
     }
 
@@ -125,7 +130,7 @@ public sealed class Sys
     /// </summary>
     public void RegisterHandler(ulong type, Func<Sys, PageMessage, bool> handler)
     {
-        ulong entry = _image.RegisterEntry(handler);
+        ulong entry = _runtime.RegisterEntry(handler);
         Checked(SyscallNumber.RegisterHandler, Syscall(SyscallNumber.RegisterHandler, type, entry));
     }
 
@@ -160,7 +165,7 @@ public sealed class Sys
     {
         if (name is null) return Syscall(SyscallNumber.NotifyCreate, 0, 0, (ulong)flags);
         byte[] bytes = Encoding.ASCII.GetBytes(name);
-        if (bytes.Length > ManagedProgram.ScratchSlotSize) return (long)ErrorCode.InvalidArgument;
+        if (bytes.Length > ProcessRuntime.SlotSize) return (long)ErrorCode.InvalidArgument;
         return Syscall(SyscallNumber.NotifyCreate, Scratch(bytes), (ulong)bytes.Length, (ulong)flags);
     }
 
@@ -193,7 +198,7 @@ public sealed class Sys
     /// <summary>wait_any with the raw result: the index, or a negative <see cref="ErrorCode"/> (ObjectClosed, TimedOut...).</summary>
     public long RawWaitAny(ReadOnlySpan<int> handles, long timeout = -1)
     {
-        if (handles.Length > ManagedProgram.ScratchSlotSize / 8) return (long)ErrorCode.InvalidArgument;
+        if (handles.Length > ProcessRuntime.SlotSize / 8) return (long)ErrorCode.InvalidArgument;
         var bytes = new byte[handles.Length * 8];
         for (int i = 0; i < handles.Length; i++) BitConverter.TryWriteBytes(bytes.AsSpan(i * 8), (ulong)handles[i]);
         return Syscall(SyscallNumber.WaitAny, Scratch(bytes), (ulong)handles.Length, (ulong)timeout);
@@ -207,9 +212,9 @@ public sealed class Sys
     {
         Scratch(SyscallNumber.Write);
         byte[] bytes = Encoding.UTF8.GetBytes(text);
-        for (int offset = 0; offset < bytes.Length; offset += ManagedProgram.ScratchSlotSize)
+        for (int offset = 0; offset < bytes.Length; offset += ProcessRuntime.SlotSize)
         {
-            int n = Math.Min(ManagedProgram.ScratchSlotSize, bytes.Length - offset);
+            int n = Math.Min(ProcessRuntime.SlotSize, bytes.Length - offset);
             Memory.Write(_scratch, bytes.AsSpan(offset, n));
             Checked(SyscallNumber.Write, Syscall(SyscallNumber.Write, _scratch, (ulong)n));
         }
@@ -229,7 +234,7 @@ public sealed class Sys
     internal void ReleaseScratch()
     {
         if (_scratch == 0) return;
-        _image.ReturnSlot(_scratch);
+        _runtime.ReturnSlot(_scratch);
         _scratch = 0;
     }
 

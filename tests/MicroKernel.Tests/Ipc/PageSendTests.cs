@@ -101,13 +101,13 @@ public class PageSendTests
             {
                 // Moved away: the page is no longer ours.
                 senderAfter = "gone";
-                sys.Thread.Space.TryRead(page, new byte[8], out MemoryFault f).ShouldBeFalse();
+                k.ProcessOf(sys).AddressSpace.TryRead(page, new byte[8], out MemoryFault f).ShouldBeFalse(); // the test host looks
                 f.Reason.ShouldBeOneOf(FaultReason.NotPresent, FaultReason.NoRegion);
             }
             else
             {
                 senderAfter = $"{sys.Memory.ReadUInt64(page):x}/{sys.Memory.ReadUInt64(page + 8):x}";
-                bool canWrite = sys.Thread.Space.TryWriteUInt64(page, 0xA1, out _);
+                bool canWrite = k.ProcessOf(sys).AddressSpace.TryWriteUInt64(page, 0xA1, out _);
                 senderWriteFaulted = !canWrite;
                 if (canWrite) senderAfter += $" then {sys.Memory.ReadUInt64(page):x}";
             }
@@ -222,6 +222,7 @@ public class PageSendTests
     {
         long result = 0;
         string? before = null, after = null;
+        Kernel? kernel = null;
         var (k, receiver, _) = Pair(ProtectionModel.Paging, (sys, pid) =>
         {
             ulong page = Filled(sys, 1, 0x77);
@@ -232,12 +233,18 @@ public class PageSendTests
             sys.Send(pid, T, page, 1); // let the receiver finish
             return 0;
         });
+        kernel = k;
         Completes(k);
         result.ShouldBe((long)expected, why);
         after.ShouldBe(before);
         receiver.ExitStatus.ShouldBe(0);
 
-        static string k0(Sys sys, ulong page) => $"{sys.Memory.ReadUInt64(page):x} {((PagedAddressSpace)sys.Thread.Space).QueryEntry(page):x} {sys.Thread.Space.DumpMaps()}";
+        // The test host's view of the sender's page and maps.
+        string k0(Sys sys, ulong page)
+        {
+            AddressSpace space = kernel!.ProcessOf(sys).AddressSpace;
+            return $"{sys.Memory.ReadUInt64(page):x} {((PagedAddressSpace)space).QueryEntry(page):x} {space.DumpMaps()}";
+        }
     }
 
     [Fact]
@@ -433,13 +440,13 @@ public class PageSendTests
             k0().Frames.UserCount.ShouldBe(before, "a copy-on-write send copies nothing yet");
             sys.Sleep(10);
             sys.Memory.WriteUInt64(a, 0x99); // one page copied
-            senderBreaks = ((PagedAddressSpace)sys.Thread.Space).CopyOnWriteBreaks;
+            senderBreaks = ((PagedAddressSpace)k0().ProcessOf(sys).AddressSpace).CopyOnWriteBreaks;
             sys.Memory.ReadUInt64(a + 4096).ShouldBe(0x11UL, "the receiver's write to its copy does not show here");
             return 0;
         }, afterReceive: (s, m) =>
         {
             s.Memory.WriteUInt64(m.Address + 4096, 0x55);
-            receiverBreaks = ((PagedAddressSpace)s.Thread.Space).CopyOnWriteBreaks;
+            receiverBreaks = ((PagedAddressSpace)k0().ProcessOf(s).AddressSpace).CopyOnWriteBreaks;
             s.Sleep(20);
             s.Memory.ReadUInt64(m.Address).ShouldBe(0x10UL, "the sender's write to its original does not show here");
         });

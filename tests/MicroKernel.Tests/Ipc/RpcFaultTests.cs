@@ -65,7 +65,7 @@ public class RpcFaultTests
         var server = k.Spawn("fragile", sys =>
         {
             // A restarted incarnation takes a while to initialise: calls meanwhile get ServiceRestarting.
-            if (sys.Thread.Process.Restarts > 0) sys.Sleep(20);
+            if (sys.Generation > 0) sys.Sleep(20);
             Rpc.Export<IFragile>(new Fragile(), "fragile");
             sys.Sleep(1000);
             return 0;

@@ -61,7 +61,7 @@ public class RpcGrantLifetimeTests
             Rpc.Export<IProbe>(new Probe(_ =>
             {
                 during = k.CheckInvariants();
-                depthDuring = Rpc.Sys.Thread.RpcDepth;
+                depthDuring = k.Scheduler.Current!.RpcDepth; // the test host looks at the running thread
             }), "probe");
             sys.Sleep(1000);
             return 0;
@@ -75,7 +75,7 @@ public class RpcGrantLifetimeTests
             // The kept grant still pins the buffer after unmapping; the books must balance anyway.
             sys.Unmap(shared, 4 * 4096);
             after = k.CheckInvariants();
-            return sys.Thread.RpcDepth;
+            return k.Scheduler.Current!.RpcDepth;
         });
         var (r, _) = k.RunLogged();
         r.Outcome.ShouldBe(RunOutcome.Completed, r.Panic?.ToString());

@@ -53,7 +53,7 @@ public class RpcScenarioTests
         var (code, output, err) = TraceFixture.Mk("run", Scenario, "--protection", "ArmV7Mpu");
         err.ShouldBeEmpty();
         code.ShouldBe(ExitCodes.Ok, output);
-        output.ShouldContain("rpc: 41 calls (7 grants built, 34 reused), 3 refused, 1 callee faults, depth up to 2, MPU regions per grant up to 3");
+        output.ShouldContain("rpc: 41 calls (7 grants built, 34 reused), 2 refused, 1 callee faults, depth up to 2, MPU regions per grant up to 3");
         output.ShouldContain("invariants: frame accounting balances");
     }
 
@@ -85,7 +85,7 @@ public class RpcScenarioTests
     [Theory]
     [InlineData("callee fault", "result: recorded 0, replayed -18")]
     [InlineData("restarting", "result: recorded -20, replayed -24")]
-    [InlineData("callee time", "result: recorded 1, replayed 20")]
+    [InlineData("callee time", "result: recorded 1, replayed 18")]
     public void A_tampered_rpc_result_in_the_trace_diverges_at_that_event(string which, string difference)
     {
         // The kernel decides these results (a callee's fault, a restarting service, a syscall inside a method): a

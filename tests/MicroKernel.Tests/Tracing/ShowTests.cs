@@ -17,9 +17,9 @@ public class ShowTests
         var (code, output, _) = TraceFixture.Mk("trace", "show", path);
         code.ShouldBe(ExitCodes.Ok);
         output.ShouldContain("# trace of scenario 'pages' (builtin:pages)");
-        output.ShouldContain("[pid 2 tid 2]      send(1, 1, 0x10000000, 2, MOVE|RO|BLOCK) = 1");
+        output.ShouldContain("[pid 2 tid 2]      send(1, 1, 0x10004000, 2, MOVE|RO|BLOCK) = 1");
         output.ShouldContain("handler for type 1 from pid 2 starts at 0x400010");
-        output.ShouldContain("FAULT ReadOnly on write at 0x10000000");
+        output.ShouldContain("FAULT ReadOnly on write at 0x10004000");
         output.ShouldNotContain("entered"); // a call is printed once, when it returns
         EventLines(output).Count().ShouldBe(TraceFixture.Read(path).Events.Count(e => e.Event.Kind != EventKind.SyscallEnter));
     }
@@ -51,7 +51,7 @@ public class ShowTests
         using var f = new TraceFixture();
         string path = f.Record("demo");
         var (_, output, _) = TraceFixture.Mk("trace", "show", path, "--syscall", "write", "--io", "--pid", "1");
-        output.ShouldContain("read 24 B at 0x10000000: \"hello from pid 1, tid 1\\n\" (digest ");
+        output.ShouldContain("read 24 B at 0x10000100: \"hello from pid 1, tid 1\\n\" (digest ");
 
         var (_, enters, _) = TraceFixture.Mk("trace", "show", path, "--enters", "--pid", "1", "--syscall", "getpid");
         EventLines(enters).First().ShouldContain("getpid() ...");

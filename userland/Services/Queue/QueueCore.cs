@@ -6,13 +6,15 @@ namespace MicroKernel.Userland.Services.Queue;
 /// <summary>
 /// The queue itself, independent of how calls reach it: a bounded FIFO of fixed-size items and its bookkeeping,
 /// all in the server process's user memory (page 0: head, count, waiting senders, waiting receivers, items in,
-/// items out, stop flag; then the ring). <see cref="Execute"/> runs one operation through whichever
+/// items out, stop flag, lock recoveries; then the ring). No mutable state of the queue lives in C# fields: an
+/// RPC method runs on a client's host thread, so a field written there would be one process writing another's host
+/// object; the fields below are constants set before the queue is exported. <see cref="Execute"/> runs one operation through whichever
 /// <see cref="Sys"/> acts for the server now: the server's own thread (slot transport) or a client's thread inside
 /// an RPC method (RPC transport), whose accesses then go through the grant.
 /// </summary>
 public sealed class QueueCore
 {
-    private const ulong Head = 0, Count = 8, SendersWaiting = 16, ReceiversWaiting = 24, ItemsIn = 32, ItemsOut = 40, Stop = 48;
+    private const ulong Head = 0, Count = 8, SendersWaiting = 16, ReceiversWaiting = 24, ItemsIn = 32, ItemsOut = 40, Stop = 48, LockRecoveries = 56;
     private readonly ulong _state, _ring;
     private readonly int _notFull, _notEmpty;
 
@@ -39,6 +41,12 @@ public sealed class QueueCore
 
     /// <summary>True once a client asked for shutdown.</summary>
     public bool Stopped(Sys sys) => sys.Memory.ReadUInt64(_state + Stop) != 0;
+
+    /// <summary>Calls that found the queue's lock released by a client killed in the middle of its call.</summary>
+    public long Recoveries(Sys sys) => (long)sys.Memory.ReadUInt64(_state + LockRecoveries);
+
+    /// <summary>Counts one lock recovery (in the server's memory, through <paramref name="sys"/>).</summary>
+    public void RecordRecovery(Sys sys) => Add(sys.Memory, LockRecoveries, 1);
 
     /// <summary>"N items in, M out, K left", read through <paramref name="sys"/>.</summary>
     public string Summary(Sys sys) =>

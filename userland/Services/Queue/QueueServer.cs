@@ -32,7 +32,8 @@ public sealed class QueueServer : UserProgram
             var server = new RpcTransport.Server(sys, core);
             sys.NotifyCreate(QueueProtocol.AliveName(name)); // last: clients connect once it exists
             server.Run(sys);
-            if (server.Recoveries > 0) sys.PrintLine($"queue server '{name}': lock recovered {server.Recoveries} times from clients killed mid-call");
+            long recoveries = server.Recoveries(sys);
+            if (recoveries > 0) sys.PrintLine($"queue server '{name}': lock recovered {recoveries} times from clients killed mid-call");
         }
         else
         {

@@ -60,7 +60,8 @@ public sealed class RpcTransport : IQueueTransport
 
     /// <summary>
     /// The server's side: exports the service and serves until a shutdown. Calls run on the clients' threads; this
-    /// thread only waits for the stop notify.
+    /// thread only waits for the stop notify. Its fields are set once, before the export, and never written after:
+    /// everything a call changes is in the server's memory (<see cref="QueueCore"/>) or in kernel objects.
     /// </summary>
     public sealed class Server : IQueueService
     {
@@ -77,8 +78,8 @@ public sealed class RpcTransport : IQueueTransport
             Rpc.Export<IQueueService>(this, ServiceName(core.Name));
         }
 
-        /// <summary>Calls that found the lock released by a client killed in the middle of its call.</summary>
-        public long Recoveries { get; private set; }
+        /// <summary>Calls that found the lock released by a client killed in the middle of its call (kept in the queue's memory).</summary>
+        public long Recoveries(Sys sys) => _core.Recoveries(sys);
 
         /// <summary>Waits until a client asks for shutdown.</summary>
         public void Run(Sys sys) => sys.Wait(_stop);
@@ -92,7 +93,9 @@ public sealed class RpcTransport : IQueueTransport
             if (length is < 0 or > QueueProtocol.MaxItemSize) return (long)ErrorCode.InvalidArgument;
             long locked = sys.Syscall(SyscallNumber.Wait, (ulong)_lock, NotifyLimits.Forever);
             if (locked < 0) return locked;
-            if (locked == 1) Recoveries++; // the previous holder died mid-call: its own item may be lost, no one else's
+            // The previous holder died mid-call: its own item may be lost, no one else's. Counted in server memory, not in
+            // a field of this object: this method runs on the client's host thread.
+            if (locked == 1) _core.RecordRecovery(sys);
             try
             {
                 byte[] input = (QueueOp)op == QueueOp.Send ? sys.Memory.ReadBytes(buffer, (int)length) : [];

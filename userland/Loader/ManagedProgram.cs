@@ -1,24 +1,24 @@
 using MicroKernel.Memory;
 using MicroKernel.Processes;
 using MicroKernel.Syscalls;
+using MicroKernel.Userland.Runtime;
 
-namespace MicroKernel.Userland.Runtime;
+namespace MicroKernel.Userland.Loader;
 
 /// <summary>
 /// The program image of a C# program: to the kernel, "code addresses" are entries of a table this image keeps
 /// (main at <see cref="CodeBase"/>, thread bodies registered by <see cref="Sys.CreateThread"/> after it), so
-/// thread_create takes an entry number like any other ABI would take a function pointer.
+/// thread_create takes an entry number like any other ABI would take a function pointer. At each load it maps the
+/// runtime area in the process's fresh memory and writes the startup block (<see cref="StartupBlock"/>) at its start,
+/// as execve lays out argv; main's argument is the block's address. This class is host code: programs never see it.
 /// </summary>
 public sealed class ManagedProgram : ProgramImage
 {
     /// <summary>The "address" of main; further entries follow every 16 bytes.</summary>
-    public const ulong CodeBase = 0x400000;
-
-    /// <summary>Bytes of the per-process console scratch area, shared out in per-thread slots.</summary>
-    internal const int ScratchSlots = 64, ScratchSlotSize = 256;
+    public const ulong CodeBase = ProcessRuntime.CodeBase;
 
     private readonly Func<UserProgram> _factory;
-    private LoadedImage _loaded = new(null!);
+    private LoadedImage? _loaded;
 
     /// <summary>Makes an image named <paramref name="name"/> whose processes run what <paramref name="factory"/> makes.</summary>
     public ManagedProgram(string name, Func<UserProgram> factory)
@@ -33,17 +33,27 @@ public sealed class ManagedProgram : ProgramImage
     /// <inheritdoc />
     public override ErrorCode Load(Process process, out ulong entry, out ulong argument)
     {
+        entry = argument = 0;
+        // Refused before anything is mapped: at most MaxArgs strings, in at most half the runtime area.
+        if (process.Arguments.Count + 1 > StartupBlock.MaxArgs
+            || StartupBlock.Build(0, Name, process.Arguments, 0).Length > (int)ProcessRuntime.AreaSize / 2) return ErrorCode.InvalidArgument;
+        AddressSpace space = process.AddressSpace;
+        ErrorCode e = space.Map(0, ProcessRuntime.AreaSize, Protection.ReadWrite, "runtime", out ulong area);
+        if (e != ErrorCode.Ok) return e;
+        // The process's first generation is 0; a supervisor restart loads again with the count one higher.
+        byte[] block = StartupBlock.Build(area, Name, process.Arguments, process.Restarts);
+        if (!space.TryWrite(area, block, out _)) return ErrorCode.BadAddress;
+        int startupSlots = (block.Length + ProcessRuntime.SlotSize - 1) / ProcessRuntime.SlotSize;
         // A restart loads again: threads of the previous run still unwinding keep their own (dead) state.
-        _loaded = new LoadedImage(_factory());
+        _loaded = new LoadedImage(_factory(), new ProcessRuntime(area, startupSlots));
         entry = CodeBase;
-        argument = 0;
+        argument = area;
         return ErrorCode.Ok;
     }
 
     /// <inheritdoc />
     public override bool IsValidEntry(Process process, ulong entry, EntryKind kind) =>
-        entry >= CodeBase + 16 && (entry - CodeBase) % 16 == 0 && (entry - CodeBase) / 16 <= (ulong)_loaded.Entries.Count
-        && _loaded.Entries[(int)((entry - CodeBase) / 16) - 1] is var body
+        _loaded?.Runtime.EntryAt(entry) is { } body
         && kind switch
         {
             EntryKind.Thread => body is Func<Sys, ulong, long>,
@@ -54,13 +64,13 @@ public sealed class ManagedProgram : ProgramImage
     /// <inheritdoc />
     public override long Run(SimThread thread, ulong entry, ulong argument, ulong stackTop)
     {
-        LoadedImage loaded = _loaded;
-        var sys = new Sys(thread, loaded);
+        LoadedImage loaded = Loaded;
+        var sys = new Sys(thread, loaded.Runtime);
         Sys? outer = Sys.Enter(sys);
         try
         {
             if (entry == CodeBase) return loaded.Program.Main(sys);
-            return ((Func<Sys, ulong, long>)loaded.Entries[(int)((entry - CodeBase) / 16) - 1])(sys, argument);
+            return ((Func<Sys, ulong, long>)loaded.Runtime.EntryAt(entry)!)(sys, argument);
         }
         finally
         {
@@ -73,8 +83,9 @@ public sealed class ManagedProgram : ProgramImage
     public override long RunUpcall(SimThread thread, ulong entry, in UpcallArgs args)
     {
         // The handler runs on the interrupted thread, with a Sys of its own (its own console scratch slot).
-        var handler = (Func<Sys, PageMessage, bool>)_loaded.Entries[(int)((entry - CodeBase) / 16) - 1];
-        var sys = new Sys(thread, _loaded);
+        LoadedImage loaded = Loaded;
+        var handler = (Func<Sys, PageMessage, bool>)loaded.Runtime.EntryAt(entry)!;
+        var sys = new Sys(thread, loaded.Runtime);
         Sys? outer = Sys.Enter(sys);
         try
         {
@@ -95,12 +106,13 @@ public sealed class ManagedProgram : ProgramImage
     {
         // The method runs on the caller's thread, acting for this process: a Sys over this image's state, so its
         // console slot, thread entries and Rpc.Sys are the callee's.
-        var binding = (ServiceBinding)_loaded.Entries[(int)((entry - CodeBase) / 16) - 1];
-        var sys = new Sys(thread, _loaded);
+        LoadedImage loaded = Loaded;
+        var binding = (ServiceBinding)loaded.Runtime.EntryAt(entry)!;
+        var sys = new Sys(thread, loaded.Runtime);
         Sys? outer = Sys.Enter(sys);
         try
         {
-            return binding.Invoke(method, args);
+            return binding.Invoke(method, args.A0, args.A1, args.A2, args.A3);
         }
         finally
         {
@@ -108,44 +120,6 @@ public sealed class ManagedProgram : ProgramImage
             Sys.Leave(outer);
         }
     }
-}
 
-/// <summary>The state of one load of a C# program: its instance, thread entries and console scratch slots.</summary>
-internal sealed class LoadedImage
-{
-    private readonly Stack<int> _freeSlots = new();
-    private ulong _scratchBase;
-
-    public LoadedImage(UserProgram program)
-    {
-        Program = program;
-        for (int i = ManagedProgram.ScratchSlots - 1; i >= 0; i--) _freeSlots.Push(i);
-    }
-
-    public UserProgram Program { get; }
-
-    // Thread bodies, handlers (delegates) and exported service objects (ServiceBinding).
-    public List<object> Entries { get; } = [];
-
-    public ulong RegisterEntry(object body)
-    {
-        Entries.Add(body);
-        return ManagedProgram.CodeBase + 16 * (ulong)Entries.Count;
-    }
-
-    public bool TryTakeSlot(Sys sys, out ulong address)
-    {
-        address = 0;
-        if (_scratchBase == 0)
-        {
-            long mapped = sys.Syscall(SyscallNumber.Map, 0, ManagedProgram.ScratchSlots * ManagedProgram.ScratchSlotSize, (ulong)Protection.ReadWrite);
-            if (mapped < 0) return false;
-            _scratchBase = (ulong)mapped;
-        }
-        if (_freeSlots.Count == 0) return false;
-        address = _scratchBase + (ulong)(_freeSlots.Pop() * ManagedProgram.ScratchSlotSize);
-        return true;
-    }
-
-    public void ReturnSlot(ulong address) => _freeSlots.Push((int)((address - _scratchBase) / ManagedProgram.ScratchSlotSize));
+    private LoadedImage Loaded => _loaded ?? throw new InvalidOperationException($"{Name}: run before load");
 }
