@@ -237,7 +237,7 @@ public class PageSendTests
         after.ShouldBe(before);
         receiver.ExitStatus.ShouldBe(0);
 
-        static string k0(Sys sys, ulong page) => $"{sys.Memory.ReadUInt64(page):x} {((PagedAddressSpace)sys.Thread.Space).QueryEntry(page):x} {sys.Thread.Space.DumpMaps()}";
+        static string k0(Sys sys, ulong page) => $"{sys.Memory.ReadUInt64(page):x} {((PagedAddressSpace)sys.Thread.Space).QueryEntry(page):x} {sys.Thread.Process.AddressSpace.DumpMaps()}";
     }
 
     [Fact]
