@@ -298,6 +298,11 @@ internal sealed class NotificationIpc : IIpcFamily
 
     public int PinnedReferences(ulong frame) => 0;
 
+    /// <summary>An exited process keeps no handle table here (it went in <see cref="OnProcessExit"/>).</summary>
+    public IEnumerable<string> CheckInvariants() =>
+        _kernel.Processes.Where(p => p.State == ProcessState.Exited && _handles.ContainsKey(p.Pid))
+            .Select(p => $"notify: exited {p} still has a handle table");
+
     /// <summary>The family's counters.</summary>
     public NotifyStats Stats { get; } = new();
 

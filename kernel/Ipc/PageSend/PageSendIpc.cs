@@ -219,6 +219,11 @@ internal sealed class PageSendIpc : IIpcFamily
         return n;
     }
 
+    /// <summary>An exited process keeps no handlers or queue here (its state went in <see cref="OnProcessExit"/>).</summary>
+    public IEnumerable<string> CheckInvariants() =>
+        _kernel.Processes.Where(p => p.State == ProcessState.Exited && _states.ContainsKey(p.Pid))
+            .Select(p => $"page send: exited {p} still has handlers or a queue");
+
     private void EmitDelivery(SimThread thread, QueuedPageMessage m, ulong at, ulong pages, long result) =>
         _kernel.Emit(new KernelEvent
         {
