@@ -316,9 +316,10 @@ internal sealed class RpcIpc : IIpcFamily
         if (Stats.ActiveGrants != _active.Count) yield return $"rpc: {Stats.ActiveGrants} grants in use but {_active.Count} calls in progress";
         foreach (GrantSpace g in _idle)
             if (g.IsRevoked || g.Callee.IsDestroyed || g.Caller.IsDestroyed) yield return "rpc: a cached grant over a dead space";
-        // Outside a call a thread sees its own process's memory and nothing else.
+        // Outside a call a thread sees its own process's memory and nothing else (a killed thread of a restarted
+        // process may still hold the old space while it unwinds).
         foreach (SimThread t in _kernel.Scheduler.LiveThreads)
-            if (t.RpcFrames.Count == 0 && (!ReferenceEquals(t.Space, t.HomeProcess.AddressSpace) || t.Process != t.HomeProcess))
+            if (t.RpcFrames.Count == 0 && (t.Process != t.HomeProcess || (!t.Killed && !ReferenceEquals(t.Space, t.HomeProcess.AddressSpace))))
                 yield return $"rpc: {t} is in no call but still acts for pid {t.Process.Pid} through {t.Space.GetType().Name}";
         foreach (CallFrame f in _active)
         {
