@@ -362,7 +362,7 @@ public sealed partial class Kernel
             Emit(new KernelEvent { Pid = p.Pid, Tid = thread.Tid, Kind = EventKind.ThreadExit, Code = code });
             while (thread.JoinWaiters.Count > 0) Scheduler.Wake(thread.JoinWaiters.Waiters[0], code);
             p.ThreadList.Remove(thread);
-            p.Extension<ExitedThreads>().Codes[thread.Tid] = code;
+            p.ExitedThreadCodes[thread.Tid] = code;
             if (p.ThreadList.Count == 0)
             {
                 if (p.State == ProcessState.Running)
@@ -476,10 +476,4 @@ public sealed partial class Kernel
             Instructions = caller.InstructionsRetired,
             Io = kind == EventKind.SyscallExit && caller.SyscallIo is { Count: > 0 } io ? io : null,
         });
-}
-
-/// <summary>Exit codes of a process's finished threads, for join.</summary>
-internal sealed class ExitedThreads
-{
-    public Dictionary<int, long> Codes { get; } = [];
 }

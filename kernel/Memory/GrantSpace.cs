@@ -1,18 +1,16 @@
-using MicroKernel.Hardware;
-using MicroKernel.Syscalls;
-
 namespace MicroKernel.Memory;
 
 /// <summary>
 /// An RPC grant (design.md 3.2, docs/rpc.md): what one thread may touch while it runs a service method for
 /// another process: the callee's memory plus the caller's SHARED buffers, and nothing else of the caller. It is a
-/// view the thread's loads and stores go through (<c>SimThread.Space</c>), not a space of its own: the kernel never
-/// maps, unmaps or sends pages through it. Built at rpc_call entry, released at return, revoked at once if the callee
-/// dies during the call.
+/// <see cref="MemoryView"/> the thread's loads and stores go through (<c>SimThread.Space</c>), not an address space:
+/// it owns no mappings, so it has no map, unmap, protect or page-transfer operations at all. Built at rpc_call entry
+/// (by the callee's space, <see cref="AddressSpace.TryCreateGrant"/>), released at return, revoked at once if the
+/// callee dies during the call.
 /// </summary>
-public abstract class GrantSpace : AddressSpace
+public abstract class GrantSpace : MemoryView
 {
-    private protected GrantSpace(Machine machine, FrameAllocator frames, AddressSpace callee, AddressSpace caller) : base(machine, frames)
+    private protected GrantSpace(AddressSpace callee, AddressSpace caller) : base(callee.Machine)
     {
         Callee = callee;
         Caller = caller;
@@ -56,43 +54,4 @@ public abstract class GrantSpace : AddressSpace
 
     /// <summary>How many references to <paramref name="frame"/> the grant holds (SHARED pages it keeps alive).</summary>
     internal abstract int PinnedReferences(ulong frame);
-
-    /// <inheritdoc />
-    public override void Destroy() => Release();
-
-    /// <inheritdoc />
-    public override IEnumerable<(ulong VirtualAddress, ulong Frame)> UserFrames() => [];
-
-    // A grant is a view: nothing is mapped, sent or unmapped through it.
-    private protected override ErrorCode MapCore(ulong address, ulong size, Protection protection, string name, out ulong mapped)
-    {
-        mapped = 0;
-        return ErrorCode.NotPermitted;
-    }
-
-    private protected override ErrorCode UnmapCore(ulong start, ulong end) => ErrorCode.NotPermitted;
-
-    private protected override ErrorCode ProtectCore(ulong start, ulong end, Protection protection) => ErrorCode.NotPermitted;
-
-    internal override ErrorCode CheckSendRange(ulong address, ulong pages, bool needWrite) => ErrorCode.NotPermitted;
-
-    internal override PageRun DetachPages(ulong address, ulong pages) => throw new InvalidOperationException("a grant holds no pages of its own");
-
-    internal override ErrorCode ReferencePages(ulong address, ulong pages, out PageRun run)
-    {
-        run = null!;
-        return ErrorCode.NotPermitted;
-    }
-
-    internal override ErrorCode DuplicatePages(ulong address, ulong pages, bool senderKeepsWrite, int copies, out PageRun[] runs)
-    {
-        runs = [];
-        return ErrorCode.NotPermitted;
-    }
-
-    internal override ErrorCode AttachPages(PageRun run, Protection protection, string name, out ulong address)
-    {
-        address = 0;
-        return ErrorCode.NotPermitted;
-    }
 }

@@ -7,6 +7,26 @@ namespace MicroKernel.Memory;
 // moved or shared block keeps its physical address in the receiver, and a duplicate is an eager copy.
 public sealed partial class MpuAddressSpace
 {
+    /// <inheritdoc />
+    public override bool CanTakeRegions(int areas) => RegionsInUse + areas <= RegionBudget;
+
+    /// <inheritdoc />
+    public override bool CanShareWithItself => false;
+
+    // A SHARED buffer is an ordinary block: its address is its frame, unique across processes already.
+    private protected override ErrorCode MapSharedCore(ulong size, RpcWindow window, out ulong mapped) =>
+        MapCore(0, size, Protection.ReadWrite, "rpc shared", out mapped);
+
+    internal override ErrorCode TryCreateGrant(AddressSpace caller, out GrantSpace? grant, out int regionsNeeded)
+    {
+        grant = null;
+        regionsNeeded = 0;
+        if (caller is not MpuAddressSpace mpuCaller) return ErrorCode.NotPermitted;
+        ErrorCode e = MpuGrantSpace.TryCreate(this, mpuCaller, out MpuGrantSpace? g, out regionsNeeded);
+        grant = g;
+        return e;
+    }
+
     internal override ErrorCode CheckSendRange(ulong address, ulong pages, bool needWrite)
     {
         Vma? v = Vmas.Find(address);

@@ -48,6 +48,20 @@ public sealed partial class MpuAddressSpace : AddressSpace
     private bool IsV7 => _mpu is ArmV7Mpu;
 
     /// <inheritdoc />
+    public override ulong MainStackAddress(ulong size) => 0;
+
+    /// <inheritdoc />
+    public override string? MapRefusalAdvice(ulong start, ulong length, ErrorCode error)
+    {
+        // Page-aligned addresses are refused as misaligned only by the ARMv7-M rule.
+        if (error != ErrorCode.Misaligned || !IsV7) return null;
+        ulong block = BitOperations.RoundUpToPowerOf2(RoundUp(length) / PageSize) * PageSize;
+        return $"an ARMv7-M MPU region must be a power of two bytes long and start at a multiple of its size; " +
+            $"this segment needs a {block / 1024} KiB region at a multiple of 0x{block:x}. Link it at such an address " +
+            "(e.g. -Wl,-Ttext-segment=...), or run it under ArmV8Mpu or Paging";
+    }
+
+    /// <inheritdoc />
     public override bool TryTranslate(ulong virtualAddress, int length, AccessKind access, out ulong physicalAddress, out MemoryFault fault)
     {
         physicalAddress = virtualAddress;

@@ -17,7 +17,7 @@ public sealed class MpuGrantSpace : GrantSpace
     private int _sharedPages;
     private bool _released;
 
-    private MpuGrantSpace(MpuAddressSpace callee, AddressSpace caller) : base(callee.Machine, callee.Frames, callee, caller)
+    private MpuGrantSpace(MpuAddressSpace callee, AddressSpace caller) : base(callee, caller)
     {
         _callee = callee;
         _mpu = callee.Machine.Mpu!;
@@ -113,7 +113,7 @@ public sealed class MpuGrantSpace : GrantSpace
         if (_released) return;
         Revoke();
         _released = true;
-        foreach ((Vma _, PageRun run) in _shared) ReleaseRun(run);
+        foreach ((Vma _, PageRun run) in _shared) _callee.ReleaseRun(run);
         _shared.Clear();
     }
 

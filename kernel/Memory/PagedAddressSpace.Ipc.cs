@@ -4,9 +4,30 @@ using MicroKernel.Syscalls;
 
 namespace MicroKernel.Memory;
 
-// Page transfer between address spaces (page-send IPC) and copy-on-write.
+// Page transfer between address spaces (page-send IPC) and copy-on-write, RPC SHARED buffers and grants: frames are
+// remapped, never moved, so any page can go anywhere and a duplicate costs nothing until someone writes.
 public sealed partial class PagedAddressSpace
 {
+    private protected override ErrorCode MapSharedCore(ulong size, RpcWindow window, out ulong mapped)
+    {
+        mapped = 0;
+        if (!window.Fits(size)) return ErrorCode.OutOfMemory;
+        ErrorCode e = MapCore(window.Next, size, Protection.ReadWrite, "rpc shared", out mapped);
+        if (e == ErrorCode.Ok) window.Take(size);
+        return e;
+    }
+
+    internal override ErrorCode TryCreateGrant(AddressSpace caller, out GrantSpace? grant, out int regionsNeeded)
+    {
+        grant = null;
+        regionsNeeded = 0;
+        // Every space of one kernel uses the same model; a foreign caller is a kernel bug refused, not a crash.
+        if (caller is not PagedAddressSpace pagedCaller) return ErrorCode.NotPermitted;
+        ErrorCode e = PagedGrantSpace.TryCreate(this, pagedCaller, out PagedGrantSpace? g);
+        grant = g;
+        return e;
+    }
+
     internal override ErrorCode CheckSendRange(ulong address, ulong pages, bool needWrite)
     {
         for (ulong i = 0; i < pages; i++)

@@ -34,6 +34,12 @@ public sealed partial class PagedAddressSpace : AddressSpace
     /// <summary>The PML4 slot of the RPC window.</summary>
     internal const int RpcWindowSlot = 254;
 
+    /// <summary>
+    /// Top of a program's main stack (<see cref="MainStackAddress"/>): near the top of the user half, below the RPC
+    /// window's neighbourhood, as Linux puts it just under 0x7FFF_FFFF_F000.
+    /// </summary>
+    public const ulong MainStackTop = 0x7FFF_FFFF_0000;
+
     /// <summary>Where the kernel maps its own (supervisor-only) page in every address space.</summary>
     public const ulong KernelBase = 0xFFFF_8000_0000_0000;
 
@@ -165,6 +171,15 @@ public sealed partial class PagedAddressSpace : AddressSpace
         Vmas.Insert(new Vma(address, address + size, protection, name));
         return ErrorCode.Ok;
     }
+
+    /// <inheritdoc />
+    public override ulong MainStackAddress(ulong size) => MainStackTop - RoundUp(size);
+
+    /// <inheritdoc />
+    public override bool CanTakeRegions(int areas) => true;
+
+    /// <inheritdoc />
+    public override bool CanShareWithItself => true;
 
     /// <summary>A free, page-aligned range of <paramref name="size"/> bytes at or above <see cref="MapBase"/>, or 0.</summary>
     public ulong FindFreeRange(ulong size) => Vmas.FindGap(size, MapBase, RpcWindowBase);

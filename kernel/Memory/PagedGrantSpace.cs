@@ -26,7 +26,7 @@ public sealed class PagedGrantSpace : GrantSpace
     private int _sharedPages;
     private bool _released;
 
-    private PagedGrantSpace(PagedAddressSpace callee, AddressSpace caller, PageTable table) : base(callee.Machine, callee.Frames, callee, caller)
+    private PagedGrantSpace(PagedAddressSpace callee, AddressSpace caller, PageTable table) : base(callee, caller)
     {
         _callee = callee;
         _mmu = callee.Machine.Mmu;
@@ -118,7 +118,7 @@ public sealed class PagedGrantSpace : GrantSpace
         if (_released) return;
         Revoke();
         _released = true;
-        foreach (PageRun run in _runs) ReleaseRun(run);
+        foreach (PageRun run in _runs) _callee.ReleaseRun(run);
         _runs.Clear();
         _table.FreeTables();
     }
@@ -145,7 +145,7 @@ public sealed class PagedGrantSpace : GrantSpace
             for (int i = 0; i < run.Count; i++) entries[i] = Pte.Make(run.Frames[i], flags);
             if (_table.SetLeaves(v.Start, entries) < entries.Length)
             {
-                ReleaseRun(run);
+                _callee.ReleaseRun(run);
                 return ErrorCode.OutOfMemory;
             }
             _runs.Add(run);

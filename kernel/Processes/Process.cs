@@ -3,13 +3,12 @@ using MicroKernel.Memory;
 namespace MicroKernel.Processes;
 
 /// <summary>
-/// A process: an address space (or MPU region set), threads, a program image and a fault policy. The kernel
-/// object that IPC families hang their per-process state on (handlers, exported services, handles).
+/// A process: an address space (or MPU region set), threads, a program image and a fault policy. IPC families keep
+/// their per-process state (handlers, exported services, handles) in tables of their own, by pid.
 /// </summary>
 public sealed class Process
 {
     private readonly List<SimThread> _threads = [];
-    private readonly Dictionary<Type, object> _extensions = [];
 
     internal Process(int pid, string name, ProgramImage image, AddressSpace space, int priority, FaultPolicy policy, IReadOnlyList<string> arguments)
     {
@@ -76,14 +75,10 @@ public sealed class Process
     internal List<SimThread> ThreadList => _threads;
 
     /// <summary>
-    /// Per-process state of a kernel subsystem (an IPC family's handler table, say), created on first use.
-    /// Keeps <see cref="Process"/> small while families are added.
+    /// Exit codes of its threads that ended, by tid, for thread_join of a thread that is already gone (like a zombie
+    /// thread's status). Lookup only, never enumerated.
     /// </summary>
-    public T Extension<T>() where T : class, new()
-    {
-        if (!_extensions.TryGetValue(typeof(T), out object? value)) _extensions[typeof(T)] = value = new T();
-        return (T)value;
-    }
+    internal Dictionary<int, long> ExitedThreadCodes { get; } = [];
 
     /// <inheritdoc />
     public override string ToString() => $"pid {Pid} ({Name})";

@@ -76,7 +76,7 @@ public sealed class SimThread
     public long ExitCode { get; internal set; }
 
     /// <summary>The memory this thread's loads and stores go through (the process's, or a grant view during RPC).</summary>
-    public AddressSpace Space { get; internal set; }
+    public MemoryView Space { get; internal set; }
 
     /// <summary>Set when the kernel has ended this thread; it unwinds at its next kernel entry.</summary>
     public bool Killed { get; internal set; }

@@ -68,7 +68,7 @@ internal static class CoreSyscalls
         int tid = (int)tidArg;
         if (tid == caller.Tid) return (long)ErrorCode.NotPermitted;
         Process p = caller.Process;
-        if (p.Extension<ExitedThreads>().Codes.TryGetValue(tid, out long code)) return code;
+        if (p.ExitedThreadCodes.TryGetValue(tid, out long code)) return code;
         SimThread? target = p.ThreadList.FirstOrDefault(t => t.Tid == tid);
         return target is null ? (long)ErrorCode.NoSuchThread : k.Scheduler.Block(caller, target.JoinWaiters);
     }

@@ -24,7 +24,7 @@ public sealed class KernelX86Memory : IX86Memory
     /// <inheritdoc />
     public MemoryFault? Read(ulong address, Span<byte> destination, AccessKind kind)
     {
-        AddressSpace space = _thread.Space;
+        MemoryView space = _thread.Space;
         // The common case, an access inside one page: one translation, one copy.
         if ((address & 0xFFF) + (ulong)destination.Length <= 0x1000 && destination.Length > 0)
         {
@@ -39,7 +39,7 @@ public sealed class KernelX86Memory : IX86Memory
     /// <inheritdoc />
     public MemoryFault? Write(ulong address, ReadOnlySpan<byte> source)
     {
-        AddressSpace space = _thread.Space;
+        MemoryView space = _thread.Space;
         if ((address & 0xFFF) + (ulong)source.Length <= 0x1000 && source.Length > 0
             && space.TryTranslate(address, source.Length, AccessKind.Write, out ulong pa, out _))
         {

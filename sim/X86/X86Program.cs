@@ -12,9 +12,6 @@ namespace MicroKernel.X86;
 /// </summary>
 public sealed class X86Program : ProgramImage
 {
-    /// <summary>Top of the main thread's stack under paging.</summary>
-    public const ulong StackTop = 0x7FFF_FFFF_0000;
-
     /// <summary>Bytes of stack each thread gets.</summary>
     public const ulong StackSize = 64 * 1024;
 
@@ -105,7 +102,8 @@ public sealed class X86Program : ProgramImage
         }
 
         // The main thread's stack: argc, argv and an empty environment, as the SysV ABI lays them out.
-        ErrorCode stack = space.Map(space is PagedAddressSpace ? StackTop - StackSize : 0, StackSize, Protection.ReadWrite, "stack", out ulong stackBase);
+        // Where it goes is the protection model's choice (a fixed top under paging, any free block under an MPU).
+        ErrorCode stack = space.Map(space.MainStackAddress(StackSize), StackSize, Protection.ReadWrite, "stack", out ulong stackBase);
         if (stack != ErrorCode.Ok) return stack;
         InitialStack initial = InitialStack.Build(stackBase + StackSize, [Name, .. process.Arguments]);
         if (!space.TryWrite(initial.Rsp, initial.Bytes, out _)) return ErrorCode.BadAddress;
@@ -122,16 +120,8 @@ public sealed class X86Program : ProgramImage
     private static string DescribeMapFailure(AddressSpace space, ulong start, ulong end, Protection prot, ErrorCode e)
     {
         string segment = $"segment 0x{start:x}..0x{end:x} ({prot.ToRwx()})";
-        ulong pages = (end - start) / 0x1000;
-        // Segments are page-aligned here, so an MPU space refuses one as misaligned only for the ARMv7-M rule.
-        if (e == ErrorCode.Misaligned && space is MpuAddressSpace)
-        {
-            ulong block = System.Numerics.BitOperations.RoundUpToPowerOf2(pages) * 0x1000;
-            return $"{segment}: an ARMv7-M MPU region must be a power of two bytes long and start at a multiple of its size; " +
-                $"this segment needs a {block / 1024} KiB region at a multiple of 0x{block:x}. Link it at such an address " +
-                "(e.g. -Wl,-Ttext-segment=...), or run it under ArmV8Mpu or Paging";
-        }
-        return $"{segment}: {e.Message()}";
+        // The protection model explains a refusal of its own (an ARMv7-M region's alignment rule).
+        return $"{segment}: {space.MapRefusalAdvice(start, end - start, e) ?? e.Message()}";
     }
 
     /// <inheritdoc />

@@ -16,6 +16,7 @@ internal sealed class NotificationIpc : IIpcFamily
     private readonly List<NotifyObject> _live = [];                                    // open objects, by id
     private readonly Dictionary<string, NotifyObject> _names = new(StringComparer.Ordinal); // lookup only, never enumerated
     private readonly Dictionary<SimThread, NotifyWait> _records = [];                     // lookup only, never enumerated
+    private readonly Dictionary<int, HandleTable> _handles = [];                          // by pid; lookup only, never enumerated
     private int _nextId = 1;
 
     public NotificationIpc(Kernel kernel)
@@ -31,7 +32,12 @@ internal sealed class NotificationIpc : IIpcFamily
         t.Register(new((long)SyscallNumber.NotifyClose, "notify_close", [("handle", I)], (SimThread c, in SyscallArgs a) => Close(c, a.A0)));
     }
 
-    private static HandleTable Handles(Process p) => p.Extension<NotifyState>().Handles;
+    // A process's handle table, made at its first notification syscall and dropped when it exits (or restarts).
+    private HandleTable Handles(Process p)
+    {
+        if (!_handles.TryGetValue(p.Pid, out HandleTable? table)) _handles[p.Pid] = table = new HandleTable();
+        return table;
+    }
 
     private long Create(SimThread caller, ulong nameAddress, ulong nameLength, ulong flags)
     {
@@ -287,20 +293,19 @@ internal sealed class NotificationIpc : IIpcFamily
                 if (w.Live) _kernel.Scheduler.Wake(w.Thread, (long)ErrorCode.ProcessExited);
             }
         foreach (NotifyObject n in _live.Where(n => n.Owner == process).ToList()) Destroy(n, null);
-        Handles(process).Clear();
+        if (_handles.Remove(process.Pid, out HandleTable? table)) table.Clear();
     }
 
     public int PinnedReferences(ulong frame) => 0;
+
+    /// <summary>An exited process keeps no handle table here (it went in <see cref="OnProcessExit"/>).</summary>
+    public IEnumerable<string> CheckInvariants() =>
+        _kernel.Processes.Where(p => p.State == ProcessState.Exited && _handles.ContainsKey(p.Pid))
+            .Select(p => $"notify: exited {p} still has a handle table");
 
     /// <summary>The family's counters.</summary>
     public NotifyStats Stats { get; } = new();
 
     /// <summary>Open objects (for leak checks in tests).</summary>
     internal int LiveObjects => _live.Count;
-}
-
-/// <summary>A process's notification state: its handle table.</summary>
-internal sealed class NotifyState
-{
-    public HandleTable Handles { get; } = new();
 }

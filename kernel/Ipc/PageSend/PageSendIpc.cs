@@ -23,6 +23,9 @@ internal sealed class PageSendIpc : IIpcFamily
 
     private const ArgFormat I = ArgFormat.Int, H = ArgFormat.Hex;
     private readonly Kernel _kernel;
+    // Each process's handlers and message queue, by pid: made at first use, dropped when the process exits (or
+    // restarts). Lookup only, never enumerated, so hashing order cannot reach the output.
+    private readonly Dictionary<int, PageSendState> _states = [];
 
     public PageSendIpc(Kernel kernel)
     {
@@ -34,7 +37,17 @@ internal sealed class PageSendIpc : IIpcFamily
         kernel.Syscalls.Register(new((long)SyscallNumber.Pause, "pause", [("ticks", I)], (SimThread c, in SyscallArgs a) => Pause(c, a.A0)));
     }
 
-    private static PageSendState State(Process p) => p.Extension<PageSendState>();
+    // The state of a process that uses page send (registers a handler, or receives); created here on first use.
+    private PageSendState State(Process p)
+    {
+        if (!_states.TryGetValue(p.Pid, out PageSendState? s)) _states[p.Pid] = s = new PageSendState();
+        return s;
+    }
+
+    // The state of a process if it has one: read-only questions must not create state for every process asked about.
+    private PageSendState? Find(Process p) => _states.GetValueOrDefault(p.Pid);
+
+    private bool HasHandler(Process p, ulong type) => Find(p)?.Handlers.ContainsKey(type) == true;
 
     private long RegisterHandler(SimThread caller, ulong type, ulong entry)
     {
@@ -65,7 +78,7 @@ internal sealed class PageSendIpc : IIpcFamily
             long result = TrySend(caller, pid, type, address, pages, flags, out PageSendState? full);
             if (full is null) return result;
             // Bit 5: wait for the full queue to drain, then validate everything again.
-            long woke = _kernel.Scheduler.Block(caller, full.SpaceWaiters.Queue);
+            long woke = _kernel.Scheduler.Block(caller, full.SpaceWaiters);
             if (woke < 0) return woke;
         }
     }
@@ -91,7 +104,7 @@ internal sealed class PageSendIpc : IIpcFamily
             Process? r = target == 0 ? (pidArg <= int.MaxValue ? _kernel.FindProcess((int)pidArg) : null) : sender;
             if (r is null) return (long)ErrorCode.NoSuchProcess;
             if (r.State != ProcessState.Running) return (long)ErrorCode.ProcessExited;
-            if (!State(r).Handlers.ContainsKey(type)) return (long)ErrorCode.NoHandler;
+            if (!HasHandler(r, type)) return (long)ErrorCode.NoHandler;
             receivers = [r];
         }
         else
@@ -99,7 +112,7 @@ internal sealed class PageSendIpc : IIpcFamily
             // One frame cannot move to several places: a broadcast shares or copies.
             if (move) return (long)ErrorCode.InvalidArgument;
             receivers = _kernel.Processes
-                .Where(p => p.State == ProcessState.Running && State(p).Handlers.ContainsKey(type))
+                .Where(p => p.State == ProcessState.Running && HasHandler(p, type))
                 .Where(p => target == (ulong)SendFlags.ToAll || p != sender)
                 .ToList();
             if (receivers.Count == 0) return (long)ErrorCode.NoHandler;
@@ -109,7 +122,7 @@ internal sealed class PageSendIpc : IIpcFamily
         bool receiverWrites = (f & SendFlags.ReceiverWrite) != 0;
         ErrorCode range = space.CheckSendRange(address, pages, needWrite: move || (share && receiverWrites));
         if (range != ErrorCode.Ok) return (long)range;
-        if (share && receivers.Contains(sender) && space is MpuAddressSpace) return (long)ErrorCode.InvalidArgument;
+        if (share && receivers.Contains(sender) && !space.CanShareWithItself) return (long)ErrorCode.InvalidArgument;
 
         foreach (Process r in receivers)
         {
@@ -119,8 +132,9 @@ internal sealed class PageSendIpc : IIpcFamily
             return (long)ErrorCode.QueueFull;
         }
         foreach (Process r in receivers)
-            // Under an MPU each delivered message takes a region; a move to oneself frees one first.
-            if (r.AddressSpace is MpuAddressSpace mpu && mpu.RegionsInUse + State(r).Pending.Count - (r == sender && move ? 1 : 0) >= mpu.RegionBudget)
+            // Each delivered message becomes an area (under an MPU, a region): the queued ones, this one, less the
+            // one a move to oneself frees first.
+            if (!r.AddressSpace.CanTakeRegions(State(r).Pending.Count + 1 - (r == sender && move ? 1 : 0)))
                 return (long)ErrorCode.NoMpuRegion;
 
         // Everything checked: now take the pages.
@@ -156,10 +170,10 @@ internal sealed class PageSendIpc : IIpcFamily
     public bool TryDeliverOne(SimThread thread)
     {
         Process p = thread.Process;
-        PageSendState state = State(p);
-        if (!state.Pending.TryDequeue(out QueuedPageMessage? m)) return false;
+        PageSendState? state = Find(p);
+        if (state is null || !state.Pending.TryDequeue(out QueuedPageMessage? m)) return false;
         p.PendingUpcalls--;
-        while (state.SpaceWaiters.Queue.Count > 0) _kernel.Scheduler.Wake(state.SpaceWaiters.Queue.Waiters[0], 0);
+        while (state.SpaceWaiters.Count > 0) _kernel.Scheduler.Wake(state.SpaceWaiters.Waiters[0], 0);
         ulong pages = (ulong)m.Pages.Count;
         if (!state.Handlers.TryGetValue(m.Type, out ulong entry))
         {
@@ -189,21 +203,26 @@ internal sealed class PageSendIpc : IIpcFamily
 
     public void OnProcessExit(Process process)
     {
-        PageSendState state = State(process);
+        if (Find(process) is not { } state) return;
+        _states.Remove(process.Pid);
         while (state.Pending.TryDequeue(out QueuedPageMessage? m)) process.AddressSpace.ReleaseRun(m.Pages);
-        state.Handlers.Clear();
-        while (state.SpaceWaiters.Queue.Count > 0) _kernel.Scheduler.Wake(state.SpaceWaiters.Queue.Waiters[0], (long)ErrorCode.ProcessExited);
+        while (state.SpaceWaiters.Count > 0) _kernel.Scheduler.Wake(state.SpaceWaiters.Waiters[0], (long)ErrorCode.ProcessExited);
     }
 
     public int PinnedReferences(ulong frame)
     {
         int n = 0;
         foreach (Process p in _kernel.Processes)
-            foreach (QueuedPageMessage m in State(p).Pending)
+            foreach (QueuedPageMessage m in Find(p)?.Pending ?? [])
                 foreach (ulong f in m.Pages.Frames)
                     if (f == frame) n++;
         return n;
     }
+
+    /// <summary>An exited process keeps no handlers or queue here (its state went in <see cref="OnProcessExit"/>).</summary>
+    public IEnumerable<string> CheckInvariants() =>
+        _kernel.Processes.Where(p => p.State == ProcessState.Exited && _states.ContainsKey(p.Pid))
+            .Select(p => $"page send: exited {p} still has handlers or a queue");
 
     private void EmitDelivery(SimThread thread, QueuedPageMessage m, ulong at, ulong pages, long result) =>
         _kernel.Emit(new KernelEvent

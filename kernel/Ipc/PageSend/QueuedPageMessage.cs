@@ -19,11 +19,5 @@ internal sealed class PageSendState
     public Queue<QueuedPageMessage> Pending { get; } = new();
 
     /// <summary>Senders blocked on this queue being full.</summary>
-    public WaitQueueHolder SpaceWaiters { get; } = new();
-}
-
-/// <summary>Holds a wait queue created on first use (a process's extension objects need a parameterless constructor).</summary>
-internal sealed class WaitQueueHolder
-{
-    public Processes.WaitQueue Queue { get; } = new("space in a receiver's message queue");
+    public Processes.WaitQueue SpaceWaiters { get; } = new("space in a receiver's message queue");
 }

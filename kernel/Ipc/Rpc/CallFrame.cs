@@ -7,7 +7,7 @@ namespace MicroKernel.Ipc.Rpc;
 /// One RPC call in progress on a thread: what to restore at return (the calling process and the memory view the
 /// thread had) and the grant to revoke. Frames stack up on <c>SimThread.RpcFrames</c> when calls nest.
 /// </summary>
-internal sealed class CallFrame(SimThread thread, ServiceObject target, int method, int depth, Process caller, AddressSpace previousSpace, GrantSpace grant)
+internal sealed class CallFrame(SimThread thread, ServiceObject target, int method, int depth, Process caller, MemoryView previousSpace, GrantSpace grant)
 {
     public SimThread Thread { get; } = thread;
 
@@ -22,7 +22,7 @@ internal sealed class CallFrame(SimThread thread, ServiceObject target, int meth
     public Process Caller { get; } = caller;
 
     /// <summary>The memory view the thread had before the call: its own space, or the grant of an enclosing call.</summary>
-    public AddressSpace PreviousSpace { get; } = previousSpace;
+    public MemoryView PreviousSpace { get; } = previousSpace;
 
     /// <summary>Callee memory + caller SHARED buffers, for this call only.</summary>
     public GrantSpace Grant { get; } = grant;

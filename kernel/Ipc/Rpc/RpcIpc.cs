@@ -41,7 +41,7 @@ internal sealed class RpcIpc : IIpcFamily
     // skips building page tables; dropped as soon as either space changes its mappings or dies. A list, not a
     // dictionary: it is short, and its order must not depend on hashing.
     private readonly List<GrantSpace> _idle = [];
-    private ulong _nextWindow = PagedAddressSpace.RpcWindowBase;
+    private readonly RpcWindow _window = new();
 
     public RpcIpc(Kernel kernel)
     {
@@ -116,20 +116,9 @@ internal sealed class RpcIpc : IIpcFamily
     private long Shared(SimThread caller, ulong length)
     {
         if (length == 0 || length > MaxSharedBytes) return (long)ErrorCode.InvalidArgument;
-        AddressSpace space = caller.Process.AddressSpace;
-        ulong size = AddressSpace.RoundUp(length);
-        // Under paging every SHARED buffer gets window addresses no other process uses, so a grant can show the
-        // caller's and the callee's own buffers side by side at the addresses their owners use.
-        ulong at = 0;
-        if (space is PagedAddressSpace)
-        {
-            if (size > PagedAddressSpace.RpcWindowTop - _nextWindow) return (long)ErrorCode.OutOfMemory;
-            at = _nextWindow;
-        }
-        ErrorCode e = space.MapShared(at, size, out ulong mapped);
-        if (e != ErrorCode.Ok) return (long)e;
-        if (at != 0) _nextWindow += size;
-        return (long)mapped;
+        // The space puts the buffer where its model needs it (paging: window addresses no other process uses).
+        ErrorCode e = caller.Process.AddressSpace.MapShared(length, _window, out ulong mapped);
+        return e == ErrorCode.Ok ? (long)mapped : (long)e;
     }
 
     private long Call(SimThread t, in SyscallArgs a)
@@ -207,7 +196,8 @@ internal sealed class RpcIpc : IIpcFamily
             GrantSpace g = _idle[i];
             if (!ReferenceEquals(g.Callee, callee) || !ReferenceEquals(g.Caller, caller)) continue;
             _idle.RemoveAt(i);
-            if (g.IsCurrent && (g is not MpuGrantSpace || g.MpuRegions <= _kernel.Machine.Mpu!.RegionCount))
+            // Unchanged spaces: the grant still fits the hardware it fitted when built.
+            if (g.IsCurrent)
             {
                 Stats.GrantsReused++;
                 grant = g;
@@ -217,30 +207,11 @@ internal sealed class RpcIpc : IIpcFamily
             g.Release();
             break;
         }
-        ErrorCode e = BuildGrant(callee, caller, out grant, out regionsNeeded);
+        ErrorCode e = callee.TryCreateGrant(caller, out grant, out regionsNeeded);
         if (e != ErrorCode.Ok) return e;
         grant!.BuiltAt = (callee.Generation, caller.Generation);
         Stats.GrantsBuilt++;
         return e;
-    }
-
-    private static ErrorCode BuildGrant(AddressSpace callee, AddressSpace caller, out GrantSpace? grant, out int regionsNeeded)
-    {
-        grant = null;
-        regionsNeeded = 0;
-        if (callee is PagedAddressSpace pc && caller is PagedAddressSpace pr)
-        {
-            ErrorCode e = PagedGrantSpace.TryCreate(pc, pr, out PagedGrantSpace? g);
-            grant = g;
-            return e;
-        }
-        if (callee is MpuAddressSpace mc && caller is MpuAddressSpace mr)
-        {
-            ErrorCode e = MpuGrantSpace.TryCreate(mc, mr, out MpuGrantSpace? g, out regionsNeeded);
-            grant = g;
-            return e;
-        }
-        return ErrorCode.NotPermitted;
     }
 
     // The thread starts acting for the callee, through the grant.
@@ -345,9 +316,10 @@ internal sealed class RpcIpc : IIpcFamily
         if (Stats.ActiveGrants != _active.Count) yield return $"rpc: {Stats.ActiveGrants} grants in use but {_active.Count} calls in progress";
         foreach (GrantSpace g in _idle)
             if (g.IsRevoked || g.Callee.IsDestroyed || g.Caller.IsDestroyed) yield return "rpc: a cached grant over a dead space";
-        // Outside a call a thread sees its own process's memory and nothing else.
+        // Outside a call a thread sees its own process's memory and nothing else (a killed thread of a restarted
+        // process may still hold the old space while it unwinds).
         foreach (SimThread t in _kernel.Scheduler.LiveThreads)
-            if (t.RpcFrames.Count == 0 && (t.Space is GrantSpace || t.Process != t.HomeProcess))
+            if (t.RpcFrames.Count == 0 && (t.Process != t.HomeProcess || (!t.Killed && !ReferenceEquals(t.Space, t.HomeProcess.AddressSpace))))
                 yield return $"rpc: {t} is in no call but still acts for pid {t.Process.Pid} through {t.Space.GetType().Name}";
         foreach (CallFrame f in _active)
         {
