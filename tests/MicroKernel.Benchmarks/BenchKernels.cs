@@ -4,13 +4,34 @@ using MicroKernel.Userland.Runtime;
 
 namespace MicroKernel.Benchmarks;
 
-/// <summary>Runs one C# program to completion on a fresh kernel: the unit every in-simulation benchmark measures.</summary>
+/// <summary>
+/// Runs one C# program to completion on a fresh kernel: the unit every in-simulation benchmark measures. Every kernel
+/// benchmark reports its figures at two settings of <see cref="KernelConfig.AccessesPerTick"/>, side by side (a
+/// <c>[Params]</c> of each class): <see cref="DefaultAccessesPerTick"/>, a scheduling point every 64 user memory
+/// accesses as in every normal run, and <see cref="BatchedAccessesPerTick"/>, almost none, which shows the cost of
+/// the operation alone. Frames (RAM size) and MaxTicks (a safety limit) are set per benchmark: they cost nothing
+/// per operation.
+/// </summary>
 internal static class BenchKernels
 {
-    /// <summary>Boots a kernel of <paramref name="frames"/> frames (small: boot cost stays far below 1% of a run).</summary>
-    public static long RunProgram(Func<Sys, long> main, int frames = 64)
+    /// <summary>The default of <see cref="KernelConfig.AccessesPerTick"/> (checked by <see cref="Config"/>).</summary>
+    public const int DefaultAccessesPerTick = 64;
+
+    /// <summary>One scheduling point per 2^20 user accesses: the tick's cost left out of a memory-heavy loop.</summary>
+    public const int BatchedAccessesPerTick = 1 << 20;
+
+    /// <summary>The configuration of a benchmark kernel: <paramref name="frames"/> frames, no tick limit.</summary>
+    public static KernelConfig Config(int accessesPerTick, int frames)
     {
-        var k = new Kernel(new KernelConfig { Frames = frames, AccessesPerTick = 1 << 20, MaxTicks = long.MaxValue });
+        if (new KernelConfig().AccessesPerTick != DefaultAccessesPerTick)
+            throw new InvalidOperationException($"KernelConfig's default AccessesPerTick is no longer {DefaultAccessesPerTick}: update BenchKernels and docs/benchmarks.md");
+        return new KernelConfig { Frames = frames, AccessesPerTick = accessesPerTick, MaxTicks = long.MaxValue };
+    }
+
+    /// <summary>Boots a kernel of <paramref name="frames"/> frames (small: boot cost stays far below 1% of a run).</summary>
+    public static long RunProgram(int accessesPerTick, Func<Sys, long> main, int frames = 64)
+    {
+        var k = new Kernel(Config(accessesPerTick, frames));
         k.Spawn(new ManagedProgram("bench", () => new Lambda(main)), "bench", out Process? p);
         RunResult r = k.Run();
         if (r.Outcome != RunOutcome.Completed) throw new InvalidOperationException($"benchmark run ended {r.Outcome}: {r.Panic}");

@@ -5,11 +5,16 @@ namespace MicroKernel.Benchmarks;
 /// <summary>
 /// An 8-byte user load through the MMU: a TLB hit (the same page again and again) and a TLB miss (256 pages that
 /// all collide in a 64-entry direct-mapped TLB, so every load walks the four-level table), against a plain array read.
+/// At the default AccessesPerTick (64) every 64th load is also a scheduling point (one thread: no switch, no flush).
 /// </summary>
 public class MemoryBenchmarks
 {
     private const int Loads = 1_000_000;
     private readonly ulong[] _array = new ulong[512];
+
+    /// <summary>User accesses per scheduling point: the default (64) and batched (2^20), side by side (<see cref="BenchKernels"/>).</summary>
+    [Params(BenchKernels.DefaultAccessesPerTick, BenchKernels.BatchedAccessesPerTick)]
+    public int AccessesPerTick { get; set; }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Loads)]
     public ulong PlainArrayRead()
@@ -21,7 +26,7 @@ public class MemoryBenchmarks
     }
 
     [Benchmark(OperationsPerInvoke = Loads)]
-    public long MmuReadTlbHit() => BenchKernels.RunProgram(sys =>
+    public long MmuReadTlbHit() => BenchKernels.RunProgram(AccessesPerTick, sys =>
     {
         ulong buffer = sys.Map(4096);
         ulong sum = 0;
@@ -30,7 +35,7 @@ public class MemoryBenchmarks
     });
 
     [Benchmark(OperationsPerInvoke = Loads)]
-    public long MmuReadTlbMiss() => BenchKernels.RunProgram(sys =>
+    public long MmuReadTlbMiss() => BenchKernels.RunProgram(AccessesPerTick, sys =>
     {
         const int pages = 256;
         ulong buffer = sys.Map(pages * 4096);

@@ -11,12 +11,16 @@ public class NotifyBenchmarks
 {
     private const int Handoffs = 100_000;
 
+    /// <summary>User accesses per scheduling point: the default (64) and batched (2^20), side by side (<see cref="BenchKernels"/>).</summary>
+    [Params(BenchKernels.DefaultAccessesPerTick, BenchKernels.BatchedAccessesPerTick)]
+    public int AccessesPerTick { get; set; }
+
     [Benchmark(Baseline = true, OperationsPerInvoke = Handoffs)]
     public void BareSemaphorePingPong()
         => BarePingPong.Run(Handoffs);
 
     [Benchmark(OperationsPerInvoke = Handoffs)]
-    public long NotifyWaitPingPong() => BenchKernels.RunProgram(sys =>
+    public long NotifyWaitPingPong() => BenchKernels.RunProgram(AccessesPerTick, sys =>
     {
         int ping = sys.NotifyCreate(null), pong = sys.NotifyCreate(null);
         int peer = sys.CreateThread((s, _) =>
@@ -38,7 +42,7 @@ public class NotifyBenchmarks
 
     /// <summary>The same ping-pong where each side waits with wait_any on its object and a second, idle one.</summary>
     [Benchmark(OperationsPerInvoke = Handoffs)]
-    public long WaitAnyPingPong() => BenchKernels.RunProgram(sys =>
+    public long WaitAnyPingPong() => BenchKernels.RunProgram(AccessesPerTick, sys =>
     {
         int ping = sys.NotifyCreate(null), pong = sys.NotifyCreate(null), idle = sys.NotifyCreate(null);
         int peer = sys.CreateThread((s, _) =>
@@ -60,7 +64,7 @@ public class NotifyBenchmarks
 
     /// <summary>One thread: notify, then a wait that finds the count (no block, no switch). Per notify + wait pair.</summary>
     [Benchmark(OperationsPerInvoke = Handoffs)]
-    public long UncontendedNotifyWait() => BenchKernels.RunProgram(sys =>
+    public long UncontendedNotifyWait() => BenchKernels.RunProgram(AccessesPerTick, sys =>
     {
         int h = sys.NotifyCreate(null);
         for (int i = 0; i < Handoffs; i++)

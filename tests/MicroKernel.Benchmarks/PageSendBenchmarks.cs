@@ -19,6 +19,10 @@ public class PageSendBenchmarks
     [Params(1, 16, 256, 4096)]
     public int Pages { get; set; }
 
+    /// <summary>User accesses per scheduling point: the default (64) and batched (2^20), side by side (<see cref="BenchKernels"/>).</summary>
+    [Params(BenchKernels.DefaultAccessesPerTick, BenchKernels.BatchedAccessesPerTick)]
+    public int AccessesPerTick { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
@@ -37,7 +41,7 @@ public class PageSendBenchmarks
                     sys.Yield(); // the handler runs here
                 }
             };
-        }, frames: Pages + 64);
+        }, frames: Pages + 64, AccessesPerTick);
     }
 
     [GlobalCleanup]

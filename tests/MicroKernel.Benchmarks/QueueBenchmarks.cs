@@ -15,15 +15,19 @@ public class QueueBenchmarks
 {
     private const int Items = 5_000;
 
+    /// <summary>User accesses per scheduling point: the default (64) and batched (2^20), side by side (<see cref="BenchKernels"/>).</summary>
+    [Params(BenchKernels.DefaultAccessesPerTick, BenchKernels.BatchedAccessesPerTick)]
+    public int AccessesPerTick { get; set; }
+
     [Benchmark(Baseline = true, OperationsPerInvoke = Items)]
-    public long SlotTransportSendReceive() => Run("slot");
+    public long SlotTransportSendReceive() => Run("slot", AccessesPerTick);
 
     [Benchmark(OperationsPerInvoke = Items)]
-    public long RpcTransportSendReceive() => Run("rpc");
+    public long RpcTransportSendReceive() => Run("rpc", AccessesPerTick);
 
-    private static long Run(string transport)
+    private static long Run(string transport, int accessesPerTick)
     {
-        var k = new Kernel(new KernelConfig { Frames = 128, AccessesPerTick = 1 << 20, MaxTicks = long.MaxValue });
+        var k = new Kernel(BenchKernels.Config(accessesPerTick, 128));
         k.Spawn(new ManagedProgram("queue-server", () => new QueueServer()), "server", out _, arguments: ["bench", "4", "16", transport]);
         k.Spawn(new ManagedProgram("client", () => new Client()), "client", out Process? client);
         RunResult r = k.Run();

@@ -19,9 +19,10 @@ internal sealed class ResidentProgram : IDisposable
 
     /// <param name="setup">Runs once in the simulated program; returns the batch to run per invocation.</param>
     /// <param name="frames">RAM size.</param>
-    public ResidentProgram(Func<Sys, Action> setup, int frames)
+    /// <param name="accessesPerTick">User accesses per scheduling point (<see cref="BenchKernels"/>).</param>
+    public ResidentProgram(Func<Sys, Action> setup, int frames, int accessesPerTick)
     {
-        var kernel = new Kernel(new KernelConfig { Frames = frames, AccessesPerTick = 1 << 20, MaxTicks = long.MaxValue });
+        var kernel = new Kernel(BenchKernels.Config(accessesPerTick, frames));
         kernel.Spawn(new ManagedProgram("resident", () => new Body(this, setup)), "resident", out Process? _);
         _host = new Thread(() => kernel.Run()) { IsBackground = true };
         _host.Start();

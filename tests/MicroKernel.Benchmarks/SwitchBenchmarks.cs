@@ -11,6 +11,10 @@ public class SwitchBenchmarks
 {
     private const int Handoffs = 100_000;
 
+    /// <summary>User accesses per scheduling point: the default (64) and batched (2^20), side by side (<see cref="BenchKernels"/>).</summary>
+    [Params(BenchKernels.DefaultAccessesPerTick, BenchKernels.BatchedAccessesPerTick)]
+    public int AccessesPerTick { get; set; }
+
     [Benchmark(Baseline = true, OperationsPerInvoke = Handoffs)]
     public void BareSemaphorePingPong()
         => BarePingPong.Run(Handoffs);
@@ -39,7 +43,7 @@ public class SwitchBenchmarks
     }
 
     [Benchmark(OperationsPerInvoke = Handoffs)]
-    public long SimulatedThreadSwitch() => BenchKernels.RunProgram(sys =>
+    public long SimulatedThreadSwitch() => BenchKernels.RunProgram(AccessesPerTick, sys =>
     {
         int peer = sys.CreateThread((s, _) =>
         {

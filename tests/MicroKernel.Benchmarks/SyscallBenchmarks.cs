@@ -14,6 +14,10 @@ public class SyscallBenchmarks
     private const int Calls = 200_000;
     private readonly IPidSource _direct = new PidSource();
 
+    /// <summary>User accesses per scheduling point: the default (64) and batched (2^20), side by side (<see cref="BenchKernels"/>).</summary>
+    [Params(BenchKernels.DefaultAccessesPerTick, BenchKernels.BatchedAccessesPerTick)]
+    public int AccessesPerTick { get; set; }
+
     [Benchmark(Baseline = true, OperationsPerInvoke = Calls)]
     public long DirectInterfaceCall()
     {
@@ -23,7 +27,7 @@ public class SyscallBenchmarks
     }
 
     [Benchmark(OperationsPerInvoke = Calls)]
-    public long NullSyscall() => BenchKernels.RunProgram(sys =>
+    public long NullSyscall() => BenchKernels.RunProgram(AccessesPerTick, sys =>
     {
         long sum = 0;
         for (int i = 0; i < Calls; i++) sum += sys.Syscall(SyscallNumber.GetPid);

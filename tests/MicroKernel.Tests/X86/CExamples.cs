@@ -1,20 +1,40 @@
 using System.Diagnostics;
-using Xunit.Abstractions;
 
 namespace MicroKernel.Tests.X86;
 
 /// <summary>
-/// Builds the C examples in userland/examples/c with the host's gcc and the documented command line. Without gcc
-/// on PATH a build returns null and writes a message to the test output: the caller then does nothing (xunit has
-/// no runtime skip here, and the suite must stay green on machines without a C compiler).
+/// The C examples of userland/examples/c and their committed gcc-built ELF files
+/// (userland/examples/c/fixtures/NAME, rebuilt by <c>make -C userland/examples/c fixtures</c>). Every C-program test
+/// runs the fixture, so a machine without gcc runs them all; where gcc is on PATH, <see cref="CFixtureTests"/>
+/// rebuilds the sources with the Makefile's flags and checks the fixtures still match them.
 /// </summary>
 internal static class CExamples
 {
     /// <summary>The repository root (the folder holding MicroKernel.sln).</summary>
     public static readonly string RepoRoot = FindRepoRoot();
 
-    /// <summary>The flags every example is built with (userland/examples/c/README.md).</summary>
-    public static readonly string[] Flags = ["-static", "-nostdlib", "-fno-pie", "-no-pie", "-mgeneral-regs-only", "-O2"];
+    /// <summary>userland/examples/c: the sources and the Makefile.</summary>
+    public static readonly string ExamplesDir = Path.Combine(RepoRoot, "userland", "examples", "c");
+
+    /// <summary>userland/examples/c/fixtures: the committed ELF files.</summary>
+    public static readonly string FixturesDir = Path.Combine(ExamplesDir, "fixtures");
+
+    /// <summary>The file <c>make fixtures</c> writes beside the fixtures: the gcc and ld that built them.</summary>
+    public static readonly string ToolchainFile = Path.Combine(ExamplesDir, "fixtures.toolchain");
+
+    /// <summary>
+    /// The flags every example is built with, as the Makefile's CFLAGS line says (with <c>$(CURDIR)</c> = the
+    /// examples folder); <see cref="CFixtureTests"/> checks the two stay the same.
+    /// </summary>
+    public static readonly string[] Flags =
+    [
+        "-static", "-nostdlib", "-fno-pie", "-no-pie", "-mgeneral-regs-only", "-O2",
+        $"-ffile-prefix-map={ExamplesDir}=.", "-Wl,--build-id=none",
+    ];
+
+    /// <summary>The examples' names (each NAME.c in the examples folder), in ordinal order.</summary>
+    public static IReadOnlyList<string> Names =>
+        [.. Directory.GetFiles(ExamplesDir, "*.c").Select(f => Path.GetFileNameWithoutExtension(f)).Order(StringComparer.Ordinal)];
 
     private static string FindRepoRoot()
     {
@@ -24,42 +44,61 @@ internal static class CExamples
         return dir ?? throw new InvalidOperationException("MicroKernel.sln not found above the test binaries");
     }
 
-    /// <summary>Compiles example <paramref name="name"/> into <paramref name="outFile"/>; false (and a message) without gcc.</summary>
-    public static bool TryBuild(string name, string outFile, ITestOutputHelper output)
+    /// <summary>The path of example <paramref name="name"/>'s committed ELF file; fails the test if it is missing.</summary>
+    public static string Fixture(string name)
     {
-        string source = Path.Combine(RepoRoot, "userland", "examples", "c", name + ".c");
-        var psi = new ProcessStartInfo("gcc", [.. Flags, "-o", outFile, source])
+        string path = Path.Combine(FixturesDir, name);
+        File.Exists(path).ShouldBeTrue($"{path} is missing: run `make -C userland/examples/c fixtures` and commit it");
+        return path;
+    }
+
+    /// <summary>The bytes of example <paramref name="name"/>'s committed ELF file.</summary>
+    public static byte[] FixtureBytes(string name) => File.ReadAllBytes(Fixture(name));
+
+    /// <summary>True when an executable named gcc is in a folder of PATH (no process is started to find out).</summary>
+    public static bool GccOnPath()
+    {
+        string[] names = OperatingSystem.IsWindows() ? ["gcc.exe"] : ["gcc"];
+        return (Environment.GetEnvironmentVariable("PATH") ?? "")
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Any(dir => names.Any(n => File.Exists(Path.Combine(dir, n))));
+    }
+
+    /// <summary>
+    /// Compiles example <paramref name="name"/> into <paramref name="outFile"/> as the Makefile does (from the
+    /// examples folder, the source named relative to it). gcc must be on PATH: callers are gcc-only tests.
+    /// </summary>
+    public static void Build(string name, string outFile)
+    {
+        (int code, string _, string errors) = Run("gcc", [.. Flags, "-o", outFile, name + ".c"]);
+        code.ShouldBe(0, $"gcc failed on {name}.c: {errors}");
+    }
+
+    /// <summary>
+    /// The toolchain on this machine in the form of <see cref="ToolchainFile"/>: the first line of
+    /// <c>gcc --version</c>, then the first line of the version of the ld gcc links with.
+    /// </summary>
+    public static string HostToolchain()
+    {
+        string gcc = FirstLine(Run("gcc", ["--version"]).Out);
+        string ld = Run("gcc", ["-print-prog-name=ld"]).Out.Trim();
+        return $"{gcc}\n{FirstLine(Run(ld, ["--version"]).Out)}\n";
+    }
+
+    private static string FirstLine(string text) => text.Split('\n')[0].TrimEnd('\r');
+
+    private static (int Code, string Out, string Err) Run(string program, string[] args)
+    {
+        var psi = new ProcessStartInfo(program, args)
         {
+            WorkingDirectory = ExamplesDir,
             RedirectStandardError = true,
             RedirectStandardOutput = true,
         };
-        Process process;
-        try
-        {
-            process = Process.Start(psi)!;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            output.WriteLine($"gcc is not on PATH: {name}.c was not built and this test checked nothing.");
-            return false;
-        }
-        string errors = process.StandardError.ReadToEnd();
+        using Process process = Process.Start(psi)!;
+        Task<string> errors = process.StandardError.ReadToEndAsync();
+        string output = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
-        process.ExitCode.ShouldBe(0, $"gcc failed on {name}.c: {errors}");
-        return true;
-    }
-
-    /// <summary>Compiles an example and returns its bytes (the file is deleted), or null without gcc.</summary>
-    public static byte[]? Build(string name, ITestOutputHelper output)
-    {
-        string outFile = Path.Combine(Path.GetTempPath(), $"mk-x86-{name}-{Environment.ProcessId}-{Guid.NewGuid():N}");
-        try
-        {
-            return TryBuild(name, outFile, output) ? File.ReadAllBytes(outFile) : null;
-        }
-        finally
-        {
-            File.Delete(outFile);
-        }
+        return (process.ExitCode, output, errors.Result);
     }
 }

@@ -7,34 +7,33 @@ using Xunit.Abstractions;
 namespace MicroKernel.Tests.X86;
 
 /// <summary>
-/// sim/scenarios/c-pages.scn: gcc-built C programs (pageproducer.c, pageconsumer.c) exchange pages with the C#
-/// pipe programs in one scenario, and the run records and replays (full and trace-driven). The C side is built
-/// in a temporary folder next to a copy of the scenario; without gcc the test says so and checks nothing.
+/// sim/scenarios/c-pages.scn: gcc-built C programs (pageproducer.c, pageconsumer.c, run from their committed
+/// fixtures) exchange pages with the C# pipe programs in one scenario, and the run records and replays (full and
+/// trace-driven). Traces go to a temporary folder.
 /// </summary>
 public sealed class X86CScenarioTests(ITestOutputHelper output) : IDisposable
 {
+    /// <summary>The scenario file in the repository (its binaries are the fixtures).</summary>
+    public static readonly string ScenarioPath = Path.Combine(CExamples.RepoRoot, "sim", "scenarios", "c-pages.scn");
+
     private readonly string _dir = Directory.CreateTempSubdirectory("mk-cpages-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    /// <summary>The scenario file, with its binaries built beside it; null without gcc.</summary>
-    private string? Prepare()
+    [Fact]
+    public void The_scenario_runs_the_committed_fixtures()
     {
-        if (!CExamples.TryBuild("pageproducer", Path.Combine(_dir, "pageproducer"), output)) return null;
-        CExamples.TryBuild("pageconsumer", Path.Combine(_dir, "pageconsumer"), output).ShouldBeTrue();
-        string text = File.ReadAllText(Path.Combine(CExamples.RepoRoot, "sim", "scenarios", "c-pages.scn"));
-        text.ShouldContain("binary=../../userland/examples/c/build/pageproducer");
-        string path = Path.Combine(_dir, "c-pages.scn");
-        File.WriteAllText(path, text.Replace("../../userland/examples/c/build/", ""));
-        return path;
+        string text = File.ReadAllText(ScenarioPath);
+        text.ShouldContain("binary=../../userland/examples/c/fixtures/pageproducer ");
+        text.ShouldContain("binary=../../userland/examples/c/fixtures/pageconsumer ");
+        CExamples.Fixture("pageproducer");
+        CExamples.Fixture("pageconsumer");
     }
 
     [Fact]
     public void C_and_csharp_programs_exchange_pages_both_ways()
     {
-        string? path = Prepare();
-        if (path is null) return;
-        Scenario scenario = ScenarioRunner.Load(path);
+        Scenario scenario = ScenarioRunner.Load(ScenarioPath);
         scenario.Config.InstructionsPerTick.ShouldBe(500);
         Kernel k = ScenarioRunner.Boot(scenario);
         (RunResult r, EventLog log) = k.RunLogged();
@@ -60,10 +59,8 @@ public sealed class X86CScenarioTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void The_run_records_and_replays_both_ways()
     {
-        string? path = Prepare();
-        if (path is null) return;
         string trace = Path.Combine(_dir, "c-pages.mktrace");
-        Mk("run", path, "--trace", trace).Code.ShouldBe(ExitCodes.Ok);
+        Mk("run", ScenarioPath, "--trace", trace).Code.ShouldBe(ExitCodes.Ok);
         var (code, stdout, stderr) = Mk("replay", trace);
         code.ShouldBe(ExitCodes.Ok, stdout + stderr);
         stdout.ShouldContain("OK: all ");

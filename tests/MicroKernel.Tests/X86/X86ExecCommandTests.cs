@@ -169,12 +169,8 @@ public sealed class X86ExecCommandTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void Exec_runs_a_gcc_built_program()
     {
-        string hello = Path.Combine(_dir, "hello");
-        if (!CExamples.TryBuild("hello", hello, output))
-            return;
-        Mk("exec", hello).ShouldBe((0, "hello from C\n", ""));
-        string fault = Path.Combine(_dir, "fault");
-        CExamples.TryBuild("fault", fault, output).ShouldBeTrue();
+        Mk("exec", CExamples.Fixture("hello")).ShouldBe((0, "hello from C\n", ""));
+        string fault = CExamples.Fixture("fault");
         var (code, stdout, stderr) = Mk("exec", fault);
         code.ShouldBe(128 + (int)FaultReason.NotPresent);
         stdout.ShouldBe("about to write through NULL\n");
@@ -184,9 +180,6 @@ public sealed class X86ExecCommandTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void The_notification_example_in_c_passes_every_check()
     {
-        string notify = Path.Combine(_dir, "notify");
-        if (!CExamples.TryBuild("notify", notify, output))
-            return;
-        Mk("exec", notify).ShouldBe((0, "notify: ok\n", ""));
+        Mk("exec", CExamples.Fixture("notify")).ShouldBe((0, "notify: ok\n", ""));
     }
 }

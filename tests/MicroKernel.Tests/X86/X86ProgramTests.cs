@@ -4,19 +4,15 @@ using Xunit.Abstractions;
 
 namespace MicroKernel.Tests.X86;
 
-/// <summary>The C examples, built with the host's gcc and run on the interpreter (skipped without gcc).</summary>
+/// <summary>The C examples' committed gcc-built fixtures (userland/examples/c/fixtures), run on the interpreter.</summary>
 public sealed class X86ProgramTests(ITestOutputHelper output)
 {
-    private byte[]? Build(string name) => CExamples.Build(name, output);
-
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
     public void Hello_writes_and_exits_zero(bool cache)
     {
-        byte[]? elf = Build("hello");
-        if (elf is null)
-            return;
+        byte[] elf = CExamples.FixtureBytes("hello");
         var m = X86TestMachine.FromElf(elf, ["hello"], cache);
         m.RunProcess().ShouldBe(StopReason.Syscall, m.Cpu.LastFault?.ToString());
         m.Output.ToString().ShouldBe("hello from C\n");
@@ -26,9 +22,7 @@ public sealed class X86ProgramTests(ITestOutputHelper output)
     [Fact]
     public void Fault_reports_the_null_store()
     {
-        byte[]? elf = Build("fault");
-        if (elf is null)
-            return;
+        byte[] elf = CExamples.FixtureBytes("fault");
         var m = X86TestMachine.FromElf(elf, ["fault"]);
         m.RunProcess().ShouldBe(StopReason.Fault);
         m.Output.ToString().ShouldBe("about to write through NULL\n");
@@ -45,9 +39,7 @@ public sealed class X86ProgramTests(ITestOutputHelper output)
     [InlineData(new[] { "1000" }, "primes below 1000: 168\n")]
     public void Sieve_counts_primes(string[] args, string expected)
     {
-        byte[]? elf = Build("sieve");
-        if (elf is null)
-            return;
+        byte[] elf = CExamples.FixtureBytes("sieve");
         var m = X86TestMachine.FromElf(elf, ["sieve", .. args]);
         m.RunProcess().ShouldBe(StopReason.Syscall, m.Cpu.LastFault?.ToString());
         m.Output.ToString().ShouldBe(expected);
