@@ -52,14 +52,18 @@ public sealed class WritableStaticAnalyzer : DiagnosticAnalyzer
     {
         var type = (INamedTypeSymbol)context.Symbol;
         if (!program.Contains(type)) return;
-        // GetMembers includes the hidden backing fields of auto-properties and field-like events, so one loop over
-        // fields sees every static variable the type declares.
+        // GetMembers includes the hidden backing fields of auto-properties (reported on the property), not those of
+        // field-like events, which are asked for separately.
         foreach (ISymbol member in type.GetMembers())
         {
-            if (member is not IFieldSymbol { IsStatic: true, IsConst: false } field) continue;
-            string? why = WhyWritable(field, program);
+            string? why = member switch
+            {
+                IFieldSymbol { IsStatic: true, IsConst: false } field => WhyWritable(field, program),
+                IEventSymbol { IsStatic: true, IsAbstract: false, AddMethod.IsImplicitlyDeclared: true } => "a static field-like event",
+                _ => null,
+            };
             if (why is null) continue;
-            ISymbol declared = field.AssociatedSymbol ?? field;
+            ISymbol declared = (member as IFieldSymbol)?.AssociatedSymbol ?? member;
             if (program.IsHostState(declared)) continue;
             Location? where = declared.Locations.FirstOrDefault(l => l.IsInSource);
             if (where is null) continue;
@@ -74,12 +78,7 @@ public sealed class WritableStaticAnalyzer : DiagnosticAnalyzer
             return "[ThreadStatic] is shared by every process whose code runs on that host thread, and an RPC method runs on the caller's";
         if (!field.IsReadOnly)
         {
-            return field.AssociatedSymbol switch
-            {
-                IPropertySymbol => "a static property with a setter",
-                IEventSymbol => "a static field-like event",
-                _ => "a static field that is not readonly",
-            };
+            return field.AssociatedSymbol is IPropertySymbol ? "a static property with a setter" : "a static field that is not readonly";
         }
         if (program.Immutable.IsImmutable(field.Type)) return null;
         return $"readonly, but its type {field.Type.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat)} is mutable";
