@@ -1,11 +1,13 @@
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace MicroKernel.Analyzers;
 
 /// <summary>
 /// Which types of a compilation are program code, i.e. code that runs inside a simulated process: a type deriving
 /// (directly or not) from <c>MicroKernel.Userland.Runtime.UserProgram</c>, a type marked <c>[ProgramCode]</c>, any type
-/// nested (at any depth) in one of those, and every type in a namespace (or a namespace inside it) that the
+/// nested (at any depth) in one of those, every class whose objects are exported with <c>Rpc.Export</c> (its methods
+/// run acting for the exporting process; see the analyzer), and every type in a namespace (or a namespace inside it) that the
 /// compilation names with <c>[assembly: ProgramNamespace("...")]</c>.
 /// </summary>
 public sealed class ProgramCode
@@ -19,6 +21,9 @@ public sealed class ProgramCode
     /// <summary>Metadata name of the assembly attribute that marks a namespace as program code.</summary>
     public const string ProgramNamespaceAttributeName = "MicroKernel.Userland.Runtime.ProgramNamespaceAttribute";
 
+    /// <summary>Metadata name of the class whose <c>Export</c> makes a service object's class program code.</summary>
+    public const string RpcName = "MicroKernel.Userland.Runtime.Rpc";
+
     /// <summary>Metadata name of the attribute that exempts a static of host plumbing, with its reason.</summary>
     public const string HostStateAttributeName = "MicroKernel.Userland.Runtime.HostStateAttribute";
 
@@ -26,6 +31,7 @@ public sealed class ProgramCode
     private readonly INamedTypeSymbol? _programCodeAttribute;
     private readonly INamedTypeSymbol? _hostStateAttribute;
     private readonly INamedTypeSymbol? _threadStaticAttribute;
+    private readonly INamedTypeSymbol? _rpc;
     private readonly string[] _namespaces;
 
     private ProgramCode(Compilation compilation, INamedTypeSymbol userProgram)
@@ -34,6 +40,7 @@ public sealed class ProgramCode
         _programCodeAttribute = compilation.GetTypeByMetadataName(ProgramCodeAttributeName);
         _hostStateAttribute = compilation.GetTypeByMetadataName(HostStateAttributeName);
         _threadStaticAttribute = compilation.GetTypeByMetadataName("System.ThreadStaticAttribute");
+        _rpc = compilation.GetTypeByMetadataName(RpcName);
         INamedTypeSymbol? programNamespace = compilation.GetTypeByMetadataName(ProgramNamespaceAttributeName);
         _namespaces = compilation.Assembly.GetAttributes()
             .Where(a => programNamespace is not null && SymbolEqualityComparer.Default.Equals(a.AttributeClass, programNamespace))
@@ -69,6 +76,21 @@ public sealed class ProgramCode
 
     /// <summary>True when <paramref name="field"/> is <c>[ThreadStatic]</c>.</summary>
     public bool IsThreadStatic(IFieldSymbol field) => HasAttribute(field, _threadStaticAttribute);
+
+    /// <summary>
+    /// The class of the service object <paramref name="call"/> exports when it is <c>Rpc.Export(object, ...)</c> and
+    /// the object's static type is a class of this compilation; otherwise null (an object typed as the interface
+    /// cannot be traced to its class at compile time).
+    /// </summary>
+    public INamedTypeSymbol? ExportedType(IInvocationOperation call)
+    {
+        if (_rpc is null || call.TargetMethod.Name != "Export" || !SymbolEqualityComparer.Default.Equals(call.TargetMethod.ContainingType, _rpc)) return null;
+        IOperation? value = call.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 0)?.Value;
+        while (value is IConversionOperation conversion) value = conversion.Operand;
+        return value?.Type is INamedTypeSymbol { TypeKind: TypeKind.Class } type
+            && SymbolEqualityComparer.Default.Equals(type.ContainingAssembly, call.SemanticModel?.Compilation.Assembly)
+            ? type : null;
+    }
 
     private bool DerivesFromUserProgram(INamedTypeSymbol type)
     {

@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace MicroKernel.Analyzers;
 
@@ -27,7 +29,8 @@ public sealed class WritableStaticAnalyzer : DiagnosticAnalyzer
         isEnabledByDefault: true,
         description: "A static field is one variable for every simulated process, so it lets processes share state "
             + "behind the kernel's back. Program code is every type deriving from UserProgram, every type nested in one, "
-            + "every type marked [ProgramCode] and every type in a namespace named by [assembly: ProgramNamespace]. "
+            + "every type marked [ProgramCode], every class whose objects are exported with Rpc.Export, and every type in a "
+            + "namespace named by [assembly: ProgramNamespace]. "
             + "Host plumbing that must stay static says why with [HostState(\"reason\")].");
 
     /// <inheritdoc />
@@ -44,14 +47,37 @@ public sealed class WritableStaticAnalyzer : DiagnosticAnalyzer
             // A compilation that cannot see the userland runtime has no program code.
             ProgramCode? program = ProgramCode.For(start.Compilation);
             if (program is null) return;
-            start.RegisterSymbolAction(c => AnalyzeType(c, program), SymbolKind.NamedType);
+            start.RegisterSymbolAction(c =>
+            {
+                var type = (INamedTypeSymbol)c.Symbol;
+                if (program.Contains(type)) Check(type, program, c.ReportDiagnostic);
+            }, SymbolKind.NamedType);
+
+            // A class whose objects are exported with Rpc.Export is program code too: its methods run acting for the
+            // exporting process. Exports are only known once every call has been seen, so they are checked at the end.
+            var exported = new ConcurrentDictionary<INamedTypeSymbol, bool>(SymbolEqualityComparer.Default);
+            start.RegisterOperationAction(c =>
+            {
+                if (program.ExportedType((IInvocationOperation)c.Operation) is { } type) exported.TryAdd(type, true);
+            }, OperationKind.Invocation);
+            start.RegisterCompilationEndAction(c =>
+            {
+                foreach (INamedTypeSymbol type in exported.Keys.OrderBy(t => t.ToDisplayString(), StringComparer.Ordinal))
+                    CheckWithNested(type, program, c.ReportDiagnostic);
+            });
         });
     }
 
-    private static void AnalyzeType(SymbolAnalysisContext context, ProgramCode program)
+    // An exported service class that is not already program code, and the types nested in it.
+    private static void CheckWithNested(INamedTypeSymbol type, ProgramCode program, Action<Diagnostic> report)
     {
-        var type = (INamedTypeSymbol)context.Symbol;
-        if (!program.Contains(type)) return;
+        if (!type.Locations.Any(l => l.IsInSource) || program.Contains(type)) return;
+        Check(type, program, report);
+        foreach (INamedTypeSymbol nested in type.GetTypeMembers()) CheckWithNested(nested, program, report);
+    }
+
+    private static void Check(INamedTypeSymbol type, ProgramCode program, Action<Diagnostic> report)
+    {
         // GetMembers includes the hidden backing fields of auto-properties (reported on the property), not those of
         // field-like events, which are asked for separately.
         foreach (ISymbol member in type.GetMembers())
@@ -67,7 +93,7 @@ public sealed class WritableStaticAnalyzer : DiagnosticAnalyzer
             if (program.IsHostState(declared)) continue;
             Location? where = declared.Locations.FirstOrDefault(l => l.IsInSource);
             if (where is null) continue;
-            context.ReportDiagnostic(Diagnostic.Create(Rule, where, declared.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat), why));
+            report(Diagnostic.Create(Rule, where, declared.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat), why));
         }
     }
 

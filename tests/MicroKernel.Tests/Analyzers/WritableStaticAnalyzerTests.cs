@@ -86,6 +86,21 @@ public class WritableStaticAnalyzerTests
     }
 
     [Fact]
+    public async Task A_class_whose_objects_are_exported_with_Rpc_Export_is_program_code()
+    {
+        var found = await Mk0001("""
+            public interface ICounter { long Next(); }
+            sealed class Counter : ICounter { static long s_next; public long Next() => ++s_next; }
+            sealed class Unexported : ICounter { static long s_next; public long Next() => ++s_next; }
+            static class Host
+            {
+                public static void Serve(Sys sys) => Rpc.Export<ICounter>(new Counter(), "counter");
+            }
+            """);
+        found.Select(d => d.GetMessage(System.Globalization.CultureInfo.InvariantCulture).Split(' ')[0]).ShouldBe(["'Counter.s_next'"]);
+    }
+
+    [Fact]
     public async Task Several_writable_statics_are_each_reported() =>
         (await Mk0001("class P : UserProgram { static int A; static string B = \"\"; static readonly byte[] C = []; public override long Main(Sys s) => A + B.Length + C.Length; }"))
             .Length.ShouldBe(3);
