@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using MicroKernel.Userland.Runtime;
 
 namespace MicroKernel.Userland.Examples;
@@ -5,8 +6,8 @@ namespace MicroKernel.Userland.Examples;
 /// <summary>The example programs by the names scenario files use (the loader's ExampleImages makes images of them).</summary>
 public static class ExamplePrograms
 {
-    /// <summary>Name -> factory of a fresh program instance.</summary>
-    public static IReadOnlyDictionary<string, Func<UserProgram>> All { get; } = new SortedDictionary<string, Func<UserProgram>>(StringComparer.Ordinal)
+    /// <summary>Name -> factory of a fresh program instance (immutable: this is program code, MK0001).</summary>
+    public static ImmutableSortedDictionary<string, Func<UserProgram>> All { get; } = new SortedDictionary<string, Func<UserProgram>>(StringComparer.Ordinal)
     {
         ["hello"] = () => new HelloProgram(),
         ["sieve"] = () => new SieveProgram(),
@@ -25,5 +26,5 @@ public static class ExamplePrograms
         ["queue-producer"] = () => new QueueProducerProgram(),
         ["queue-consumer"] = () => new QueueConsumerProgram(),
         ["queue-check"] = () => new QueueCheckProgram(),
-    };
+    }.ToImmutableSortedDictionary(StringComparer.Ordinal);
 }

@@ -12,6 +12,7 @@ namespace MicroKernel.Userland.Runtime;
 /// </summary>
 internal sealed class RpcInterface
 {
+    [HostState("a cache of what reflection says about an interface type: the same for every process, written by no program")]
     private static readonly ConcurrentDictionary<Type, RpcInterface> Cache = new();
     private readonly Dictionary<MethodInfo, int> _index = [];
 

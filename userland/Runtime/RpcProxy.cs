@@ -10,7 +10,8 @@ namespace MicroKernel.Userland.Runtime;
 public class RpcProxy<TService> : DispatchProxy where TService : class
 {
     // One stand-in per host thread (= simulated thread) and interface: Rpc.Call aims it at its target for one lambda.
-    [ThreadStatic] private static RpcProxy<TService>? t_standIn;
+    [ThreadStatic, HostState("a reusable stand-in object; Rpc.Call aims it at its target for one lambda, so it carries nothing from one call to the next")]
+    private static RpcProxy<TService>? t_standIn;
 
     private readonly RpcInterface _contract = RpcInterface.Of(typeof(TService));
 

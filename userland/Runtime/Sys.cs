@@ -14,7 +14,8 @@ namespace MicroKernel.Userland.Runtime;
 /// </summary>
 public sealed class Sys
 {
-    [ThreadStatic] private static Sys? t_current;
+    [ThreadStatic, HostState("which Sys the code on this host thread acts for: set on entry to a thread body, handler or RPC method and restored on exit, never a value one process leaves for another")]
+    private static Sys? t_current;
     // The simulated thread this view belongs to: private, so a program holds only its port (docs/architecture.md).
     private readonly SimThread _thread;
     private readonly ProcessRuntime _runtime;

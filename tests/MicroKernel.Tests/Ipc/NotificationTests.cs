@@ -569,26 +569,27 @@ public class NotificationTests
     public void A_waiter_killed_after_its_wake_but_before_it_ran_gives_the_unit_back()
     {
         var k = TestKernels.Boot();
-        bool go = false;
         long woken = -1, after = -1;
         Process victim = k.Spawn("victim", sys =>
         {
+            var go = Notification.Create(sys, "go"); // raised by the owner once it has notified x
             var x = Notification.OpenWhenCreated(sys, "x");
             sys.CreateThread((s, _) =>
             {
                 x.On(s).Wait(); // woken by the notify, but its process exits before it runs again
                 return 0;
             });
-            while (!go) sys.Yield(); // this thread is ahead of the woken waiter in the run queue
+            while (!go.Wait(0)) sys.Yield(); // this thread is ahead of the woken waiter in the run queue
             sys.Exit(5);
             return 0;
         });
         k.Spawn("owner", sys =>
         {
             var x = Notification.Create(sys, "x");
+            var go = Notification.OpenWhenCreated(sys, "go");
             sys.Sleep(10);
             woken = x.Notify();
-            go = true;
+            go.Notify();
             sys.Sleep(10);
             after = sys.Syscall(SyscallNumber.Wait, (ulong)x.Handle, 0);
             x.Close();

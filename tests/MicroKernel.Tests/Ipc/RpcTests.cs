@@ -198,13 +198,13 @@ public class RpcTests
     public void Typed_calls_run_the_lambda_against_a_stand_in_and_TryCall_takes_exactly_one_call()
     {
         var k = TestKernels.Boot(ProtectionModel.Paging);
-        bool done = false;
         long computed = 0, raw = 0, refused = 0;
         string? none = null, two = null;
         k.Spawn("service", sys =>
         {
+            var done = Notification.Create(sys, "done"); // the client notifies it when it has made its calls
             Rpc.Export<IProbe>(new Probe(), "probe");
-            while (!done) sys.Yield();
+            done.Wait();
             return 0;
         });
         k.Spawn("client", sys =>
@@ -216,7 +216,7 @@ public class RpcTests
             try { Rpc.TryCall(probe, _ => { }); } catch (ArgumentException e) { none = e.Message; }
             try { Rpc.TryCall(probe, s => { s.Add(1, 2); s.Add(3, 4); }); } catch (ArgumentException e) { two = e.Message; }
             Should.Throw<SyscallException>(() => Rpc.Call(new RpcHandle<IProbe>(99), s => s.Add(1, 2)));
-            done = true;
+            Notification.OpenWhenCreated(sys, "done").Notify();
             return 0;
         });
         var (r, _) = k.RunLogged();
