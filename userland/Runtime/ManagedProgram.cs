@@ -34,7 +34,16 @@ public sealed class ManagedProgram : ProgramImage
     public override ErrorCode Load(Process process, out ulong entry, out ulong argument)
     {
         // A restart loads again: threads of the previous run still unwinding keep their own (dead) state.
-        _loaded = new LoadedImage(_factory());
+        UserProgram program;
+        try
+        {
+            program = _factory(); // the program's constructor is user code too
+        }
+        catch (Exception e) when (ThrownByUserCode(e))
+        {
+            throw new UserCodeException(e);
+        }
+        _loaded = new LoadedImage(program);
         entry = CodeBase;
         argument = 0;
         return ErrorCode.Ok;
@@ -62,6 +71,10 @@ public sealed class ManagedProgram : ProgramImage
             if (entry == CodeBase) return loaded.Program.Main(sys);
             return ((Func<Sys, ulong, long>)loaded.Entries[(int)((entry - CodeBase) / 16) - 1])(sys, argument);
         }
+        catch (Exception e) when (ThrownByUserCode(e))
+        {
+            throw new UserCodeException(e);
+        }
         finally
         {
             sys.ReleaseScratch();
@@ -80,6 +93,10 @@ public sealed class ManagedProgram : ProgramImage
         {
             return handler(sys, new PageMessage((int)args.A0, args.A1, args.A2, args.A3, (Ipc.PageSend.SendFlags)args.A4)) ? 1 : 0;
         }
+        catch (Exception e) when (ThrownByUserCode(e))
+        {
+            throw new UserCodeException(e);
+        }
         finally
         {
             sys.ReleaseScratch();
@@ -89,6 +106,10 @@ public sealed class ManagedProgram : ProgramImage
 
     /// <inheritdoc />
     public override bool CanExportServices => true;
+
+    // The image boundary: what escapes the program's code here is the program's, except the kernel's own unwinding
+    // (a kill, a panic) passing through it, and a handler's exception the kernel already charged to the program.
+    private static bool ThrownByUserCode(Exception e) => e is not (ThreadTerminatedException or KernelPanicException or UserCodeException);
 
     /// <inheritdoc />
     public override long RunService(SimThread thread, ulong entry, int method, in RpcArgs args)
@@ -101,6 +122,10 @@ public sealed class ManagedProgram : ProgramImage
         try
         {
             return binding.Invoke(method, args);
+        }
+        catch (Exception e) when (ThrownByUserCode(e))
+        {
+            throw new UserCodeException(e);
         }
         finally
         {
