@@ -105,6 +105,12 @@ public sealed partial class Kernel
     /// <summary>Called just before a process's memory is freed at its exit or kill (for dumps); may be null.</summary>
     public Action<Process>? BeforeProcessExit { get; set; }
 
+    /// <summary>
+    /// Plugs in one more IPC family after boot. Tests plant a broken one this way, to check that a bug in kernel code
+    /// reached from an access point, a syscall or a thread's end is a panic and never a user's fault.
+    /// </summary>
+    internal void AddFamily(IIpcFamily family) => _families.Add(family);
+
     /// <summary>The process with <paramref name="pid"/>, or null.</summary>
     public Process? FindProcess(int pid) => _processes.GetValueOrDefault(pid);
 
