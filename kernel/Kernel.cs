@@ -485,7 +485,10 @@ public sealed partial class Kernel
         if (_panic is null)
         {
             int pid = thread?.Process.Pid ?? 0, tid = thread?.Tid ?? 0;
-            _panic = new PanicReport(e, Tracing ? _nextSeq : null, Scheduler.Now, pid, tid, e.ToString());
+            // The exception's trace runs from the throw to the kernel entry that caught it; the path into that entry
+            // (which user code, or which kernel path, got there) completes the picture.
+            string stack = $"{e}\n--- the kernel entry was reached from ---\n{new System.Diagnostics.StackTrace(1, true)}";
+            _panic = new PanicReport(e, Tracing ? _nextSeq : null, Scheduler.Now, pid, tid, stack);
             // The kernel's state is suspect from here on: a second failure while stopping must not hide the first.
             try
             {

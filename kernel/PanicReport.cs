@@ -10,7 +10,10 @@ namespace MicroKernel;
 /// <param name="Tick">Virtual time of the panic.</param>
 /// <param name="Pid">The process the CPU ran for (0 = none).</param>
 /// <param name="Tid">The thread that held the CPU (0 = none).</param>
-/// <param name="KernelStack">The exception's text and stack trace, taken when the kernel caught it.</param>
+/// <param name="KernelStack">
+/// The exception's text and stack trace (from the throw to the kernel entry that caught it), then the host stack that
+/// led to that entry; taken when the kernel caught it.
+/// </param>
 public sealed record PanicReport(Exception Exception, long? Seq, long Tick, int Pid, int Tid, string KernelStack)
 {
     /// <summary>"Type: message" of the kernel's exception: what the Panic event records.</summary>

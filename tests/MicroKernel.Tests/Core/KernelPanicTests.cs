@@ -165,6 +165,21 @@ public class KernelPanicTests
     }
 
     [Fact]
+    public void A_kernel_exception_while_handling_a_fault_is_a_panic_not_a_second_fault()
+    {
+        Kernel k = TestKernels.Boot();
+        k.BeforeProcessExit = _ => throw new InvalidOperationException("broken exit hook");
+        Process p = k.Spawn("reader", sys => (long)sys.Memory.ReadUInt64(0x7000_0000)); // unmapped: a fault, then the kill
+        (RunResult r, EventLog log) = k.RunLogged();
+        r.Outcome.ShouldBe(RunOutcome.Panic);
+        r.Panic!.Summary.ShouldBe("InvalidOperationException: broken exit hook");
+        r.Panic.KernelStack.ShouldContain("RaiseFault");
+        p.Faults.ShouldHaveSingleItem().Reason.ShouldBe(FaultReason.NotPresent); // the program's own fault, and no other
+        log.Events.Count(e => e.Kind == EventKind.Fault).ShouldBe(1);
+        log.Events.Single(e => e.Kind == EventKind.Panic).Seq.ShouldBeGreaterThan(log.Events.Single(e => e.Kind == EventKind.Fault).Seq);
+    }
+
+    [Fact]
     public void Without_listeners_the_report_has_no_event_number_but_the_tick_and_the_stack()
     {
         Kernel k = TestKernels.Boot();
