@@ -32,7 +32,7 @@ public sealed partial class Kernel
     private long _nextSeq;
     private RunOutcome _outcome = RunOutcome.Completed;
     private string? _deadlockReport;
-    private Exception? _panic;
+    private PanicReport? _panic;
     private bool _ran;
 
     /// <summary>Boots a kernel on a fresh machine described by <paramref name="config"/>.</summary>
@@ -104,6 +104,12 @@ public sealed partial class Kernel
 
     /// <summary>Called just before a process's memory is freed at its exit or kill (for dumps); may be null.</summary>
     public Action<Process>? BeforeProcessExit { get; set; }
+
+    /// <summary>
+    /// Plugs in one more IPC family after boot. Tests plant a broken one this way, to check that a bug in kernel code
+    /// reached from an access point, a syscall or a thread's end is a panic and never a user's fault.
+    /// </summary>
+    internal void AddFamily(IIpcFamily family) => _families.Add(family);
 
     /// <summary>The process with <paramref name="pid"/>, or null.</summary>
     public Process? FindProcess(int pid) => _processes.GetValueOrDefault(pid);
@@ -217,20 +223,9 @@ public sealed partial class Kernel
         if (caller.MustUnwind) throw new ThreadTerminatedException();
         if (!ReferenceEquals(caller, Scheduler.Current))
             throw new InvalidOperationException($"{caller} made a syscall without holding the CPU (user code must not start its own host threads)");
-        Scheduler.Tick(caller);
-        caller.UpcallsSeenAtEntry = caller.Process.UpcallsRun;
-        if (caller.Process.PendingUpcalls != 0) UpcallPoint(caller);
-        SyscallInfo? info = Syscalls.Find(number);
-        var args = new SyscallArgs(a0, a1, a2, a3, a4, a5);
-        if (_sinks.Count > 0)
-        {
-            EmitSyscall(EventKind.SyscallEnter, caller, number, args, 0);
-            caller.SyscallIo = [];
-        }
-        long result;
         try
         {
-            result = info is null ? (long)ErrorCode.UnknownSyscall : info.Handler(caller, args);
+            return Dispatch(caller, number, new SyscallArgs(a0, a1, a2, a3, a4, a5));
         }
         catch (ThreadTerminatedException)
         {
@@ -238,9 +233,22 @@ public sealed partial class Kernel
         }
         catch (Exception e)
         {
-            Panic(e);
-            throw new ThreadTerminatedException();
+            throw Unwinding(caller, e);
         }
+    }
+
+    private long Dispatch(SimThread caller, long number, in SyscallArgs args)
+    {
+        Scheduler.Tick(caller);
+        caller.UpcallsSeenAtEntry = caller.Process.UpcallsRun;
+        if (caller.Process.PendingUpcalls != 0) UpcallPoint(caller);
+        SyscallInfo? info = Syscalls.Find(number);
+        if (_sinks.Count > 0)
+        {
+            EmitSyscall(EventKind.SyscallEnter, caller, number, args, 0);
+            caller.SyscallIo = [];
+        }
+        long result = info is null ? (long)ErrorCode.UnknownSyscall : info.Handler(caller, args);
         // The callee of an enclosing RPC call died while this syscall waited: unwind to that call.
         if (caller.RpcAborted) throw new ThreadTerminatedException();
         if (SyscallResultSeam is { } seam) result = seam(caller, number, result);
@@ -290,15 +298,31 @@ public sealed partial class Kernel
     {
         // An access through a grant revoked because its callee died is not a new fault: just unwind to the call.
         if (thread.RpcAborted) throw new ThreadTerminatedException();
-        HandleFault(thread, new FaultRecord(thread.Process.Pid, thread.Tid, Scheduler.Now, fault.Address, fault.Access, fault.Reason, detail));
-        throw new ThreadTerminatedException();
+        FaultEntry(thread, new FaultRecord(thread.Process.Pid, thread.Tid, Scheduler.Now, fault.Address, fault.Access, fault.Reason, detail));
     }
 
     /// <summary>A non-memory fault (illegal instruction, divide error) at <paramref name="address"/>. Never returns.</summary>
     public void RaiseFault(SimThread thread, FaultReason reason, ulong address, string detail)
     {
         if (thread.RpcAborted) throw new ThreadTerminatedException();
-        HandleFault(thread, new FaultRecord(thread.Process.Pid, thread.Tid, Scheduler.Now, address, AccessKind.Execute, reason, detail));
+        FaultEntry(thread, new FaultRecord(thread.Process.Pid, thread.Tid, Scheduler.Now, address, AccessKind.Execute, reason, detail));
+    }
+
+    // The fault path is a kernel entry too: a bug while applying the policy is a panic, not another fault.
+    private void FaultEntry(SimThread thread, FaultRecord record)
+    {
+        try
+        {
+            HandleFault(thread, record);
+        }
+        catch (ThreadTerminatedException)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            throw Unwinding(thread, e);
+        }
         throw new ThreadTerminatedException();
     }
 
@@ -338,15 +362,49 @@ public sealed partial class Kernel
     {
         if (thread.MustUnwind) throw new ThreadTerminatedException();
         thread.AccessBudget = Config.AccessesPerTick;
-        Scheduler.Tick(thread);
-        if (thread.Process.PendingUpcalls != 0) UpcallPoint(thread);
+        try
+        {
+            Scheduler.Tick(thread);
+            if (thread.Process.PendingUpcalls != 0) UpcallPoint(thread);
+        }
+        catch (ThreadTerminatedException)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            throw Unwinding(thread, e);
+        }
     }
 
+    /// <summary>
+    /// An exception escaped the user program's own code (<paramref name="e"/> is what it threw): a UserException fault
+    /// of the process the thread acts for. Returns the thread's exit code. Never throws: a kernel bug while applying
+    /// the fault policy is a panic (then the thread's exit code is the kill status).
+    /// </summary>
     internal long UserCrashed(SimThread thread, Exception e)
     {
-        var record = new FaultRecord(thread.Process.Pid, thread.Tid, Scheduler.Now, 0, AccessKind.Execute, FaultReason.UserException, $"{e.GetType().Name}: {e.Message}");
-        HandleFault(thread, record);
-        return record.ExitStatus;
+        var record = new FaultRecord(thread.Process.Pid, thread.Tid, Scheduler.Now, 0, AccessKind.Execute, FaultReason.UserException, PanicReport.Describe(e));
+        try
+        {
+            HandleFault(thread, record);
+            return record.ExitStatus;
+        }
+        catch (Exception k)
+        {
+            Panic(thread, k);
+            return thread.ExitCode;
+        }
+    }
+
+    // How every kernel entry reached from user code (syscall, access point, fault) ends when an exception crossed it:
+    // the user program's own exception, wrapped at its image's boundary, is its process's fault; the kernel's own
+    // unwinding (ThreadTerminatedException) is rethrown before this; anything else is a bug of the kernel: a panic.
+    private Exception Unwinding(SimThread thread, Exception e)
+    {
+        if (e is not UserCodeException user) return Panic(thread, e);
+        if (!thread.MustUnwind) UserCrashed(thread, user.Thrown);
+        return new ThreadTerminatedException();
     }
 
     internal void ThreadFinished(SimThread thread, long code, bool mainReturned)
@@ -379,7 +437,7 @@ public sealed partial class Kernel
         }
         catch (Exception e)
         {
-            Panic(e);
+            Panic(thread, e);
             Scheduler.ExitCurrent(thread);
         }
     }
@@ -417,10 +475,42 @@ public sealed partial class Kernel
         while (p.UpcallWaiters.Count > 0) Scheduler.Wake(p.UpcallWaiters.Waiters[0], 0);
     }
 
-    private void Panic(Exception e)
+    /// <summary>
+    /// A bug inside the kernel: the first one is recorded (report, Panic event) and every process is killed, so every
+    /// thread unwinds and the run stops with <see cref="RunOutcome.Panic"/>. Returns the exception that unwinds the
+    /// current thread through user code (which program images let pass).
+    /// </summary>
+    internal KernelPanicException Panic(SimThread? thread, Exception e)
     {
-        _panic ??= e;
-        foreach (Process p in _processes.Values.ToList()) KillProcess(p, KilledStatus);
+        if (_panic is null)
+        {
+            int pid = thread?.Process.Pid ?? 0, tid = thread?.Tid ?? 0;
+            // The exception's trace runs from the throw to the kernel entry that caught it; the path into that entry
+            // (which user code, or which kernel path, got there) completes the picture.
+            string stack = $"{e}\n--- the kernel entry was reached from ---\n{new System.Diagnostics.StackTrace(1, true)}";
+            _panic = new PanicReport(e, Tracing ? _nextSeq : null, Scheduler.Now, pid, tid, stack);
+            // The kernel's state is suspect from here on: a second failure while stopping must not hide the first.
+            try
+            {
+                Emit(new KernelEvent { Pid = pid, Tid = tid, Kind = EventKind.Panic, Text = _panic.Summary });
+            }
+            catch (Exception)
+            {
+                // The report above is what the run returns; a sink that fails now cannot add to it.
+            }
+            foreach (Process p in _processes.Values.ToList())
+            {
+                try
+                {
+                    KillProcess(p, KilledStatus);
+                }
+                catch (Exception)
+                {
+                    // KillProcess marks the threads killed first, so they unwind even when releasing memory fails.
+                }
+            }
+        }
+        return e as KernelPanicException ?? new KernelPanicException($"kernel panic: {PanicReport.Describe(e)}", e);
     }
 
     private AddressSpace? CreateAddressSpace() => Config.Protection == ProtectionModel.Paging
@@ -451,7 +541,17 @@ public sealed partial class Kernel
         if (space is null) { KillProcess(p, KilledStatus); return; }
         p.AddressSpace = space;
         p.Restarts++;
-        if (p.Image.Load(p, out ulong entry, out ulong argument) != ErrorCode.Ok) { KillProcess(p, KilledStatus); return; }
+        ulong entry = 0, argument = 0;
+        ErrorCode loaded;
+        try
+        {
+            loaded = p.Image.Load(p, out entry, out argument);
+        }
+        catch (UserCodeException)
+        {
+            loaded = ErrorCode.InvalidArgument; // the program's own constructor threw: it cannot start again
+        }
+        if (loaded != ErrorCode.Ok) { KillProcess(p, KilledStatus); return; }
         Emit(new KernelEvent { Pid = p.Pid, Kind = EventKind.Restart, Code = p.Restarts });
         CreateThread(p, "main", p.Priority, entry, argument, 0, isMain: true);
     }

@@ -1,10 +1,11 @@
 namespace MicroKernel;
 
 /// <summary>
-/// A bug inside the kernel (not in a user program): the run stops and <see cref="RunResult.Panic"/> carries it.
+/// Unwinds a simulated thread after a bug inside the kernel (not in a user program): the run stops and
+/// <see cref="RunResult.Panic"/> reports the kernel exception that caused it. Only the kernel creates one; program
+/// images let it pass, and no user fault is charged for it.
 /// </summary>
 public sealed class KernelPanicException : Exception
 {
-    /// <summary>Creates the panic from the exception the kernel hit.</summary>
-    public KernelPanicException(string message, Exception? inner = null) : base(message, inner) { }
+    internal KernelPanicException(string message, Exception? inner = null) : base(message, inner) { }
 }

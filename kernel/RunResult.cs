@@ -11,7 +11,7 @@ public enum RunOutcome
     Deadlock,
     /// <summary>Virtual time passed <see cref="KernelConfig.MaxTicks"/>.</summary>
     TickLimit,
-    /// <summary>The kernel hit a bug of its own.</summary>
+    /// <summary>The kernel hit a bug of its own (an exception in kernel code, or an internal error of a CPU interpreter).</summary>
     Panic,
 }
 
@@ -21,5 +21,5 @@ public enum RunOutcome
 /// <param name="Switches">Context switches.</param>
 /// <param name="Processes">Every process, by pid.</param>
 /// <param name="DeadlockReport">The wait-for list when <see cref="RunOutcome.Deadlock"/>.</param>
-/// <param name="Panic">The kernel's exception when <see cref="RunOutcome.Panic"/>.</param>
-public sealed record RunResult(RunOutcome Outcome, long Ticks, long Switches, IReadOnlyList<Process> Processes, string? DeadlockReport, Exception? Panic);
+/// <param name="Panic">The report of the kernel's bug when <see cref="RunOutcome.Panic"/>.</param>
+public sealed record RunResult(RunOutcome Outcome, long Ticks, long Switches, IReadOnlyList<Process> Processes, string? DeadlockReport, PanicReport? Panic);

@@ -194,13 +194,16 @@ public sealed class SimThread
         {
             code = ExitCode;
         }
-        catch (KernelPanicException)
+        catch (UserCodeException e)
         {
-            code = -1;
+            // The program's own code threw (its image marked it): that process's fault.
+            code = Kernel.UserCrashed(this, e.Thrown);
         }
         catch (Exception e)
         {
-            code = Kernel.UserCrashed(this, e);
+            // Anything else came from the kernel or the image's machinery (an interpreter, a loader): a panic.
+            Kernel.Panic(this, e);
+            code = ExitCode;
         }
         Kernel.ThreadFinished(this, code, mainReturned: returned && IsMain);
     }

@@ -60,4 +60,10 @@ public enum EventKind : byte
     /// ObjectClosed).
     /// </summary>
     Wake = 25,
+    /// <summary>
+    /// The kernel panicked: an exception in kernel code (not in a user program). Pid/tid = the thread that held the
+    /// CPU; Text = the kernel exception's type name and message (never its stack, which varies by machine). The run
+    /// stops: every process is killed.
+    /// </summary>
+    Panic = 30,
 }

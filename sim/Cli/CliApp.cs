@@ -13,6 +13,12 @@ namespace MicroKernel.Sim.Cli;
 /// </summary>
 public sealed class CliApp(TextWriter output, TextWriter error)
 {
+    /// <summary>
+    /// TEST ONLY, null in every normal run: sees each booted kernel (processes spawned, not yet run) of <c>run</c> and
+    /// <c>exec</c>, so that tests can plant a kernel bug and check how the CLI reports the panic.
+    /// </summary>
+    internal Action<Kernel>? Booted { get; init; }
+
     /// <summary>Parses <paramref name="args"/> and runs the chosen command; returns the exit code.</summary>
     public int Invoke(string[] args)
     {
@@ -66,7 +72,7 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         });
         root.Subcommands.Add(scenarios);
 
-        foreach (Command c in new ExecCommands(output, error).Build()) root.Subcommands.Add(c);
+        foreach (Command c in new ExecCommands(output, error, Booted).Build()) root.Subcommands.Add(c);
 
         var traces = new TraceCommands(output, error);
         root.Subcommands.Add(traces.Replay());
@@ -117,6 +123,7 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         }
         kernel.AddSink(report.Printer(kernel));
         if (maps) kernel.BeforeProcessExit = report.DumpMaps;
+        Booted?.Invoke(kernel);
         RunResult result = kernel.Run();
         report.Summary(kernel, result);
         if (recorder is not null) traces.FinishRecording(recorder, result, tracePath!);

@@ -10,7 +10,10 @@ namespace MicroKernel.Sim.Cli;
 /// <c>exec PROGRAM [args]</c> runs one x86-64 program (static ELF64 or flat binary) as the only process;
 /// <c>disasm PROGRAM</c> lists its code. docs/cli.md and docs/x86.md describe both.
 /// </summary>
-internal sealed class ExecCommands(TextWriter output, TextWriter error)
+/// <param name="output">Where the program's console goes.</param>
+/// <param name="error">Where faults, panics and errors go.</param>
+/// <param name="booted">Test only (see <see cref="CliApp.Booted"/>): sees the kernel before it runs.</param>
+internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<Kernel>? booted = null)
 {
     /// <summary>Exit status when the program could not be loaded at all.</summary>
     public const int LoadFailed = 127;
@@ -26,7 +29,7 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error)
         var maxTicks = new Option<long>("--max-ticks") { Description = "Stop the run past this virtual time", DefaultValueFactory = _ => 10_000_000 };
         var exec = new Command("exec", "Run one x86-64 program as the only process: console to stdout, a fault report to stderr, " +
             "exit code = the program's exit status (128 + fault reason when it faults, 127 when it cannot be loaded, 137 when " +
-            "killed at --max-ticks or in a deadlock; docs/x86.md)");
+            "killed at --max-ticks or in a deadlock, 5 when the kernel or the interpreter failed: a panic; docs/x86.md)");
         exec.Arguments.Add(program);
         exec.Arguments.Add(args);
         foreach (Option o in new Option[] { protection, memory, slice, noCache, maxTicks }) exec.Options.Add(o);
@@ -59,10 +62,17 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error)
             error.WriteLine($"error: {path}: cannot load into the simulated machine: {image.LoadError ?? Syscalls.ErrorCodes.Message(spawned)}");
             return LoadFailed;
         }
+        booted?.Invoke(kernel);
         RunResult result = kernel.Run();
         output.Flush();
         foreach (FaultRecord f in process!.Faults) error.WriteLine($"fault: {f}");
-        if (result.Outcome != RunOutcome.Completed) error.WriteLine($"run ended: {result.Outcome}{(result.Panic is null ? "" : ": " + result.Panic)}");
+        if (result.Panic is { } panic)
+        {
+            // Not the program's doing: the kernel (or the interpreter) failed, so its exit status means nothing.
+            error.WriteLine($"KERNEL PANIC: {panic}");
+            return ExitCodes.Panic;
+        }
+        if (result.Outcome != RunOutcome.Completed) error.WriteLine($"run ended: {result.Outcome}");
         return (int)(process.ExitStatus & 0xFF);
     }
 

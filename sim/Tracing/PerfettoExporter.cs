@@ -171,7 +171,7 @@ internal static class PerfettoExporter
                     cpuSince = ts[i];
                     cpuWhy = e.Text ?? "";
                     break;
-                case EventKind.Idle or EventKind.Deadlock or EventKind.TickLimit or EventKind.Restart:
+                case EventKind.Idle or EventKind.Deadlock or EventKind.TickLimit or EventKind.Restart or EventKind.Panic:
                     Instant(w, e.Kind.ToString().ToLowerInvariant(), "kernel", KernelPid, KernelPid, ts[i], "g", e.Seq, formatter.Format(e).Trim());
                     break;
             }

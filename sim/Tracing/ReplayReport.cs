@@ -25,6 +25,7 @@ internal static class ReplayReport
             output.WriteLine($"OK: all {r.Trace.Events.Count} events match the recording"
                 + (r.Options.SyscallsOnly ? $" ({r.PuppetSyscalls} syscalls re-issued, every result as recorded)" : ""));
             output.WriteLine($"run: {r.Run.Outcome} at tick {r.Run.Ticks}, {r.Run.Switches} context switches, as recorded");
+            if (r.Run.Panic is { } panic) output.WriteLine($"the kernel panicked as recorded: {panic.Summary}");
             return;
         }
         output.WriteLine();

@@ -11,7 +11,9 @@ namespace MicroKernel.Sim.Tracing;
 /// <param name="BreakSyscall">Test seam: the <see cref="BreakCall"/>th call of this syscall returns result + 1.</param>
 /// <param name="BreakCall">Which call of <see cref="BreakSyscall"/> to alter (1 = the first).</param>
 /// <param name="ContextEvents">Recorded events shown before a divergence.</param>
-internal sealed record ReplayOptions(bool SyscallsOnly = false, bool LiveScheduler = false, string? BreakSyscall = null, int BreakCall = 1, int ContextEvents = 5);
+/// <param name="Booted">Test only: sees the replaying kernel before it runs (to plant the kernel bug a recording had).</param>
+internal sealed record ReplayOptions(bool SyscallsOnly = false, bool LiveScheduler = false, string? BreakSyscall = null, int BreakCall = 1, int ContextEvents = 5,
+    Action<Kernel>? Booted = null);
 
 /// <summary>What a replay found.</summary>
 /// <param name="Trace">The trace replayed.</param>
@@ -55,6 +57,7 @@ internal static class Replayer
             ErrorCode e = kernel.Spawn(image, spec.Name, out Process? _, spec.Priority, spec.FaultPolicy, spec.Arguments, spec.MaxRestarts);
             if (e != ErrorCode.Ok) throw new ScenarioException(scenario.Source, spec.Line, "process", $"cannot spawn '{spec.Name}': {e.Message()}");
         }
+        options.Booted?.Invoke(kernel);
         RunResult run = kernel.Run();
         checker.Finish(run, trace.Summary);
         if (policy?.Problem is { } p) observer.NotesList.Add("scheduling: " + p);

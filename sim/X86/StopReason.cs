@@ -14,4 +14,9 @@ public enum StopReason
     BudgetExhausted,
     /// <summary><c>hlt</c> executed while <see cref="X86Cpu.HaltStops"/> is set (tests); rip points past it.</summary>
     Halted,
+    /// <summary>
+    /// The interpreter itself failed on the instruction at rip (a simulator bug, not the program's fault);
+    /// <see cref="X86Cpu.LastSimulatorError"/> names the instruction and holds what was thrown.
+    /// </summary>
+    SimulatorError,
 }

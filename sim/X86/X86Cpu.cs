@@ -44,6 +44,9 @@ public sealed partial class X86Cpu
     /// <summary>The fault that ended the last <see cref="Run"/>, or null if it stopped for another reason.</summary>
     public CpuFault? LastFault { get; private set; }
 
+    /// <summary>The interpreter's internal error that ended the last <see cref="Run"/> (<see cref="StopReason.SimulatorError"/>), else null.</summary>
+    public X86SimulatorException? LastSimulatorError { get; private set; }
+
     /// <summary>Whether decoded instructions are cached per code page.</summary>
     public bool UsesDecodeCache { get; }
 
@@ -65,6 +68,7 @@ public sealed partial class X86Cpu
     public StopReason Run(long maxInstructions)
     {
         LastFault = null;
+        LastSimulatorError = null;
         _codeStale = true; // memory may have changed since the last run: re-validate the code page first
         _budget = maxInstructions;
         try
@@ -98,12 +102,11 @@ public sealed partial class X86Cpu
             LastFault = new CpuFault(e.Reason, e.Memory, _regs.Rip, text, e.Message, _regs);
             return StopReason.Fault;
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (Exception e)
         {
-            // A bug in the interpreter must not take the kernel down: report it as this process's fault, loudly.
-            LastFault = new CpuFault(FaultReason.IllegalInstruction, null, _regs.Rip, DisassembleAt(_regs.Rip),
-                $"illegal instruction: internal interpreter error ({e.GetType().Name}: {e.Message})", _regs);
-            return StopReason.Fault;
+            // Anything else is a bug of the simulator, not of the program: never report it as the program's fault.
+            LastSimulatorError = new X86SimulatorException(_regs.Rip, TryDisassembleAt(_regs.Rip), e);
+            return StopReason.SimulatorError;
         }
     }
 
@@ -130,6 +133,19 @@ public sealed partial class X86Cpu
         var decoder = Decoder.Create(64, new ByteArrayCodeReader(bytes, 0, have), address, DecoderOptions.None);
         decoder.Decode(out Instruction ins);
         return ins.Code == Code.INVALID ? $"(bad) {Convert.ToHexString(bytes, 0, Math.Min(have, 4)).ToLowerInvariant()}" : Format(in ins);
+    }
+
+    // For error reports: the memory the disassembler reads may be what failed.
+    private string TryDisassembleAt(ulong address)
+    {
+        try
+        {
+            return DisassembleAt(address);
+        }
+        catch (Exception)
+        {
+            return "??";
+        }
     }
 
     /// <summary>Formats a decoded instruction the way fault reports show it.</summary>

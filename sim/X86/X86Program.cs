@@ -128,10 +128,16 @@ public sealed class X86Program : ProgramImage
     public override bool IsValidEntry(Process process, ulong entry, EntryKind kind) =>
         process.AddressSpace.Areas.Any(v => v.Contains(entry) && (v.Protection & Protection.Execute) != 0);
 
+    /// <summary>
+    /// TEST ONLY, null in every normal run: when set, the memory each new thread's CPU uses instead of the thread's
+    /// own (tests wrap it to make the interpreter fail on purpose, as a simulator bug would).
+    /// </summary>
+    internal Func<SimThread, IX86Memory>? MemoryForTests { get; set; }
+
     /// <inheritdoc />
     public override long Run(SimThread thread, ulong entry, ulong argument, ulong stackTop)
     {
-        var cpu = new X86Cpu(new KernelX86Memory(thread), _useDecodeCache);
+        var cpu = new X86Cpu(MemoryForTests?.Invoke(thread) ?? new KernelX86Memory(thread), _useDecodeCache);
         _cpus[thread] = cpu;
         ulong rsp;
         if (thread.IsMain)
@@ -213,6 +219,9 @@ public sealed class X86Program : ProgramImage
                     break;
                 case StopReason.Halted:
                     return (long)r.Rax;
+                case StopReason.SimulatorError:
+                    // The simulator's bug, not the program's: the kernel stops the run with a panic naming the instruction.
+                    throw cpu.LastSimulatorError!;
                 default:
                     CpuFault fault = cpu.LastFault!;
                     if (fault.Memory is { Access: AccessKind.Execute } m && m.Address == ReturnSentinel) return (long)r.Rax;

@@ -45,7 +45,16 @@ public sealed class ManagedProgram : ProgramImage
         if (!space.TryWrite(area, block, out _)) return ErrorCode.BadAddress;
         int startupSlots = (block.Length + ProcessRuntime.SlotSize - 1) / ProcessRuntime.SlotSize;
         // A restart loads again: threads of the previous run still unwinding keep their own (dead) state.
-        _loaded = new LoadedImage(_factory(), new ProcessRuntime(area, startupSlots));
+        UserProgram program;
+        try
+        {
+            program = _factory(); // the program's constructor is user code too
+        }
+        catch (Exception ex) when (ThrownByUserCode(ex))
+        {
+            throw new UserCodeException(ex);
+        }
+        _loaded = new LoadedImage(program, new ProcessRuntime(area, startupSlots));
         entry = CodeBase;
         argument = area;
         return ErrorCode.Ok;
@@ -72,6 +81,10 @@ public sealed class ManagedProgram : ProgramImage
             if (entry == CodeBase) return loaded.Program.Main(sys);
             return ((Func<Sys, ulong, long>)loaded.Runtime.EntryAt(entry)!)(sys, argument);
         }
+        catch (Exception e) when (ThrownByUserCode(e))
+        {
+            throw new UserCodeException(e);
+        }
         finally
         {
             sys.ReleaseScratch();
@@ -91,6 +104,10 @@ public sealed class ManagedProgram : ProgramImage
         {
             return handler(sys, new PageMessage((int)args.A0, args.A1, args.A2, args.A3, (Ipc.PageSend.SendFlags)args.A4)) ? 1 : 0;
         }
+        catch (Exception e) when (ThrownByUserCode(e))
+        {
+            throw new UserCodeException(e);
+        }
         finally
         {
             sys.ReleaseScratch();
@@ -100,6 +117,10 @@ public sealed class ManagedProgram : ProgramImage
 
     /// <inheritdoc />
     public override bool CanExportServices => true;
+
+    // The image boundary: what escapes the program's code here is the program's, except the kernel's own unwinding
+    // (a kill, a panic) passing through it, and a handler's exception the kernel already charged to the program.
+    private static bool ThrownByUserCode(Exception e) => e is not (ThreadTerminatedException or KernelPanicException or UserCodeException);
 
     /// <inheritdoc />
     public override long RunService(SimThread thread, ulong entry, int method, in RpcArgs args)
@@ -113,6 +134,10 @@ public sealed class ManagedProgram : ProgramImage
         try
         {
             return binding.Invoke(method, args.A0, args.A1, args.A2, args.A3);
+        }
+        catch (Exception e) when (ThrownByUserCode(e))
+        {
+            throw new UserCodeException(e);
         }
         finally
         {

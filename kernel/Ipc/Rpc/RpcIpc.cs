@@ -157,10 +157,11 @@ internal sealed class RpcIpc : IIpcFamily
             // which the check after the cleanup sees.
             result = (long)ErrorCode.PeerFaulted;
         }
-        catch (Exception e) when (e is not KernelPanicException)
+        catch (UserCodeException e)
         {
-            // A host exception out of the service method is the callee's crash, not the kernel's.
-            if (!frame.Aborted && !t.Killed) _kernel.UserCrashed(t, e);
+            // The service method's own exception is the callee's crash, not the kernel's (any other exception is a
+            // kernel bug: it goes on to the syscall entry, which panics).
+            if (!frame.Aborted && !t.Killed) _kernel.UserCrashed(t, e.Thrown);
             result = (long)ErrorCode.PeerFaulted;
         }
         finally
