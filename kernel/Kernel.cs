@@ -395,7 +395,7 @@ public sealed partial class Kernel
     internal void OnDeadlock(List<SimThread> blocked)
     {
         var report = new StringBuilder("deadlock: every live thread is blocked");
-        foreach (SimThread t in blocked) report.Append($"\n  {t} waits for {t.WaitingFor}");
+        foreach (SimThread t in blocked) report.Append(CultureInfo.InvariantCulture, $"\n  {t} waits for {t.WaitingFor}");
         _deadlockReport = report.ToString();
         _outcome = RunOutcome.Deadlock;
         Emit(new KernelEvent { Kind = EventKind.Deadlock, Text = _deadlockReport });

@@ -44,7 +44,7 @@ internal sealed class RunReport(TextWriter output, bool showSwitches, bool dumpM
         foreach (Process p in result.Processes)
         {
             string faults = p.Faults.Count == 0 ? "-" : string.Join("; ", p.Faults.Select(f => $"{f.Reason} at 0x{f.Address:x}"));
-            table.AddRow(p.Pid.ToString(), Markup.Escape(p.Name), Markup.Escape(p.Image.Name), $"{p.State} ({p.ExitStatus})", Markup.Escape(faults), p.Restarts.ToString());
+            table.AddRow(p.Pid.ToString(CultureInfo.InvariantCulture), Markup.Escape(p.Name), Markup.Escape(p.Image.Name), string.Create(CultureInfo.InvariantCulture, $"{p.State} ({p.ExitStatus})"), Markup.Escape(faults), p.Restarts.ToString(CultureInfo.InvariantCulture));
         }
         console.Write(table);
         output.WriteLine($"run: {result.Outcome} at tick {result.Ticks}, {result.Switches} context switches");

@@ -105,8 +105,8 @@ internal static class TraceShow
                 w.WriteEndObject();
             }
             w.WriteEndArray();
-            if (io.ReadDigest != 0) w.WriteString("readDigest", io.ReadDigest.ToString("x16"));
-            if (io.WrittenDigest != 0) w.WriteString("writtenDigest", io.WrittenDigest.ToString("x16"));
+            if (io.ReadDigest != 0) w.WriteString("readDigest", io.ReadDigest.ToString("x16", CultureInfo.InvariantCulture));
+            if (io.WrittenDigest != 0) w.WriteString("writtenDigest", io.WrittenDigest.ToString("x16", CultureInfo.InvariantCulture));
         }
         w.WriteEndObject();
     }

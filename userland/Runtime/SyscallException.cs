@@ -9,7 +9,7 @@ namespace MicroKernel.Userland.Runtime;
 public sealed class SyscallException : Exception
 {
     /// <summary>Creates the exception for <paramref name="error"/> returned by <paramref name="syscall"/>.</summary>
-    public SyscallException(SyscallNumber syscall, ErrorCode error) : base($"{syscall}: {error.Message()} ({(long)error})")
+    public SyscallException(SyscallNumber syscall, ErrorCode error) : base(string.Create(CultureInfo.InvariantCulture, $"{syscall}: {error.Message()} ({(long)error})"))
     {
         Syscall = syscall;
         Error = error;
