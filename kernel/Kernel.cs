@@ -344,7 +344,7 @@ public sealed partial class Kernel
 
     internal long UserCrashed(SimThread thread, Exception e)
     {
-        var record = new FaultRecord(thread.Process.Pid, thread.Tid, Scheduler.Now, 0, AccessKind.Execute, FaultReason.UserException, $"{e.GetType().Name}: {e.Message}");
+        var record = FaultRecord.ForUserException(thread.Process.Pid, thread.Tid, Scheduler.Now, e);
         HandleFault(thread, record);
         return record.ExitStatus;
     }

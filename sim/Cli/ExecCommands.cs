@@ -61,7 +61,7 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error)
         }
         RunResult result = kernel.Run();
         output.Flush();
-        foreach (FaultRecord f in process!.Faults) error.WriteLine($"fault: {f}");
+        foreach (FaultRecord f in process!.Faults) error.WriteLine($"fault: {f}{(f.HostMessage is null ? "" : "; .NET message: " + f.HostMessage)}");
         if (result.Outcome != RunOutcome.Completed) error.WriteLine($"run ended: {result.Outcome}{(result.Panic is null ? "" : ": " + result.Panic)}");
         return (int)(process.ExitStatus & 0xFF);
     }

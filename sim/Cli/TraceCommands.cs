@@ -122,7 +122,7 @@ internal sealed class TraceCommands(TextWriter output, TextWriter error)
         {
             string[] parts = breakSpec.Split(':');
             breakName = parts[0];
-            if (parts.Length > 2 || breakName.Length == 0 || (parts.Length == 2 && (!int.TryParse(parts[1], out breakCall) || breakCall < 1)))
+            if (parts.Length > 2 || breakName.Length == 0 || (parts.Length == 2 && (!int.TryParse(parts[1], CultureInfo.InvariantCulture, out breakCall) || breakCall < 1)))
             {
                 error.WriteLine($"error: --break expects NAME or NAME:N with N >= 1, got '{breakSpec}'");
                 return ExitCodes.Usage;
