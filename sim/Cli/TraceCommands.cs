@@ -40,7 +40,8 @@ internal sealed class TraceCommands(TextWriter output, TextWriter error)
             error.WriteLine($"error: cannot write the trace '{path}': {e.Message}");
             return null;
         }
-        return new TraceWriter(file, TraceHeader.For(scenario.Name, scenario.Source, text, scenario.Config, SyscallTable(), options));
+        TraceHeader header = TraceHeader.For(scenario.Name, scenario.Source, text, scenario.Config, SyscallTable(), options) with { Binaries = BinaryDigests.Of(scenario) };
+        return new TraceWriter(file, header);
     }
 
     /// <summary>Ends a recording started by <see cref="StartRecording"/>.</summary>
