@@ -30,6 +30,12 @@ internal sealed class TraceCommands(TextWriter output, TextWriter error)
             error.WriteLine($"error: cannot read the scenario again for the trace: {e.Message}");
             return null;
         }
+        return StartRecordingText(path, text, scenario, options);
+    }
+
+    /// <summary>As <see cref="StartRecording"/>, for a scenario parsed from <paramref name="text"/> (exec --trace writes its own).</summary>
+    public TraceWriter? StartRecordingText(string path, string text, Scenario scenario, IReadOnlyDictionary<string, string?> options)
+    {
         FileStream file;
         try
         {

@@ -110,4 +110,42 @@ public sealed class BinaryDigestTests : IDisposable
         t.Header.Binaries.ShouldBeEmpty();
         Encoding.UTF8.GetString(t.Header.ToJson()).ShouldContain("\"binaries\": {}");
     }
+
+    [Fact]
+    public void Exec_trace_records_the_run_as_a_one_process_scenario_with_the_binarys_digest()
+    {
+        WriteProgram(status: 3);
+        string trace = Path.Combine(_dir, "exec.mktrace");
+        var (code, output, err) = TraceFixture.Mk("exec", "--trace", trace, "--memory", "64", Program, "one", "two");
+        code.ShouldBe(3); // exec's exit code is still the program's status
+        output.ShouldBe("hi\n"); // stdout is the program's console alone
+        err.ShouldStartWith("trace: ");
+        err.ShouldContain($"written to {trace}");
+
+        TraceHeader h = TraceFixture.Read(trace).Header;
+        h.Binaries.ShouldBe(new Dictionary<string, string> { [Program] = Sha256(Program) });
+        h.ScenarioSource.ShouldBe("exec:" + Program);
+        h.ScenarioText.ShouldContain($"process prog binary=\"{Program}\" args=\"one two\"");
+        h.Config["Frames"].ShouldBe("64");
+        TraceFixture.Mk("replay", trace).Code.ShouldBe(ExitCodes.Ok);
+
+        WriteProgram(status: 9);
+        (code, output, err) = TraceFixture.Mk("replay", trace);
+        (code, output).ShouldBe((ExitCodes.BadInput, ""));
+        err.ShouldContain($"{Program} changed since the recording: its SHA-256 is now {Sha256(Program)}");
+    }
+
+    [Theory]
+    [InlineData("a b")]
+    [InlineData("")]
+    [InlineData("say \"hi\"")]
+    public void Exec_trace_refuses_an_argument_a_scenario_cannot_hold(string argument)
+    {
+        WriteProgram(status: 0);
+        string trace = Path.Combine(_dir, "bad.mktrace");
+        var (code, output, err) = TraceFixture.Mk("exec", "--trace", trace, Program, argument);
+        (code, output).ShouldBe((ExitCodes.Usage, ""));
+        err.ShouldContain("error: --trace: the argument");
+        File.Exists(trace).ShouldBeFalse();
+    }
 }
