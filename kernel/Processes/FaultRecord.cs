@@ -1,4 +1,5 @@
 using MicroKernel.Hardware;
+using MicroKernel.Syscalls;
 
 namespace MicroKernel.Processes;
 
@@ -23,13 +24,16 @@ public sealed record FaultRecord(int Pid, int Tid, long Tick, ulong Address, Acc
 
     /// <summary>
     /// The fault of a C# exception that escaped user code: the detail is the exception's type and a sentence the
-    /// kernel words, the same on every host; the exception's own message is kept aside in <see cref="HostMessage"/>.
+    /// kernel words (for a refused syscall, the call and its error), the same on every host; the exception's own
+    /// message is kept aside in <see cref="HostMessage"/>.
     /// </summary>
-    public static FaultRecord ForUserException(int pid, int tid, long tick, Exception e) =>
-        new(pid, tid, tick, 0, AccessKind.Execute, FaultReason.UserException, $"{e.GetType().FullName} escaped the program's code")
-        {
-            HostMessage = e.Message,
-        };
+    public static FaultRecord ForUserException(int pid, int tid, long tick, Exception e)
+    {
+        string words = e is ISyscallFailure f
+            ? string.Create(CultureInfo.InvariantCulture, $"{f.Syscall} failed: {f.Error.Message()} ({(long)f.Error})")
+            : "escaped the program's code";
+        return new(pid, tid, tick, 0, AccessKind.Execute, FaultReason.UserException, $"{e.GetType().FullName} {words}") { HostMessage = e.Message };
+    }
 
     /// <summary>The exit status a process killed by this fault reports: 128 + the reason's number, like a signal.</summary>
     public long ExitStatus => 128 + (int)Reason;

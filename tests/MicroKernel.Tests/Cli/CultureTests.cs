@@ -78,6 +78,18 @@ public class CultureTests
         Under(Hostile(), () => ((ErrorCode)(-999)).Message()).ShouldBe("error -999");
     }
 
+    [Fact]
+    public void A_refused_syscall_escaping_a_program_is_recorded_with_an_ascii_minus()
+    {
+        string? text = Under(Hostile(), () =>
+        {
+            var k = TestKernels.Boot();
+            k.Spawn("crasher", _ => throw new Userland.Runtime.SyscallException(SyscallNumber.Map, ErrorCode.BadAddress));
+            return k.RunLogged().Log.Events.Single(e => e.Kind == EventKind.Fault).Text;
+        });
+        text.ShouldEndWith("(-3)");
+    }
+
     public static TheoryData<string> BuiltIns => new(ScenarioRunner.BuiltInNames);
 
     [Theory]

@@ -3,7 +3,9 @@ using MicroKernel.Processes;
 using MicroKernel.Sim.Cli;
 using MicroKernel.Sim.Scenarios;
 using MicroKernel.Sim.Tracing;
+using MicroKernel.Syscalls;
 using MicroKernel.Tracing;
+using MicroKernel.Userland.Runtime;
 
 namespace MicroKernel.Tests.Tracing;
 
@@ -29,6 +31,18 @@ public class UserExceptionTraceTests
         FaultRecord f = p.Faults.ShouldHaveSingleItem();
         f.Detail.ShouldBe(fault.Text);
         f.HostMessage.ShouldBe(Message);
+    }
+
+    [Fact]
+    public void A_refused_syscall_is_worded_by_the_kernel_from_the_call_and_the_error()
+    {
+        var k = TestKernels.Boot();
+        Process p = k.Spawn("crasher", _ => throw new SyscallException(SyscallNumber.Map, ErrorCode.BadAddress));
+        var (_, log) = k.RunLogged();
+
+        string expected = $"MicroKernel.Userland.Runtime.SyscallException Map failed: {ErrorCode.BadAddress.Message()} (-3)";
+        log.Events.Single(e => e.Kind == EventKind.Fault).Text.ShouldBe(expected);
+        p.Faults.ShouldHaveSingleItem().HostMessage.ShouldBe($"Map: {ErrorCode.BadAddress.Message()} (-3)");
     }
 
     [Fact]
