@@ -63,6 +63,22 @@ public class CultureTests
         }
     }
 
+    [Theory]
+    [InlineData("mk.runtimeconfig.json")]
+    [InlineData("MicroKernel.Tests.runtimeconfig.json")]
+    public void Mk_and_the_test_host_run_without_culture_data(string runtimeConfig)
+    {
+        string json = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, runtimeConfig));
+        json.ShouldContain("\"System.Globalization.Invariant\": true");
+    }
+
+    [Fact]
+    public void The_test_host_really_is_in_invariant_mode()
+    {
+        // With culture data a Swedish culture would load; in invariant mode only the invariant culture exists.
+        Should.Throw<CultureNotFoundException>(() => new CultureInfo("sv-SE"));
+    }
+
     [Fact]
     public void The_hostile_culture_really_formats_differently()
     {
