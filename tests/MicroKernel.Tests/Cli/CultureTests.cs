@@ -121,6 +121,8 @@ public class CultureTests
         foreign.Err.ShouldBe(invariant.Err);
         foreign.Show.ShouldBe(invariant.Show);
         foreign.Replay.ShouldBe(invariant.Replay);
+        foreign.Divergence.ShouldBe(invariant.Divergence);
+        foreign.Perfetto.ShouldBe(invariant.Perfetto);
         foreign.TraceBytes.ShouldBe(invariant.TraceBytes, "the recorded trace differs byte for byte");
         invariant.Out.ShouldNotContain("\u2212");
     }
@@ -133,17 +135,24 @@ public class CultureTests
         Run run = Under(Hostile(), () => RunAndShow(f, "rpc", "foreign"));
         run.Out.ShouldContain("= -20 NoSuchObject");
         run.Show.ShouldContain("= -18 PeerFaulted");
+        run.Divergence.ShouldContain("diverge");
+        run.Perfetto.ShouldContain("traceEvents");
     }
 
-    private sealed record Run(int Code, string Out, string Err, string Show, string Replay, byte[] TraceBytes);
+    private sealed record Run(int Code, string Out, string Err, string Show, string Replay, string Divergence, string Perfetto, byte[] TraceBytes);
 
     private static Run RunAndShow(TraceFixture f, string scenario, string tag)
     {
         string path = f.PathOf($"{scenario}-{tag}.mktrace");
         var (code, output, err) = TraceFixture.Mk("run", scenario, "--switches", "--dump-maps", "--trace", path);
-        var show = TraceFixture.Mk("trace", "show", path);
+        var show = TraceFixture.Mk("trace", "show", "--io", "--enters", path);
+        var jsonl = TraceFixture.Mk("trace", "show", "--jsonl", path);
         var replay = TraceFixture.Mk("replay", path);
-        return new Run(code, output.Replace(path, "<trace>"), err.Replace(path, "<trace>"),
-            show.Out.Replace(path, "<trace>") + show.Err, replay.Out.Replace(path, "<trace>") + replay.Err, File.ReadAllBytes(path));
+        var diverged = TraceFixture.Mk("replay", "--break", "write", path); // a divergence report (every scenario writes)
+        string json = f.PathOf($"{scenario}-{tag}.json");
+        TraceFixture.Mk("trace", "export", "--perfetto", path, json).Code.ShouldBe(ExitCodes.Ok);
+        string Clean(string s) => s.Replace(path, "<trace>").Replace(json, "<json>");
+        return new Run(code, Clean(output), Clean(err), Clean(show.Out + show.Err + jsonl.Out + jsonl.Err), Clean(replay.Out + replay.Err),
+            Clean(diverged.Out + diverged.Err), File.ReadAllText(json), File.ReadAllBytes(path));
     }
 }
