@@ -384,7 +384,7 @@ public sealed partial class Kernel
     /// </summary>
     internal long UserCrashed(SimThread thread, Exception e)
     {
-        var record = new FaultRecord(thread.Process.Pid, thread.Tid, Scheduler.Now, 0, AccessKind.Execute, FaultReason.UserException, PanicReport.Describe(e));
+        var record = FaultRecord.ForUserException(thread.Process.Pid, thread.Tid, Scheduler.Now, e);
         try
         {
             HandleFault(thread, record);
@@ -453,7 +453,7 @@ public sealed partial class Kernel
     internal void OnDeadlock(List<SimThread> blocked)
     {
         var report = new StringBuilder("deadlock: every live thread is blocked");
-        foreach (SimThread t in blocked) report.Append($"\n  {t} waits for {t.WaitingFor}");
+        foreach (SimThread t in blocked) report.Append(CultureInfo.InvariantCulture, $"\n  {t} waits for {t.WaitingFor}");
         _deadlockReport = report.ToString();
         _outcome = RunOutcome.Deadlock;
         Emit(new KernelEvent { Kind = EventKind.Deadlock, Text = _deadlockReport });

@@ -116,7 +116,7 @@ public sealed partial class MpuAddressSpace : AddressSpace
     public override string DumpHardware()
     {
         var sb = new StringBuilder();
-        sb.AppendLine($"{_mpu.ModelName}, {_mpu.RegionCount} regions, {Vmas.Count} used by this process (budget {RegionBudget})");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"{_mpu.ModelName}, {_mpu.RegionCount} regions, {Vmas.Count} used by this process (budget {RegionBudget})");
         sb.Append(IsActive ? _mpu.Describe() : "(not loaded: regions are programmed at the next switch to this process)\n");
         return sb.ToString();
     }

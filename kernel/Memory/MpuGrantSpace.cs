@@ -92,7 +92,7 @@ public sealed class MpuGrantSpace : GrantSpace
     public override string DumpHardware()
     {
         var sb = new StringBuilder();
-        sb.AppendLine($"RPC grant: {_callee.RegionsInUse} callee regions + {_shared.Count} SHARED regions of {_mpu.RegionCount}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"RPC grant: {_callee.RegionsInUse} callee regions + {_shared.Count} SHARED regions of {_mpu.RegionCount}");
         sb.Append(IsLoaded ? _mpu.Describe() : "(not loaded)\n");
         return sb.ToString();
     }

@@ -148,7 +148,7 @@ public sealed class PageTable
     public string Dump()
     {
         var sb = new StringBuilder();
-        sb.AppendLine($"CR3 = 0x{RootAddress:x} (PML4 in frame {RootFrame})");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"CR3 = 0x{RootAddress:x} (PML4 in frame {RootFrame})");
         DumpLevel(sb, RootAddress, 3, 0);
         return sb.ToString();
     }
@@ -164,7 +164,7 @@ public sealed class PageTable
             ulong va = Canonical(vaBase | (i << (PhysicalMemory.FrameShift + 9 * level)));
             string indent = new(' ', (3 - level) * 2);
             string target = level == 0 ? $"frame {Pte.FrameOf(entry)}" : $"-> {LevelNames[level - 1]} in frame {Pte.FrameOf(entry)}";
-            sb.AppendLine($"{indent}{LevelNames[level]}[{i,3}] 0x{entry:x16} {Pte.Describe(entry),-18} va 0x{va:x12} {target}");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"{indent}{LevelNames[level]}[{i,3}] 0x{entry:x16} {Pte.Describe(entry),-18} va 0x{va:x12} {target}");
             if (level > 0 && (entry & Pte.Present) != 0) DumpLevel(sb, entry & Pte.AddressMask, level - 1, va);
         }
     }

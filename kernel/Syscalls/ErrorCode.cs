@@ -105,7 +105,7 @@ public static class ErrorCodes
         ErrorCode.BadHandle => "no such notification handle",
         ErrorCode.NameTaken => "a notification object with that name exists",
         ErrorCode.NoSuchName => "no notification object has that name",
-        _ => $"error {(long)code}",
+        _ => string.Create(CultureInfo.InvariantCulture, $"error {(long)code}"),
     };
 
     /// <summary>The result value a syscall returns for this error.</summary>

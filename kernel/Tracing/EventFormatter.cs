@@ -14,7 +14,7 @@ namespace MicroKernel.Tracing;
 public sealed class EventFormatter(SyscallTable table)
 {
     /// <summary>The syscall's name, or "syscall_N" for an unknown number.</summary>
-    public string SyscallName(long number) => table.Find(number)?.Name ?? $"syscall_{number}";
+    public string SyscallName(long number) => table.Find(number)?.Name ?? string.Create(CultureInfo.InvariantCulture, $"syscall_{number}");
 
     /// <summary>"name(args) = result" for a syscall exit event.</summary>
     public string FormatCall(KernelEvent e)
@@ -42,7 +42,7 @@ public sealed class EventFormatter(SyscallTable table)
 
     /// <summary>A result as a number, or "-3 BadAddress" for an error.</summary>
     public static string FormatResult(long result) =>
-        result < 0 && Enum.IsDefined((ErrorCode)result) ? $"{result} {(ErrorCode)result}" : result.ToString(CultureInfo.InvariantCulture);
+        result < 0 && Enum.IsDefined((ErrorCode)result) ? string.Create(CultureInfo.InvariantCulture, $"{result} {(ErrorCode)result}") : result.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>One line for any event, prefixed with tick, pid and tid.</summary>
     public string Format(KernelEvent e)
@@ -51,9 +51,9 @@ public sealed class EventFormatter(SyscallTable table)
         string what = e.Kind switch
         {
             EventKind.ProcessStart => $"process start \"{e.Text}\"",
-            EventKind.ProcessExit => $"process exit, status {e.Code}",
+            EventKind.ProcessExit => string.Create(CultureInfo.InvariantCulture, $"process exit, status {e.Code}"),
             EventKind.ThreadStart => $"thread start \"{e.Text}\" at 0x{e.A0:x}",
-            EventKind.ThreadExit => $"thread exit, code {e.Code}",
+            EventKind.ThreadExit => string.Create(CultureInfo.InvariantCulture, $"thread exit, code {e.Code}"),
             EventKind.SyscallEnter => $"{SyscallName(e.Code)}(...) entered",
             EventKind.SyscallExit => FormatCall(e),
             EventKind.Fault => $"FAULT {(FaultReason)e.Code} on {((AccessKind)e.A1).ToString().ToLowerInvariant()} at 0x{e.A0:x}{(string.IsNullOrEmpty(e.Text) ? "" : " (" + e.Text + ")")}",
@@ -62,13 +62,13 @@ public sealed class EventFormatter(SyscallTable table)
             EventKind.Deadlock => (e.Text ?? "deadlock").Replace("\n", "\n" + new string(' ', 17)),
             EventKind.Idle => $"idle: all threads sleep, time jumps to tick {e.A0}",
             EventKind.TickLimit => e.Text ?? "tick limit",
-            EventKind.Restart => $"restarted by its fault policy (restart {e.Code})",
-            EventKind.Delivery => $"handler for type {e.Code} from pid {e.A0}: {e.A2} pages at 0x{e.A1:x} {SendFlagBits.Describe(e.A3)}: "
+            EventKind.Restart => string.Create(CultureInfo.InvariantCulture, $"restarted by its fault policy (restart {e.Code})"),
+            EventKind.Delivery => string.Create(CultureInfo.InvariantCulture, $"handler for type {e.Code} from pid {e.A0}: {e.A2} pages at 0x{e.A1:x} {SendFlagBits.Describe(e.A3)}: ")
                 + (e.Result == 1 ? "accepted" : e.Result == 0 ? "abandoned" : $"not delivered ({FormatResult(e.Result)})"),
-            EventKind.Upcall => $"handler for type {e.Code} from pid {e.A0} starts at 0x{e.A4:x}: {e.A2} pages at 0x{e.A1:x}",
+            EventKind.Upcall => string.Create(CultureInfo.InvariantCulture, $"handler for type {e.Code} from pid {e.A0} starts at 0x{e.A4:x}: {e.A2} pages at 0x{e.A1:x}"),
             EventKind.RpcEnter => $"rpc enter object {e.A0} method {e.A1} depth {e.A2} from pid {e.A4}: grant {e.A5} SHARED pages, {e.A3} MPU regions",
             EventKind.RpcReturn => $"rpc return object {e.A0} method {e.A1} depth {e.A2} = {FormatResult(e.Result)}, grants revoked",
-            EventKind.Notify => $"notify object #{e.A0} +{e.A1}: woke {e.Result}, {e.A2} pending",
+            EventKind.Notify => string.Create(CultureInfo.InvariantCulture, $"notify object #{e.A0} +{e.A1}: woke {e.Result}, {e.A2} pending"),
             EventKind.Panic => $"KERNEL PANIC: {e.Text}",
             EventKind.Wake => $"woken by object #{e.A0} (index {e.A1}) from {(e.A3 == 0 ? "its owner's exit" : $"pid {e.A2} tid {e.A3}")}: {FormatResult(e.Code)}",
             _ => e.Kind.ToString(),

@@ -126,6 +126,7 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         Booted?.Invoke(kernel);
         RunResult result = kernel.Run();
         report.Summary(kernel, result);
+        RunReport.HostMessages(error, result);
         if (recorder is not null) traces.FinishRecording(recorder, result, tracePath!);
         return ExitCodes.For(result.Outcome);
     }

@@ -27,16 +27,17 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
         var slice = new Option<int>("--instructions-per-tick") { Description = "Instructions per scheduling point", DefaultValueFactory = _ => 1000 };
         var noCache = new Option<bool>("--no-decode-cache") { Description = "Decode every instruction afresh (slower; for comparison)" };
         var maxTicks = new Option<long>("--max-ticks") { Description = "Stop the run past this virtual time", DefaultValueFactory = _ => 10_000_000 };
+        Option<string?> trace = TraceCommands.TraceOption();
         var exec = new Command("exec", "Run one x86-64 program as the only process: console to stdout, a fault report to stderr, " +
             "exit code = the program's exit status (128 + fault reason when it faults, 127 when it cannot be loaded, 137 when " +
             "killed at --max-ticks or in a deadlock, 5 when the kernel or the interpreter failed: a panic; docs/x86.md)");
         exec.Arguments.Add(program);
         exec.Arguments.Add(args);
-        foreach (Option o in new Option[] { protection, memory, slice, noCache, maxTicks }) exec.Options.Add(o);
+        foreach (Option o in new Option[] { protection, memory, slice, noCache, maxTicks, trace }) exec.Options.Add(o);
         exec.SetAction(r => Exec(r.GetValue(program)!, r.GetValue(args) ?? [], new KernelConfig
         {
             Protection = r.GetValue(protection), Frames = r.GetValue(memory), InstructionsPerTick = r.GetValue(slice), MaxTicks = r.GetValue(maxTicks),
-        }, !r.GetValue(noCache)));
+        }, !r.GetValue(noCache), r.GetValue(trace)));
 
         var file = new Argument<string>("program") { Description = "A static ELF64 x86-64 executable or a flat binary" };
         var disasm = new Command("disasm", "Disassemble a program's code (Iced, NASM syntax)");
@@ -45,7 +46,7 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
         return [exec, disasm];
     }
 
-    private int Exec(string path, string[] args, KernelConfig config, bool decodeCache)
+    private int Exec(string path, string[] args, KernelConfig config, bool decodeCache, string? tracePath = null)
     {
         if (config.Frames < 16 || config.Frames > Hardware.PhysicalMemory.MaxFrames || config.InstructionsPerTick < 1)
         {
@@ -54,6 +55,7 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
         }
         X86Program? image = LoadImage(path, decodeCache);
         if (image is null) return LoadFailed;
+        if (tracePath is not null) return ExecRecorded(path, args, config, decodeCache, tracePath);
         var kernel = new Kernel(config);
         kernel.AddSink(new ConsoleSink(output));
         Syscalls.ErrorCode spawned = kernel.Spawn(image, Path.GetFileName(path), out Process? process, arguments: args);
@@ -63,9 +65,55 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
             return LoadFailed;
         }
         booted?.Invoke(kernel);
+        return Finish(process!, kernel.Run());
+    }
+
+    // exec --trace: the run is the one-process scenario ExecScenario writes, so that replay rebuilds it from the header.
+    private int ExecRecorded(string path, string[] args, KernelConfig config, bool decodeCache, string tracePath)
+    {
+        string? text = ExecScenario.Text(path, args, config, out string problem);
+        if (text is null || !decodeCache)
+        {
+            error.WriteLine($"error: --trace: {(text is null ? problem + " (a trace stores the run as a scenario)" : "--no-decode-cache is not recorded; drop one of the two")}");
+            return ExitCodes.Usage;
+        }
+        var traces = new TraceCommands(error, error); // stdout is the program's console
+        Scenarios.Scenario scenario;
+        Kernel kernel;
+        Tracing.TraceWriter? recorder;
+        try
+        {
+            scenario = Scenarios.ScenarioParser.Parse(text, ExecScenario.Source(path), Scenarios.ScenarioRunner.Programs);
+            recorder = traces.StartRecordingText(tracePath, text, scenario, new Dictionary<string, string?> { ["exec"] = path });
+            if (recorder is null) return ExitCodes.BadInput;
+            try
+            {
+                kernel = Scenarios.ScenarioRunner.Boot(scenario, [recorder]);
+            }
+            catch (Scenarios.ScenarioException)
+            {
+                traces.AbandonRecording(recorder, tracePath);
+                throw;
+            }
+        }
+        catch (Scenarios.ScenarioException e)
+        {
+            error.WriteLine($"error: {path}: cannot load into the simulated machine: {e.Message}");
+            return LoadFailed;
+        }
+        kernel.AddSink(new ConsoleSink(output));
+        booted?.Invoke(kernel);
         RunResult result = kernel.Run();
+        int status = Finish(result.Processes.Single(), result);
+        traces.FinishRecording(recorder, result, tracePath);
+        return status;
+    }
+
+    // The fault report on stderr and the exit code: the program's status.
+    private int Finish(Process process, RunResult result)
+    {
         output.Flush();
-        foreach (FaultRecord f in process!.Faults) error.WriteLine($"fault: {f}");
+        foreach (FaultRecord f in process.Faults) error.WriteLine($"fault: {f}{(f.HostMessage is null ? "" : "; .NET message: " + f.HostMessage)}");
         if (result.Panic is { } panic)
         {
             // Not the program's doing: the kernel (or the interpreter) failed, so its exit status means nothing.

@@ -27,6 +27,17 @@ internal sealed class RunReport(TextWriter output, bool showSwitches, bool dumpM
     /// <summary>A sink that prints events as they happen.</summary>
     public IEventSink Printer(Kernel kernel) => new PrintingSink(this, new EventFormatter(kernel.Syscalls));
 
+    /// <summary>
+    /// Prints on <paramref name="error"/> the .NET message of each exception that escaped a program: it is in the
+    /// host's language, so it stays out of the account on stdout and out of the trace.
+    /// </summary>
+    public static void HostMessages(TextWriter error, RunResult result)
+    {
+        foreach (Process p in result.Processes)
+            foreach (FaultRecord f in p.Faults)
+                if (f.HostMessage is { } message) error.WriteLine($"fault: {f}; .NET message: {message}");
+    }
+
     /// <summary>Prints the summary after the run.</summary>
     public void Summary(Kernel kernel, RunResult result)
     {
@@ -44,7 +55,7 @@ internal sealed class RunReport(TextWriter output, bool showSwitches, bool dumpM
         foreach (Process p in result.Processes)
         {
             string faults = p.Faults.Count == 0 ? "-" : string.Join("; ", p.Faults.Select(f => $"{f.Reason} at 0x{f.Address:x}"));
-            table.AddRow(p.Pid.ToString(), Markup.Escape(p.Name), Markup.Escape(p.Image.Name), $"{p.State} ({p.ExitStatus})", Markup.Escape(faults), p.Restarts.ToString());
+            table.AddRow(p.Pid.ToString(CultureInfo.InvariantCulture), Markup.Escape(p.Name), Markup.Escape(p.Image.Name), string.Create(CultureInfo.InvariantCulture, $"{p.State} ({p.ExitStatus})"), Markup.Escape(faults), p.Restarts.ToString(CultureInfo.InvariantCulture));
         }
         console.Write(table);
         output.WriteLine($"run: {result.Outcome} at tick {result.Ticks}, {result.Switches} context switches");

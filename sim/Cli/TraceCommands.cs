@@ -30,6 +30,12 @@ internal sealed class TraceCommands(TextWriter output, TextWriter error)
             error.WriteLine($"error: cannot read the scenario again for the trace: {e.Message}");
             return null;
         }
+        return StartRecordingText(path, text, scenario, options);
+    }
+
+    /// <summary>As <see cref="StartRecording"/>, for a scenario parsed from <paramref name="text"/> (exec --trace writes its own).</summary>
+    public TraceWriter? StartRecordingText(string path, string text, Scenario scenario, IReadOnlyDictionary<string, string?> options)
+    {
         FileStream file;
         try
         {
@@ -40,7 +46,8 @@ internal sealed class TraceCommands(TextWriter output, TextWriter error)
             error.WriteLine($"error: cannot write the trace '{path}': {e.Message}");
             return null;
         }
-        return new TraceWriter(file, TraceHeader.For(scenario.Name, scenario.Source, text, scenario.Config, SyscallTable(), options));
+        TraceHeader header = TraceHeader.For(scenario.Name, scenario.Source, text, scenario.Config, SyscallTable(), options) with { Binaries = BinaryDigests.Of(scenario) };
+        return new TraceWriter(file, header);
     }
 
     /// <summary>Ends a recording started by <see cref="StartRecording"/>.</summary>
@@ -122,7 +129,7 @@ internal sealed class TraceCommands(TextWriter output, TextWriter error)
         {
             string[] parts = breakSpec.Split(':');
             breakName = parts[0];
-            if (parts.Length > 2 || breakName.Length == 0 || (parts.Length == 2 && (!int.TryParse(parts[1], out breakCall) || breakCall < 1)))
+            if (parts.Length > 2 || breakName.Length == 0 || (parts.Length == 2 && (!int.TryParse(parts[1], CultureInfo.InvariantCulture, out breakCall) || breakCall < 1)))
             {
                 error.WriteLine($"error: --break expects NAME or NAME:N with N >= 1, got '{breakSpec}'");
                 return ExitCodes.Usage;

@@ -134,7 +134,7 @@ public static class ScenarioParser
     {
         if (!int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int n))
             throw new ScenarioException(source, line, field, $"expected an integer, got '{value}'");
-        if (n < min || n > max) throw new ScenarioException(source, line, field, $"{n} is out of range [{min}, {max}]");
+        if (n < min || n > max) throw new ScenarioException(source, line, field, string.Create(CultureInfo.InvariantCulture, $"{n} is out of range [{min}, {max}]"));
         return n;
     }
 

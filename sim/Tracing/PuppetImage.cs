@@ -118,7 +118,7 @@ internal sealed class PuppetImage(PuppetPlan plan, string program, IPuppetObserv
         long result = thread.Syscall(enter.Code, enter.A0, enter.A1, enter.A2, enter.A3, enter.A4, enter.A5);
         observer.Issued();
         if (step.Exit is null)
-            observer.Problem(thread.Kernel, $"syscall event #{enter.Seq} returned {result}; in the recording it never returned");
+            observer.Problem(thread.Kernel, string.Create(CultureInfo.InvariantCulture, $"syscall event #{enter.Seq} returned {result}; in the recording it never returned"));
         else if (result != step.Exit.Event.Result)
             observer.Problem(thread.Kernel, $"syscall event #{step.Exit.Event.Seq} returned {EventFormatter.FormatResult(result)}, recorded {EventFormatter.FormatResult(step.Exit.Event.Result)}");
     }

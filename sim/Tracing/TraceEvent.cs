@@ -32,7 +32,7 @@ internal sealed record TraceEvent(KernelEvent Event, TraceIo? Io)
             long l when l >= 0x10000 => $"0x{l:x}",
             string s => $"\"{s}\"",
             null => "null",
-            _ => value.ToString() ?? "",
+            _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
         };
         Check("seq", a.Seq, b.Seq);
         Check("tick", a.Tick, b.Tick);

@@ -35,6 +35,13 @@ internal sealed record TraceHeader
     /// <summary>The effective kernel configuration (scenario plus overrides), property name -> invariant text.</summary>
     public required IReadOnlyDictionary<string, string> Config { get; init; }
 
+    /// <summary>
+    /// The SHA-256 (lowercase hex) of each x86-64 binary the run loaded, by path as the scenario resolved it: replay
+    /// refuses to start when a file no longer has its digest (<see cref="BinaryDigests"/>). Empty when the scenario
+    /// loads no binary, and in traces recorded before the field existed.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Binaries { get; init; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
+
     /// <summary>Read bytes above this bound (per syscall) are stored as a digest only.</summary>
     public int MaxStoredReadBytes { get; init; } = TraceFormat.DefaultMaxStoredReadBytes;
 
@@ -108,6 +115,9 @@ internal sealed record TraceHeader
             w.WriteStartObject("config");
             foreach ((string k, string v) in Config.OrderBy(o => o.Key, StringComparer.Ordinal)) w.WriteString(k, v);
             w.WriteEndObject();
+            w.WriteStartObject("binaries");
+            foreach ((string path, string sha256) in Binaries.OrderBy(b => b.Key, StringComparer.Ordinal)) w.WriteString(path, sha256);
+            w.WriteEndObject();
             w.WriteNumber("maxStoredReadBytes", MaxStoredReadBytes);
             w.WriteStartObject("syscalls");
             foreach ((long n, string name) in Syscalls.OrderBy(s => s.Key)) w.WriteString(n.ToString(CultureInfo.InvariantCulture), name);
@@ -133,6 +143,9 @@ internal sealed record TraceHeader
                 options[p.Name] = p.Value.ValueKind == JsonValueKind.Null ? null : p.Value.GetString();
             var config = new SortedDictionary<string, string>(StringComparer.Ordinal);
             foreach (JsonProperty p in Obj(root, "config").EnumerateObject()) config[p.Name] = p.Value.GetString() ?? "";
+            var binaries = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            if (root.TryGetProperty("binaries", out _)) // absent in traces recorded before digests were
+                foreach (JsonProperty p in Obj(root, "binaries").EnumerateObject()) binaries[p.Name] = p.Value.GetString() ?? "";
             var syscalls = new Dictionary<long, string>();
             foreach (JsonProperty p in Obj(root, "syscalls").EnumerateObject())
                 syscalls[long.Parse(p.Name, CultureInfo.InvariantCulture)] = p.Value.GetString() ?? "";
@@ -145,6 +158,7 @@ internal sealed record TraceHeader
                 ScenarioText = Str(scenario, "text"),
                 Options = options,
                 Config = config,
+                Binaries = binaries,
                 MaxStoredReadBytes = root.GetProperty("maxStoredReadBytes").GetInt32(),
                 Syscalls = syscalls,
             };

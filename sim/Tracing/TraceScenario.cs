@@ -12,7 +12,7 @@ internal static class TraceScenario
     /// <summary>
     /// Parses the scenario text stored in the header, applies the recorded overrides, and checks that the result is
     /// the recorded configuration (a scenario format or default that changed since would otherwise replay silently
-    /// on another machine).
+    /// on another machine), and that every x86-64 binary still has its recorded SHA-256.
     /// </summary>
     public static Scenario FromHeader(TraceHeader header)
     {
@@ -23,6 +23,7 @@ internal static class TraceScenario
             if (now.TryGetValue(name, out string? value) && value != recorded)
                 throw new ScenarioException(header.ScenarioSource, 0, name,
                     $"the trace's scenario now gives {name} = {value}, but the recording ran with {recorded} (kernel defaults changed?)");
+        BinaryDigests.Check(s, header.Binaries);
         return s;
     }
 }

@@ -31,6 +31,7 @@ internal static class TraceShow
         output.WriteLine($"# {trace.Events.Count} events, {trace.FileBytes} bytes; run {trace.Summary.Outcome} at tick {trace.Summary.Ticks}, {trace.Summary.Switches} context switches");
         string options = string.Join(" ", h.Options.Where(o => o.Value is not null).Select(o => $"--{o.Key} {o.Value}"));
         output.WriteLine($"# config: {string.Join(", ", h.Config.Select(c => $"{c.Key}={c.Value}"))}{(options.Length > 0 ? "; options: " + options : "")}");
+        foreach ((string path, string sha256) in h.Binaries) output.WriteLine($"# binary: {path} sha256 {sha256}");
         bool[] returns = Returned(trace.Events);
         int printed = 0;
         for (int i = 0; i < trace.Events.Count; i++)
@@ -105,8 +106,8 @@ internal static class TraceShow
                 w.WriteEndObject();
             }
             w.WriteEndArray();
-            if (io.ReadDigest != 0) w.WriteString("readDigest", io.ReadDigest.ToString("x16"));
-            if (io.WrittenDigest != 0) w.WriteString("writtenDigest", io.WrittenDigest.ToString("x16"));
+            if (io.ReadDigest != 0) w.WriteString("readDigest", io.ReadDigest.ToString("x16", CultureInfo.InvariantCulture));
+            if (io.WrittenDigest != 0) w.WriteString("writtenDigest", io.WrittenDigest.ToString("x16", CultureInfo.InvariantCulture));
         }
         w.WriteEndObject();
     }

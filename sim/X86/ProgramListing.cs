@@ -13,17 +13,17 @@ public static class ProgramListing
         if (file.Length >= 4 && file[0] == 0x7F && file[1] == (byte)'E' && file[2] == (byte)'L' && file[3] == (byte)'F')
         {
             ElfImage elf = ElfImage.Parse(file);
-            sb.AppendLine($"ELF64 x86-64 executable, entry 0x{elf.Entry:x}");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"ELF64 x86-64 executable, entry 0x{elf.Entry:x}");
             foreach (ElfSegment s in elf.Segments.Where(s => (s.Flags & ElfSegmentFlags.Execute) != 0))
             {
-                sb.AppendLine().AppendLine($"segment 0x{s.VirtualAddress:x}-0x{s.End:x} ({s.Protection}), {s.FileSize} bytes of code:");
+                sb.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"segment 0x{s.VirtualAddress:x}-0x{s.End:x} ({s.Protection}), {s.FileSize} bytes of code:");
                 List(sb, s.Data, s.VirtualAddress, elf.Entry);
             }
         }
         else
         {
             FlatBinary flat = FlatBinary.Create(file);
-            sb.AppendLine($"flat binary, {flat.Code.Length} bytes at 0x{flat.Base:x}, entry 0x{flat.Entry:x}").AppendLine();
+            sb.AppendLine(CultureInfo.InvariantCulture, $"flat binary, {flat.Code.Length} bytes at 0x{flat.Base:x}, entry 0x{flat.Entry:x}").AppendLine();
             List(sb, flat.Code, flat.Base, flat.Entry);
         }
         return sb.ToString();
@@ -42,7 +42,7 @@ public static class ProgramListing
             string text = ins.IsInvalid ? "(bad)" : FormatOne(formatter, output, ins);
             int offset = (int)(ip - baseAddress);
             string bytes = Convert.ToHexString(code, offset, Math.Min(ins.Length, code.Length - offset)).ToLowerInvariant();
-            sb.Append(ip == entry ? "=> " : "   ").Append(ip.ToString("x16")).Append("  ").Append(bytes.PadRight(24)).AppendLine(text);
+            sb.Append(ip == entry ? "=> " : "   ").Append(ip.ToString("x16", CultureInfo.InvariantCulture)).Append("  ").Append(bytes.PadRight(24)).AppendLine(text);
         }
     }
 

@@ -23,18 +23,18 @@ public static class X86Disassembler
             int have = ReadCode(memory, address, bytes);
             if (have == 0)
             {
-                sb.Append(address.ToString("x16")).AppendLine("  ?? (not executable)");
+                sb.Append(address.ToString("x16", CultureInfo.InvariantCulture)).AppendLine("  ?? (not executable)");
                 break;
             }
             var decoder = Iced.Intel.Decoder.Create(64, new ByteArrayCodeReader(bytes, 0, have), address, DecoderOptions.None);
             decoder.Decode(out Instruction ins);
             if (decoder.LastError == DecoderError.NoMoreBytes)
             {
-                sb.Append(address.ToString("x16")).AppendLine("  ?? (truncated)");
+                sb.Append(address.ToString("x16", CultureInfo.InvariantCulture)).AppendLine("  ?? (truncated)");
                 break;
             }
             formatter.Format(in ins, output);
-            sb.Append(address.ToString("x16")).Append("  ")
+            sb.Append(address.ToString("x16", CultureInfo.InvariantCulture)).Append("  ")
               .Append(Convert.ToHexString(bytes, 0, ins.Length).ToLowerInvariant().PadRight(24))
               .AppendLine(output.ToStringAndReset());
             address = ins.NextIP;

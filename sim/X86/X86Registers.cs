@@ -85,13 +85,13 @@ public struct X86Registers
         var sb = new StringBuilder(512);
         for (int i = 0; i < 16; i++)
         {
-            sb.Append(Names[i].PadLeft(3)).Append(" = 0x").Append(Gpr[i].ToString("x16"));
+            sb.Append(Names[i].PadLeft(3)).Append(" = 0x").Append(Gpr[i].ToString("x16", CultureInfo.InvariantCulture));
             sb.Append(i % 4 == 3 ? "\n" : "  ");
         }
-        sb.Append("rip = 0x").Append(Rip.ToString("x16"));
-        sb.Append("  rflags = 0x").Append(Rflags.ToString("x8")).Append(" [").Append(X86Flags.Format(Rflags)).Append(']');
+        sb.Append("rip = 0x").Append(Rip.ToString("x16", CultureInfo.InvariantCulture));
+        sb.Append("  rflags = 0x").Append(Rflags.ToString("x8", CultureInfo.InvariantCulture)).Append(" [").Append(X86Flags.Format(Rflags)).Append(']');
         if (FsBase != 0 || GsBase != 0)
-            sb.Append("\nfs.base = 0x").Append(FsBase.ToString("x16")).Append("  gs.base = 0x").Append(GsBase.ToString("x16"));
+            sb.Append("\nfs.base = 0x").Append(FsBase.ToString("x16", CultureInfo.InvariantCulture)).Append("  gs.base = 0x").Append(GsBase.ToString("x16", CultureInfo.InvariantCulture));
         return sb.ToString();
     }
 

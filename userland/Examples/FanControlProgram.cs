@@ -19,7 +19,7 @@ public sealed class FanControlProgram : UserProgram
     /// <inheritdoc />
     public override long Main(Sys sys)
     {
-        long rounds = sys.Args.Count > 0 && long.TryParse(sys.Args[0], out long r) && r > 0 ? r : 12;
+        long rounds = sys.Args.Count > 0 && long.TryParse(sys.Args[0], CultureInfo.InvariantCulture, out long r) && r > 0 ? r : 12;
         var sensor = Rpc.Lookup<ITemperatureSensor>(WaitFor(sys, "sensor"));
         var fan = Rpc.Lookup<IFan>(WaitFor(sys, "fan"));
         Rpc.Call(sensor, s => s.Configure(5, 12));

@@ -11,7 +11,7 @@ public sealed class SieveProgram : UserProgram
     /// <inheritdoc />
     public override long Main(Sys sys)
     {
-        int limit = sys.Args.Count > 0 && int.TryParse(sys.Args[0], out int n) && n > 2 ? n : 5000;
+        int limit = sys.Args.Count > 0 && int.TryParse(sys.Args[0], CultureInfo.InvariantCulture, out int n) && n > 2 ? n : 5000;
         ulong sieve = sys.Map((ulong)limit);
         int count = 0;
         for (ulong i = 2; i < (ulong)limit; i++)

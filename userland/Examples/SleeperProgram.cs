@@ -8,7 +8,7 @@ public sealed class SleeperProgram : UserProgram
     /// <inheritdoc />
     public override long Main(Sys sys)
     {
-        long nap = sys.Args.Count > 0 && long.TryParse(sys.Args[0], out long n) && n > 0 ? n : 10;
+        long nap = sys.Args.Count > 0 && long.TryParse(sys.Args[0], CultureInfo.InvariantCulture, out long n) && n > 0 ? n : 10;
         for (int i = 0; i < 3; i++)
         {
             long before = sys.Time;

@@ -15,7 +15,7 @@ public sealed class TemperatureSensorProgram : UserProgram
     /// <inheritdoc />
     public override long Main(Sys sys)
     {
-        long glitchAt = sys.Args.Count > 0 && long.TryParse(sys.Args[0], out long g) ? g : 0;
+        long glitchAt = sys.Args.Count > 0 && long.TryParse(sys.Args[0], CultureInfo.InvariantCulture, out long g) ? g : 0;
         // A restarted sensor starts over with fresh memory, like a rebooted Hubris task; it glitches only once.
         if (sys.Generation > 0)
         {

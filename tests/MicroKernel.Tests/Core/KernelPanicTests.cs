@@ -5,6 +5,7 @@ using MicroKernel.Memory;
 using MicroKernel.Processes;
 using MicroKernel.Syscalls;
 using MicroKernel.Tracing;
+using MicroKernel.Userland.Loader;
 using MicroKernel.Userland.Runtime;
 
 namespace MicroKernel.Tests.Core;
@@ -217,7 +218,8 @@ public class KernelPanicTests
         log.Events.ShouldNotContain(e => e.Kind == EventKind.Panic);
         FaultRecord f = receiver.Faults.ShouldHaveSingleItem();
         f.Reason.ShouldBe(FaultReason.UserException);
-        f.Detail.ShouldBe("InvalidOperationException: bad handler");
+        f.Detail.ShouldBe("System.InvalidOperationException escaped the program's code");
+        f.HostMessage.ShouldBe("bad handler");
         receiver.ExitStatus.ShouldBe(128 + (long)FaultReason.UserException);
         sender.Faults.ShouldBeEmpty();
         k.ShouldBalance();
@@ -254,7 +256,9 @@ public class KernelPanicTests
         RunResult r = k.Run();
         r.Outcome.ShouldBe(RunOutcome.Completed, r.Panic?.ToString());
         result.ShouldBe((long)ErrorCode.PeerFaulted);
-        server.Faults.ShouldHaveSingleItem().Detail.ShouldBe("ArgumentException: service bug");
+        FaultRecord serverFault = server.Faults.ShouldHaveSingleItem();
+        serverFault.Detail.ShouldBe("System.ArgumentException escaped the program's code");
+        serverFault.HostMessage.ShouldBe("service bug");
         client.Faults.ShouldBeEmpty();
         client.ExitStatus.ShouldBe(0);
     }

@@ -705,10 +705,10 @@ public class CoreSyscallTests
         f.Pid.ShouldBe(crasher.Pid);
         f.Tid.ShouldBe(1);
         f.Detail.ShouldContain("InvalidOperationException");
-        f.Detail.ShouldContain("boom in user code");
+        f.HostMessage.ShouldBe("boom in user code");
 
         threadCrasher.ExitStatus.ShouldBe(Status(FaultReason.UserException));
-        threadCrasher.Faults.ShouldHaveSingleItem().Detail.ShouldContain("thread boom");
+        threadCrasher.Faults.ShouldHaveSingleItem().HostMessage.ShouldBe("thread boom");
 
         bystander.ExitStatus.ShouldBe(5);
         bystander.Faults.ShouldBeEmpty();
