@@ -42,6 +42,9 @@ public sealed record KernelConfig
     /// <summary>Messages a process may have queued for its handlers before senders get QueueFull.</summary>
     public int MessageQueueCapacity { get; init; } = 16;
 
+    /// <summary>The faults the run injects (docs/faults.md); <see cref="Faults.FaultPlan.None"/> injects nothing.</summary>
+    public Faults.FaultPlan Faults { get; init; } = MicroKernel.Faults.FaultPlan.None;
+
     /// <summary>Largest byte count one write syscall accepts.</summary>
     public int MaxWriteBytes { get; init; } = 64 * 1024;
 }

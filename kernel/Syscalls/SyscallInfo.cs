@@ -26,4 +26,11 @@ public enum ArgFormat : byte
 /// <param name="Args">Name and print format of each argument.</param>
 /// <param name="Handler">The code.</param>
 /// <param name="ResultFormat">How a trace prints a successful result.</param>
-public sealed record SyscallInfo(long Number, string Name, IReadOnlyList<(string Name, ArgFormat Format)> Args, SyscallHandler Handler, ArgFormat ResultFormat = ArgFormat.Int);
+public sealed record SyscallInfo(long Number, string Name, IReadOnlyList<(string Name, ArgFormat Format)> Args, SyscallHandler Handler, ArgFormat ResultFormat = ArgFormat.Int)
+{
+    /// <summary>
+    /// The errors this syscall is documented to return (docs/syscalls.md, checked against it by a test): what a fault
+    /// rule's <c>error=</c> may name and what a <c>random</c> rule draws from.
+    /// </summary>
+    public IReadOnlyList<ErrorCode> Errors { get; init; } = [];
+}

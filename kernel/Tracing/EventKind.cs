@@ -66,4 +66,9 @@ public enum EventKind : byte
     /// stops: every process is killed.
     /// </summary>
     Panic = 30,
+    /// <summary>
+    /// A fault rule fired (docs/faults.md). Pid/Tid = the process/thread it hit (0 when none), Code = the rule's index in
+    /// the plan, Text = what was injected in the kernel's words, e.g. <c>syscall map #2 -> OutOfMemory</c>.
+    /// </summary>
+    Inject = 31,
 }
