@@ -77,7 +77,16 @@ internal sealed class PuppetImage(PuppetPlan plan, string program, IPuppetObserv
             observer.Problem(thread.Kernel, $"the kernel runs method {method} of a service of pid {thread.Process.Pid} on tid {thread.Tid}, where the recording made no call");
             return 0;
         }
-        return Execute(thread, block, BlockKind.Call);
+        // An x86 method's instructions count only while it runs (X86Program.RunService): the caller's count comes back.
+        long saved = thread.InstructionsRetired;
+        try
+        {
+            return Execute(thread, block, BlockKind.Call);
+        }
+        finally
+        {
+            thread.InstructionsRetired = saved;
+        }
     }
 
     private long Execute(SimThread thread, PuppetBlock block, BlockKind kind)
@@ -111,7 +120,7 @@ internal sealed class PuppetImage(PuppetPlan plan, string program, IPuppetObserv
                 if (segment.Written) continue;
                 if (segment.Bytes is null)
                     observer.Note($"event #{step.Exit!.Event.Seq}: the trace keeps only a digest of the {segment.Length} bytes this syscall read; the puppet cannot supply them");
-                else if (!thread.Space.TryWrite(segment.Address, segment.Bytes, out _))
+                else if (!AlreadyHolds(thread, segment) && !thread.Space.TryWrite(segment.Address, segment.Bytes, out _))
                     observer.Note($"event #{step.Exit!.Event.Seq}: the puppet could not place the syscall's input bytes at 0x{segment.Address:x}");
             }
         thread.InstructionsRetired = enter.Instructions;
@@ -121,6 +130,13 @@ internal sealed class PuppetImage(PuppetPlan plan, string program, IPuppetObserv
             observer.Problem(thread.Kernel, $"syscall event #{enter.Seq} returned {result}; in the recording it never returned");
         else if (result != step.Exit.Event.Result)
             observer.Problem(thread.Kernel, $"syscall event #{step.Exit.Event.Seq} returned {EventFormatter.FormatResult(result)}, recorded {EventFormatter.FormatResult(step.Exit.Event.Result)}");
+    }
+
+    // Bytes a syscall read from read-only memory (a C string in .rodata) are there already: nothing to place.
+    private static bool AlreadyHolds(SimThread thread, IoSegment segment)
+    {
+        var current = new byte[segment.Bytes!.Length];
+        return thread.Space.TryRead(segment.Address, current, out _) && current.AsSpan().SequenceEqual(segment.Bytes);
     }
 
     // Memory faults are re-made as accesses, so the kernel's protection is checked again; other faults are raised.

@@ -29,6 +29,7 @@ public sealed class X86Program : ProgramImage
     private readonly bool _useDecodeCache;
     private readonly Dictionary<SimThread, X86Cpu> _cpus = [];
     private ulong _initialRsp;
+    private ServiceStacks? _serviceStacks;
 
     private X86Program(string name, ElfImage? elf, FlatBinary? flat, bool useDecodeCache)
     {
@@ -135,8 +136,32 @@ public sealed class X86Program : ProgramImage
     }
 
     /// <inheritdoc />
-    public override bool IsValidEntry(Process process, ulong entry, EntryKind kind) =>
-        process.AddressSpace.Areas.Any(v => v.Contains(entry) && (v.Protection & Protection.Execute) != 0);
+    /// <remarks>
+    /// Threads and handlers start at code (an executable area). A service object is data: its first word points at
+    /// its vtable (<see cref="IsValidService"/>), so it must be readable.
+    /// </remarks>
+    public override bool IsValidEntry(Process process, ulong entry, EntryKind kind) => kind == EntryKind.Service
+        ? process.AddressSpace.CheckRange(entry, 8, AccessKind.Read, out _)
+        : IsCode(process, entry);
+
+    private static bool IsCode(Process process, ulong address) =>
+        process.AddressSpace.Areas.Any(v => v.Contains(address) && (v.Protection & Protection.Execute) != 0);
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The x86 service ABI (docs/rpc.md), after CMRX: <paramref name="entry"/> is the address of the service object,
+    /// whose first 8 bytes point at its vtable, an array of <paramref name="methods"/> code addresses. At export each
+    /// of them must be code of this process; at each call the method's address is read again from the object, as
+    /// compiled C reads it.
+    /// </remarks>
+    public override bool IsValidService(Process process, ulong entry, int methods)
+    {
+        AddressSpace space = process.AddressSpace;
+        if (!space.TryReadUInt64(entry, out ulong vtable, out _)) return false;
+        for (int i = 0; i < methods; i++)
+            if (!space.TryReadUInt64(vtable + 8 * (ulong)i, out ulong code, out _) || !IsCode(process, code)) return false;
+        return true;
+    }
 
     /// <inheritdoc />
     public override long Run(SimThread thread, ulong entry, ulong argument, ulong stackTop)
@@ -192,6 +217,63 @@ public sealed class X86Program : ProgramImage
         cpu.Registers = saved;
         thread.InstructionsRetired = retired;
         return result;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>x86 programs export service objects laid out as <see cref="IsValidService"/> says.</remarks>
+    public override bool CanExportServices => true;
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The method runs on the caller's thread (which now acts for this process through the grant) in a fresh CPU
+    /// context of its own: no register of the caller's code reaches it. rip = the method's address read from the
+    /// object's vtable, rdi = the object (C's <c>self</c>), rsi, rdx, rcx, r8 = the call's arguments (0 where the
+    /// method takes fewer), rsp = a stack in this process's memory (<see cref="ServiceStacks"/>, one per activation
+    /// in progress) holding a return address to <see cref="ReturnSentinel"/>; the result is rax when the method
+    /// returns. A fault inside the method is this process's fault (its policy runs, the caller gets PeerFaulted).
+    /// </remarks>
+    public override long RunService(SimThread thread, ulong entry, int method, in RpcArgs args)
+    {
+        // A restart brings a new address space: the stacks of the previous incarnation went with the old one.
+        AddressSpace space = thread.Process.AddressSpace;
+        if (_serviceStacks is null || !ReferenceEquals(_serviceStacks.Space, space)) _serviceStacks = new ServiceStacks(space);
+        ServiceStacks stacks = _serviceStacks;
+        // The object and its vtable are callee memory, read through the grant: a service that broke its own vtable
+        // faults itself, as it would in C.
+        ulong vtable = LoadForCall(thread, entry, "the service object");
+        ulong code = LoadForCall(thread, vtable + 8 * (ulong)method, $"vtable entry {method}");
+        ErrorCode e = stacks.Take(out ulong top);
+        if (e != ErrorCode.Ok) return (long)e;
+        // As for handlers: the method's instructions count while it runs (its syscalls show them), and afterwards the
+        // thread's count is its own code's again, which a trace-driven replay reproduces.
+        long retired = thread.InstructionsRetired;
+        try
+        {
+            var cpu = new X86Cpu(new KernelX86Memory(thread), _useDecodeCache);
+            cpu.Registers = X86Registers.Create(code, PushReturn(thread, top));
+            cpu.Registers.Rdi = entry;
+            cpu.Registers.Rsi = args.Count > 0 ? args.A0 : 0;
+            cpu.Registers.Rdx = args.Count > 1 ? args.A1 : 0;
+            cpu.Registers.Rcx = args.Count > 2 ? args.A2 : 0;
+            cpu.Registers.R8 = args.Count > 3 ? args.A3 : 0;
+            return Execute(thread, cpu);
+        }
+        finally
+        {
+            thread.InstructionsRetired = retired;
+            stacks.Return(top);
+        }
+    }
+
+    /// <summary>How many method stacks this process has mapped (0 until its first call; the most activations it ran at once).</summary>
+    public int ServiceStacksMapped => _serviceStacks?.Mapped ?? 0;
+
+    // A word of the callee's memory that the call needs before any of its code runs; unreadable = the callee's fault.
+    private static ulong LoadForCall(SimThread thread, ulong address, string what)
+    {
+        if (!thread.Space.TryReadUInt64(address, out ulong value, out MemoryFault fault))
+            thread.Kernel.RaiseFault(thread, fault, $"rpc call: {what} at 0x{address:x} cannot be read");
+        return value;
     }
 
     // A call frame whose return address is the sentinel: at entry rsp = 16n - 8, as after a call.

@@ -25,6 +25,7 @@ public static class ExamplePrograms
         ["queue-producer"] = () => new QueueProducerProgram(),
         ["queue-consumer"] = () => new QueueConsumerProgram(),
         ["queue-check"] = () => new QueueCheckProgram(),
+        ["kv-client"] = () => new KeyValueClientProgram(),
     };
 
     /// <summary>A program image for <paramref name="name"/>, or null when there is no such example.</summary>
