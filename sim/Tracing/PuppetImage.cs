@@ -2,6 +2,7 @@ using MicroKernel.Hardware;
 using MicroKernel.Processes;
 using MicroKernel.Syscalls;
 using MicroKernel.Tracing;
+using MicroKernel.X86;
 
 namespace MicroKernel.Sim.Tracing;
 
@@ -77,16 +78,11 @@ internal sealed class PuppetImage(PuppetPlan plan, string program, IPuppetObserv
             observer.Problem(thread.Kernel, $"the kernel runs method {method} of a service of pid {thread.Process.Pid} on tid {thread.Tid}, where the recording made no call");
             return 0;
         }
-        // An x86 method's instructions count only while it runs (X86Program.RunService): the caller's count comes back.
-        long saved = thread.InstructionsRetired;
-        try
-        {
-            return Execute(thread, block, BlockKind.Call);
-        }
-        finally
-        {
-            thread.InstructionsRetired = saved;
-        }
+        // An x86 method runs on a stack its process maps on demand: take it as the recorded call did, so the callee's
+        // mappings (and MPU regions) stay as recorded.
+        return layout is X86Program x86
+            ? x86.OnServiceStack(thread, _ => Execute(thread, block, BlockKind.Call))
+            : Execute(thread, block, BlockKind.Call);
     }
 
     private long Execute(SimThread thread, PuppetBlock block, BlockKind kind)

@@ -234,29 +234,50 @@ public sealed class X86Program : ProgramImage
     /// </remarks>
     public override long RunService(SimThread thread, ulong entry, int method, in RpcArgs args)
     {
+        RpcArgs a = args;
+        return OnServiceStack(thread, rsp =>
+        {
+            // The object and its vtable are callee memory, read through the grant: a service that broke its own
+            // vtable faults itself, as it would in C.
+            ulong vtable = LoadForCall(thread, entry, "the service object");
+            ulong code = LoadForCall(thread, vtable + 8 * (ulong)method, $"vtable entry {method}");
+            var cpu = new X86Cpu(new KernelX86Memory(thread), _useDecodeCache);
+            cpu.Registers = X86Registers.Create(code, rsp);
+            cpu.Registers.Rdi = entry;
+            cpu.Registers.Rsi = a.Count > 0 ? a.A0 : 0;
+            cpu.Registers.Rdx = a.Count > 1 ? a.A1 : 0;
+            cpu.Registers.Rcx = a.Count > 2 ? a.A2 : 0;
+            cpu.Registers.R8 = a.Count > 3 ? a.A3 : 0;
+            return Execute(thread, cpu);
+        });
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> on a method stack of this process (a free one of its pool, or a newly mapped
+    /// one) whose top holds a return address to <see cref="ReturnSentinel"/>; <paramref name="body"/> gets that rsp
+    /// (16n - 8, as after a call). This is everything a call into an x86 service does to the callee's memory besides
+    /// running its code, so a trace-driven replay, which runs no code, calls it too and the callee's mappings stay
+    /// as recorded. Returns the body's result, or the error (OutOfMemory, NoMpuRegion) when the process has no room
+    /// for another stack. The thread's instruction count is its own code's again afterwards.
+    /// </summary>
+    public long OnServiceStack(SimThread thread, Func<ulong, long> body)
+    {
+        ArgumentNullException.ThrowIfNull(thread);
+        ArgumentNullException.ThrowIfNull(body);
         // A restart brings a new address space: the stacks of the previous incarnation went with the old one.
         AddressSpace space = thread.Process.AddressSpace;
         if (_serviceStacks is null || !ReferenceEquals(_serviceStacks.Space, space)) _serviceStacks = new ServiceStacks(space);
         ServiceStacks stacks = _serviceStacks;
-        // The object and its vtable are callee memory, read through the grant: a service that broke its own vtable
-        // faults itself, as it would in C.
-        ulong vtable = LoadForCall(thread, entry, "the service object");
-        ulong code = LoadForCall(thread, vtable + 8 * (ulong)method, $"vtable entry {method}");
         ErrorCode e = stacks.Take(out ulong top);
         if (e != ErrorCode.Ok) return (long)e;
-        // As for handlers: the method's instructions count while it runs (its syscalls show them), and afterwards the
-        // thread's count is its own code's again, which a trace-driven replay reproduces.
+        // As for handlers: the method's instructions count while it runs (its syscalls show them).
         long retired = thread.InstructionsRetired;
         try
         {
-            var cpu = new X86Cpu(new KernelX86Memory(thread), _useDecodeCache);
-            cpu.Registers = X86Registers.Create(code, PushReturn(thread, top));
-            cpu.Registers.Rdi = entry;
-            cpu.Registers.Rsi = args.Count > 0 ? args.A0 : 0;
-            cpu.Registers.Rdx = args.Count > 1 ? args.A1 : 0;
-            cpu.Registers.Rcx = args.Count > 2 ? args.A2 : 0;
-            cpu.Registers.R8 = args.Count > 3 ? args.A3 : 0;
-            return Execute(thread, cpu);
+            ulong rsp = (top & ~15UL) - 8;
+            if (!thread.Space.TryWriteUInt64(rsp, ReturnSentinel, out MemoryFault fault))
+                thread.Kernel.RaiseFault(thread, fault, "rpc call: the method stack cannot be written");
+            return body(rsp);
         }
         finally
         {
