@@ -65,7 +65,7 @@ internal sealed class PuppetImage(PuppetPlan plan, string program, IPuppetObserv
     }
 
     /// <inheritdoc />
-    /// <remarks>As the recorded image could: C# programs export, x86 programs get NotPermitted.</remarks>
+    /// <remarks>As the recorded image could (C# and x86 programs both export).</remarks>
     public override bool CanExportServices => layout?.CanExportServices ?? true;
 
     /// <inheritdoc />

@@ -252,6 +252,40 @@ public sealed class X86RpcTests
         k.ShouldBalance();
     }
 
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void A_call_in_progress_returns_PeerFaulted_when_another_call_kills_the_service(ProtectionModel model)
+    {
+        Kernel k = Boot(model);
+        Process service = SpawnService(k, out _);
+        long spinning = 0, crashing = 0;
+        bool inside = false;
+        k.Spawn("spinner", sys =>
+        {
+            var asm = WaitFor<IAsmService>(sys, AsmService.Name);
+            inside = true;
+            spinning = Rpc.TryCall(asm, s => s.Spin(1_000_000));   // preempted inside the method, many times
+            return 0;
+        });
+        k.Spawn("crasher", sys =>
+        {
+            while (!inside) sys.Yield();
+            sys.Yield();
+            crashing = Rpc.TryCall(WaitFor<IAsmService>(sys, AsmService.Name), s => s.Crash());
+            return 0;
+        });
+        (RunResult r, EventLog log) = k.RunLogged();
+
+        r.Outcome.ShouldBe(RunOutcome.Completed, r.Panic?.ToString());
+        crashing.ShouldBe((long)ErrorCode.PeerFaulted);
+        spinning.ShouldBe((long)ErrorCode.PeerFaulted);      // its grant was revoked; the thread unwound to the call
+        service.State.ShouldBe(ProcessState.Exited);
+        service.Faults.ShouldHaveSingleItem();
+        log.Events.Count(e => e.Kind == EventKind.RpcReturn && e.Result == (long)ErrorCode.PeerFaulted).ShouldBe(2);
+        k.RpcStats.ActiveGrants.ShouldBe(0);
+        k.ShouldBalance();
+    }
+
     private static void MemoryFaultShouldBeAtZero(Process service)
     {
         FaultRecord fault = service.Faults.ShouldHaveSingleItem();
