@@ -4,7 +4,7 @@
  * done, makes the service fault (a NULL buffer), waits for its supervisor to restart it, finds it empty, and
  * stops both services.
  * Usage: kvclient [name [fallback]]   (default "kv" and "defaults").
- * Exit code: 0 when every check passed, else the number of the first failed check.
+ * Exit code: 0 when every check passed, 10 when a service never appeared, else the number of the first failed check.
  */
 #include "../../include/mk.h"
 
@@ -21,11 +21,19 @@ static void say(const char *what, long n)
     mk_write(line, len);
 }
 
+/* The service's handle, once it is exported; gives up (exit 10) after 100 ticks without it. */
 static long wait_for(const char *name)
 {
     long h;
-    while ((h = mk_rpc_lookup(name)) < 0)
+    for (long tries = 0; (h = mk_rpc_lookup(name)) < 0; tries++) {
+        if (tries == 100) {
+            mk_puts("kvclient: no service named ");
+            mk_puts(name);
+            mk_puts("\n");
+            mk_exit(10);
+        }
         mk_sleep(1);
+    }
     return h;
 }
 

@@ -3,8 +3,9 @@
  * processes, C# or C, call into with rpc_call. The table is this process's memory; a method runs on the caller's
  * thread, which sees it through the call's grant, with the caller's SHARED buffers and nothing else of the caller.
  *
- * Usage: kvstore [name [fallback]]   exports the table as `name` (default "kv"); with a fallback, a get that
- *                                    misses asks the fallback service's get, a nested call from inside the method.
+ * Usage: kvstore name [fallback]     exports the table as `name`; with a fallback, a get that misses asks the
+ *                                    fallback service's get, a nested call from inside the method. Without a
+ *                                    name it prints this usage and exits 2.
  * Methods (index: arguments -> result):
  *   0 put(key, value)   -> the previous value (0 if none); MK_ELIMIT when the table is full
  *   1 get(key)          -> the value; a miss asks the fallback (if any), else 0
@@ -97,7 +98,11 @@ static kv_t table = {kv_vtable, 0, 0, 0, 0, {0}, {0}};
 
 int main(int argc, char **argv)
 {
-    const char *name = argc > 1 ? argv[1] : "kv";
+    if (argc < 2) {
+        mk_puts("usage: kvstore name [fallback]\n");
+        return 2;
+    }
+    const char *name = argv[1];
     if (argc > 2) {
         while ((table.fallback = mk_rpc_lookup(argv[2])) < 0)
             mk_sleep(1);
