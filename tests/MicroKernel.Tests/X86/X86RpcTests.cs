@@ -286,6 +286,41 @@ public sealed class X86RpcTests
         k.ShouldBalance();
     }
 
+    [Theory]
+    [InlineData(ProtectionModel.ArmV7Mpu)]
+    [InlineData(ProtectionModel.ArmV8Mpu)]
+    public void A_service_without_room_for_a_method_stack_refuses_the_call_and_runs_nothing(ProtectionModel model)
+    {
+        Kernel k = Boot(model);
+        Process service = SpawnService(k, out X86Program image);
+        long refused = 0, calls = -1, after = 0;
+        ulong filler = 0;
+        ErrorCode fill = ErrorCode.Ok, unmapped = ErrorCode.InvalidArgument;
+        k.Spawn("client", sys =>
+        {
+            var asm = WaitFor<IAsmService>(sys, AsmService.Name);
+            // Every MPU region the service may use is taken: a method stack cannot be mapped.
+            while ((fill = service.AddressSpace.Map(0, 4096, Protection.Read, "filler", out ulong at)) == ErrorCode.Ok) filler = at;
+            refused = Rpc.TryCall(asm, s => s.Add(1, 2));
+            calls = Rpc.TryCall(asm, s => s.Calls());                // still refused: nothing ran
+            unmapped = service.AddressSpace.Unmap(filler, 4096);
+            after = Rpc.Call(asm, s => s.Add(1, 2));
+            Rpc.Call(asm, s => s.Stop());
+            return 0;
+        });
+        (RunResult r, _) = k.RunLogged();
+
+        r.Outcome.ShouldBe(RunOutcome.Completed, r.Panic?.ToString());
+        fill.ShouldBe(ErrorCode.NoMpuRegion);
+        unmapped.ShouldBe(ErrorCode.Ok);
+        refused.ShouldBe((long)ErrorCode.NoMpuRegion);
+        calls.ShouldBe((long)ErrorCode.NoMpuRegion);
+        after.ShouldBe(3);
+        image.ServiceStacksMapped.ShouldBe(1);
+        service.Faults.ShouldBeEmpty();
+        k.ShouldBalance();
+    }
+
     private static void MemoryFaultShouldBeAtZero(Process service)
     {
         FaultRecord fault = service.Faults.ShouldHaveSingleItem();
