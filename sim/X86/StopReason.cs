@@ -14,4 +14,9 @@ public enum StopReason
     BudgetExhausted,
     /// <summary><c>hlt</c> executed while <see cref="X86Cpu.HaltStops"/> is set (tests); rip points past it.</summary>
     Halted,
+    /// <summary>
+    /// Execution reached <see cref="X86Cpu.ReturnAddress"/> (a function the kernel called returned to its sentinel);
+    /// nothing was fetched from there, rax holds the function's result.
+    /// </summary>
+    Returned,
 }

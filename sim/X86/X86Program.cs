@@ -30,6 +30,8 @@ public sealed class X86Program : ProgramImage
     private readonly Dictionary<SimThread, X86Cpu> _cpus = [];
     private ulong _initialRsp;
     private ServiceStacks? _serviceStacks;
+    // CPUs of finished method calls, kept for the next call: a new CPU would decode the method's code afresh.
+    private readonly Stack<(X86Cpu Cpu, KernelX86Memory Memory)> _idleMethodCpus = new();
 
     private X86Program(string name, ElfImage? elf, FlatBinary? flat, bool useDecodeCache)
     {
@@ -241,14 +243,29 @@ public sealed class X86Program : ProgramImage
             // vtable faults itself, as it would in C.
             ulong vtable = LoadForCall(thread, entry, "the service object");
             ulong code = LoadForCall(thread, vtable + 8 * (ulong)method, $"vtable entry {method}");
-            var cpu = new X86Cpu(new KernelX86Memory(thread), _useDecodeCache);
+            // A fresh register context; the CPU object itself may be one a finished call left (its decode cache is
+            // checked against the code's frames at every run, so it is never stale).
+            if (!_idleMethodCpus.TryPop(out var context))
+            {
+                var memory = new KernelX86Memory(thread);
+                context = (new X86Cpu(memory, _useDecodeCache) { ReturnAddress = ReturnSentinel }, memory);
+            }
+            context.Memory.Thread = thread;
+            X86Cpu cpu = context.Cpu;
             cpu.Registers = X86Registers.Create(code, rsp);
             cpu.Registers.Rdi = entry;
             cpu.Registers.Rsi = a.Count > 0 ? a.A0 : 0;
             cpu.Registers.Rdx = a.Count > 1 ? a.A1 : 0;
             cpu.Registers.Rcx = a.Count > 2 ? a.A2 : 0;
             cpu.Registers.R8 = a.Count > 3 ? a.A3 : 0;
-            return Execute(thread, cpu);
+            try
+            {
+                return Execute(thread, cpu);
+            }
+            finally
+            {
+                _idleMethodCpus.Push(context);
+            }
         });
     }
 
@@ -325,6 +342,7 @@ public sealed class X86Program : ProgramImage
                     thread.InstructionPoint();
                     break;
                 case StopReason.Halted:
+                case StopReason.Returned:
                     return (long)r.Rax;
                 default:
                     CpuFault fault = cpu.LastFault!;

@@ -321,6 +321,38 @@ public sealed class X86RpcTests
         k.ShouldBalance();
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_cpu_with_a_return_address_stops_there_without_fetching(bool set)
+    {
+        const ulong sentinel = X86Program.ReturnSentinel;
+        X86TestMachine m = X86TestMachine.FromAssembly(a =>
+        {
+            a.mov(eax, 5);
+            a.ret();
+        });
+        m.Regs.Rsp -= 8;
+        m.Memory.Poke(m.Regs.Rsp, BitConverter.GetBytes(sentinel));
+        if (set) m.Cpu.ReturnAddress = sentinel;
+
+        StopReason stop = m.Run();
+
+        m.Regs.Rax.ShouldBe(5UL);
+        m.Regs.Rip.ShouldBe(sentinel);
+        if (set)
+        {
+            stop.ShouldBe(StopReason.Returned);
+            m.Cpu.LastFault.ShouldBeNull();
+            m.Cpu.InstructionsRetired.ShouldBe(2);
+        }
+        else
+        {
+            stop.ShouldBe(StopReason.Fault);                 // the fetch from the sentinel faults
+            m.Cpu.LastFault!.Memory!.Value.Address.ShouldBe(sentinel);
+        }
+    }
+
     private static void MemoryFaultShouldBeAtZero(Process service)
     {
         FaultRecord fault = service.Faults.ShouldHaveSingleItem();
