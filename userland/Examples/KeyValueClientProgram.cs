@@ -36,7 +36,7 @@ public sealed class KeyValueClientProgram : UserProgram
         if (sys.Args.Count > 2 && sys.Args[2] == "stop")
         {
             Rpc.Call(kv, s => s.Stop());
-            Rpc.Call(defaults, s => s.Stop());
+            if (defaults.Id != kv.Id) Rpc.Call(defaults, s => s.Stop());
         }
         sys.PrintLine("kv-client: all checks passed");
         return 0;

@@ -40,19 +40,22 @@ public interface IAsmService
 
     /// <summary>Counts <paramref name="n"/> down in a loop (preemptible), then returns rsp.</summary>
     long Spin(long n);
+
+    /// <summary>rpc_unexport of this object (its handle is at self + 24) from inside the call, and Stop; returns rpc_unexport's result.</summary>
+    long Withdraw();
 }
 
 /// <summary>
 /// An RPC service in x86-64 machine code, assembled with Iced (docs/rpc.md, "x86 services"): main maps a page, lays
 /// the service object out in it (word 0 = the vtable's address, the vtable at +64, the argument counts at +160),
-/// exports it under <see cref="Name"/> and sleeps until Stop sets the flag at +16. Each method follows the ABI:
+/// exports it under <see cref="Name"/> (the handle goes to +24) and sleeps until Stop sets the flag at +16. Each method follows the ABI:
 /// rdi = self, rsi, rdx, rcx, r8 = arguments, result in rax.
 /// </summary>
 internal static class AsmService
 {
     public const string Name = "asm";
 
-    private static readonly byte[] ArgCounts = [2, 0, 0, 0, 0, 1, 3, 0, 1];
+    private static readonly byte[] ArgCounts = [2, 0, 0, 0, 0, 1, 3, 0, 1, 0];
 
     public static X86Program Image(bool useDecodeCache = true) =>
         X86Program.FromFlat("asm-service", FlatBinary.Create(Code(), FlatBinary.DefaultBase), useDecodeCache);
@@ -163,6 +166,14 @@ internal static class AsmService
         a.dec(rsi);
         a.jnz(methods[8]);
         a.mov(rax, rsp);
+        a.ret();
+
+        // 9 Withdraw()
+        a.Label(ref methods[9]);
+        a.mov(__qword_ptr[rdi + 16], 1);
+        a.mov(eax, (int)SyscallNumber.RpcUnexport);
+        a.mov(rdi, __qword_ptr[rdi + 24]);
+        a.syscall();
         a.ret();
 
         a.Label(ref name);

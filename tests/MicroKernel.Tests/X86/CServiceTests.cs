@@ -217,6 +217,8 @@ public sealed class CServiceTests
         // A C client (pid 4) calls kv (pid 2), whose method calls defaults (pid 1): C -> C -> C, on the client's thread.
         log.Events.ShouldContain(e => e.Kind == EventKind.RpcEnter && e.Pid == 1 && e.A2 == 2 && e.A4 == 2);
         log.Events.ShouldContain(e => e.Kind == EventKind.RpcReturn && e.Pid == 4 && e.Result == (long)ErrorCode.PeerFaulted);
+        // Both services withdraw their objects (mk_rpc_unexport) before they exit.
+        log.Events.Count(e => e.Kind == EventKind.SyscallExit && e.Code == (long)SyscallNumber.RpcUnexport && e.Result == 0).ShouldBe(2);
         k.ShouldBalance();
     }
 

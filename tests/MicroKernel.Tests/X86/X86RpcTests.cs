@@ -104,7 +104,7 @@ public sealed class X86RpcTests
     {
         Kernel k = Boot(model);
         Process service = SpawnService(k, out _);
-        long first = 0, second = 0, calls = 0;
+        long first = 0, second = 0, calls = 0, badArgc = 0, noMethod = 0, withdrawn = -1, afterWithdraw = 0;
         int clientTid = 0;
         Process client = k.Spawn("client", sys =>
         {
@@ -113,12 +113,19 @@ public sealed class X86RpcTests
             first = Rpc.Call(asm, s => s.Add(40, 2));
             second = Rpc.Call(asm, s => s.Add(-10_000, 3)); // below the error range (-4095..-1) Rpc.Call throws for
             calls = Rpc.Call(asm, s => s.Calls());
-            Rpc.Call(asm, s => s.Stop());
+            badArgc = Rpc.CallRaw(asm.Id, 0, 1, 40);             // the kernel checks against the exported counts
+            noMethod = Rpc.CallRaw(asm.Id, 10, 0);
+            withdrawn = Rpc.TryCall(asm, s => s.Withdraw());     // rpc_unexport from inside its own method (and Stop)
+            afterWithdraw = Rpc.TryCall(asm, s => s.Calls());
             return 0;
         });
         (RunResult r, EventLog log) = k.RunLogged();
 
         r.Outcome.ShouldBe(RunOutcome.Completed, r.Panic?.ToString());
+        badArgc.ShouldBe((long)ErrorCode.BadArgCount);
+        noMethod.ShouldBe((long)ErrorCode.NoSuchMethod);
+        withdrawn.ShouldBe(0);
+        afterWithdraw.ShouldBe((long)ErrorCode.NoSuchObject);
         first.ShouldBe(42);
         second.ShouldBe(-9_997);
         calls.ShouldBe(2); // self (rdi) is the exported object: its counter lives in the service's memory

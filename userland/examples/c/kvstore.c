@@ -117,6 +117,7 @@ int main(int argc, char **argv)
     say(" exported as handle ", handle, "");
     while (!table.stopping)
         mk_sleep(5);
+    mk_rpc_unexport(handle); /* later calls get MK_ENO_OBJECT instead of reaching an exiting process */
     mk_puts("kvstore: ");
     mk_puts(name);
     say(" stopped after ", table.calls, " calls");
