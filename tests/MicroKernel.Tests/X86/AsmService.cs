@@ -43,6 +43,9 @@ public interface IAsmService
 
     /// <summary>rpc_unexport of this object (its handle is at self + 24) from inside the call, and Stop; returns rpc_unexport's result.</summary>
     long Withdraw();
+
+    /// <summary>The object's address (rdi).</summary>
+    long Self();
 }
 
 /// <summary>
@@ -55,7 +58,7 @@ internal static class AsmService
 {
     public const string Name = "asm";
 
-    private static readonly byte[] ArgCounts = [2, 0, 0, 0, 0, 1, 3, 0, 1, 0];
+    private static readonly byte[] ArgCounts = [2, 0, 0, 0, 0, 1, 3, 0, 1, 0, 0];
 
     public static X86Program Image(bool useDecodeCache = true) =>
         X86Program.FromFlat("asm-service", FlatBinary.Create(Code(), FlatBinary.DefaultBase), useDecodeCache);
@@ -174,6 +177,11 @@ internal static class AsmService
         a.mov(eax, (int)SyscallNumber.RpcUnexport);
         a.mov(rdi, __qword_ptr[rdi + 24]);
         a.syscall();
+        a.ret();
+
+        // 10 Self()
+        a.Label(ref methods[10]);
+        a.mov(rax, rdi);
         a.ret();
 
         a.Label(ref name);

@@ -114,7 +114,7 @@ public sealed class X86RpcTests
             second = Rpc.Call(asm, s => s.Add(-10_000, 3)); // below the error range (-4095..-1) Rpc.Call throws for
             calls = Rpc.Call(asm, s => s.Calls());
             badArgc = Rpc.CallRaw(asm.Id, 0, 1, 40);             // the kernel checks against the exported counts
-            noMethod = Rpc.CallRaw(asm.Id, 10, 0);
+            noMethod = Rpc.CallRaw(asm.Id, typeof(IAsmService).GetMethods().Length, 0);
             withdrawn = Rpc.TryCall(asm, s => s.Withdraw());     // rpc_unexport from inside its own method (and Stop)
             afterWithdraw = Rpc.TryCall(asm, s => s.Calls());
             return 0;
@@ -358,6 +358,43 @@ public sealed class X86RpcTests
             stop.ShouldBe(StopReason.Fault);                 // the fetch from the sentinel faults
             m.Cpu.LastFault!.Memory!.Value.Address.ShouldBe(sentinel);
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void A_vtable_the_service_broke_faults_the_service_at_the_call(ProtectionModel model)
+    {
+        Kernel k = Boot(model);
+        Process service = SpawnService(k, out _, FaultPolicy.Restart);
+        long self = 0, badVtable = 0, badCode = 0;
+        k.Spawn("client", sys =>
+        {
+            var asm = WaitFor<IAsmService>(sys, AsmService.Name);
+            self = Rpc.Call(asm, s => s.Self());
+            // What a buggy service could do to itself: its vtable pointer now points nowhere.
+            service.AddressSpace.TryWriteUInt64((ulong)self, 0xFFFF_F000, out _);
+            badVtable = Rpc.TryCall(asm, s => s.Add(1, 2));
+            asm = WaitFor<IAsmService>(sys, AsmService.Name);   // restarted, exported again
+            self = Rpc.Call(asm, s => s.Self());
+            // Method 0 now "is" the object's own (read/write, not executable) page.
+            service.AddressSpace.TryReadUInt64((ulong)self, out ulong vtable, out _);
+            service.AddressSpace.TryWriteUInt64(vtable, (ulong)self, out _);
+            badCode = Rpc.TryCall(asm, s => s.Add(1, 2));
+            Rpc.Call(WaitFor<IAsmService>(sys, AsmService.Name), s => s.Stop());
+            return 0;
+        });
+        (RunResult r, _) = k.RunLogged();
+
+        r.Outcome.ShouldBe(RunOutcome.Completed, r.Panic?.ToString());
+        badVtable.ShouldBe((long)ErrorCode.PeerFaulted);
+        badCode.ShouldBe((long)ErrorCode.PeerFaulted);
+        service.Faults.Count.ShouldBe(2);
+        service.Faults[0].Address.ShouldBe(0xFFFF_F000UL);
+        service.Faults[0].Detail.ShouldContain("vtable entry 0");
+        service.Faults[1].Address.ShouldBe((ulong)self);
+        service.Faults[1].Access.ShouldBe(AccessKind.Execute);
+        service.Restarts.ShouldBe(2);
+        k.ShouldBalance();
     }
 
     private static void MemoryFaultShouldBeAtZero(Process service)
