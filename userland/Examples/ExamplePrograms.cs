@@ -26,5 +26,6 @@ public static class ExamplePrograms
         ["queue-producer"] = () => new QueueProducerProgram(),
         ["queue-consumer"] = () => new QueueConsumerProgram(),
         ["queue-check"] = () => new QueueCheckProgram(),
+        ["careless-mapper"] = () => new CarelessMapperProgram(),
     }.ToImmutableSortedDictionary(StringComparer.Ordinal);
 }
