@@ -8,7 +8,7 @@ namespace MicroKernel.Sim.Scenarios;
 
 /// <summary>
 /// Reads the scenario format (docs/scenario-format.md): one directive per line, <c>#</c> starts a comment,
-/// <c>process NAME key=value...</c> lines list the processes. Every error names the file, line and field.
+/// <c>process NAME key=value...</c> lines list the processes, <c>expect ...</c> lines what the run must show. Every error names the file, line and field.
 /// </summary>
 public static class ScenarioParser
 {
@@ -23,6 +23,7 @@ public static class ScenarioParser
         var config = new KernelConfig();
         string name = Path.GetFileNameWithoutExtension(source);
         var processes = new List<ProcessSpec>();
+        var expectations = new List<Expectation>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         string[] lines = text.Split('\n');
         for (int i = 0; i < lines.Length; i++)
@@ -31,7 +32,7 @@ public static class ScenarioParser
             List<string> words = Tokenize(StripComment(lines[i]), source, lineNo);
             if (words.Count == 0) continue;
             string directive = words[0];
-            if (directive != "process" && !seen.Add(directive))
+            if (directive is not ("process" or "expect") && !seen.Add(directive))
                 throw new ScenarioException(source, lineNo, directive, "given twice");
             string Value()
             {
@@ -60,13 +61,15 @@ public static class ScenarioParser
                     config = config with { TlbSize = tlb };
                     break;
                 case "process": processes.Add(ParseProcess(words, source, lineNo, knownPrograms, processes)); break;
+                case "expect": expectations.Add(ExpectationParser.Parse(words, source, lineNo)); break;
                 default:
                     throw new ScenarioException(source, lineNo, directive,
-                        "unknown directive (expected name, memory, protection, mpu-regions, scheduler, seed, quantum, accesses-per-tick, instructions-per-tick, max-ticks, tlb-size or process)");
+                        "unknown directive (expected name, memory, protection, mpu-regions, scheduler, seed, quantum, accesses-per-tick, instructions-per-tick, max-ticks, tlb-size, process or expect)");
             }
         }
         if (processes.Count == 0) throw new ScenarioException(source, lines.Length, "process", "the scenario starts no process");
-        return new Scenario(name, source, config, processes);
+        ExpectationParser.CheckProcesses(expectations, processes, source);
+        return new Scenario(name, source, config, processes) { Expectations = expectations };
     }
 
     private static ProcessSpec ParseProcess(List<string> words, string source, int line, IReadOnlyCollection<string> knownPrograms, List<ProcessSpec> earlier)
