@@ -98,7 +98,7 @@ public sealed partial class X86Cpu
             LastFault = new CpuFault(e.Reason, e.Memory, _regs.Rip, text, e.Message, _regs);
             return StopReason.Fault;
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (Exception e) when (e is not (OutOfMemoryException or Processes.ThreadTerminatedException or Scheduling.CpuNotHeldException))
         {
             // A bug in the interpreter must not take the kernel down: report it as this process's fault, loudly.
             LastFault = new CpuFault(FaultReason.IllegalInstruction, null, _regs.Rip, DisassembleAt(_regs.Rip),

@@ -20,7 +20,8 @@ internal sealed class ResidentProgram : IDisposable
     /// <param name="frames">RAM size.</param>
     public ResidentProgram(Func<Sys, Action> setup, int frames)
     {
-        var kernel = new Kernel(new KernelConfig { Frames = frames, AccessesPerTick = 1 << 20, MaxTicks = long.MaxValue });
+        // No watchdog: between batches the program waits on the host, which is no scheduling point, on purpose.
+        var kernel = new Kernel(new KernelConfig { Frames = frames, AccessesPerTick = 1 << 20, MaxTicks = long.MaxValue, WatchdogSeconds = 0 });
         kernel.Spawn(new ManagedProgram("resident", () => new Body(this, setup)), "resident", out Process? _);
         _host = new Thread(() => kernel.Run()) { IsBackground = true };
         _host.Start();

@@ -178,7 +178,7 @@ internal sealed class RpcIpc : IIpcFamily
         {
             Leave(frame);
         }
-        if (t.MustUnwind) throw new ThreadTerminatedException();
+        if (t.MustUnwind) throw t.Terminating();
         t.ExitCode = exitCode;
         if (result == (long)ErrorCode.PeerFaulted) Stats.CalleeFaults++;
         EmitReturn(frame, result);
@@ -269,6 +269,15 @@ internal sealed class RpcIpc : IIpcFamily
     }
 
     // Every exit path: the thread acts for the caller again, sees what it saw before, and the grant is gone.
+    /// <summary>
+    /// Ends every call of a thread the kernel gave up on (a runaway the watchdog stopped): its host thread will never
+    /// return through them, so the kernel leaves them here, innermost first.
+    /// </summary>
+    internal void AbandonCalls(SimThread t)
+    {
+        while (t.RpcFrames.Count > 0) Leave(t.RpcFrames[^1]);
+    }
+
     private void Leave(CallFrame frame)
     {
         SimThread t = frame.Thread;
