@@ -65,13 +65,11 @@ public sealed partial class Kernel : IDisposable
         List<SimThread> parked;
         lock (_liveHosts) parked = _liveHosts.Where(t => !t.IsRunningAway).ToList();
         foreach (SimThread t in parked) t.Resume();
-        // Wait (bounded) for them, so that a caller sees the threads gone; a released thread runs only its unwinding.
-        long deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency;
+        // Wait (bounded) for them, so that a caller sees the threads gone; a released thread runs only its unwinding,
+        // unless its program catches that too and comes back (it then parks for good: no point waiting for it).
+        long deadline = Stopwatch.GetTimestamp() + 5 * Stopwatch.Frequency;
         foreach (SimThread t in parked)
-        {
-            TimeSpan left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
-            if (left > TimeSpan.Zero) t.JoinHost(left);
-        }
+            while (!t.JoinHost(TimeSpan.FromMilliseconds(10)) && !t.InGraveyard && Stopwatch.GetTimestamp() < deadline) { }
     }
 
     internal void HostThreadStarted(SimThread t)
@@ -204,6 +202,7 @@ public sealed partial class Kernel : IDisposable
         int refusals = ++port.AbandonedRefusals;
         if (refusals == 1 && !port.HeldKernelFrames) throw new ThreadTerminatedException();
         if (!port.Kernel.IsDisposed && refusals <= 2) port.ParkUntilDisposed();
+        port.InGraveyard = true;
         Graveyard.Wait();
         throw new ThreadTerminatedException();
     }

@@ -153,8 +153,11 @@ public sealed class SimThread
     /// <summary>Abandoned by the watchdog and not yet back in the kernel: its host thread still runs user code.</summary>
     internal volatile bool IsRunningAway;
 
-    /// <summary>Waits up to <paramref name="timeout"/> for the host thread to end.</summary>
-    internal void JoinHost(TimeSpan timeout) => _host?.Join(timeout);
+    /// <summary>Came back after Dispose released it: its host thread is parked for good.</summary>
+    internal volatile bool InGraveyard;
+
+    /// <summary>Waits up to <paramref name="timeout"/> for the host thread to end; true when it has.</summary>
+    internal bool JoinHost(TimeSpan timeout) => _host is null || _host.Join(timeout);
 
     /// <summary>Loads bytes from user memory; a refused access is a fault handled by the process's policy.</summary>
     public void Load(ulong address, Span<byte> destination)
