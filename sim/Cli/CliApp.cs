@@ -86,7 +86,10 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         };
         o.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<double?>() is { } v && (v < 0 || double.IsNaN(v) || double.IsInfinity(v))) r.AddError("--watchdog must be 0 (off) or a positive number of seconds");
+            // A value that is no number at all is reported by the parser itself.
+            if (r.Tokens.Count == 1 && double.TryParse(r.Tokens[0].Value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double v)
+                && (v < 0 || !double.IsFinite(v)))
+                r.AddError("--watchdog must be 0 (off) or a positive number of seconds");
         });
         return o;
     }
