@@ -26,6 +26,7 @@ public sealed partial class Kernel : IDisposable
     private bool _watchdogFired;
     private long _watchProgress = -1;
     private long _watchSince;
+    private long _watchLastLook;
 
     /// <summary>True once <see cref="Dispose"/> ran.</summary>
     public bool IsDisposed => _disposed;
@@ -136,7 +137,11 @@ public sealed partial class Kernel : IDisposable
     {
         SimThread? current = Scheduler.Current;
         long progress = Scheduler.Now + Scheduler.Switches;
-        if (progress != _watchProgress || current is null)
+        // A long gap between two looks means the whole host process stood still (a debugger's break, a suspended
+        // machine): that time was nobody's loop, so the budget starts over.
+        bool hostPaused = _watchLastLook != 0 && Stopwatch.GetElapsedTime(_watchLastLook, timestamp).TotalSeconds > Math.Max(1, Config.WatchdogSeconds / 2);
+        _watchLastLook = timestamp;
+        if (progress != _watchProgress || current is null || hostPaused)
         {
             _watchProgress = progress;
             _watchSince = timestamp;
