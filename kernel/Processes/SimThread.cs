@@ -156,6 +156,15 @@ public sealed class SimThread
     /// <summary>Came back after Dispose released it: its host thread is parked for good.</summary>
     internal volatile bool InGraveyard;
 
+    /// <summary>
+    /// Called by kernel code right after user code it called (a service method, a handler) returned: the host thread
+    /// of an abandoned thread (the watchdog took the CPU meanwhile) must not go on into the kernel.
+    /// </summary>
+    internal void ReturnedFromUserCode()
+    {
+        if (Abandoned) throw new ThreadTerminatedException();
+    }
+
     /// <summary>Waits up to <paramref name="timeout"/> for the host thread to end; true when it has.</summary>
     internal bool JoinHost(TimeSpan timeout) => _host is null || _host.Join(timeout);
 

@@ -160,6 +160,7 @@ internal sealed class RpcIpc : IIpcFamily
         try
         {
             result = callee.Image.RunService(t, target.Entry, method, new RpcArgs(argc, a.A2, a.A3, a.A4, a.A5));
+            t.ReturnedFromUserCode();
             if (frame.Aborted) result = (long)ErrorCode.PeerFaulted;
         }
         catch (ThreadTerminatedException)
@@ -178,6 +179,7 @@ internal sealed class RpcIpc : IIpcFamily
         {
             Leave(frame);
         }
+        t.ReturnedFromUserCode();
         if (t.MustUnwind) throw t.Terminating();
         t.ExitCode = exitCode;
         if (result == (long)ErrorCode.PeerFaulted) Stats.CalleeFaults++;
@@ -281,6 +283,9 @@ internal sealed class RpcIpc : IIpcFamily
     private void Leave(CallFrame frame)
     {
         SimThread t = frame.Thread;
+        // Left already: the watchdog ended an abandoned thread's calls, and its host thread, unwinding late, changes nothing.
+        if (frame.Left) return;
+        frame.Left = true;
         t.RpcFrames.RemoveAt(t.RpcFrames.Count - 1);
         _active.Remove(frame);
         bool aborted = false;

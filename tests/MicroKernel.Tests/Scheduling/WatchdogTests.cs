@@ -101,3 +101,59 @@ public class WatchdogTests
         k.Dispose();
     }
 }
+
+/// <summary>A service whose method can run away.</summary>
+public interface ISpinner
+{
+    /// <summary>Spins on the host until the test releases it.</summary>
+    long Spin(long x);
+}
+
+/// <summary>The watchdog stops a runaway inside an RPC service method: the callee is faulted, the call is ended.</summary>
+public class WatchdogRpcTests
+{
+    private sealed class Spinner(ManualResetEventSlim release) : ISpinner
+    {
+        public long Spin(long x)
+        {
+            while (!release.IsSet) Thread.SpinWait(1000);
+            return x;
+        }
+    }
+
+    [Fact]
+    public void A_runaway_service_method_faults_the_callee_and_ends_the_callers_thread_with_its_calls()
+    {
+        using var release = new ManualResetEventSlim(false);
+        Kernel k = new(new KernelConfig { Frames = 512, MaxTicks = 200_000, WatchdogSeconds = 0.2 });
+        Process server = k.Spawn("spinner", sys =>
+        {
+            Userland.Runtime.Rpc.Export<ISpinner>(new Spinner(release), "spinner");
+            sys.Sleep(1000);
+            return 0;
+        });
+        Process client = k.Spawn("client", sys =>
+        {
+            long h;
+            while ((h = Userland.Runtime.Rpc.TryLookup("spinner")) < 0) sys.Yield();
+            return Userland.Runtime.Rpc.TryCall(new Userland.Runtime.RpcHandle<ISpinner>((ulong)h), s => s.Spin(1));
+        });
+        Process bystander = k.Spawn("bystander", sys =>
+        {
+            sys.Sleep(10);
+            return 8;
+        });
+        RunResult r = k.Run();
+        r.Outcome.ShouldBe(RunOutcome.Completed, r.Panic?.ToString());
+        server.Faults.ShouldHaveSingleItem().Reason.ShouldBe(FaultReason.Runaway);
+        server.ExitStatus.ShouldBe(128 + (int)FaultReason.Runaway);
+        client.State.ShouldBe(ProcessState.Exited); // its only thread was lost inside the call
+        bystander.ExitStatus.ShouldBe(8);
+        r.Deterministic.ShouldBeFalse();
+        k.RpcStats.ActiveGrants.ShouldBe(0);
+        k.ShouldBalance();
+        release.Set();
+        // Kernel frames are on the runaway's host stack: it parks at its next entry and unwinds only at Dispose.
+        k.Dispose();
+    }
+}
