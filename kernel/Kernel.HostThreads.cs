@@ -110,7 +110,7 @@ public sealed partial class Kernel : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void CheckHolder(SimThread thread, string what)
     {
-        if (Environment.CurrentManagedThreadId != thread.CpuHolderId) RefuseForeignHost(thread, what);
+        if (SimThread.CurrentHostId != thread.CpuHolderId) RefuseForeignHost(thread, what);
     }
 
     /// <summary>

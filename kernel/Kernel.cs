@@ -228,7 +228,7 @@ public sealed partial class Kernel
     public long Syscall(SimThread caller, long number, ulong a0, ulong a1, ulong a2, ulong a3, ulong a4, ulong a5)
     {
         // Only the host thread holding the CPU may enter for this thread (user code must not start its own host threads).
-        if (Environment.CurrentManagedThreadId != caller.CpuHolderId) RefuseForeignHost(caller, $"syscall {number}");
+        if (SimThread.CurrentHostId != caller.CpuHolderId) RefuseForeignHost(caller, $"syscall {number}");
         if (caller.MustUnwind) UnwindAgain(caller);
         Scheduler.Tick(caller);
         caller.UpcallsSeenAtEntry = caller.Process.UpcallsRun;

@@ -21,12 +21,24 @@ public sealed class SimThread
     private readonly Func<SimThread, long> _body;
     private HostThread? _host;
 
-    /// <summary>No host thread may use the port (the thread does not hold the CPU).</summary>
-    internal const int NoHolder = 0;
+    /// <summary>No host thread may use the port (the thread does not hold the CPU). No host thread has this id.</summary>
+    internal const int NoHolder = -1;
 
     // The managed id of the host thread allowed to use this thread's port right now: its own host thread while it
     // holds the CPU, else NoHolder. The scheduler sets it at every dispatch; every access compares against it.
     internal int CpuHolderId = NoHolder;
+
+    // On a simulated thread's own host thread, that host thread's managed id; 0 on every other host thread. Reading it
+    // is one inlined thread-local load, where Environment.CurrentManagedThreadId is a call: this is the fast-path check.
+    [ThreadStatic]
+    private static int t_hostId;
+
+    /// <summary>The calling host thread's id if it is a simulated thread's own host thread, else 0 (never a holder).</summary>
+    internal static int CurrentHostId
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => t_hostId;
+    }
 
     internal SimThread(Kernel kernel, Process process, int tid, string name, int priority, Func<SimThread, long> body)
     {
@@ -171,7 +183,7 @@ public sealed class SimThread
     /// <summary>Loads bytes from user memory; a refused access is a fault handled by the process's policy.</summary>
     public void Load(ulong address, Span<byte> destination)
     {
-        if (Environment.CurrentManagedThreadId != CpuHolderId) Kernel.RefuseForeignHost(this, "load", address, destination.Length);
+        if (t_hostId != CpuHolderId) Kernel.RefuseForeignHost(this, "load", address, destination.Length);
         Count();
         if (!Space.TryRead(address, destination, out MemoryFault fault)) Kernel.RaiseFault(this, fault);
     }
@@ -179,7 +191,7 @@ public sealed class SimThread
     /// <summary>Stores bytes to user memory; a refused access is a fault (and nothing is written).</summary>
     public void Store(ulong address, ReadOnlySpan<byte> source)
     {
-        if (Environment.CurrentManagedThreadId != CpuHolderId) Kernel.RefuseForeignHost(this, "store", address, source.Length);
+        if (t_hostId != CpuHolderId) Kernel.RefuseForeignHost(this, "store", address, source.Length);
         Count();
         if (!Space.TryWrite(address, source, out MemoryFault fault)) Kernel.RaiseFault(this, fault);
     }
@@ -189,7 +201,7 @@ public sealed class SimThread
     public ulong LoadUInt64(ulong address)
     {
         // One compare: only the host thread that holds the CPU may use this port (docs/architecture.md).
-        if (Environment.CurrentManagedThreadId != CpuHolderId) Kernel.RefuseForeignHost(this, "load", address, 8);
+        if (t_hostId != CpuHolderId) Kernel.RefuseForeignHost(this, "load", address, 8);
         Count();
         if (!Space.TryReadUInt64(address, out ulong value, out MemoryFault fault)) Kernel.RaiseFault(this, fault);
         return value;
@@ -199,7 +211,7 @@ public sealed class SimThread
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void StoreUInt64(ulong address, ulong value)
     {
-        if (Environment.CurrentManagedThreadId != CpuHolderId) Kernel.RefuseForeignHost(this, "store", address, 8);
+        if (t_hostId != CpuHolderId) Kernel.RefuseForeignHost(this, "store", address, 8);
         Count();
         if (!Space.TryWriteUInt64(address, value, out MemoryFault fault)) Kernel.RaiseFault(this, fault);
     }
@@ -211,14 +223,14 @@ public sealed class SimThread
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void CheckCpu(string what, ulong address, int length)
     {
-        if (Environment.CurrentManagedThreadId != CpuHolderId) Kernel.RefuseForeignHost(this, what, address, length);
+        if (t_hostId != CpuHolderId) Kernel.RefuseForeignHost(this, what, address, length);
     }
 
     /// <summary>Counts one user access; every N accesses is a scheduling point (deterministic preemption).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void CountAccess()
     {
-        if (Environment.CurrentManagedThreadId != CpuHolderId) Kernel.RefuseForeignHost(this, "counted access", 0, 0);
+        if (t_hostId != CpuHolderId) Kernel.RefuseForeignHost(this, "counted access", 0, 0);
         Count();
     }
 
@@ -273,6 +285,7 @@ public sealed class SimThread
 
     private void HostMain()
     {
+        t_hostId = HostId;
         try
         {
             _gate.Wait();
