@@ -142,11 +142,24 @@ public sealed partial class Kernel
     /// <summary>Runs until every thread has ended, a deadlock, the tick limit, or a kernel panic.</summary>
     public RunResult Run()
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if (_ran) throw new InvalidOperationException("a kernel runs once");
         _ran = true;
-        Scheduler.RunToCompletion();
+        if (Config.WatchdogSeconds > 0) HostWatchdog.Watch(this);
+        try
+        {
+            Scheduler.RunToCompletion();
+        }
+        finally
+        {
+            HostWatchdog.Unwatch(this);
+        }
         return new RunResult(_panic is null ? _outcome : RunOutcome.Panic, Scheduler.Now, Scheduler.Switches,
-            _processes.Values.ToList(), _deadlockReport, _panic);
+            _processes.Values.ToList(), _deadlockReport, _panic)
+        {
+            HostReports = HostReports,
+            Deterministic = !WatchdogFired,
+        };
     }
 
     /// <summary>
@@ -220,9 +233,9 @@ public sealed partial class Kernel
     /// <summary>The syscall entry: every user program, C# or x86, comes through here.</summary>
     public long Syscall(SimThread caller, long number, ulong a0, ulong a1, ulong a2, ulong a3, ulong a4, ulong a5)
     {
-        if (caller.MustUnwind) throw new ThreadTerminatedException();
-        if (!ReferenceEquals(caller, Scheduler.Current))
-            throw new InvalidOperationException($"{caller} made a syscall without holding the CPU (user code must not start its own host threads)");
+        // Only the host thread holding the CPU may enter for this thread (user code must not start its own host threads).
+        if (SimThread.CurrentHostId != caller.CpuHolderId) RefuseForeignHost(caller, $"syscall {number}");
+        if (caller.MustUnwind) UnwindAgain(caller);
         try
         {
             return Dispatch(caller, number, new SyscallArgs(a0, a1, a2, a3, a4, a5));
@@ -250,7 +263,7 @@ public sealed partial class Kernel
         }
         long result = info is null ? (long)ErrorCode.UnknownSyscall : info.Handler(caller, args);
         // The callee of an enclosing RPC call died while this syscall waited: unwind to that call.
-        if (caller.RpcAborted) throw new ThreadTerminatedException();
+        if (caller.RpcAborted) throw caller.Terminating();
         if (SyscallResultSeam is { } seam) result = seam(caller, number, result);
         if (_sinks.Count > 0) EmitSyscall(EventKind.SyscallExit, caller, number, args, result);
         caller.SyscallIo = null;
@@ -263,6 +276,7 @@ public sealed partial class Kernel
     /// </summary>
     public bool CopyFromUser(SimThread caller, ulong address, Span<byte> destination)
     {
+        CheckHolder(caller, "copy from user");
         if (!caller.Space.TryRead(address, destination, out _)) return false;
         caller.SyscallIo?.Add(new UserIo(address, destination.ToArray(), Written: false));
         return true;
@@ -285,6 +299,7 @@ public sealed partial class Kernel
     /// <summary>copy_to_user: writes user memory for a syscall; false (nothing written) when any byte is refused.</summary>
     public bool CopyToUser(SimThread caller, ulong address, ReadOnlySpan<byte> source)
     {
+        CheckHolder(caller, "copy to user");
         if (!caller.Space.TryWrite(address, source, out _)) return false;
         caller.SyscallIo?.Add(new UserIo(address, source.ToArray(), Written: true));
         return true;
@@ -296,15 +311,17 @@ public sealed partial class Kernel
     /// </summary>
     public void RaiseFault(SimThread thread, MemoryFault fault, string detail = "")
     {
+        CheckHolder(thread, "fault report");
         // An access through a grant revoked because its callee died is not a new fault: just unwind to the call.
-        if (thread.RpcAborted) throw new ThreadTerminatedException();
+        if (thread.RpcAborted) throw thread.Terminating();
         FaultEntry(thread, new FaultRecord(thread.Process.Pid, thread.Tid, Scheduler.Now, fault.Address, fault.Access, fault.Reason, detail));
     }
 
     /// <summary>A non-memory fault (illegal instruction, divide error) at <paramref name="address"/>. Never returns.</summary>
     public void RaiseFault(SimThread thread, FaultReason reason, ulong address, string detail)
     {
-        if (thread.RpcAborted) throw new ThreadTerminatedException();
+        CheckHolder(thread, "fault report");
+        if (thread.RpcAborted) throw thread.Terminating();
         FaultEntry(thread, new FaultRecord(thread.Process.Pid, thread.Tid, Scheduler.Now, address, AccessKind.Execute, reason, detail));
     }
 
@@ -323,7 +340,7 @@ public sealed partial class Kernel
         {
             throw Unwinding(thread, e);
         }
-        throw new ThreadTerminatedException();
+        throw thread.Terminating();
     }
 
     /// <summary>Creates a thread of <paramref name="process"/> starting at <paramref name="entry"/>; it is ready at once.</summary>
@@ -360,7 +377,8 @@ public sealed partial class Kernel
 
     internal void AccessPoint(SimThread thread)
     {
-        if (thread.MustUnwind) throw new ThreadTerminatedException();
+        CheckHolder(thread, "scheduling point");
+        if (thread.MustUnwind) UnwindAgain(thread);
         thread.AccessBudget = Config.AccessesPerTick;
         try
         {
@@ -404,7 +422,7 @@ public sealed partial class Kernel
     {
         if (e is not UserCodeException user) return Panic(thread, e);
         if (!thread.MustUnwind) UserCrashed(thread, user.Thrown);
-        return new ThreadTerminatedException();
+        return thread.Terminating();
     }
 
     internal void ThreadFinished(SimThread thread, long code, bool mainReturned)

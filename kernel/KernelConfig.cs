@@ -36,6 +36,13 @@ public sealed record KernelConfig
     /// <summary>The run stops (every process killed) past this virtual time: no test hangs on a livelock.</summary>
     public long MaxTicks { get; init; } = 1_000_000;
 
+    /// <summary>
+    /// Host seconds a thread may hold the CPU without reaching a scheduling point before the host watchdog kills its
+    /// process (<see cref="Hardware.FaultReason.Runaway"/>); 0 = no watchdog. It only catches C# loops that neither
+    /// call the kernel nor touch user memory; firing makes the run depend on host time (docs/architecture.md).
+    /// </summary>
+    public double WatchdogSeconds { get; init; } = 5;
+
     /// <summary>Most threads one process may have alive.</summary>
     public int MaxThreadsPerProcess { get; init; } = 64;
 

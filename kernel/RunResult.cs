@@ -22,4 +22,14 @@ public enum RunOutcome
 /// <param name="Processes">Every process, by pid.</param>
 /// <param name="DeadlockReport">The wait-for list when <see cref="RunOutcome.Deadlock"/>.</param>
 /// <param name="Panic">The report of the kernel's bug when <see cref="RunOutcome.Panic"/>.</param>
-public sealed record RunResult(RunOutcome Outcome, long Ticks, long Switches, IReadOnlyList<Process> Processes, string? DeadlockReport, PanicReport? Panic);
+public sealed record RunResult(RunOutcome Outcome, long Ticks, long Switches, IReadOnlyList<Process> Processes, string? DeadlockReport, PanicReport? Panic)
+{
+    /// <summary>
+    /// The kernel's reports about host threads, in the order they happened: a host thread refused for using a port
+    /// without holding the CPU, a killed thread that swallowed its termination, a runaway the watchdog stopped.
+    /// </summary>
+    public IReadOnlyList<string> HostReports { get; init; } = [];
+
+    /// <summary>False when the run depended on host time (the watchdog fired): the same scenario may run differently.</summary>
+    public bool Deterministic { get; init; } = true;
+}

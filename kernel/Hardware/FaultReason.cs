@@ -27,4 +27,9 @@ public enum FaultReason : byte
     GeneralProtection,
     /// <summary>A C# user program threw an exception: a crash of that process only.</summary>
     UserException,
+    /// <summary>
+    /// A C# program ran past the host watchdog's budget without reaching a scheduling point (no syscall, no user
+    /// memory access): the watchdog took the CPU from it. The run is then no longer deterministic.
+    /// </summary>
+    Runaway,
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using MicroKernel.Hardware;
 using MicroKernel.Memory;
@@ -19,6 +20,25 @@ public sealed class SimThread
     private readonly HandoffGate _gate = new();
     private readonly Func<SimThread, long> _body;
     private HostThread? _host;
+
+    /// <summary>No host thread may use the port (the thread does not hold the CPU). No host thread has this id.</summary>
+    internal const int NoHolder = -1;
+
+    // The managed id of the host thread allowed to use this thread's port right now: its own host thread while it
+    // holds the CPU, else NoHolder. The scheduler sets it at every dispatch; every access compares against it.
+    internal int CpuHolderId = NoHolder;
+
+    // On a simulated thread's own host thread, that host thread's managed id; 0 on every other host thread. Reading it
+    // is one inlined thread-local load, where Environment.CurrentManagedThreadId is a call: this is the fast-path check.
+    [ThreadStatic]
+    private static int t_hostId;
+
+    /// <summary>The calling host thread's id if it is a simulated thread's own host thread, else 0 (never a holder).</summary>
+    internal static int CurrentHostId
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => t_hostId;
+    }
 
     internal SimThread(Kernel kernel, Process process, int tid, string name, int priority, Func<SimThread, long> body)
     {
@@ -121,17 +141,58 @@ public sealed class SimThread
     public long Syscall(long number, ulong a0 = 0, ulong a1 = 0, ulong a2 = 0, ulong a3 = 0, ulong a4 = 0, ulong a5 = 0) =>
         Kernel.Syscall(this, number, a0, a1, a2, a3, a4, a5);
 
+    /// <summary>The managed id of this thread's own host thread (0 before it starts).</summary>
+    internal int HostId { get; private set; }
+
+    /// <summary>
+    /// Set when the kernel gave up on this thread's host thread (a runaway the watchdog stopped, a thread that swallowed
+    /// its termination): the thread counts as exited, and its host thread must never touch the kernel again.
+    /// </summary>
+    internal bool Abandoned { get; set; }
+
+    /// <summary>Set once the kernel threw <see cref="ThreadTerminatedException"/> at this killed thread.</summary>
+    internal bool TerminationThrown { get; private set; }
+
+    /// <summary>Kernel entries made after the termination was thrown (a few are cleanup; many are a swallowing loop).</summary>
+    internal int EntriesAfterTermination { get; set; }
+
+    /// <summary>How often the kernel refused this abandoned thread's own host thread.</summary>
+    internal int AbandonedRefusals { get; set; }
+
+    /// <summary>Abandoned while kernel frames (an RPC call, a handler) were on its host stack: it parks rather than unwinds.</summary>
+    internal bool HeldKernelFrames { get; set; }
+
+    /// <summary>Abandoned by the watchdog and not yet back in the kernel: its host thread still runs user code.</summary>
+    internal volatile bool IsRunningAway;
+
+    /// <summary>Came back after Dispose released it: its host thread is parked for good.</summary>
+    internal volatile bool InGraveyard;
+
+    /// <summary>
+    /// Called by kernel code right after user code it called (a service method, a handler) returned: the host thread
+    /// of an abandoned thread (the watchdog took the CPU meanwhile) must not go on into the kernel.
+    /// </summary>
+    internal void ReturnedFromUserCode()
+    {
+        if (Abandoned) throw new ThreadTerminatedException();
+    }
+
+    /// <summary>Waits up to <paramref name="timeout"/> for the host thread to end; true when it has.</summary>
+    internal bool JoinHost(TimeSpan timeout) => _host is null || _host.Join(timeout);
+
     /// <summary>Loads bytes from user memory; a refused access is a fault handled by the process's policy.</summary>
     public void Load(ulong address, Span<byte> destination)
     {
-        CountAccess();
+        if (t_hostId != CpuHolderId) Kernel.RefuseForeignHost(this, "load", address, destination.Length);
+        Count();
         if (!Space.TryRead(address, destination, out MemoryFault fault)) Kernel.RaiseFault(this, fault);
     }
 
     /// <summary>Stores bytes to user memory; a refused access is a fault (and nothing is written).</summary>
     public void Store(ulong address, ReadOnlySpan<byte> source)
     {
-        CountAccess();
+        if (t_hostId != CpuHolderId) Kernel.RefuseForeignHost(this, "store", address, source.Length);
+        Count();
         if (!Space.TryWrite(address, source, out MemoryFault fault)) Kernel.RaiseFault(this, fault);
     }
 
@@ -139,7 +200,9 @@ public sealed class SimThread
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong LoadUInt64(ulong address)
     {
-        CountAccess();
+        // One compare: only the host thread that holds the CPU may use this port (docs/architecture.md).
+        if (t_hostId != CpuHolderId) Kernel.RefuseForeignHost(this, "load", address, 8);
+        Count();
         if (!Space.TryReadUInt64(address, out ulong value, out MemoryFault fault)) Kernel.RaiseFault(this, fault);
         return value;
     }
@@ -148,13 +211,31 @@ public sealed class SimThread
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void StoreUInt64(ulong address, ulong value)
     {
-        CountAccess();
+        if (t_hostId != CpuHolderId) Kernel.RefuseForeignHost(this, "store", address, 8);
+        Count();
         if (!Space.TryWriteUInt64(address, value, out MemoryFault fault)) Kernel.RaiseFault(this, fault);
+    }
+
+    /// <summary>
+    /// Refuses, with <see cref="Scheduling.CpuNotHeldException"/> and a kernel report, a caller that is not the host
+    /// thread holding the CPU for this thread. CPU images call it before each access they make without Load/Store.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void CheckCpu(string what, ulong address, int length)
+    {
+        if (t_hostId != CpuHolderId) Kernel.RefuseForeignHost(this, what, address, length);
     }
 
     /// <summary>Counts one user access; every N accesses is a scheduling point (deterministic preemption).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void CountAccess()
+    {
+        if (t_hostId != CpuHolderId) Kernel.RefuseForeignHost(this, "counted access", 0, 0);
+        Count();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Count()
     {
         Accesses++;
         if (--AccessBudget <= 0) Kernel.AccessPoint(this);
@@ -166,6 +247,8 @@ public sealed class SimThread
     internal void StartHost()
     {
         _host = new HostThread(HostMain, maxStackSize: 1 << 20) { IsBackground = true, Name = $"sim pid {Process.Pid} tid {Tid}" };
+        HostId = _host.ManagedThreadId;
+        Kernel.HostThreadStarted(this);
         _host.Start();
     }
 
@@ -174,12 +257,49 @@ public sealed class SimThread
     internal void Park()
     {
         _gate.Wait();
-        if (MustUnwind) throw new ThreadTerminatedException();
+        // Opened by Kernel.Dispose, not by a dispatch: unwind without touching the kernel.
+        if (Kernel.IsDisposed) throw new ThreadTerminatedException();
+        if (MustUnwind) throw Terminating();
+    }
+
+    /// <summary>
+    /// The exception that unwinds the thread (<c>throw t.Terminating()</c>); a killed thread is marked, so that swallowing
+    /// the exception can be detected.
+    /// </summary>
+    internal ThreadTerminatedException Terminating()
+    {
+        if (Killed) TerminationThrown = true;
+        return new ThreadTerminatedException();
+    }
+
+    /// <summary>
+    /// Parks an abandoned thread's host thread until <see cref="Kernel.Dispose"/>, then unwinds it. A parked host
+    /// thread costs no CPU; the kernel no longer counts it as one of its threads.
+    /// </summary>
+    [DoesNotReturn]
+    internal void ParkUntilDisposed()
+    {
+        _gate.Wait();
+        throw new ThreadTerminatedException();
     }
 
     private void HostMain()
     {
-        _gate.Wait();
+        t_hostId = HostId;
+        try
+        {
+            _gate.Wait();
+            if (Kernel.IsDisposed) return; // never dispatched: the kernel was disposed before (or instead of) running
+            RunBody();
+        }
+        finally
+        {
+            Kernel.HostThreadEnded(this);
+        }
+    }
+
+    private void RunBody()
+    {
         long code = 0;
         bool returned = false;
         try
@@ -197,13 +317,22 @@ public sealed class SimThread
         catch (UserCodeException e)
         {
             // The program's own code threw (its image marked it): that process's fault.
-            code = Kernel.UserCrashed(this, e.Thrown);
+            code = Abandoned || Kernel.IsDisposed ? ExitCode : Kernel.UserCrashed(this, e.Thrown);
         }
         catch (Exception e)
         {
             // Anything else came from the kernel or the image's machinery (an interpreter, a loader): a panic.
-            Kernel.Panic(this, e);
+            if (!Abandoned && !Kernel.IsDisposed) Kernel.Panic(this, e);
             code = ExitCode;
+        }
+        // The kernel already counted an abandoned thread out (watchdog, swallowed termination) or was disposed.
+        if (Abandoned || Kernel.IsDisposed) return;
+        if (returned && TerminationThrown)
+        {
+            // It caught its termination and returned normally: it ends as killed, not with its return value.
+            Kernel.ReportSwallowedTermination(this, "caught ThreadTerminatedException and returned normally");
+            code = ExitCode;
+            returned = false;
         }
         Kernel.ThreadFinished(this, code, mainReturned: returned && IsMain);
     }

@@ -70,7 +70,7 @@ public sealed class Scheduler
         Now++;
         WakeSleepers();
         if (Now > _kernel.Config.MaxTicks) _kernel.OnTickLimit();
-        if (self.Killed) throw new ThreadTerminatedException();
+        if (self.Killed) throw self.Terminating();
         if (!_policy.ShouldPreempt(self, Now - _sliceStart)) return;
         MakeReady(self);
         SwitchAway(self, "preempt");
@@ -180,6 +180,7 @@ public sealed class Scheduler
         SimThread? next = PickNext();
         if (next is null)
         {
+            self.CpuHolderId = SimThread.NoHolder;
             Current = null;
             _finished.Set();
             return;
@@ -195,7 +196,7 @@ public sealed class Scheduler
         {
             self.State = SimThreadState.Running;
             _sliceStart = Now;
-            if (self.Killed) throw new ThreadTerminatedException();
+            if (self.Killed) throw self.Terminating();
             return;
         }
         Dispatch(next, why);
@@ -205,6 +206,9 @@ public sealed class Scheduler
     private void Dispatch(SimThread next, string why)
     {
         SimThread? previous = Current;
+        // The port changes hands with the CPU: from now on only next's own host thread may use next's port.
+        if (previous is not null) previous.CpuHolderId = SimThread.NoHolder;
+        next.CpuHolderId = next.HostId;
         Current = next;
         next.State = SimThreadState.Running;
         next.AccessBudget = next.Killed ? 0 : _kernel.Config.AccessesPerTick;

@@ -41,7 +41,7 @@ internal static class CoreSyscalls
     {
         caller.ExitCode = code;
         k.KillProcess(caller.Process, code);
-        throw new ThreadTerminatedException();
+        throw caller.Terminating();
     }
 
     private static long ThreadExit(SimThread caller, long code)

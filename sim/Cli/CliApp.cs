@@ -41,11 +41,12 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         var protection = new Option<ProtectionModel?>("--protection") { Description = "Override the protection model (Paging, ArmV7Mpu, ArmV8Mpu)" };
         var switches = new Option<bool>("--switches") { Description = "Also print every context switch" };
         var maps = new Option<bool>("--dump-maps") { Description = "Print each process's memory map and page tables (or MPU regions) when it exits" };
+        Option<double?> watchdog = WatchdogOption();
         Option<string?> trace = TraceCommands.TraceOption();
         var run = new Command("run", "Run a scenario and print what happened");
         run.Arguments.Add(scenario);
-        foreach (Option o in new Option[] { seed, policy, protection, switches, maps, trace }) run.Options.Add(o);
-        run.SetAction(r => RunScenario(r.GetValue(scenario) ?? "demo", r.GetValue(seed), r.GetValue(policy), r.GetValue(protection), r.GetValue(switches), r.GetValue(maps), r.GetValue(trace)));
+        foreach (Option o in new Option[] { seed, policy, protection, switches, maps, watchdog, trace }) run.Options.Add(o);
+        run.SetAction(r => RunScenario(r.GetValue(scenario) ?? "demo", r.GetValue(seed), r.GetValue(policy), r.GetValue(protection), r.GetValue(switches), r.GetValue(maps), r.GetValue(trace), r.GetValue(watchdog)));
         root.Subcommands.Add(run);
 
         var programs = new Command("programs", "List the example programs scenarios can run");
@@ -82,7 +83,24 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         return root;
     }
 
-    private int RunScenario(string source, ulong? seed, PolicyKind? policy, ProtectionModel? protection, bool switches, bool maps, string? tracePath = null)
+    /// <summary>The <c>--watchdog SECONDS</c> option of run and exec: host seconds without a scheduling point; 0 = off.</summary>
+    internal static Option<double?> WatchdogOption()
+    {
+        var o = new Option<double?>("--watchdog")
+        {
+            Description = "Kill a process whose C# code runs this many host seconds without a scheduling point (fault Runaway; the run is then not deterministic); 0 = off, default 5",
+        };
+        o.Validators.Add(r =>
+        {
+            // A value that is no number at all is reported by the parser itself.
+            if (r.Tokens.Count == 1 && double.TryParse(r.Tokens[0].Value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double v)
+                && (v < 0 || !double.IsFinite(v)))
+                r.AddError("--watchdog must be 0 (off) or a positive number of seconds");
+        });
+        return o;
+    }
+
+    private int RunScenario(string source, ulong? seed, PolicyKind? policy, ProtectionModel? protection, bool switches, bool maps, string? tracePath = null, double? watchdog = null)
     {
         Scenario s;
         try
@@ -95,7 +113,7 @@ public sealed class CliApp(TextWriter output, TextWriter error)
             return ExitCodes.BadInput;
         }
         KernelConfig c = s.Config;
-        s = s with { Config = c with { Seed = seed ?? c.Seed, Policy = policy ?? c.Policy, Protection = protection ?? c.Protection } };
+        s = s with { Config = c with { Seed = seed ?? c.Seed, Policy = policy ?? c.Policy, Protection = protection ?? c.Protection, WatchdogSeconds = watchdog ?? c.WatchdogSeconds } };
         var traces = new TraceCommands(output, error);
         Tracing.TraceWriter? recorder = null;
         if (tracePath is not null)
@@ -121,20 +139,23 @@ public sealed class CliApp(TextWriter output, TextWriter error)
             error.WriteLine($"error: {e.Message}");
             return ExitCodes.BadInput;
         }
-        kernel.AddSink(report.Printer(kernel));
-        var expectations = new ExpectationChecker();
-        if (s.Expectations.Count > 0) kernel.AddSink(expectations);
-        if (maps) kernel.BeforeProcessExit = report.DumpMaps;
-        Booted?.Invoke(kernel);
-        RunResult result = kernel.Run();
-        report.Summary(kernel, result);
-        RunReport.HostMessages(error, result);
-        IReadOnlyList<ExpectationResult> checks = expectations.Check(s.Expectations, result);
-        report.Expectations(s, checks);
-        if (recorder is not null) traces.FinishRecording(recorder, result, tracePath!);
-        int failed = checks.Count(c => !c.Met);
-        if (failed > 0) error.WriteLine($"error: {failed} of {checks.Count} expectations failed");
-        // A deadlock, tick limit or panic keeps its own exit code; expectations decide only a completed run's.
-        return result.Outcome == RunOutcome.Completed && failed > 0 ? ExitCodes.ExpectationFailed : ExitCodes.For(result.Outcome);
+        using (kernel)
+        {
+            kernel.AddSink(report.Printer(kernel));
+            var expectations = new ExpectationChecker();
+            if (s.Expectations.Count > 0) kernel.AddSink(expectations);
+            if (maps) kernel.BeforeProcessExit = report.DumpMaps;
+            Booted?.Invoke(kernel);
+            RunResult result = kernel.Run();
+            report.Summary(kernel, result);
+            RunReport.HostMessages(error, result);
+            IReadOnlyList<ExpectationResult> checks = expectations.Check(s.Expectations, result);
+            report.Expectations(s, checks);
+            if (recorder is not null) traces.FinishRecording(recorder, result, tracePath!);
+            int failed = checks.Count(c => !c.Met);
+            if (failed > 0) error.WriteLine($"error: {failed} of {checks.Count} expectations failed");
+            // A deadlock, tick limit or panic keeps its own exit code; expectations decide only a completed run's.
+            return result.Outcome == RunOutcome.Completed && failed > 0 ? ExitCodes.ExpectationFailed : ExitCodes.For(result.Outcome);
+        }
     }
 }

@@ -28,15 +28,17 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
         var noCache = new Option<bool>("--no-decode-cache") { Description = "Decode every instruction afresh (slower; for comparison)" };
         var maxTicks = new Option<long>("--max-ticks") { Description = "Stop the run past this virtual time", DefaultValueFactory = _ => 10_000_000 };
         Option<string?> trace = TraceCommands.TraceOption();
+        Option<double?> watchdog = CliApp.WatchdogOption();
         var exec = new Command("exec", "Run one x86-64 program as the only process: console to stdout, a fault report to stderr, " +
             "exit code = the program's exit status (128 + fault reason when it faults, 127 when it cannot be loaded, 137 when " +
             "killed at --max-ticks or in a deadlock, 5 when the kernel or the interpreter failed: a panic; docs/x86.md)");
         exec.Arguments.Add(program);
         exec.Arguments.Add(args);
-        foreach (Option o in new Option[] { protection, memory, slice, noCache, maxTicks, trace }) exec.Options.Add(o);
+        foreach (Option o in new Option[] { protection, memory, slice, noCache, maxTicks, trace, watchdog }) exec.Options.Add(o);
         exec.SetAction(r => Exec(r.GetValue(program)!, r.GetValue(args) ?? [], new KernelConfig
         {
             Protection = r.GetValue(protection), Frames = r.GetValue(memory), InstructionsPerTick = r.GetValue(slice), MaxTicks = r.GetValue(maxTicks),
+            WatchdogSeconds = r.GetValue(watchdog) ?? new KernelConfig().WatchdogSeconds,
         }, !r.GetValue(noCache), r.GetValue(trace)));
 
         var file = new Argument<string>("program") { Description = "A static ELF64 x86-64 executable or a flat binary" };
@@ -56,7 +58,7 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
         X86Program? image = LoadImage(path, decodeCache);
         if (image is null) return LoadFailed;
         if (tracePath is not null) return ExecRecorded(path, args, config, decodeCache, tracePath);
-        var kernel = new Kernel(config);
+        using var kernel = new Kernel(config);
         kernel.AddSink(new ConsoleSink(output));
         Syscalls.ErrorCode spawned = kernel.Spawn(image, Path.GetFileName(path), out Process? process, arguments: args);
         if (spawned != Syscalls.ErrorCode.Ok)
@@ -121,6 +123,8 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
             return ExitCodes.Panic;
         }
         if (result.Outcome != RunOutcome.Completed) error.WriteLine($"run ended: {result.Outcome}");
+        foreach (string r in result.HostReports) error.WriteLine(r);
+        if (!result.Deterministic) error.WriteLine("determinism: NOT deterministic: the host watchdog fired");
         return (int)(process.ExitStatus & 0xFF);
     }
 

@@ -73,6 +73,8 @@ internal sealed class RunReport(TextWriter output, bool showSwitches, bool dumpM
         IReadOnlyList<string> problems = kernel.CheckInvariants();
         output.WriteLine(problems.Count == 0 ? "invariants: frame accounting balances" : "invariants BROKEN:\n  " + string.Join("\n  ", problems));
         if (result.DeadlockReport is { } d) output.WriteLine(d);
+        foreach (string r in result.HostReports) output.WriteLine(r);
+        if (!result.Deterministic) output.WriteLine("determinism: NOT deterministic: the host watchdog fired, so this run depended on host time");
         if (result.Panic is { } panic) output.WriteLine($"KERNEL PANIC: {panic}");
     }
 

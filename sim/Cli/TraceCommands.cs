@@ -211,7 +211,11 @@ internal sealed class TraceCommands(TextWriter output, TextWriter error)
     }
 
     /// <summary>The syscalls (names, argument formats) of this build's kernel.</summary>
-    public static Syscalls.SyscallTable SyscallTable() => new Kernel(new KernelConfig { Frames = 16 }).Syscalls;
+    public static Syscalls.SyscallTable SyscallTable()
+    {
+        using var kernel = new Kernel(new KernelConfig { Frames = 16 });
+        return kernel.Syscalls;
+    }
 
     private static EventFormatter Formatter() => new(SyscallTable());
 }

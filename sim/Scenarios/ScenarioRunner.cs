@@ -33,16 +33,30 @@ public static class ScenarioRunner
         return reader.ReadToEnd();
     }
 
-    /// <summary>Boots the kernel with every process spawned, ready to <see cref="Kernel.Run"/>.</summary>
+    /// <summary>
+    /// Boots the kernel with every process spawned, ready to <see cref="Kernel.Run"/> (the caller disposes it). When a
+    /// process cannot be spawned, the half-booted kernel is disposed before the <see cref="ScenarioException"/>.
+    /// </summary>
     public static Kernel Boot(Scenario scenario, IEnumerable<IEventSink>? sinks = null)
     {
         var kernel = new Kernel(scenario.Config);
         foreach (IEventSink sink in sinks ?? []) kernel.AddSink(sink);
         foreach (ProcessSpec spec in scenario.Processes)
         {
-            ProgramImage image = Image(scenario, spec);
+            ProgramImage image;
+            try
+            {
+                image = Image(scenario, spec);
+            }
+            catch (ScenarioException)
+            {
+                kernel.Dispose();
+                throw;
+            }
             ErrorCode e = kernel.Spawn(image, spec.Name, out Process? _, spec.Priority, spec.FaultPolicy, spec.Arguments, spec.MaxRestarts);
-            if (e != ErrorCode.Ok) throw new ScenarioException(scenario.Source, spec.Line, "process", $"cannot spawn '{spec.Name}': {e.Message()}");
+            if (e == ErrorCode.Ok) continue;
+            kernel.Dispose(); // releases the host threads of the processes already spawned
+            throw new ScenarioException(scenario.Source, spec.Line, "process", $"cannot spawn '{spec.Name}': {e.Message()}");
         }
         return kernel;
     }

@@ -40,7 +40,7 @@ internal static class Replayer
         Scenario scenario = TraceScenario.FromHeader(trace.Header);
         var checker = new ReplayChecker(trace.Events, options.ContextEvents);
         ReplayPolicy? policy = options.LiveScheduler ? null : new ReplayPolicy(trace.Events, checker, scenario.Config.Quantum);
-        var kernel = new Kernel(scenario.Config, policy);
+        using var kernel = new Kernel(scenario.Config, policy);
         policy?.Attach(kernel);
         kernel.AddSink(checker);
         if (options.BreakSyscall is { } name) kernel.SyscallResultSeam = BreakSeam(kernel, name, options.BreakCall);

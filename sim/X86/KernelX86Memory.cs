@@ -7,7 +7,7 @@ namespace MicroKernel.X86;
 /// <summary>
 /// The CPU's view of memory inside the kernel: every fetch, load and store goes through the current thread's
 /// address space (MMU or MPU), exactly like a C# program's accesses. Stores resolve copy-on-write like any
-/// other user write.
+/// other user write. Like them, each access first checks that the calling host thread holds the CPU.
 /// </summary>
 public sealed class KernelX86Memory : IX86Memory
 {
@@ -39,6 +39,7 @@ public sealed class KernelX86Memory : IX86Memory
     /// <inheritdoc />
     public MemoryFault? Read(ulong address, Span<byte> destination, AccessKind kind)
     {
+        _thread.CheckCpu(kind == AccessKind.Execute ? "x86 fetch" : "x86 load", address, destination.Length);
         MemoryView space = _thread.Space;
         // The common case, an access inside one page: one translation, one copy.
         if ((address & 0xFFF) + (ulong)destination.Length <= 0x1000 && destination.Length > 0)
@@ -54,6 +55,7 @@ public sealed class KernelX86Memory : IX86Memory
     /// <inheritdoc />
     public MemoryFault? Write(ulong address, ReadOnlySpan<byte> source)
     {
+        _thread.CheckCpu("x86 store", address, source.Length);
         MemoryView space = _thread.Space;
         if ((address & 0xFFF) + (ulong)source.Length <= 0x1000 && source.Length > 0
             && space.TryTranslate(address, source.Length, AccessKind.Write, out ulong pa, out _))

@@ -121,7 +121,7 @@ public sealed partial class X86Cpu
             LastFault = new CpuFault(e.Reason, e.Memory, _regs.Rip, text, e.Message, _regs);
             return StopReason.Fault;
         }
-        catch (Exception e)
+        catch (Exception e) when (e is not (OutOfMemoryException or Processes.ThreadTerminatedException or Scheduling.CpuNotHeldException))
         {
             // Anything else is a bug of the simulator, not of the program: never report it as the program's fault.
             LastSimulatorError = new X86SimulatorException(_regs.Rip, TryDisassembleAt(_regs.Rip), e);

@@ -31,7 +31,7 @@ internal static class BenchKernels
     /// <summary>Boots a kernel of <paramref name="frames"/> frames (small: boot cost stays far below 1% of a run).</summary>
     public static long RunProgram(int accessesPerTick, Func<Sys, long> main, int frames = 64)
     {
-        var k = new Kernel(Config(accessesPerTick, frames));
+        using var k = new Kernel(Config(accessesPerTick, frames));
         k.Spawn(new ManagedProgram("bench", () => new Lambda(main)), "bench", out Process? p);
         RunResult r = k.Run();
         if (r.Outcome != RunOutcome.Completed) throw new InvalidOperationException($"benchmark run ended {r.Outcome}: {r.Panic}");

@@ -22,7 +22,8 @@ internal sealed class ResidentProgram : IDisposable
     /// <param name="accessesPerTick">User accesses per scheduling point (<see cref="BenchKernels"/>).</param>
     public ResidentProgram(Func<Sys, Action> setup, int frames, int accessesPerTick)
     {
-        var kernel = new Kernel(BenchKernels.Config(accessesPerTick, frames));
+        // No watchdog: between batches the program waits on the host, which is no scheduling point, on purpose.
+        var kernel = new Kernel(BenchKernels.Config(accessesPerTick, frames) with { WatchdogSeconds = 0 });
         kernel.Spawn(new ManagedProgram("resident", () => new Body(this, setup)), "resident", out Process? _);
         _host = new Thread(() => kernel.Run()) { IsBackground = true };
         _host.Start();

@@ -32,6 +32,9 @@ internal static class TestKernels
     /// <summary>The process <paramref name="sys"/> belongs to, as the test host sees it (one getpid syscall).</summary>
     public static Process ProcessOf(this Kernel k, Sys sys) => k.FindProcess(sys.Pid)!;
 
+    /// <summary>The test host's view of the simulated thread a program's <paramref name="sys"/> runs on (programs cannot get it).</summary>
+    public static SimThread ThreadOf(this Kernel k, Sys sys) => k.Scheduler.Current!;
+
     /// <summary>The VMA of <paramref name="sys"/>'s process that holds <paramref name="address"/>.</summary>
     public static Vma AreaAt(this Kernel k, Sys sys, ulong address) => k.ProcessOf(sys).AddressSpace.Areas.Single(v => v.Contains(address));
 

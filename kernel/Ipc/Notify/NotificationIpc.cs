@@ -203,7 +203,7 @@ internal sealed class NotificationIpc : IIpcFamily
         try
         {
             long r = _kernel.Scheduler.Block(caller, w.Queue, timeout == NotifyLimits.Forever ? 0 : (long)timeout);
-            if (caller.Killed) throw new ThreadTerminatedException();
+            if (caller.Killed) throw caller.Terminating();
             if (r == (long)ErrorCode.TimedOut) Stats.TimedOut++;
             returned = true;
             return r;

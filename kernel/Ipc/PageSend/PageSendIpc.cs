@@ -196,6 +196,7 @@ internal sealed class PageSendIpc : IIpcFamily
                 A0 = (ulong)m.SenderPid, A1 = at, A2 = pages, A3 = m.Flags, A4 = entry,
             });
         long result = p.Image.RunUpcall(thread, entry, new UpcallArgs((ulong)m.SenderPid, m.Type, at, pages, m.Flags));
+        thread.ReturnedFromUserCode();
         if (result != Accept && p.State == ProcessState.Running) p.AddressSpace.Unmap(at, pages * AddressSpace.PageSize);
         EmitDelivery(thread, m, at, pages, result == Accept ? 1 : 0);
         return true;

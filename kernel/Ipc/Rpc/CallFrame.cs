@@ -29,4 +29,7 @@ internal sealed class CallFrame(SimThread thread, ServiceObject target, int meth
 
     /// <summary>The callee died during the call: the thread unwinds to this frame, which returns PeerFaulted.</summary>
     public bool Aborted { get; set; }
+
+    /// <summary>Set when the call ended (returned, unwound, or ended by the kernel for an abandoned thread).</summary>
+    public bool Left { get; set; }
 }

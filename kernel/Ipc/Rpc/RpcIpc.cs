@@ -149,6 +149,7 @@ internal sealed class RpcIpc : IIpcFamily
         try
         {
             result = callee.Image.RunService(t, target.Entry, method, new RpcArgs(argc, a.A2, a.A3, a.A4, a.A5));
+            t.ReturnedFromUserCode();
             if (frame.Aborted) result = (long)ErrorCode.PeerFaulted;
         }
         catch (ThreadTerminatedException)
@@ -168,7 +169,8 @@ internal sealed class RpcIpc : IIpcFamily
         {
             Leave(frame);
         }
-        if (t.MustUnwind) throw new ThreadTerminatedException();
+        t.ReturnedFromUserCode();
+        if (t.MustUnwind) throw t.Terminating();
         t.ExitCode = exitCode;
         if (result == (long)ErrorCode.PeerFaulted) Stats.CalleeFaults++;
         EmitReturn(frame, result);
@@ -241,9 +243,21 @@ internal sealed class RpcIpc : IIpcFamily
     }
 
     // Every exit path: the thread acts for the caller again, sees what it saw before, and the grant is gone.
+    /// <summary>
+    /// Ends every call of a thread the kernel gave up on (a runaway the watchdog stopped): its host thread will never
+    /// return through them, so the kernel leaves them here, innermost first.
+    /// </summary>
+    internal void AbandonCalls(SimThread t)
+    {
+        while (t.RpcFrames.Count > 0) Leave(t.RpcFrames[^1]);
+    }
+
     private void Leave(CallFrame frame)
     {
         SimThread t = frame.Thread;
+        // Left already: the watchdog ended an abandoned thread's calls, and its host thread, unwinding late, changes nothing.
+        if (frame.Left) return;
+        frame.Left = true;
         t.RpcFrames.RemoveAt(t.RpcFrames.Count - 1);
         _active.Remove(frame);
         bool aborted = false;

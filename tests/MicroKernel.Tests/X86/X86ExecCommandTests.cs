@@ -149,6 +149,7 @@ public sealed class X86ExecCommandTests(ITestOutputHelper output) : IDisposable
         string path = Write("nop", a => a.nop());
         Mk("exec", path, "--instructions-per-tick", "0").Code.ShouldBe(ExitCodes.Usage);
         Mk("exec", path, "--memory", "8").Code.ShouldBe(ExitCodes.Usage);
+        Mk("exec", path, "--watchdog", "-1").Code.ShouldBe(ExitCodes.Usage);
     }
 
     [Fact]
