@@ -31,6 +31,13 @@ public abstract class ProgramImage
     /// </summary>
     public abstract long RunUpcall(SimThread thread, ulong entry, in UpcallArgs args);
 
+    /// <summary>
+    /// True when <paramref name="entry"/> names a service object of <paramref name="process"/> with
+    /// <paramref name="methods"/> methods (checked by rpc_export). By default an entry of kind
+    /// <see cref="EntryKind.Service"/>; x86 programs check that the object's vtable holds that many code addresses.
+    /// </summary>
+    public virtual bool IsValidService(Process process, ulong entry, int methods) => IsValidEntry(process, entry, EntryKind.Service);
+
     /// <summary>True when processes of this image may export RPC service objects (rpc_export); false refuses with NotPermitted.</summary>
     public virtual bool CanExportServices => false;
 

@@ -2,6 +2,7 @@ using MicroKernel.Hardware;
 using MicroKernel.Processes;
 using MicroKernel.Syscalls;
 using MicroKernel.Tracing;
+using MicroKernel.X86;
 
 namespace MicroKernel.Sim.Tracing;
 
@@ -64,7 +65,7 @@ internal sealed class PuppetImage(PuppetPlan plan, string program, IPuppetObserv
     }
 
     /// <inheritdoc />
-    /// <remarks>As the recorded image could: C# programs export, x86 programs get NotPermitted.</remarks>
+    /// <remarks>As the recorded image could (C# and x86 programs both export).</remarks>
     public override bool CanExportServices => layout?.CanExportServices ?? true;
 
     /// <inheritdoc />
@@ -77,7 +78,11 @@ internal sealed class PuppetImage(PuppetPlan plan, string program, IPuppetObserv
             observer.Problem(thread.Kernel, $"the kernel runs method {method} of a service of pid {thread.Process.Pid} on tid {thread.Tid}, where the recording made no call");
             return 0;
         }
-        return Execute(thread, block, BlockKind.Call);
+        // An x86 method runs on a stack its process maps on demand: take it as the recorded call did, so the callee's
+        // mappings (and MPU regions) stay as recorded.
+        return layout is X86Program x86
+            ? x86.OnServiceStack(thread, _ => Execute(thread, block, BlockKind.Call))
+            : Execute(thread, block, BlockKind.Call);
     }
 
     private long Execute(SimThread thread, PuppetBlock block, BlockKind kind)
@@ -111,7 +116,7 @@ internal sealed class PuppetImage(PuppetPlan plan, string program, IPuppetObserv
                 if (segment.Written) continue;
                 if (segment.Bytes is null)
                     observer.Note($"event #{step.Exit!.Event.Seq}: the trace keeps only a digest of the {segment.Length} bytes this syscall read; the puppet cannot supply them");
-                else if (!thread.Space.TryWrite(segment.Address, segment.Bytes, out _))
+                else if (!AlreadyHolds(thread, segment) && !thread.Space.TryWrite(segment.Address, segment.Bytes, out _))
                     observer.Note($"event #{step.Exit!.Event.Seq}: the puppet could not place the syscall's input bytes at 0x{segment.Address:x}");
             }
         thread.InstructionsRetired = enter.Instructions;
@@ -121,6 +126,13 @@ internal sealed class PuppetImage(PuppetPlan plan, string program, IPuppetObserv
             observer.Problem(thread.Kernel, string.Create(CultureInfo.InvariantCulture, $"syscall event #{enter.Seq} returned {result}; in the recording it never returned"));
         else if (result != step.Exit.Event.Result)
             observer.Problem(thread.Kernel, $"syscall event #{step.Exit.Event.Seq} returned {EventFormatter.FormatResult(result)}, recorded {EventFormatter.FormatResult(step.Exit.Event.Result)}");
+    }
+
+    // Bytes a syscall read from read-only memory (a C string in .rodata) are there already: nothing to place.
+    private static bool AlreadyHolds(SimThread thread, IoSegment segment)
+    {
+        var current = new byte[segment.Bytes!.Length];
+        return thread.Space.TryRead(segment.Address, current, out _) && current.AsSpan().SequenceEqual(segment.Bytes);
     }
 
     // Memory faults are re-made as accesses, so the kernel's protection is checked again; other faults are raised.

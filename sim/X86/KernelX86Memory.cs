@@ -11,7 +11,7 @@ namespace MicroKernel.X86;
 /// </summary>
 public sealed class KernelX86Memory : IX86Memory
 {
-    private readonly SimThread _thread;
+    private SimThread _thread;
     private readonly PhysicalMemory _ram;
 
     /// <summary>Serves <paramref name="thread"/>'s accesses (through <see cref="SimThread.Space"/>, which RPC may swap).</summary>
@@ -19,6 +19,21 @@ public sealed class KernelX86Memory : IX86Memory
     {
         _thread = thread;
         _ram = thread.Kernel.Machine.Memory;
+    }
+
+    /// <summary>
+    /// The thread whose accesses this serves. An x86 service keeps the CPUs of finished RPC method calls (their
+    /// decode caches stay warm) and hands one to each calling thread in turn; it must be a thread of the same kernel.
+    /// </summary>
+    public SimThread Thread
+    {
+        get => _thread;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            if (!ReferenceEquals(value.Kernel.Machine.Memory, _ram)) throw new ArgumentException("a thread of another machine", nameof(value));
+            _thread = value;
+        }
     }
 
     /// <inheritdoc />

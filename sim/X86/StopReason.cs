@@ -19,4 +19,9 @@ public enum StopReason
     /// <see cref="X86Cpu.LastSimulatorError"/> names the instruction and holds what was thrown.
     /// </summary>
     SimulatorError,
+    /// <summary>
+    /// Execution reached <see cref="X86Cpu.ReturnAddress"/> (a function the kernel called returned to its sentinel);
+    /// nothing was fetched from there, rax holds the function's result.
+    /// </summary>
+    Returned,
 }

@@ -47,6 +47,24 @@ public sealed partial class X86Cpu
     /// <summary>The interpreter's internal error that ended the last <see cref="Run"/> (<see cref="StopReason.SimulatorError"/>), else null.</summary>
     public X86SimulatorException? LastSimulatorError { get; private set; }
 
+    /// <summary>
+    /// When set, reaching this address ends <see cref="Run"/> with <see cref="StopReason.Returned"/> instead of
+    /// fetching from it: the kernel's return sentinel, so that a function it called (an RPC method, a handler, a
+    /// thread function) returns without the cost of a fetch fault. Null (the default): no such address.
+    /// </summary>
+    public ulong? ReturnAddress
+    {
+        get => _stopsOnReturn ? _returnAddress : null;
+        set
+        {
+            _stopsOnReturn = value.HasValue;
+            _returnAddress = value.GetValueOrDefault();
+        }
+    }
+
+    private ulong _returnAddress;
+    private bool _stopsOnReturn;
+
     /// <summary>Whether decoded instructions are cached per code page.</summary>
     public bool UsesDecodeCache { get; }
 
@@ -75,6 +93,7 @@ public sealed partial class X86Cpu
         {
             while (_budget > 0)
             {
+                if (_regs.Rip == _returnAddress && _stopsOnReturn) return StopReason.Returned;
                 ref Instruction ins = ref Fetch(_regs.Rip);
                 switch (Execute(in ins))
                 {

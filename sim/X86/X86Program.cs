@@ -26,6 +26,9 @@ public sealed class X86Program : ProgramImage
     private readonly bool _useDecodeCache;
     private readonly Dictionary<SimThread, X86Cpu> _cpus = [];
     private ulong _initialRsp;
+    private ServiceStacks? _serviceStacks;
+    // CPUs of finished method calls, kept for the next call: a new CPU would decode the method's code afresh.
+    private readonly Stack<(X86Cpu Cpu, KernelX86Memory Memory)> _idleMethodCpus = new();
 
     private X86Program(string name, ElfImage? elf, FlatBinary? flat, bool useDecodeCache)
     {
@@ -125,8 +128,32 @@ public sealed class X86Program : ProgramImage
     }
 
     /// <inheritdoc />
-    public override bool IsValidEntry(Process process, ulong entry, EntryKind kind) =>
-        process.AddressSpace.Areas.Any(v => v.Contains(entry) && (v.Protection & Protection.Execute) != 0);
+    /// <remarks>
+    /// Threads and handlers start at code (an executable area). A service object is data: its first word points at
+    /// its vtable (<see cref="IsValidService"/>), so it must be readable.
+    /// </remarks>
+    public override bool IsValidEntry(Process process, ulong entry, EntryKind kind) => kind == EntryKind.Service
+        ? process.AddressSpace.CheckRange(entry, 8, AccessKind.Read, out _)
+        : IsCode(process, entry);
+
+    private static bool IsCode(Process process, ulong address) =>
+        process.AddressSpace.Areas.Any(v => v.Contains(address) && (v.Protection & Protection.Execute) != 0);
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The x86 service ABI (docs/rpc.md), after CMRX: <paramref name="entry"/> is the address of the service object,
+    /// whose first 8 bytes point at its vtable, an array of <paramref name="methods"/> code addresses. At export each
+    /// of them must be code of this process; at each call the method's address is read again from the object, as
+    /// compiled C reads it.
+    /// </remarks>
+    public override bool IsValidService(Process process, ulong entry, int methods)
+    {
+        AddressSpace space = process.AddressSpace;
+        if (!space.TryReadUInt64(entry, out ulong vtable, out _)) return false;
+        for (int i = 0; i < methods; i++)
+            if (!space.TryReadUInt64(vtable + 8 * (ulong)i, out ulong code, out _) || !IsCode(process, code)) return false;
+        return true;
+    }
 
     /// <summary>
     /// TEST ONLY, null in every normal run: when set, the memory each new thread's CPU uses instead of the thread's
@@ -190,6 +217,99 @@ public sealed class X86Program : ProgramImage
         return result;
     }
 
+    /// <inheritdoc />
+    /// <remarks>x86 programs export service objects laid out as <see cref="IsValidService"/> says.</remarks>
+    public override bool CanExportServices => true;
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The method runs on the caller's thread (which now acts for this process through the grant) in a fresh CPU
+    /// context of its own: no register of the caller's code reaches it. rip = the method's address read from the
+    /// object's vtable, rdi = the object (C's <c>self</c>), rsi, rdx, rcx, r8 = the call's arguments (0 where the
+    /// method takes fewer), rsp = a stack in this process's memory (<see cref="ServiceStacks"/>, one per activation
+    /// in progress) holding a return address to <see cref="ReturnSentinel"/>; the result is rax when the method
+    /// returns. A fault inside the method is this process's fault (its policy runs, the caller gets PeerFaulted).
+    /// </remarks>
+    public override long RunService(SimThread thread, ulong entry, int method, in RpcArgs args)
+    {
+        RpcArgs a = args;
+        return OnServiceStack(thread, rsp =>
+        {
+            // The object and its vtable are callee memory, read through the grant: a service that broke its own
+            // vtable faults itself, as it would in C.
+            ulong vtable = LoadForCall(thread, entry, "the service object");
+            ulong code = LoadForCall(thread, vtable + 8 * (ulong)method, $"vtable entry {method}");
+            // A fresh register context; the CPU object itself may be one a finished call left (its decode cache is
+            // checked against the code's frames at every run, so it is never stale).
+            if (!_idleMethodCpus.TryPop(out var context))
+            {
+                var memory = new KernelX86Memory(thread);
+                context = (new X86Cpu(memory, _useDecodeCache) { ReturnAddress = ReturnSentinel }, memory);
+            }
+            context.Memory.Thread = thread;
+            X86Cpu cpu = context.Cpu;
+            cpu.Registers = X86Registers.Create(code, rsp);
+            cpu.Registers.Rdi = entry;
+            cpu.Registers.Rsi = a.Count > 0 ? a.A0 : 0;
+            cpu.Registers.Rdx = a.Count > 1 ? a.A1 : 0;
+            cpu.Registers.Rcx = a.Count > 2 ? a.A2 : 0;
+            cpu.Registers.R8 = a.Count > 3 ? a.A3 : 0;
+            try
+            {
+                return Execute(thread, cpu);
+            }
+            finally
+            {
+                _idleMethodCpus.Push(context);
+            }
+        });
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> on a method stack of this process (a free one of its pool, or a newly mapped
+    /// one) whose top holds a return address to <see cref="ReturnSentinel"/>; <paramref name="body"/> gets that rsp
+    /// (16n - 8, as after a call). This is everything a call into an x86 service does to the callee's memory besides
+    /// running its code, so a trace-driven replay, which runs no code, calls it too and the callee's mappings stay
+    /// as recorded. Returns the body's result, or the error (OutOfMemory, NoMpuRegion) when the process has no room
+    /// for another stack. The thread's instruction count is its own code's again afterwards.
+    /// </summary>
+    public long OnServiceStack(SimThread thread, Func<ulong, long> body)
+    {
+        ArgumentNullException.ThrowIfNull(thread);
+        ArgumentNullException.ThrowIfNull(body);
+        // A restart brings a new address space: the stacks of the previous incarnation went with the old one.
+        AddressSpace space = thread.Process.AddressSpace;
+        if (_serviceStacks is null || !ReferenceEquals(_serviceStacks.Space, space)) _serviceStacks = new ServiceStacks(space);
+        ServiceStacks stacks = _serviceStacks;
+        ErrorCode e = stacks.Take(out ulong top);
+        if (e != ErrorCode.Ok) return (long)e;
+        // As for handlers: the method's instructions count while it runs (its syscalls show them).
+        long retired = thread.InstructionsRetired;
+        try
+        {
+            ulong rsp = (top & ~15UL) - 8;
+            if (!thread.Space.TryWriteUInt64(rsp, ReturnSentinel, out MemoryFault fault))
+                thread.Kernel.RaiseFault(thread, fault, "rpc call: the method stack cannot be written");
+            return body(rsp);
+        }
+        finally
+        {
+            thread.InstructionsRetired = retired;
+            stacks.Return(top);
+        }
+    }
+
+    /// <summary>How many method stacks this process has mapped (0 until its first call; the most activations it ran at once).</summary>
+    public int ServiceStacksMapped => _serviceStacks?.Mapped ?? 0;
+
+    // A word of the callee's memory that the call needs before any of its code runs; unreadable = the callee's fault.
+    private static ulong LoadForCall(SimThread thread, ulong address, string what)
+    {
+        if (!thread.Space.TryReadUInt64(address, out ulong value, out MemoryFault fault))
+            thread.Kernel.RaiseFault(thread, fault, $"rpc call: {what} at 0x{address:x} cannot be read");
+        return value;
+    }
+
     // A call frame whose return address is the sentinel: at entry rsp = 16n - 8, as after a call.
     private static ulong PushReturn(SimThread thread, ulong alignedTop)
     {
@@ -218,6 +338,7 @@ public sealed class X86Program : ProgramImage
                     thread.InstructionPoint();
                     break;
                 case StopReason.Halted:
+                case StopReason.Returned:
                     return (long)r.Rax;
                 case StopReason.SimulatorError:
                     // The simulator's bug, not the program's: the kernel stops the run with a panic naming the instruction.

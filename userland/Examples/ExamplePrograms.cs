@@ -26,5 +26,6 @@ public static class ExamplePrograms
         ["queue-producer"] = () => new QueueProducerProgram(),
         ["queue-consumer"] = () => new QueueConsumerProgram(),
         ["queue-check"] = () => new QueueCheckProgram(),
+        ["kv-client"] = () => new KeyValueClientProgram(),
     }.ToImmutableSortedDictionary(StringComparer.Ordinal);
 }

@@ -35,7 +35,7 @@
 #define MK_SYS_SEND         20   /* send(pid, type, addr, npages, flags): page-granular IPC */
 #define MK_SYS_REGISTER_HANDLER 21 /* register_handler(type, entry): entry 0 removes */
 #define MK_SYS_PAUSE        22   /* pause(ticks): wait until a handler ran (0 = no limit) */
-#define MK_SYS_RPC_EXPORT   30   /* rpc_export(entry, vtable, nmethods, name, namelen): C# programs only (x86: EPERM) */
+#define MK_SYS_RPC_EXPORT   30   /* rpc_export(object, argc, nmethods, name, namelen): see mk_rpc_export */
 #define MK_SYS_RPC_CALL     31   /* rpc_call(object, method | argc << 16, a0, a1, a2, a3): docs/rpc.md */
 #define MK_SYS_RPC_SHARED   32   /* rpc_shared(length): a SHARED buffer callees may use during calls */
 #define MK_SYS_RPC_UNEXPORT 33   /* rpc_unexport(object) */
@@ -202,8 +202,8 @@ static inline long mk_strlen(const char *s)
 static inline long mk_puts(const char *s) { return mk_write(s, mk_strlen(s)); }
 
 /*
- * RPC (docs/rpc.md). C programs may call service objects exported by C# programs; they cannot export their own.
- * The method index is its position in the service's interface; the kernel checks the argument count:
+ * RPC (docs/rpc.md). Calling: C programs call service objects exported by C# or C programs. The method index is
+ * its position in the service's vtable (or C# interface); the kernel checks the argument count:
  *     long sensor = mk_rpc_lookup("sensor");
  *     long temp = mk_rpc_call(sensor, 1, 0, 0, 0, 0, 0);   // ITemperatureSensor.Get()
  * A SHARED buffer (mk_rpc_shared) is the only memory of the caller a callee can touch, during the call only.
@@ -214,6 +214,31 @@ static inline long mk_rpc_call(long object, long method, long argc, long a0, lon
 }
 static inline long mk_rpc_lookup(const char *name) { return mk_syscall2(MK_SYS_RPC_LOOKUP, (long)name, mk_strlen(name)); }
 static inline long mk_rpc_shared(long len) { return mk_syscall1(MK_SYS_RPC_SHARED, len); }
+
+/*
+ * Exporting a service (docs/rpc.md, "x86 services"), as in CMRX: a service object is a struct whose FIRST member
+ * points at its vtable, an array of method addresses; every method takes the object itself first:
+ *     typedef struct { const mk_method_t *vtable; long total; } counter_t;
+ *     static long counter_add(counter_t *self, long n) { return self->total += n; }
+ *     static long counter_get(counter_t *self) { return self->total; }
+ *     static const mk_method_t counter_vtable[] = { MK_METHOD(counter_add), MK_METHOD(counter_get) };
+ *     static const unsigned char counter_argc[] = { 1, 0 };      // arguments of each method, self not counted
+ *     static counter_t counter = { counter_vtable, 0 };
+ *     long handle = mk_rpc_export(&counter, counter_argc, 2, "counter");   // name 0 = unnamed
+ * rpc_call runs the method on the CALLER's thread, in a fresh register context: rdi = self, rsi, rdx, rcx, r8 =
+ * the (up to 4) arguments, 0 beyond the method's count; rsp = a stack in this process's memory, one per call in
+ * progress. The method's return value (rax) is what the caller's mk_rpc_call returns. While it runs, the method sees
+ * this process's memory and the caller's SHARED buffers, and its syscalls act for this process (mk_write, mk_map,
+ * nested mk_rpc_call); mk_exit or a fault ends this process (or restarts it, fault=restart) and the caller gets
+ * MK_EPEER_FAULTED. The object's memory is the service's state: keep it in static storage or mk_map'ed memory.
+ */
+typedef long (*mk_method_t)(void *self, long a0, long a1, long a2, long a3);
+#define MK_METHOD(f) ((mk_method_t)(void (*)(void))(f))   /* any method, whatever its own parameter list */
+static inline long mk_rpc_export(const void *object, const unsigned char *argc, long nmethods, const char *name)
+{
+    return mk_syscall5(MK_SYS_RPC_EXPORT, (long)object, (long)argc, nmethods, (long)name, name ? mk_strlen(name) : 0);
+}
+static inline long mk_rpc_unexport(long object) { return mk_syscall1(MK_SYS_RPC_UNEXPORT, object); }
 
 /*
  * Notifications (docs/notifications.md): counting notify/wait on kernel objects, shared by name.
@@ -252,7 +277,7 @@ static inline long mk_format_long(char *buf, long value)
 
 #ifndef MK_NO_CRT0
 /*
- * gcc may turn loops into calls to memset/memcpy even with -nostdlib: these definitions satisfy them.
+ * gcc may turn loops into calls to memset/memcpy/strlen even with -nostdlib: these definitions satisfy them.
  * They use rep stosb / rep movsb, so gcc cannot turn them back into calls to themselves.
  */
 __attribute__((weak)) void *memset(void *dest, int c, unsigned long n)
@@ -267,6 +292,14 @@ __attribute__((weak)) void *memcpy(void *dest, const void *src, unsigned long n)
     void *d = dest;
     __asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
     return dest;
+}
+
+/* gcc may also turn mk_strlen's loop into a call to strlen: repne scasb, so it cannot turn this one back. */
+__attribute__((weak)) unsigned long strlen(const char *s)
+{
+    unsigned long n = ~0UL;
+    __asm__ volatile("repne scasb" : "+D"(s), "+c"(n) : "a"(0) : "memory");
+    return ~n - 1;
 }
 
 int main(int argc, char **argv);

@@ -71,7 +71,7 @@ internal sealed class RpcIpc : IIpcFamily
         Process p = caller.Process;
         if (!p.Image.CanExportServices) return (long)ErrorCode.NotPermitted;
         if (methods == 0 || methods > MaxMethods || nameLength > MaxName) return (long)ErrorCode.InvalidArgument;
-        if (!p.Image.IsValidEntry(p, entry, EntryKind.Service)) return (long)ErrorCode.InvalidArgument;
+        if (!p.Image.IsValidService(p, entry, (int)methods)) return (long)ErrorCode.InvalidArgument;
         var argCounts = new byte[methods];
         if (!_kernel.CopyFromUser(caller, vtable, argCounts)) return (long)ErrorCode.BadAddress;
         if (argCounts.Any(n => n > MaxArgs)) return (long)ErrorCode.InvalidArgument;
