@@ -127,12 +127,19 @@ public sealed class CliApp(TextWriter output, TextWriter error)
             return ExitCodes.BadInput;
         }
         kernel.AddSink(report.Printer(kernel));
+        var expectations = new ExpectationChecker();
+        if (s.Expectations.Count > 0) kernel.AddSink(expectations);
         if (maps) kernel.BeforeProcessExit = report.DumpMaps;
         Booted?.Invoke(kernel);
         RunResult result = kernel.Run();
         report.Summary(kernel, result);
         RunReport.HostMessages(error, result);
+        IReadOnlyList<ExpectationResult> checks = expectations.Check(s.Expectations, result);
+        report.Expectations(s, checks);
         if (recorder is not null) traces.FinishRecording(recorder, result, tracePath!);
-        return ExitCodes.For(result.Outcome);
+        int failed = checks.Count(c => !c.Met);
+        if (failed > 0) error.WriteLine($"error: {failed} of {checks.Count} expectations failed");
+        // A deadlock, tick limit or panic keeps its own exit code; expectations decide only a completed run's.
+        return result.Outcome == RunOutcome.Completed && failed > 0 ? ExitCodes.ExpectationFailed : ExitCodes.For(result.Outcome);
     }
 }

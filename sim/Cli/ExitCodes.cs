@@ -17,6 +17,8 @@ public static class ExitCodes
     public const int Panic = 5;
     /// <summary>A replay differed from its trace (the first divergent event is reported).</summary>
     public const int Divergence = 6;
+    /// <summary>The run completed but a scenario's <c>expect</c> line was not met (each is reported).</summary>
+    public const int ExpectationFailed = 7;
 
     /// <summary>The exit code for a run's outcome.</summary>
     public static int For(RunOutcome outcome) => outcome switch

@@ -76,6 +76,15 @@ internal sealed class RunReport(TextWriter output, bool showSwitches, bool dumpM
         if (result.Panic is { } panic) output.WriteLine($"KERNEL PANIC: {panic}");
     }
 
+    /// <summary>Prints a line per expectation, met or not, with what the run showed (nothing when there are none).</summary>
+    public void Expectations(Scenario s, IReadOnlyList<ExpectationResult> results)
+    {
+        if (results.Count == 0) return;
+        output.WriteLine($"expectations: {results.Count(r => r.Met)} of {results.Count} met");
+        foreach (ExpectationResult r in results)
+            output.WriteLine($"  {(r.Met ? "met   " : "FAILED")} {s.Source}:{r.Expectation.Line}: {r.Expectation}: {r.Seen}");
+    }
+
     private sealed class PrintingSink(RunReport report, EventFormatter formatter) : IEventSink
     {
         public void Emit(KernelEvent e)

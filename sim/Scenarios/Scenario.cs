@@ -18,4 +18,8 @@ public sealed record ProcessSpec(string Name, string Program, int Priority, Faul
 /// <param name="Source">The file it came from (or "builtin:NAME").</param>
 /// <param name="Config">The kernel configuration.</param>
 /// <param name="Processes">The processes, in spawn order.</param>
-public sealed record Scenario(string Name, string Source, KernelConfig Config, IReadOnlyList<ProcessSpec> Processes);
+public sealed record Scenario(string Name, string Source, KernelConfig Config, IReadOnlyList<ProcessSpec> Processes)
+{
+    /// <summary>The <c>expect</c> lines, in file order: checked after the run (empty when the scenario states none).</summary>
+    public IReadOnlyList<Expectation> Expectations { get; init; } = [];
+}

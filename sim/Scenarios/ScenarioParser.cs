@@ -9,8 +9,8 @@ namespace MicroKernel.Sim.Scenarios;
 
 /// <summary>
 /// Reads the scenario format (docs/scenario-format.md): one directive per line, <c>#</c> starts a comment,
-/// <c>process NAME key=value...</c> lines list the processes and <c>fault RULE</c> lines the faults the run injects.
-/// Every error names the file, line and field.
+/// <c>process NAME key=value...</c> lines list the processes, <c>fault RULE</c> lines the faults the run injects,
+/// <c>expect ...</c> lines what the run must show. Every error names the file, line and field.
 /// </summary>
 public static class ScenarioParser
 {
@@ -26,6 +26,7 @@ public static class ScenarioParser
         string name = Path.GetFileNameWithoutExtension(source);
         var processes = new List<ProcessSpec>();
         var faults = new List<(FaultRule Rule, int Line)>();
+        var expectations = new List<Expectation>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         string[] lines = text.Split('\n');
         for (int i = 0; i < lines.Length; i++)
@@ -34,7 +35,7 @@ public static class ScenarioParser
             List<string> words = Tokenize(StripComment(lines[i]), source, lineNo);
             if (words.Count == 0) continue;
             string directive = words[0];
-            if (directive is not ("process" or "fault") && !seen.Add(directive))
+            if (directive is not ("process" or "fault" or "expect") && !seen.Add(directive))
                 throw new ScenarioException(source, lineNo, directive, "given twice");
             string Value()
             {
@@ -64,16 +65,18 @@ public static class ScenarioParser
                     break;
                 case "process": processes.Add(ParseProcess(words, source, lineNo, knownPrograms, processes)); break;
                 case "fault": faults.Add((Fault(string.Join(' ', words.Skip(1)), source, lineNo), lineNo)); break;
+                case "expect": expectations.Add(ExpectationParser.Parse(words, source, lineNo)); break;
                 default:
                     throw new ScenarioException(source, lineNo, directive,
-                        "unknown directive (expected name, memory, protection, mpu-regions, scheduler, seed, quantum, accesses-per-tick, instructions-per-tick, max-ticks, tlb-size, process or fault)");
+                        "unknown directive (expected name, memory, protection, mpu-regions, scheduler, seed, quantum, accesses-per-tick, instructions-per-tick, max-ticks, tlb-size, process, fault or expect)");
             }
         }
         if (processes.Count == 0) throw new ScenarioException(source, lines.Length, "process", "the scenario starts no process");
         // A rule's pid must be one of the processes (given in spawn order from 1), wherever the process lines are.
         foreach ((FaultRule rule, int line) in faults) CheckPid(rule, processes.Count, source, line);
         if (faults.Count > 0) config = config with { Faults = new FaultPlan(faults.Select(f => f.Rule)) };
-        return new Scenario(name, source, config, processes);
+        ExpectationParser.CheckProcesses(expectations, processes, source);
+        return new Scenario(name, source, config, processes) { Expectations = expectations };
     }
 
     private static ProcessSpec ParseProcess(List<string> words, string source, int line, IReadOnlyCollection<string> knownPrograms, List<ProcessSpec> earlier)

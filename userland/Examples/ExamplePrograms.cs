@@ -27,5 +27,6 @@ public static class ExamplePrograms
         ["queue-consumer"] = () => new QueueConsumerProgram(),
         ["queue-check"] = () => new QueueCheckProgram(),
         ["kv-client"] = () => new KeyValueClientProgram(),
+        ["careless-mapper"] = () => new CarelessMapperProgram(),
     }.ToImmutableSortedDictionary(StringComparer.Ordinal);
 }
