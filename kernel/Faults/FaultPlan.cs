@@ -19,6 +19,9 @@ public sealed class FaultPlan
     /// <summary>True when the plan has no rules.</summary>
     public bool IsEmpty => Rules.Count == 0;
 
+    /// <summary>Reads a plan from its rules' texts, in order; the first malformed one is refused (<see cref="FaultRuleException"/>).</summary>
+    public static FaultPlan Parse(IEnumerable<string> rules) => new(rules.Select(FaultRuleParser.Parse));
+
     /// <inheritdoc />
     public override string ToString() => string.Join("; ", Rules.Select(r => r.Text));
 }

@@ -17,6 +17,12 @@ public abstract record FaultRule
 
     /// <inheritdoc />
     public sealed override string ToString() => Text;
+
+    /// <summary>
+    /// Reads a rule from its text (<see cref="FaultRuleParser"/>); a malformed one is refused with a
+    /// <see cref="FaultRuleException"/> naming the field. <c>Parse(rule.Text)</c> equals <c>rule</c>.
+    /// </summary>
+    public static FaultRule Parse(string text) => FaultRuleParser.Parse(text);
 }
 
 /// <summary>

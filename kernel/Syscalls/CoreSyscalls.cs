@@ -17,6 +17,8 @@ internal static class CoreSyscalls
     /// <summary>Longest sleep accepted, in ticks (beyond it the argument is surely a bug).</summary>
     public const ulong MaxSleepTicks = 1UL << 40;
 
+    // Each entry's Errors are the errors docs/syscalls.md documents for it (a test checks that both agree): what a
+    // fault rule's error= may name.
     public static void Register(Kernel k)
     {
         SyscallTable t = k.Syscalls;
@@ -25,15 +27,23 @@ internal static class CoreSyscalls
         t.Register(new((long)SyscallNumber.GetPid, "getpid", [], (SimThread c, in SyscallArgs a) => c.Process.Pid));
         t.Register(new((long)SyscallNumber.GetTid, "gettid", [], (SimThread c, in SyscallArgs a) => c.Tid));
         t.Register(new((long)SyscallNumber.ThreadCreate, "thread_create", [("entry", H), ("arg", H), ("stack", H)],
-            (SimThread c, in SyscallArgs a) => ThreadCreate(k, c, a.A0, a.A1, a.A2)));
-        t.Register(new((long)SyscallNumber.ThreadJoin, "thread_join", [("tid", I)], (SimThread c, in SyscallArgs a) => ThreadJoin(k, c, a.A0)));
-        t.Register(new((long)SyscallNumber.ThreadExit, "thread_exit", [("code", I)], (SimThread c, in SyscallArgs a) => ThreadExit(c, (long)a.A0)));
-        t.Register(new((long)SyscallNumber.Map, "map", [("addr", H), ("length", I), ("prot", P)], (SimThread c, in SyscallArgs a) => Map(c, a.A0, a.A1, a.A2), H));
+            (SimThread c, in SyscallArgs a) => ThreadCreate(k, c, a.A0, a.A1, a.A2))
+            { Errors = [ErrorCode.InvalidArgument, ErrorCode.BadAddress, ErrorCode.LimitReached] });
+        t.Register(new((long)SyscallNumber.ThreadJoin, "thread_join", [("tid", I)], (SimThread c, in SyscallArgs a) => ThreadJoin(k, c, a.A0))
+            { Errors = [ErrorCode.NotPermitted, ErrorCode.NoSuchThread] });
+        t.Register(new((long)SyscallNumber.ThreadExit, "thread_exit", [("code", I)], (SimThread c, in SyscallArgs a) => ThreadExit(c, (long)a.A0))
+            { Errors = [ErrorCode.NotPermitted] });
+        t.Register(new((long)SyscallNumber.Map, "map", [("addr", H), ("length", I), ("prot", P)], (SimThread c, in SyscallArgs a) => Map(c, a.A0, a.A1, a.A2), H)
+            { Errors = [ErrorCode.InvalidArgument, ErrorCode.Misaligned, ErrorCode.BadAddress, ErrorCode.AlreadyMapped, ErrorCode.OutOfMemory, ErrorCode.NoMpuRegion] });
         t.Register(new((long)SyscallNumber.Unmap, "unmap", [("addr", H), ("length", I)],
-            (SimThread c, in SyscallArgs a) => (long)c.Process.AddressSpace.Unmap(a.A0, a.A1)));
-        t.Register(new((long)SyscallNumber.Protect, "protect", [("addr", H), ("length", I), ("prot", P)], (SimThread c, in SyscallArgs a) => Protect(c, a.A0, a.A1, a.A2)));
-        t.Register(new((long)SyscallNumber.Sleep, "sleep", [("ticks", I)], (SimThread c, in SyscallArgs a) => Sleep(k, c, a.A0)));
-        t.Register(new((long)SyscallNumber.Write, "write", [("buf", H), ("length", I)], (SimThread c, in SyscallArgs a) => Write(k, c, a.A0, a.A1)));
+            (SimThread c, in SyscallArgs a) => (long)c.Process.AddressSpace.Unmap(a.A0, a.A1))
+            { Errors = [ErrorCode.InvalidArgument, ErrorCode.Misaligned, ErrorCode.BadAddress, ErrorCode.NotMapped] });
+        t.Register(new((long)SyscallNumber.Protect, "protect", [("addr", H), ("length", I), ("prot", P)], (SimThread c, in SyscallArgs a) => Protect(c, a.A0, a.A1, a.A2))
+            { Errors = [ErrorCode.InvalidArgument, ErrorCode.Misaligned, ErrorCode.BadAddress, ErrorCode.NotMapped] });
+        t.Register(new((long)SyscallNumber.Sleep, "sleep", [("ticks", I)], (SimThread c, in SyscallArgs a) => Sleep(k, c, a.A0))
+            { Errors = [ErrorCode.InvalidArgument] });
+        t.Register(new((long)SyscallNumber.Write, "write", [("buf", H), ("length", I)], (SimThread c, in SyscallArgs a) => Write(k, c, a.A0, a.A1))
+            { Errors = [ErrorCode.InvalidArgument, ErrorCode.BadAddress] });
         t.Register(new((long)SyscallNumber.Time, "time", [], (SimThread c, in SyscallArgs a) => k.Scheduler.Now));
     }
 

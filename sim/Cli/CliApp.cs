@@ -43,10 +43,12 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         var maps = new Option<bool>("--dump-maps") { Description = "Print each process's memory map and page tables (or MPU regions) when it exits" };
         Option<double?> watchdog = WatchdogOption();
         Option<string?> trace = TraceCommands.TraceOption();
+        Option<string[]> faults = FaultOption.Create();
         var run = new Command("run", "Run a scenario and print what happened");
         run.Arguments.Add(scenario);
-        foreach (Option o in new Option[] { seed, policy, protection, switches, maps, watchdog, trace }) run.Options.Add(o);
-        run.SetAction(r => RunScenario(r.GetValue(scenario) ?? "demo", r.GetValue(seed), r.GetValue(policy), r.GetValue(protection), r.GetValue(switches), r.GetValue(maps), r.GetValue(trace), r.GetValue(watchdog)));
+        foreach (Option o in new Option[] { seed, policy, protection, switches, maps, watchdog, trace, faults }) run.Options.Add(o);
+        run.SetAction(r => RunScenario(r.GetValue(scenario) ?? "demo", r.GetValue(seed), r.GetValue(policy), r.GetValue(protection), r.GetValue(switches), r.GetValue(maps), r.GetValue(trace),
+            r.GetValue(watchdog), r.GetValue(faults) ?? []));
         root.Subcommands.Add(run);
 
         var programs = new Command("programs", "List the example programs scenarios can run");
@@ -100,7 +102,8 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         return o;
     }
 
-    private int RunScenario(string source, ulong? seed, PolicyKind? policy, ProtectionModel? protection, bool switches, bool maps, string? tracePath = null, double? watchdog = null)
+    private int RunScenario(string source, ulong? seed, PolicyKind? policy, ProtectionModel? protection, bool switches, bool maps, string? tracePath = null,
+        double? watchdog = null, IReadOnlyList<string>? faults = null)
     {
         Scenario s;
         try
@@ -113,7 +116,10 @@ public sealed class CliApp(TextWriter output, TextWriter error)
             return ExitCodes.BadInput;
         }
         KernelConfig c = s.Config;
-        s = s with { Config = c with { Seed = seed ?? c.Seed, Policy = policy ?? c.Policy, Protection = protection ?? c.Protection, WatchdogSeconds = watchdog ?? c.WatchdogSeconds } };
+        Faults.FaultPlan? plan = FaultOption.Append(c.Faults, faults ?? [], s.Processes.Count, error);
+        if (plan is null) return ExitCodes.BadInput;
+        s = s with { Config = c with { Seed = seed ?? c.Seed, Policy = policy ?? c.Policy, Protection = protection ?? c.Protection, Faults = plan,
+            WatchdogSeconds = watchdog ?? c.WatchdogSeconds } };
         var traces = new TraceCommands(output, error);
         Tracing.TraceWriter? recorder = null;
         if (tracePath is not null)

@@ -29,17 +29,18 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
         var maxTicks = new Option<long>("--max-ticks") { Description = "Stop the run past this virtual time", DefaultValueFactory = _ => 10_000_000 };
         Option<string?> trace = TraceCommands.TraceOption();
         Option<double?> watchdog = CliApp.WatchdogOption();
+        Option<string[]> faults = FaultOption.Create();
         var exec = new Command("exec", "Run one x86-64 program as the only process: console to stdout, a fault report to stderr, " +
             "exit code = the program's exit status (128 + fault reason when it faults, 127 when it cannot be loaded, 137 when " +
             "killed at --max-ticks or in a deadlock, 5 when the kernel or the interpreter failed: a panic; docs/x86.md)");
         exec.Arguments.Add(program);
         exec.Arguments.Add(args);
-        foreach (Option o in new Option[] { protection, memory, slice, noCache, maxTicks, trace, watchdog }) exec.Options.Add(o);
+        foreach (Option o in new Option[] { protection, memory, slice, noCache, maxTicks, trace, watchdog, faults }) exec.Options.Add(o);
         exec.SetAction(r => Exec(r.GetValue(program)!, r.GetValue(args) ?? [], new KernelConfig
         {
             Protection = r.GetValue(protection), Frames = r.GetValue(memory), InstructionsPerTick = r.GetValue(slice), MaxTicks = r.GetValue(maxTicks),
             WatchdogSeconds = r.GetValue(watchdog) ?? new KernelConfig().WatchdogSeconds,
-        }, !r.GetValue(noCache), r.GetValue(trace)));
+        }, !r.GetValue(noCache), r.GetValue(trace), r.GetValue(faults) ?? []));
 
         var file = new Argument<string>("program") { Description = "A static ELF64 x86-64 executable or a flat binary" };
         var disasm = new Command("disasm", "Disassemble a program's code (Iced, NASM syntax)");
@@ -48,13 +49,17 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
         return [exec, disasm];
     }
 
-    private int Exec(string path, string[] args, KernelConfig config, bool decodeCache, string? tracePath = null)
+    private int Exec(string path, string[] args, KernelConfig config, bool decodeCache, string? tracePath = null, IReadOnlyList<string>? faults = null)
     {
         if (config.Frames < 16 || config.Frames > Hardware.PhysicalMemory.MaxFrames || config.InstructionsPerTick < 1)
         {
             error.WriteLine($"error: --memory must be 16..{Hardware.PhysicalMemory.MaxFrames} frames and --instructions-per-tick at least 1");
             return ExitCodes.Usage;
         }
+        // The program is the only process: pid 1.
+        Faults.FaultPlan? plan = FaultOption.Append(config.Faults, faults ?? [], 1, error);
+        if (plan is null) return ExitCodes.BadInput;
+        config = config with { Faults = plan };
         X86Program? image = LoadImage(path, decodeCache);
         if (image is null) return LoadFailed;
         if (tracePath is not null) return ExecRecorded(path, args, config, decodeCache, tracePath);
@@ -86,6 +91,8 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
         try
         {
             scenario = Scenarios.ScenarioParser.Parse(text, ExecScenario.Source(path), Scenarios.ScenarioRunner.Programs);
+            // The rules are not scenario text: the trace header records them (and replay applies them) on their own.
+            scenario = scenario with { Config = scenario.Config with { Faults = config.Faults } };
             recorder = traces.StartRecordingText(tracePath, text, scenario, new Dictionary<string, string?> { ["exec"] = path });
             if (recorder is null) return ExitCodes.BadInput;
             try

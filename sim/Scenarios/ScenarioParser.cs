@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using MicroKernel.Faults;
 using MicroKernel.Memory;
 using MicroKernel.Processes;
 using MicroKernel.Scheduling;
@@ -8,7 +9,8 @@ namespace MicroKernel.Sim.Scenarios;
 
 /// <summary>
 /// Reads the scenario format (docs/scenario-format.md): one directive per line, <c>#</c> starts a comment,
-/// <c>process NAME key=value...</c> lines list the processes, <c>expect ...</c> lines what the run must show. Every error names the file, line and field.
+/// <c>process NAME key=value...</c> lines list the processes, <c>fault RULE</c> lines the faults the run injects,
+/// <c>expect ...</c> lines what the run must show. Every error names the file, line and field.
 /// </summary>
 public static class ScenarioParser
 {
@@ -23,6 +25,7 @@ public static class ScenarioParser
         var config = new KernelConfig();
         string name = Path.GetFileNameWithoutExtension(source);
         var processes = new List<ProcessSpec>();
+        var faults = new List<(FaultRule Rule, int Line)>();
         var expectations = new List<Expectation>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         string[] lines = text.Split('\n');
@@ -32,7 +35,7 @@ public static class ScenarioParser
             List<string> words = Tokenize(StripComment(lines[i]), source, lineNo);
             if (words.Count == 0) continue;
             string directive = words[0];
-            if (directive is not ("process" or "expect") && !seen.Add(directive))
+            if (directive is not ("process" or "fault" or "expect") && !seen.Add(directive))
                 throw new ScenarioException(source, lineNo, directive, "given twice");
             string Value()
             {
@@ -61,13 +64,17 @@ public static class ScenarioParser
                     config = config with { TlbSize = tlb };
                     break;
                 case "process": processes.Add(ParseProcess(words, source, lineNo, knownPrograms, processes)); break;
+                case "fault": faults.Add((Fault(string.Join(' ', words.Skip(1)), source, lineNo), lineNo)); break;
                 case "expect": expectations.Add(ExpectationParser.Parse(words, source, lineNo)); break;
                 default:
                     throw new ScenarioException(source, lineNo, directive,
-                        "unknown directive (expected name, memory, protection, mpu-regions, scheduler, seed, quantum, accesses-per-tick, instructions-per-tick, max-ticks, tlb-size, process or expect)");
+                        "unknown directive (expected name, memory, protection, mpu-regions, scheduler, seed, quantum, accesses-per-tick, instructions-per-tick, max-ticks, tlb-size, process, fault or expect)");
             }
         }
         if (processes.Count == 0) throw new ScenarioException(source, lines.Length, "process", "the scenario starts no process");
+        // A rule's pid must be one of the processes (given in spawn order from 1), wherever the process lines are.
+        foreach ((FaultRule rule, int line) in faults) CheckPid(rule, processes.Count, source, line);
+        if (faults.Count > 0) config = config with { Faults = new FaultPlan(faults.Select(f => f.Rule)) };
         ExpectationParser.CheckProcesses(expectations, processes, source);
         return new Scenario(name, source, config, processes) { Expectations = expectations };
     }
@@ -115,6 +122,35 @@ public static class ScenarioParser
         int restarts = values.TryGetValue("restarts", out string? rs) ? Int(rs, 0, 1000, source, line, "restarts") : 3;
         string[] args = values.TryGetValue("args", out string? a) ? a.Split(' ', StringSplitOptions.RemoveEmptyEntries) : [];
         return new ProcessSpec(name, program, priority, fault, restarts, args, line, isBinary);
+    }
+
+    /// <summary>
+    /// Reads the rule of a <c>fault</c> line (or of a <c>--fault</c> option); a malformed one is a
+    /// <see cref="ScenarioException"/> at <paramref name="source"/>:<paramref name="line"/> naming the rule's field.
+    /// </summary>
+    public static FaultRule Fault(string rule, string source, int line)
+    {
+        try
+        {
+            return FaultRule.Parse(rule);
+        }
+        catch (FaultRuleException e)
+        {
+            throw new ScenarioException(source, line, e.Field, $"in fault rule '{e.RuleText}': expected {e.Expected}");
+        }
+    }
+
+    /// <summary>Refuses a rule whose <c>pid=</c> names none of the <paramref name="processCount"/> processes.</summary>
+    public static void CheckPid(FaultRule rule, int processCount, string source, int line)
+    {
+        try
+        {
+            FaultRuleParser.CheckPid(rule, processCount);
+        }
+        catch (FaultRuleException e)
+        {
+            throw new ScenarioException(source, line, e.Field, $"in fault rule '{e.RuleText}': expected {e.Expected}");
+        }
     }
 
     private static ProtectionModel Protection(string value, string source, int line) => value switch

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
+using MicroKernel.Faults;
 using MicroKernel.Memory;
 using MicroKernel.Scheduling;
 using MicroKernel.Syscalls;
@@ -42,6 +43,13 @@ internal sealed record TraceHeader
     /// </summary>
     public IReadOnlyDictionary<string, string> Binaries { get; init; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
 
+    /// <summary>
+    /// The run's fault plan, one rule text each, in order: the scenario's <c>fault</c> lines, then each <c>--fault</c>.
+    /// Replay applies these (not the scenario's lines alone), so a trace of <c>run --fault</c> replays its injections.
+    /// Empty when the run injected nothing, and in traces recorded before the field existed.
+    /// </summary>
+    public IReadOnlyList<string> Faults { get; init; } = [];
+
     /// <summary>Read bytes above this bound (per syscall) are stored as a digest only.</summary>
     public int MaxStoredReadBytes { get; init; } = TraceFormat.DefaultMaxStoredReadBytes;
 
@@ -70,6 +78,7 @@ internal sealed record TraceHeader
         ScenarioText = text,
         Options = options,
         Config = ConfigValues(config),
+        Faults = config.Faults.Rules.Select(r => r.Text).ToArray(),
         Syscalls = syscalls.All.ToDictionary(s => s.Number, s => s.Name),
     };
 
@@ -83,10 +92,13 @@ internal sealed record TraceHeader
         return values;
     }
 
-    /// <summary>The overrides of the recorded command, applied to a freshly parsed scenario configuration.</summary>
+    /// <summary>
+    /// The overrides of the recorded command, applied to a freshly parsed scenario configuration; its fault plan becomes
+    /// the recorded one (a <see cref="FaultRuleException"/> when a rule no longer reads).
+    /// </summary>
     public KernelConfig ApplyOverrides(KernelConfig parsed)
     {
-        KernelConfig c = parsed;
+        KernelConfig c = parsed with { Faults = Faults.Count == 0 ? FaultPlan.None : FaultPlan.Parse(Faults) };
         if (Options.GetValueOrDefault(SeedOption) is { } seed) c = c with { Seed = ulong.Parse(seed, CultureInfo.InvariantCulture) };
         if (Options.GetValueOrDefault(SchedulerOption) is { } policy) c = c with { Policy = Enum.Parse<PolicyKind>(policy) };
         if (Options.GetValueOrDefault(ProtectionOption) is { } protection) c = c with { Protection = Enum.Parse<ProtectionModel>(protection) };
@@ -118,6 +130,9 @@ internal sealed record TraceHeader
             w.WriteStartObject("binaries");
             foreach ((string path, string sha256) in Binaries.OrderBy(b => b.Key, StringComparer.Ordinal)) w.WriteString(path, sha256);
             w.WriteEndObject();
+            w.WriteStartArray("faults");
+            foreach (string rule in Faults) w.WriteStringValue(rule);
+            w.WriteEndArray();
             w.WriteNumber("maxStoredReadBytes", MaxStoredReadBytes);
             w.WriteStartObject("syscalls");
             foreach ((long n, string name) in Syscalls.OrderBy(s => s.Key)) w.WriteString(n.ToString(CultureInfo.InvariantCulture), name);
@@ -146,6 +161,9 @@ internal sealed record TraceHeader
             var binaries = new SortedDictionary<string, string>(StringComparer.Ordinal);
             if (root.TryGetProperty("binaries", out _)) // absent in traces recorded before digests were
                 foreach (JsonProperty p in Obj(root, "binaries").EnumerateObject()) binaries[p.Name] = p.Value.GetString() ?? "";
+            var faults = new List<string>();
+            if (root.TryGetProperty("faults", out JsonElement rules)) // absent in traces recorded before fault plans were
+                foreach (JsonElement rule in rules.EnumerateArray()) faults.Add(rule.GetString() ?? throw Bad("a fault rule is null"));
             var syscalls = new Dictionary<long, string>();
             foreach (JsonProperty p in Obj(root, "syscalls").EnumerateObject())
                 syscalls[long.Parse(p.Name, CultureInfo.InvariantCulture)] = p.Value.GetString() ?? "";
@@ -159,13 +177,14 @@ internal sealed record TraceHeader
                 Options = options,
                 Config = config,
                 Binaries = binaries,
+                Faults = faults,
                 MaxStoredReadBytes = root.GetProperty("maxStoredReadBytes").GetInt32(),
                 Syscalls = syscalls,
             };
             header.ApplyOverrides(new KernelConfig()); // the options must make sense now, not at replay time
             return header;
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or OverflowException or ArgumentException)
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or OverflowException or ArgumentException or FaultRuleException)
         {
             long at = e is JsonException j && j.BytePositionInLine is { } pos && j.LineNumber == 0 ? offset + pos : offset;
             throw new TraceFormatException(file, at, $"bad JSON header: {e.Message}");

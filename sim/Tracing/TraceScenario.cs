@@ -12,12 +12,14 @@ internal static class TraceScenario
     /// <summary>
     /// Parses the scenario text stored in the header, applies the recorded overrides, and checks that the result is
     /// the recorded configuration (a scenario format or default that changed since would otherwise replay silently
-    /// on another machine), and that every x86-64 binary still has its recorded SHA-256.
+    /// on another machine), and that every x86-64 binary still has its recorded SHA-256. The run's fault plan is the one
+    /// the header records (the scenario's <c>fault</c> lines and the recorded <c>--fault</c> options).
     /// </summary>
     public static Scenario FromHeader(TraceHeader header)
     {
         Scenario parsed = ScenarioParser.Parse(header.ScenarioText, $"{header.ScenarioSource} (as stored in the trace)", ScenarioRunner.Programs);
         Scenario s = parsed with { Source = header.ScenarioSource, Config = header.ApplyOverrides(parsed.Config) };
+        foreach (Faults.FaultRule rule in s.Config.Faults.Rules) ScenarioParser.CheckPid(rule, s.Processes.Count, header.ScenarioSource, 0);
         SortedDictionary<string, string> now = TraceHeader.ConfigValues(s.Config);
         foreach ((string name, string recorded) in header.Config)
             if (now.TryGetValue(name, out string? value) && value != recorded)
