@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MicroKernel.Invariants;
 using MicroKernel.Memory;
 using MicroKernel.Processes;
 using MicroKernel.Scheduling;
@@ -42,10 +43,11 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         var switches = new Option<bool>("--switches") { Description = "Also print every context switch" };
         var maps = new Option<bool>("--dump-maps") { Description = "Print each process's memory map and page tables (or MPU regions) when it exits" };
         Option<string?> trace = TraceCommands.TraceOption();
+        Option<CheckLevel?> check = CheckOption();
         var run = new Command("run", "Run a scenario and print what happened");
         run.Arguments.Add(scenario);
-        foreach (Option o in new Option[] { seed, policy, protection, switches, maps, trace }) run.Options.Add(o);
-        run.SetAction(r => RunScenario(r.GetValue(scenario) ?? "demo", r.GetValue(seed), r.GetValue(policy), r.GetValue(protection), r.GetValue(switches), r.GetValue(maps), r.GetValue(trace)));
+        foreach (Option o in new Option[] { seed, policy, protection, switches, maps, trace, check }) run.Options.Add(o);
+        run.SetAction(r => RunScenario(r.GetValue(scenario) ?? "demo", r.GetValue(seed), r.GetValue(policy), r.GetValue(protection), r.GetValue(switches), r.GetValue(maps), r.GetValue(trace), r.GetValue(check)));
         root.Subcommands.Add(run);
 
         var programs = new Command("programs", "List the example programs scenarios can run");
@@ -82,7 +84,13 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         return root;
     }
 
-    private int RunScenario(string source, ulong? seed, PolicyKind? policy, ProtectionModel? protection, bool switches, bool maps, string? tracePath = null)
+    /// <summary>The <c>--check</c> option of run and exec: when the kernel runs its invariant catalogue.</summary>
+    internal static Option<CheckLevel?> CheckOption() => new("--check")
+    {
+        Description = "When to check the kernel's invariants: end (default), syscall (after each syscall) or tick (at every scheduling point); a violation is a kernel panic (exit 5)",
+    };
+
+    private int RunScenario(string source, ulong? seed, PolicyKind? policy, ProtectionModel? protection, bool switches, bool maps, string? tracePath = null, CheckLevel? check = null)
     {
         Scenario s;
         try
@@ -95,7 +103,7 @@ public sealed class CliApp(TextWriter output, TextWriter error)
             return ExitCodes.BadInput;
         }
         KernelConfig c = s.Config;
-        s = s with { Config = c with { Seed = seed ?? c.Seed, Policy = policy ?? c.Policy, Protection = protection ?? c.Protection } };
+        s = s with { Config = c with { Seed = seed ?? c.Seed, Policy = policy ?? c.Policy, Protection = protection ?? c.Protection, Check = check ?? c.Check } };
         var traces = new TraceCommands(output, error);
         Tracing.TraceWriter? recorder = null;
         if (tracePath is not null)
@@ -104,6 +112,7 @@ public sealed class CliApp(TextWriter output, TextWriter error)
             {
                 ["scenario"] = source, ["seed"] = seed?.ToString(System.Globalization.CultureInfo.InvariantCulture), ["scheduler"] = policy?.ToString(),
                 ["protection"] = protection?.ToString(), ["switches"] = switches ? "true" : null, ["dump-maps"] = maps ? "true" : null,
+                [Tracing.TraceHeader.CheckOption] = check?.ToString().ToLowerInvariant(),
             };
             recorder = traces.StartRecording(tracePath, source, s, options);
             if (recorder is null) return ExitCodes.BadInput;
