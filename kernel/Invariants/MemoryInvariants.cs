@@ -36,24 +36,23 @@ internal static class MemoryInvariants
     {
         FrameAllocator frames = k.Frames;
         foreach (string p in frames.CheckInvariants()) yield return p;
-        var mappings = new SortedDictionary<ulong, int>();
+        var mappings = new int[frames.TotalCount]; // mappings of each frame, over every live address space
         foreach ((Process p, AddressSpace space) in LiveSpaces(k))
             foreach ((ulong va, ulong frame) in space.UserFrames())
             {
                 if (frame >= (ulong)frames.TotalCount) continue; // no-freed-frame-mapped reports it
                 if (frames.UseOf(frame) == FrameUse.Kernel) yield return $"{p} maps 0x{va:x} to frame {frame}, which is the kernel's";
-                mappings[frame] = mappings.GetValueOrDefault(frame) + 1;
+                mappings[frame]++;
             }
-        foreach ((ulong frame, int count) in mappings)
-        {
-            if (frames.UseOf(frame) == FrameUse.Free) continue; // no-freed-frame-mapped reports it
-            int pinned = k.PinnedReferences(frame);
-            if (frames.RefCount(frame) != count + pinned)
-                yield return $"frame {frame} has {frames.RefCount(frame)} references but {count} mappings and {pinned} IPC pins";
-        }
         for (ulong f = 0; f < (ulong)frames.TotalCount; f++)
-            if (frames.UseOf(f) == FrameUse.User && !mappings.ContainsKey(f) && k.PinnedReferences(f) == 0)
-                yield return $"frame {f} is a user frame that nothing maps (leaked)";
+        {
+            // A free frame that is mapped is no-freed-frame-mapped's to report; kernel frames are counted by their owner.
+            if (frames.UseOf(f) != FrameUse.User && (mappings[f] == 0 || frames.UseOf(f) == FrameUse.Free)) continue;
+            int pinned = k.PinnedReferences(f);
+            if (mappings[f] == 0 && pinned == 0) yield return $"frame {f} is a user frame that nothing maps (leaked)";
+            else if (frames.RefCount(f) != mappings[f] + pinned)
+                yield return $"frame {f} has {frames.RefCount(f)} references but {mappings[f]} mappings and {pinned} IPC pins";
+        }
     }
 
     private static IEnumerable<string> NoFreedFrameMapped(Kernel k)
