@@ -109,7 +109,11 @@ public sealed partial class Kernel
     /// Plugs in one more IPC family after boot. Tests plant a broken one this way, to check that a bug in kernel code
     /// reached from an access point, a syscall or a thread's end is a panic and never a user's fault.
     /// </summary>
-    internal void AddFamily(IIpcFamily family) => _families.Add(family);
+    internal void AddFamily(IIpcFamily family)
+    {
+        _families.Add(family);
+        _invariants = null; // its invariants join the catalogue
+    }
 
     /// <summary>The process with <paramref name="pid"/>, or null.</summary>
     public Process? FindProcess(int pid) => _processes.GetValueOrDefault(pid);
@@ -154,36 +158,13 @@ public sealed partial class Kernel
         {
             HostWatchdog.Unwatch(this);
         }
+        EndCheckPoint();
         return new RunResult(_panic is null ? _outcome : RunOutcome.Panic, Scheduler.Now, Scheduler.Switches,
             _processes.Values.ToList(), _deadlockReport, _panic)
         {
             HostReports = HostReports,
             Deterministic = !WatchdogFired,
         };
-    }
-
-    /// <summary>
-    /// Frame accounting and isolation checks: the allocator balances, every user frame's reference count equals the
-    /// number of mappings of it, and no freed frame is mapped. Returns the problems (empty = all good).
-    /// </summary>
-    public IReadOnlyList<string> CheckInvariants()
-    {
-        var problems = new List<string>(Frames.CheckInvariants());
-        var mappings = new Dictionary<ulong, int>();
-        foreach (Process p in _processes.Values)
-            foreach ((ulong va, ulong frame) in p.AddressSpace.UserFrames())
-            {
-                if (Frames.UseOf(frame) != FrameUse.User) problems.Add($"pid {p.Pid} maps 0x{va:x} to frame {frame}, which is {Frames.UseOf(frame)}");
-                mappings[frame] = mappings.GetValueOrDefault(frame) + 1;
-            }
-        foreach ((ulong frame, int count) in mappings)
-            if (Frames.RefCount(frame) != count + PinnedReferences(frame))
-                problems.Add($"frame {frame} has {Frames.RefCount(frame)} references but {count} mappings");
-        for (ulong f = 0; f < (ulong)Frames.TotalCount; f++)
-            if (Frames.UseOf(f) == FrameUse.User && !mappings.ContainsKey(f) && PinnedReferences(f) == 0)
-                problems.Add($"frame {f} is a user frame that nothing maps (leaked)");
-        foreach (IIpcFamily family in _families) problems.AddRange(family.CheckInvariants());
-        return problems;
     }
 
     /// <summary>Counters of the notification family (docs/notifications.md).</summary>
@@ -252,6 +233,7 @@ public sealed partial class Kernel
 
     private long Dispatch(SimThread caller, long number, in SyscallArgs args)
     {
+        TickCheckPoint(caller);
         Scheduler.Tick(caller);
         caller.UpcallsSeenAtEntry = caller.Process.UpcallsRun;
         if (caller.Process.PendingUpcalls != 0) UpcallPoint(caller);
@@ -267,6 +249,7 @@ public sealed partial class Kernel
         if (SyscallResultSeam is { } seam) result = seam(caller, number, result);
         if (_sinks.Count > 0) EmitSyscall(EventKind.SyscallExit, caller, number, args, result);
         caller.SyscallIo = null;
+        SyscallCheckPoint(caller, number);
         return result;
     }
 
@@ -382,6 +365,7 @@ public sealed partial class Kernel
         thread.AccessBudget = Config.AccessesPerTick;
         try
         {
+            TickCheckPoint(thread);
             Scheduler.Tick(thread);
             if (thread.Process.PendingUpcalls != 0) UpcallPoint(thread);
         }

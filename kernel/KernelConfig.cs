@@ -52,6 +52,9 @@ public sealed record KernelConfig
     /// <summary>The faults the run injects (docs/faults.md); <see cref="Faults.FaultPlan.None"/> injects nothing.</summary>
     public Faults.FaultPlan Faults { get; init; } = MicroKernel.Faults.FaultPlan.None;
 
+    /// <summary>When the kernel runs its invariant catalogue (after every syscall, at every tick, or at the end only).</summary>
+    public Invariants.CheckLevel Check { get; init; } = Invariants.CheckLevel.End;
+
     /// <summary>Largest byte count one write syscall accepts.</summary>
     public int MaxWriteBytes { get; init; } = 64 * 1024;
 }

@@ -20,6 +20,9 @@ internal interface IIpcFamily
     /// <summary>A thread is ending (its process may live on): release what the family holds for that thread alone.</summary>
     void OnThreadExit(SimThread thread) { }
 
-    /// <summary>The family's own consistency problems, for <see cref="Kernel.CheckInvariants"/>; none when sound.</summary>
-    IEnumerable<string> CheckInvariants() => [];
+    /// <summary>
+    /// The family's own named invariants, added to the kernel's catalogue (<see cref="Kernel.Invariants"/>). A family
+    /// added later adds its rules here.
+    /// </summary>
+    IEnumerable<Invariants.Invariant> Invariants => [];
 }

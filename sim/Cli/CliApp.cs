@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MicroKernel.Invariants;
 using MicroKernel.Memory;
 using MicroKernel.Processes;
 using MicroKernel.Scheduling;
@@ -44,11 +45,12 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         Option<double?> watchdog = WatchdogOption();
         Option<string?> trace = TraceCommands.TraceOption();
         Option<string[]> faults = FaultOption.Create();
+        Option<CheckLevel?> check = CheckOption();
         var run = new Command("run", "Run a scenario and print what happened");
         run.Arguments.Add(scenario);
-        foreach (Option o in new Option[] { seed, policy, protection, switches, maps, watchdog, trace, faults }) run.Options.Add(o);
+        foreach (Option o in new Option[] { seed, policy, protection, switches, maps, watchdog, trace, faults, check }) run.Options.Add(o);
         run.SetAction(r => RunScenario(r.GetValue(scenario) ?? "demo", r.GetValue(seed), r.GetValue(policy), r.GetValue(protection), r.GetValue(switches), r.GetValue(maps), r.GetValue(trace),
-            r.GetValue(watchdog), r.GetValue(faults) ?? []));
+            r.GetValue(watchdog), r.GetValue(faults) ?? [], r.GetValue(check)));
         root.Subcommands.Add(run);
 
         var programs = new Command("programs", "List the example programs scenarios can run");
@@ -102,8 +104,14 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         return o;
     }
 
+    /// <summary>The <c>--check</c> option of run and exec: when the kernel runs its invariant catalogue.</summary>
+    internal static Option<CheckLevel?> CheckOption() => new("--check")
+    {
+        Description = "When to check the kernel's invariants: end (default), syscall (after each syscall) or tick (at every scheduling point); a violation is a kernel panic (exit 5)",
+    };
+
     private int RunScenario(string source, ulong? seed, PolicyKind? policy, ProtectionModel? protection, bool switches, bool maps, string? tracePath = null,
-        double? watchdog = null, IReadOnlyList<string>? faults = null)
+        double? watchdog = null, IReadOnlyList<string>? faults = null, CheckLevel? check = null)
     {
         Scenario s;
         try
@@ -119,7 +127,7 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         Faults.FaultPlan? plan = FaultOption.Append(c.Faults, faults ?? [], s.Processes.Count, error);
         if (plan is null) return ExitCodes.BadInput;
         s = s with { Config = c with { Seed = seed ?? c.Seed, Policy = policy ?? c.Policy, Protection = protection ?? c.Protection, Faults = plan,
-            WatchdogSeconds = watchdog ?? c.WatchdogSeconds } };
+            WatchdogSeconds = watchdog ?? c.WatchdogSeconds, Check = check ?? c.Check } };
         var traces = new TraceCommands(output, error);
         Tracing.TraceWriter? recorder = null;
         if (tracePath is not null)
@@ -128,6 +136,7 @@ public sealed class CliApp(TextWriter output, TextWriter error)
             {
                 ["scenario"] = source, ["seed"] = seed?.ToString(System.Globalization.CultureInfo.InvariantCulture), ["scheduler"] = policy?.ToString(),
                 ["protection"] = protection?.ToString(), ["switches"] = switches ? "true" : null, ["dump-maps"] = maps ? "true" : null,
+                [Tracing.TraceHeader.CheckOption] = check?.ToString().ToLowerInvariant(),
             };
             recorder = traces.StartRecording(tracePath, source, s, options);
             if (recorder is null) return ExitCodes.BadInput;

@@ -30,16 +30,18 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
         Option<string?> trace = TraceCommands.TraceOption();
         Option<double?> watchdog = CliApp.WatchdogOption();
         Option<string[]> faults = FaultOption.Create();
+        Option<Invariants.CheckLevel?> check = CliApp.CheckOption();
         var exec = new Command("exec", "Run one x86-64 program as the only process: console to stdout, a fault report to stderr, " +
             "exit code = the program's exit status (128 + fault reason when it faults, 127 when it cannot be loaded, 137 when " +
             "killed at --max-ticks or in a deadlock, 5 when the kernel or the interpreter failed: a panic; docs/x86.md)");
         exec.Arguments.Add(program);
         exec.Arguments.Add(args);
-        foreach (Option o in new Option[] { protection, memory, slice, noCache, maxTicks, trace, watchdog, faults }) exec.Options.Add(o);
+        foreach (Option o in new Option[] { protection, memory, slice, noCache, maxTicks, trace, watchdog, faults, check }) exec.Options.Add(o);
         exec.SetAction(r => Exec(r.GetValue(program)!, r.GetValue(args) ?? [], new KernelConfig
         {
             Protection = r.GetValue(protection), Frames = r.GetValue(memory), InstructionsPerTick = r.GetValue(slice), MaxTicks = r.GetValue(maxTicks),
             WatchdogSeconds = r.GetValue(watchdog) ?? new KernelConfig().WatchdogSeconds,
+            Check = r.GetValue(check) ?? Invariants.CheckLevel.End,
         }, !r.GetValue(noCache), r.GetValue(trace), r.GetValue(faults) ?? []));
 
         var file = new Argument<string>("program") { Description = "A static ELF64 x86-64 executable or a flat binary" };
@@ -92,8 +94,11 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
         {
             scenario = Scenarios.ScenarioParser.Parse(text, ExecScenario.Source(path), Scenarios.ScenarioRunner.Programs);
             // The rules are not scenario text: the trace header records them (and replay applies them) on their own.
-            scenario = scenario with { Config = scenario.Config with { Faults = config.Faults } };
-            recorder = traces.StartRecordingText(tracePath, text, scenario, new Dictionary<string, string?> { ["exec"] = path });
+            scenario = scenario with { Config = scenario.Config with { Faults = config.Faults, Check = config.Check } };
+            recorder = traces.StartRecordingText(tracePath, text, scenario, new Dictionary<string, string?>
+            {
+                ["exec"] = path, [Tracing.TraceHeader.CheckOption] = config.Check == Invariants.CheckLevel.End ? null : config.Check.ToString().ToLowerInvariant(),
+            });
             if (recorder is null) return ExitCodes.BadInput;
             try
             {

@@ -63,12 +63,13 @@ public static class ScenarioParser
                     if ((tlb & (tlb - 1)) != 0) throw new ScenarioException(source, lineNo, directive, $"must be a power of two, got {tlb}");
                     config = config with { TlbSize = tlb };
                     break;
+                case "check": config = config with { Check = Check(Value(), source, lineNo) }; break;
                 case "process": processes.Add(ParseProcess(words, source, lineNo, knownPrograms, processes)); break;
                 case "fault": faults.Add((Fault(string.Join(' ', words.Skip(1)), source, lineNo), lineNo)); break;
                 case "expect": expectations.Add(ExpectationParser.Parse(words, source, lineNo)); break;
                 default:
                     throw new ScenarioException(source, lineNo, directive,
-                        "unknown directive (expected name, memory, protection, mpu-regions, scheduler, seed, quantum, accesses-per-tick, instructions-per-tick, max-ticks, tlb-size, process, fault or expect)");
+                        "unknown directive (expected name, memory, protection, mpu-regions, scheduler, seed, quantum, accesses-per-tick, instructions-per-tick, max-ticks, tlb-size, check, process, fault or expect)");
             }
         }
         if (processes.Count == 0) throw new ScenarioException(source, lines.Length, "process", "the scenario starts no process");
@@ -167,6 +168,14 @@ public static class ScenarioParser
         "priority" => PolicyKind.Priority,
         "random" => PolicyKind.Random,
         _ => throw new ScenarioException(source, line, "scheduler", $"expected round-robin, priority or random, got '{value}'"),
+    };
+
+    private static Invariants.CheckLevel Check(string value, string source, int line) => value switch
+    {
+        "end" => Invariants.CheckLevel.End,
+        "syscall" => Invariants.CheckLevel.Syscall,
+        "tick" => Invariants.CheckLevel.Tick,
+        _ => throw new ScenarioException(source, line, "check", $"expected end, syscall or tick, got '{value}'"),
     };
 
     private static int Int(string value, int min, int max, string source, int line, string field)

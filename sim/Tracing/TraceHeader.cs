@@ -69,6 +69,9 @@ internal sealed record TraceHeader
     /// <summary>The protection override option's name.</summary>
     public const string ProtectionOption = "protection";
 
+    /// <summary>The invariant check level option's name (run and exec <c>--check</c>).</summary>
+    public const string CheckOption = "check";
+
     /// <summary>A header for a run of <paramref name="config"/> on a kernel with <paramref name="syscalls"/>.</summary>
     public static TraceHeader For(string name, string source, string text, KernelConfig config, SyscallTable syscalls,
         IReadOnlyDictionary<string, string?> options) => new()
@@ -102,6 +105,7 @@ internal sealed record TraceHeader
         if (Options.GetValueOrDefault(SeedOption) is { } seed) c = c with { Seed = ulong.Parse(seed, CultureInfo.InvariantCulture) };
         if (Options.GetValueOrDefault(SchedulerOption) is { } policy) c = c with { Policy = Enum.Parse<PolicyKind>(policy) };
         if (Options.GetValueOrDefault(ProtectionOption) is { } protection) c = c with { Protection = Enum.Parse<ProtectionModel>(protection) };
+        if (Options.GetValueOrDefault(CheckOption) is { } check) c = c with { Check = Enum.Parse<Invariants.CheckLevel>(check, ignoreCase: true) };
         return c;
     }
 

@@ -71,6 +71,66 @@ public sealed class Mmu
     public bool TranslateUncached(ulong rootAddress, ulong virtualAddress, AccessKind access, out ulong physicalAddress, out MemoryFault fault) =>
         Walk(rootAddress, virtualAddress, access, out physicalAddress, out fault, out _);
 
+    /// <summary>
+    /// The tlb-coherence invariant: every valid TLB entry against a fresh, read-only walk of the loaded tables. A stale
+    /// entry (a translation the tables no longer have, another frame, or more rights than the tables give) is a
+    /// missed invalidation: the process could still reach a page it lost.
+    /// </summary>
+    internal List<string> StaleTranslations()
+    {
+        var problems = new List<string>();
+        for (int i = 0; i < Tlb.Size; i++)
+        {
+            TlbEntry e = Tlb.Slot((ulong)i);
+            if (e.Tag == 0) continue;
+            ulong va = (e.Tag - 1) << PhysicalMemory.FrameShift;
+            ulong frame = e.FrameBase >> PhysicalMemory.FrameShift;
+            string cached = $"TLB entry {i} translates 0x{va:x} to frame {frame} ({Rights(e.Allowed)})";
+            if (!Probe(_root, va, out ulong frameBase, out int allowed))
+                problems.Add(_root == NoRoot ? $"{cached} but no page table is loaded" : $"{cached} but the loaded tables (CR3 0x{_root:x}) map nothing there");
+            else if (frameBase != e.FrameBase)
+                problems.Add($"{cached} but the loaded tables map it to frame {frameBase >> PhysicalMemory.FrameShift}");
+            else if ((e.Allowed & ~allowed) != 0)
+                problems.Add($"{cached} but the loaded tables allow only {Rights(allowed)}");
+        }
+        return problems;
+    }
+
+    private static string Rights(int allowed) => string.Concat(
+        (allowed & (1 << (int)AccessKind.Read)) != 0 ? "r" : "-",
+        (allowed & (1 << (int)AccessKind.Write)) != 0 ? "w" : "-",
+        (allowed & (1 << (int)AccessKind.Execute)) != 0 ? "x" : "-");
+
+    // A walk that changes nothing (no A/D bits): what a TLB fill would cache for `va` now, or false when it faults.
+    private bool Probe(ulong root, ulong va, out ulong frameBase, out int allowed)
+    {
+        frameBase = 0;
+        allowed = 0;
+        if (root == NoRoot || !Pte.IsCanonical(va)) return false;
+        bool writable = true, user = true, noExecute = false;
+        ulong table = root;
+        for (int level = 3; level >= 0; level--)
+        {
+            ulong entry = _memory.ReadUInt64(table + (((va >> (PhysicalMemory.FrameShift + 9 * level)) & 511) << 3));
+            ulong next = entry & Pte.AddressMask;
+            if ((entry & Pte.Present) == 0 || next >= _memory.Size || (level > 0 && (entry & Pte.LargePage) != 0)) return false;
+            writable &= (entry & Pte.Writable) != 0;
+            user &= (entry & Pte.User) != 0;
+            noExecute |= (entry & Pte.NoExecute) != 0;
+            if (level == 0)
+            {
+                if (!user) return false;
+                allowed = 1 << (int)AccessKind.Read
+                    | (writable && (entry & Pte.Dirty) != 0 ? 1 << (int)AccessKind.Write : 0)
+                    | (noExecute ? 0 : 1 << (int)AccessKind.Execute);
+                frameBase = next;
+                return true;
+            }
+            table = next;
+        }
+        return false;
+    }
+
     private bool Walk(ulong root, ulong va, AccessKind access, out ulong pa, out MemoryFault fault, out int allowed)
     {
         pa = 0;

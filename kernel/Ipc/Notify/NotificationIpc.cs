@@ -1,3 +1,4 @@
+using MicroKernel.Invariants;
 using MicroKernel.Processes;
 using MicroKernel.Syscalls;
 using MicroKernel.Tracing;
@@ -67,7 +68,7 @@ internal sealed class NotificationIpc : IIpcFamily
         {
             if (name is not null && _names.ContainsKey(name)) return (long)ErrorCode.NameTaken;
             if (_live.Count >= NotifyLimits.MaxObjects) return (long)ErrorCode.LimitReached;
-            n = new NotifyObject(_nextId++, name, caller.Process) { IsLock = isLock, Pending = isLock ? 1 : 0 };
+            n = new NotifyObject(_nextId++, name, caller.Process) { IsLock = isLock, Pending = isLock ? 1 : 0, Notified = isLock ? 1 : 0 };
             _live.Add(n);
             if (name is not null) _names[name] = n;
             Stats.Created++;
@@ -104,6 +105,7 @@ internal sealed class NotificationIpc : IIpcFamily
     private long Release(NotifyObject n, long count, SimThread by)
     {
         n.Pending += count;
+        n.Notified += count;
         long woken = 0;
         while (n.Pending > 0 && n.Waiters.Count > 0)
         {
@@ -123,6 +125,7 @@ internal sealed class NotificationIpc : IIpcFamily
     private void Take(NotifyObject n, SimThread thread)
     {
         n.Pending--;
+        n.Taken++;
         Stats.Waits++;
         if (!n.IsLock) return;
         n.Holder = thread;
@@ -303,10 +306,33 @@ internal sealed class NotificationIpc : IIpcFamily
 
     public int PinnedReferences(ulong frame) => 0;
 
-    /// <summary>An exited process keeps no handle table here (it went in <see cref="OnProcessExit"/>).</summary>
-    public IEnumerable<string> CheckInvariants() =>
-        _kernel.Processes.Where(p => p.State == ProcessState.Exited && _handles.ContainsKey(p.Pid))
-            .Select(p => $"notify: exited {p} still has a handle table");
+    /// <summary>The family's invariants: notification units are conserved, and exits release handle tables.</summary>
+    public IEnumerable<Invariant> Invariants =>
+    [
+        new("notify-units-conserved", "each open object's count equals the units notified minus the units taken (a lock's unit is held or counted, never both), and no wait blocks while units are there to take",
+            UnitProblems),
+        new("notify-handles-released", "an exited process keeps no handle table",
+            () => _kernel.Processes.Where(p => p.State == ProcessState.Exited && _handles.ContainsKey(p.Pid))
+                .Select(p => $"exited {p} still has a handle table")),
+    ];
+
+    /// <summary>The open objects, lowest id first (tests corrupt one to see the invariant catch it).</summary>
+    internal IReadOnlyList<NotifyObject> LiveObjectList => _live;
+
+    private IEnumerable<string> UnitProblems()
+    {
+        foreach (NotifyObject n in _live)
+        {
+            long expected = n.Notified - n.Taken;
+            if (n.Pending != expected)
+                yield return $"{n.Description} counts {n.Pending} units but {n.Notified} were notified and {n.Taken} taken ({expected} expected)";
+            if (n.Pending < 0) yield return $"{n.Description} counts {n.Pending} units (negative)";
+            if (n.IsLock && n.Pending + (n.Holder is null ? 0 : 1) != 1)
+                yield return $"lock {n.Description} has {n.Pending} units and holder {(n.Holder?.ToString() ?? "none")}: its one unit is lost or doubled";
+            if (n.Pending > 0 && n.Waiters.FirstOrDefault(w => w.Wait.Live) is { Wait: { } blocked })
+                yield return $"{n.Description} has {n.Pending} units while {blocked.Thread} waits for it (a lost wakeup)";
+        }
+    }
 
     /// <summary>The family's counters.</summary>
     public NotifyStats Stats { get; } = new();

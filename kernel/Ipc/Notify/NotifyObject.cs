@@ -27,6 +27,12 @@ internal sealed class NotifyObject
     /// <summary>Notifies not yet consumed by a wait: counted, so none is lost.</summary>
     public long Pending { get; set; }
 
+    /// <summary>Units ever added (notifies, a lock's first unit, units given back): with <see cref="Taken"/>, the books <see cref="Pending"/> must balance.</summary>
+    public long Notified { get; set; }
+
+    /// <summary>Units ever taken by waits.</summary>
+    public long Taken { get; set; }
+
     /// <summary>True once the owner closed it or exited; every later use is ObjectClosed.</summary>
     public bool Closed { get; set; }
 

@@ -1,3 +1,4 @@
+using MicroKernel.Invariants;
 using MicroKernel.Memory;
 using MicroKernel.Processes;
 using MicroKernel.Syscalls;
@@ -223,10 +224,28 @@ internal sealed class PageSendIpc : IIpcFamily
         return n;
     }
 
-    /// <summary>An exited process keeps no handlers or queue here (its state went in <see cref="OnProcessExit"/>).</summary>
-    public IEnumerable<string> CheckInvariants() =>
-        _kernel.Processes.Where(p => p.State == ProcessState.Exited && _states.ContainsKey(p.Pid))
-            .Select(p => $"page send: exited {p} still has handlers or a queue");
+    /// <summary>The family's invariant: page-send queues stay within bounds.</summary>
+    public IEnumerable<Invariant> Invariants =>
+    [
+        new("page-send-queues", "a process's message queue holds at most MessageQueueCapacity messages, each counted as a pending upcall; an exited process keeps no queue or handlers",
+            QueueProblems),
+    ];
+
+    /// <summary>The queue of <paramref name="p"/> (made if missing): tests overfill it to see the invariant catch it.</summary>
+    internal Queue<QueuedPageMessage> QueueOf(Process p) => State(p).Pending;
+
+    private IEnumerable<string> QueueProblems()
+    {
+        foreach (Process p in _kernel.Processes)
+        {
+            if (Find(p) is not { } state) continue;
+            if (p.State == ProcessState.Exited) { yield return $"exited {p} still has handlers or a queue"; continue; }
+            int queued = state.Pending.Count;
+            if (queued > _kernel.Config.MessageQueueCapacity)
+                yield return $"{p} has {queued} queued messages, over the capacity of {_kernel.Config.MessageQueueCapacity}";
+            if (queued > p.PendingUpcalls) yield return $"{p} has {queued} queued messages but only {p.PendingUpcalls} pending upcalls (a message nobody will deliver)";
+        }
+    }
 
     private void EmitDelivery(SimThread thread, QueuedPageMessage m, ulong at, ulong pages, long result) =>
         _kernel.Emit(new KernelEvent

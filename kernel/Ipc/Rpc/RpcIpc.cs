@@ -1,3 +1,4 @@
+using MicroKernel.Invariants;
 using MicroKernel.Memory;
 using MicroKernel.Processes;
 using MicroKernel.Scheduling;
@@ -330,8 +331,15 @@ internal sealed class RpcIpc : IIpcFamily
         return n;
     }
 
-    /// <summary>Problems with grants: every live grant belongs to a call in progress on a live thread.</summary>
-    public IEnumerable<string> CheckInvariants()
+    /// <summary>The family's invariant: no RPC grant outlives its call.</summary>
+    public IEnumerable<Invariant> Invariants =>
+    [
+        new("rpc-grant-lifetime", "every RPC grant in use belongs to a call in progress on a live thread; cached grants join only live spaces; outside a call a thread acts only for its own process",
+            GrantProblems),
+    ];
+
+    // Every live grant belongs to a call in progress on a live thread.
+    private IEnumerable<string> GrantProblems()
     {
         if (Stats.ActiveGrants != _active.Count) yield return $"rpc: {Stats.ActiveGrants} grants in use but {_active.Count} calls in progress";
         foreach (GrantSpace g in _idle)

@@ -40,6 +40,14 @@ public class ScenarioParserTests
     }
 
     [Theory]
+    [InlineData("", MicroKernel.Invariants.CheckLevel.End)]
+    [InlineData("check end\n", MicroKernel.Invariants.CheckLevel.End)]
+    [InlineData("check syscall\n", MicroKernel.Invariants.CheckLevel.Syscall)]
+    [InlineData("check tick\n", MicroKernel.Invariants.CheckLevel.Tick)]
+    public void Check_sets_when_the_kernel_checks_its_invariants(string directive, MicroKernel.Invariants.CheckLevel level) =>
+        Parse(directive + "process a program=hello").Config.Check.ShouldBe(level);
+
+    [Theory]
     [InlineData("memory 12\nprocess a program=hello", 1, "memory", "out of range")]
     [InlineData("memory lots\nprocess a program=hello", 1, "memory", "expected an integer")]
     [InlineData("memory 64 65\nprocess a program=hello", 1, "memory", "exactly one value")]
@@ -49,6 +57,7 @@ public class ScenarioParserTests
     [InlineData("tlb-size 48\nprocess a program=hello", 1, "tlb-size", "power of two")]
     [InlineData("seed -1\nprocess a program=hello", 1, "seed", "non-negative")]
     [InlineData("frobnicate 1\nprocess a program=hello", 1, "frobnicate", "unknown directive")]
+    [InlineData("check often\nprocess a program=hello", 1, "check", "expected end, syscall or tick, got 'often'")]
     [InlineData("seed 1\nseed 2\nprocess a program=hello", 2, "seed", "given twice")]
     [InlineData("\n\nprocess a", 3, "program", "missing")]
     [InlineData("process a program=nope", 1, "program", "unknown program 'nope'")]

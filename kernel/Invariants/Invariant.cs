@@ -1,0 +1,31 @@
+namespace MicroKernel.Invariants;
+
+/// <summary>
+/// One named kernel invariant: a property of the kernel's state that must hold at every point the kernel is between
+/// two actions (after a syscall, at a scheduling point, at the end of the run). Its check lists what is wrong and
+/// where, one problem a line; an empty list means the invariant holds. docs/faults.md lists the catalogue.
+/// </summary>
+public sealed class Invariant
+{
+    private readonly Func<IEnumerable<string>> _check;
+
+    /// <summary>Creates an invariant; <paramref name="check"/> reads the kernel's state and never changes it.</summary>
+    internal Invariant(string name, string summary, Func<IEnumerable<string>> check)
+    {
+        Name = name;
+        Summary = summary;
+        _check = check;
+    }
+
+    /// <summary>The short name reports and panics use ("frame-accounting", "tlb-coherence").</summary>
+    public string Name { get; }
+
+    /// <summary>One line saying what the invariant guards.</summary>
+    public string Summary { get; }
+
+    /// <summary>Runs the check: the problems found, each naming the state involved (empty = holds).</summary>
+    public IReadOnlyList<InvariantViolation> Check() => [.. _check().Select(p => new InvariantViolation(Name, p))];
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Name}: {Summary}";
+}

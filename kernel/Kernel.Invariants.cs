@@ -1,0 +1,71 @@
+using MicroKernel.Invariants;
+using MicroKernel.Processes;
+
+namespace MicroKernel;
+
+// The invariant catalogue and the points where the kernel runs it (KernelConfig.Check): after a syscall, at a
+// scheduling point, at the end of the run. A violation is a kernel bug, so it ends the run as a panic.
+public sealed partial class Kernel
+{
+    private IReadOnlyList<Invariant>? _invariants;
+
+    /// <summary>
+    /// The catalogue: the memory invariants first, then each IPC family's, in the order the families were plugged in.
+    /// </summary>
+    public IReadOnlyList<Invariant> Invariants => _invariants ??= [.. MemoryInvariants.For(this), .. _families.SelectMany(f => f.Invariants)];
+
+    /// <summary>Runs the whole catalogue now: every problem found, in catalogue order (empty = the kernel is sound).</summary>
+    public IReadOnlyList<InvariantViolation> FindViolations()
+    {
+        var found = new List<InvariantViolation>();
+        foreach (Invariant i in Invariants) found.AddRange(i.Check());
+        return found;
+    }
+
+    /// <summary>
+    /// The catalogue's problems as text, "invariant: problem" each (empty = all good). Frame accounting, page tables,
+    /// TLB, MPU regions and each IPC family's own rules: see <see cref="Invariants"/>.
+    /// </summary>
+    public IReadOnlyList<string> CheckInvariants() => [.. FindViolations().Select(v => v.ToString())];
+
+    /// <summary>The plugged-in family of type <typeparamref name="T"/> (tests reach a family's state through it).</summary>
+    internal T Family<T>() where T : Ipc.IIpcFamily => _families.OfType<T>().First();
+
+    // A scheduling point (Tick level): called before the tick passes, where no kernel operation is half done.
+    private void TickCheckPoint(SimThread thread)
+    {
+        if (Config.Check == CheckLevel.Tick) CheckPoint(thread, -1);
+    }
+
+    // The end of a syscall (Syscall level and above), after its exit event.
+    private void SyscallCheckPoint(SimThread caller, long number)
+    {
+        if (Config.Check >= CheckLevel.Syscall) CheckPoint(caller, number);
+    }
+
+    // The end of the run (every level): a violation left behind is a panic too, unless the run panicked already.
+    private void EndCheckPoint()
+    {
+        if (_panic is not null) return;
+        try
+        {
+            CheckPoint(null, -1);
+        }
+        catch (InvariantViolationException e)
+        {
+            Panic(null, e);
+        }
+    }
+
+    // Throws when the catalogue finds a problem; the kernel entry that called it turns the exception into a panic.
+    // `thread` null = the end of the run; `syscall` -1 = a scheduling point.
+    private void CheckPoint(SimThread? thread, long syscall)
+    {
+        IReadOnlyList<InvariantViolation> found = FindViolations();
+        if (found.Count == 0) return;
+        string where = thread is null ? "at the end of the run"
+            : syscall < 0 ? $"at a scheduling point of {thread}"
+            : $"after syscall {Syscalls.Find(syscall)?.Name ?? syscall.ToString(CultureInfo.InvariantCulture)} of {thread}";
+        throw new InvariantViolationException(found, Tracing && _nextSeq > 0 ? _nextSeq - 1 : null, Scheduler.Now, where);
+    }
+}
