@@ -27,4 +27,6 @@ public enum FaultReason : byte
     GeneralProtection,
     /// <summary>A C# user program threw an exception: a crash of that process only.</summary>
     UserException,
+    /// <summary>A <c>crash</c> fault rule made the process fault (docs/faults.md): its fault policy runs as for any fault.</summary>
+    Injected,
 }

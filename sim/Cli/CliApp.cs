@@ -122,7 +122,7 @@ public sealed class CliApp(TextWriter output, TextWriter error)
             return ExitCodes.BadInput;
         }
         kernel.AddSink(report.Printer(kernel));
-        if (maps) kernel.BeforeProcessExit = report.DumpMaps;
+        if (maps) kernel.ExitObserver = report.DumpMaps;
         Booted?.Invoke(kernel);
         RunResult result = kernel.Run();
         report.Summary(kernel, result);

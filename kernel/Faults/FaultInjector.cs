@@ -1,0 +1,352 @@
+using MicroKernel.Hardware;
+using MicroKernel.Processes;
+using MicroKernel.Scheduling;
+using MicroKernel.Syscalls;
+using MicroKernel.Tracing;
+
+namespace MicroKernel.Faults;
+
+/// <summary>
+/// The kernel side of a <see cref="FaultPlan"/> (docs/faults.md): the kernel asks it at each injection point (a
+/// syscall's entry, a frame allocation, a scheduling point, a page-send delivery, a TLB invalidation) whether a rule
+/// fires there, and it records every injection as an <see cref="EventKind.Inject"/> event. With no rules,
+/// <see cref="Active"/> is false and every point costs one predictable branch on that field.
+/// </summary>
+internal sealed class FaultInjector
+{
+    private readonly Kernel? _kernel;
+    private readonly IReadOnlyList<FaultRule> _rules;
+    // One counter per rule: how many of its opportunities (matching calls, allocations, ...) it has seen so far.
+    private readonly long[] _seen;
+    private readonly bool[] _fired;
+    // Its own stream, seeded from the run's seed: a plan never shifts the scheduler's random choices.
+    private readonly SplitMix64 _random;
+    private readonly FaultKinds _randomKinds;
+    private readonly double _randomP;
+    private readonly int _randomIndex = -1;
+    private long _frameAllocations;
+
+    /// <summary>Builds the injector of <paramref name="plan"/> for <paramref name="kernel"/> (null: no events, for bare memory tests).</summary>
+    public FaultInjector(FaultPlan plan, ulong seed, Kernel? kernel)
+    {
+        _kernel = kernel;
+        _rules = plan.Rules;
+        _seen = new long[_rules.Count];
+        _fired = new bool[_rules.Count];
+        _random = new SplitMix64(seed ^ 0xFA01_7FA0_17FA_017FUL);
+        Active = _rules.Count > 0;
+        for (int i = 0; i < _rules.Count; i++)
+        {
+            switch (_rules[i])
+            {
+                case FramesFaultRule:
+                    HasFrameRules = true;
+                    break;
+                case KernelBugFaultRule { Name: KernelBugNames.SkipTlbFlush }:
+                    HasTlbRules = true;
+                    break;
+                case RandomFaultRule r when _randomIndex < 0:
+                    _randomIndex = i;
+                    _randomKinds = r.Kinds;
+                    _randomP = r.Probability;
+                    HasFrameRules |= (r.Kinds & FaultKinds.Frames) != 0;
+                    break;
+            }
+        }
+        RecomputeNextDue();
+    }
+
+    /// <summary>True when the plan has rules: the kernel's injection points consult the injector only then.</summary>
+    public bool Active { get; }
+
+    /// <summary>True when a rule may refuse frame allocations (the allocator asks only then).</summary>
+    public bool HasFrameRules { get; }
+
+    /// <summary>True when a rule may skip a TLB invalidation (the TLB asks only then).</summary>
+    public bool HasTlbRules { get; }
+
+    /// <summary>
+    /// The earliest virtual time at which a scheduling point has something to do (a tick rule, a held delivery, a
+    /// random preemption); <see cref="long.MaxValue"/> when nothing. The scheduler compares <c>Now</c> against it.
+    /// </summary>
+    public long NextDue { get; private set; } = long.MaxValue;
+
+    private bool RandomHas(FaultKinds kind) => _randomIndex >= 0 && (_randomKinds & kind) != 0;
+
+    // A uniform draw in [0, 1) from the injector's stream, compared with the random rule's probability.
+    private bool Draw() => (_random.Next() >> 11) * (1.0 / (1UL << 53)) < _randomP;
+
+    private long Now => _kernel?.Scheduler.Now ?? 0;
+
+    /// <summary>Records an injection: an Inject event with the rule's index and the kernel's words for what it did.</summary>
+    private void Record(int rule, int pid, int tid, string text)
+    {
+        Injections++;
+        _kernel?.Emit(new KernelEvent { Kind = EventKind.Inject, Code = rule, Pid = pid, Tid = tid, Text = text });
+    }
+
+    /// <summary>Injections so far (for tests and summaries).</summary>
+    public long Injections { get; private set; }
+
+    private (int Pid, int Tid) Running()
+    {
+        SimThread? t = _kernel?.Scheduler.Current;
+        return t is null ? (0, 0) : (t.Process.Pid, t.Tid);
+    }
+
+    // ---------------------------------------------------------------- syscalls
+
+    /// <summary>
+    /// A syscall's entry, before its handler runs. True when a rule refuses the call: <paramref name="error"/> is then
+    /// what it returns, and the handler must not run (the call changes nothing). A <c>kill ... syscall=N</c> rule ends
+    /// the caller's process here instead (this method then throws <see cref="ThreadTerminatedException"/>).
+    /// </summary>
+    public bool OnSyscall(SimThread caller, long number, SyscallInfo? info, out ErrorCode error)
+    {
+        error = ErrorCode.Ok;
+        if (info is null) return false;
+        int pid = caller.Process.Pid;
+        for (int i = 0; i < _rules.Count; i++)
+        {
+            switch (_rules[i])
+            {
+                case SyscallFaultRule r when r.Name == info.Name && (r.Pid is null || r.Pid == pid):
+                    if (++_seen[i] != r.Nth) break;
+                    error = r.Error;
+                    Record(i, pid, caller.Tid, string.Create(CultureInfo.InvariantCulture, $"syscall {info.Name} #{r.Nth}{(r.Pid is { } p ? $" of pid {p}" : "")} -> {r.Error}"));
+                    return true;
+                case KillFaultRule { SyscallNth: { } nth } k when k.Pid == pid:
+                    if (++_seen[i] != nth) break;
+                    Record(i, pid, caller.Tid, string.Create(CultureInfo.InvariantCulture, $"kill pid {pid} at its syscall #{nth} ({info.Name})"));
+                    _kernel!.KillByFaultRule(caller.Process);
+                    throw new ThreadTerminatedException();
+            }
+        }
+        if (RandomHas(FaultKinds.Syscall) && info.Errors.Count > 0 && Draw())
+        {
+            error = info.Errors[_random.NextInt(info.Errors.Count)];
+            Record(_randomIndex, pid, caller.Tid, string.Create(CultureInfo.InvariantCulture, $"random: syscall {info.Name} -> {error}"));
+            return true;
+        }
+        return false;
+    }
+
+    // ---------------------------------------------------------------- frames
+
+    /// <summary>
+    /// A frame allocation request (one call of the allocator, however many frames it asks for). True when a
+    /// <c>frames</c> rule (or <c>random</c>) refuses it: the allocator then fails as if memory were exhausted.
+    /// </summary>
+    public bool RefuseFrameAllocation()
+    {
+        long n = ++_frameAllocations;
+        for (int i = 0; i < _rules.Count; i++)
+        {
+            if (_rules[i] is FramesFaultRule r && n >= r.Nth && n < r.Nth + r.Count)
+            {
+                (int pid, int tid) = Running();
+                Record(i, pid, tid, string.Create(CultureInfo.InvariantCulture, $"frames #{n} -> refused"));
+                return true;
+            }
+        }
+        if (RandomHas(FaultKinds.Frames) && Draw())
+        {
+            (int pid, int tid) = Running();
+            Record(_randomIndex, pid, tid, string.Create(CultureInfo.InvariantCulture, $"random: frames #{n} -> refused"));
+            return true;
+        }
+        return false;
+    }
+
+    // ---------------------------------------------------------------- TLB
+
+    /// <summary>
+    /// The kernel is about to invalidate the TLB entry of <paramref name="virtualAddress"/> (its
+    /// <paramref name="nth"/> invalidation of the run). True when a <c>kernel-bug name=skip-tlb-flush</c> rule makes
+    /// the kernel forget it: the TLB then keeps a stale translation.
+    /// </summary>
+    public bool SkipTlbInvalidation(long nth, ulong virtualAddress)
+    {
+        for (int i = 0; i < _rules.Count; i++)
+        {
+            if (_rules[i] is KernelBugFaultRule { Name: KernelBugNames.SkipTlbFlush } r && r.Nth == nth)
+            {
+                (int pid, int tid) = Running();
+                Record(i, pid, tid, string.Create(CultureInfo.InvariantCulture, $"kernel-bug skip-tlb-flush #{nth}: invalidation of 0x{virtualAddress:x} skipped"));
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // ---------------------------------------------------------------- page-send deliveries
+
+    private readonly List<(long Due, Process Process)> _held = [];
+    private long _deliveries;
+
+    /// <summary>
+    /// A page-send message reaches the head of its receiver's queue (its delivery, on <paramref name="thread"/>). Returns how many
+    /// ticks a <c>delay</c> rule (or <c>random</c>) holds it back, 0 for none; the kernel then retries the delivery at
+    /// the first scheduling point at or after that time.
+    /// </summary>
+    public long DelayDelivery(SimThread thread, ulong type, int senderPid)
+    {
+        long n = ++_deliveries;
+        for (int i = 0; i < _rules.Count; i++)
+        {
+            if (_rules[i] is DelayFaultRule r && r.Nth == n && r.Ticks > 0)
+                return Hold(i, thread, n, r.Ticks, type, senderPid, "");
+        }
+        if (RandomHas(FaultKinds.Delay) && Draw())
+            return Hold(_randomIndex, thread, n, 1 + _random.NextInt(16), type, senderPid, "random: ");
+        return 0;
+    }
+
+    private long Hold(int rule, SimThread thread, long n, long ticks, ulong type, int senderPid, string prefix)
+    {
+        Process p = thread.Process;
+        Record(rule, p.Pid, thread.Tid, string.Create(CultureInfo.InvariantCulture, $"{prefix}delay delivery #{n} (type {type} from pid {senderPid}) by {ticks} ticks"));
+        _held.Add((Now + ticks, p));
+        RecomputeNextDue();
+        return ticks;
+    }
+
+    /// <summary>The earliest time a held delivery is due, or <see cref="long.MaxValue"/> (the scheduler's idle jump).</summary>
+    public long NextHeldDue
+    {
+        get
+        {
+            long due = long.MaxValue;
+            foreach ((long d, Process _) in _held) due = Math.Min(due, d);
+            return due;
+        }
+    }
+
+    /// <summary>Makes every receiver whose held delivery is due at <paramref name="now"/> run its handlers again.</summary>
+    public void ReleaseHeld(long now)
+    {
+        if (_held.Count == 0) return;
+        for (int i = 0; i < _held.Count; i++)
+        {
+            (long due, Process p) = _held[i];
+            if (due > now) continue;
+            _held.RemoveAt(i--);
+            if (p.State == ProcessState.Running && p.PendingUpcalls > 0) _kernel?.Scheduler.Kick(p);
+        }
+        RecomputeNextDue();
+    }
+
+    // ---------------------------------------------------------------- scheduling points
+
+    /// <summary>
+    /// A scheduling point of <paramref name="self"/> at or after <see cref="NextDue"/>: fires every tick rule whose
+    /// time has come (kill, crash, flip, preempt) and releases due deliveries. Returns true when the caller must be
+    /// switched away (a forced preemption).
+    /// </summary>
+    public bool OnTick(SimThread self, long now)
+    {
+        bool preempt = false;
+        for (int i = 0; i < _rules.Count; i++)
+        {
+            if (_fired[i]) continue;
+            switch (_rules[i])
+            {
+                case KillFaultRule { Tick: { } t } k when now >= t:
+                    _fired[i] = true;
+                    KillAtTick(i, k, now);
+                    break;
+                case CrashFaultRule c when now >= c.Tick:
+                    _fired[i] = true;
+                    CrashAtTick(i, c, self, now);
+                    break;
+                case PreemptFaultRule p when now >= p.Tick:
+                    _fired[i] = true;
+                    preempt = true;
+                    Record(i, self.Process.Pid, self.Tid, string.Create(CultureInfo.InvariantCulture, $"preempt tid {self.Tid} at tick {now}"));
+                    break;
+                case FlipFaultRule f when now >= f.Tick:
+                    _fired[i] = true;
+                    Flip(i, f, now);
+                    break;
+            }
+        }
+        if (!preempt && RandomHas(FaultKinds.Preempt) && Draw())
+        {
+            preempt = true;
+            Record(_randomIndex, self.Process.Pid, self.Tid, string.Create(CultureInfo.InvariantCulture, $"random: preempt tid {self.Tid} at tick {now}"));
+        }
+        ReleaseHeld(now);
+        RecomputeNextDue();
+        return preempt;
+    }
+
+    private void RecomputeNextDue()
+    {
+        long due = RandomHas(FaultKinds.Preempt) ? long.MinValue : NextHeldDue;
+        for (int i = 0; i < _rules.Count; i++)
+        {
+            if (_fired[i]) continue;
+            long? t = _rules[i] switch
+            {
+                KillFaultRule k => k.Tick,
+                CrashFaultRule c => c.Tick,
+                PreemptFaultRule p => p.Tick,
+                FlipFaultRule f => f.Tick,
+                _ => null,
+            };
+            if (t is { } tick) due = Math.Min(due, tick);
+        }
+        NextDue = due;
+    }
+
+    private void KillAtTick(int rule, KillFaultRule k, long now)
+    {
+        Process? p = _kernel?.FindProcess(k.Pid);
+        if (p is null || p.State != ProcessState.Running)
+        {
+            Record(rule, k.Pid, 0, string.Create(CultureInfo.InvariantCulture, $"kill pid {k.Pid} at tick {now}: no running process, nothing killed"));
+            return;
+        }
+        Record(rule, k.Pid, 0, string.Create(CultureInfo.InvariantCulture, $"kill pid {k.Pid} at tick {now}"));
+        _kernel!.KillByFaultRule(p);
+    }
+
+    private void CrashAtTick(int rule, CrashFaultRule c, SimThread self, long now)
+    {
+        Process? p = _kernel?.FindProcess(c.Pid);
+        // The thread that faults: the running one when it acts for the process, else the process's oldest live thread.
+        SimThread? victim = p is null || p.State != ProcessState.Running ? null
+            : ReferenceEquals(self.Process, p) ? self
+            : p.ThreadList.Where(t => !t.Killed).MinBy(t => t.Tid);
+        if (victim is null)
+        {
+            Record(rule, c.Pid, 0, string.Create(CultureInfo.InvariantCulture, $"crash pid {c.Pid} at tick {now}: no running thread, nothing crashed"));
+            return;
+        }
+        Record(rule, c.Pid, victim.Tid, string.Create(CultureInfo.InvariantCulture, $"crash pid {c.Pid} tid {victim.Tid} at tick {now}"));
+        _kernel!.InjectCrash(victim, string.Create(CultureInfo.InvariantCulture, $"crash injected by fault rule #{rule}"));
+    }
+
+    // A memory error hits the physical byte: the frame is found through the space's own books (no page walk, so no
+    // Accessed/Dirty bit changes and no TLB fill), and every mapping of that frame (copy-on-write or shared) sees it.
+    private void Flip(int rule, FlipFaultRule f, long now)
+    {
+        Process? p = _kernel?.FindProcess(f.Pid);
+        ulong page = f.Address & ~(ulong)(PhysicalMemory.FrameSize - 1);
+        ulong? frame = null;
+        if (p is { State: ProcessState.Running })
+            foreach ((ulong va, ulong fr) in p.AddressSpace.UserFrames())
+                if (va == page) { frame = fr; break; }
+        string where = string.Create(CultureInfo.InvariantCulture, $"flip pid {f.Pid} addr 0x{f.Address:x} bit {f.Bit} at tick {now}");
+        if (frame is not { } found)
+        {
+            Record(rule, f.Pid, 0, where + ": not mapped, nothing flipped");
+            return;
+        }
+        ulong pa = (found << PhysicalMemory.FrameShift) | (f.Address & (ulong)(PhysicalMemory.FrameSize - 1));
+        Span<byte> b = _kernel!.Machine.Memory.Slice(pa, 1, forWrite: true);
+        byte before = b[0];
+        b[0] = (byte)(before ^ (1 << f.Bit));
+        Record(rule, f.Pid, 0, string.Create(CultureInfo.InvariantCulture, $"{where}: 0x{before:x2} -> 0x{b[0]:x2} (frame {found})"));
+    }
+}
