@@ -158,6 +158,9 @@ internal sealed class FaultInjector
         return false;
     }
 
+    /// <summary>Frame allocation requests seen so far (counted only while the allocator asks, i.e. with a frames rule).</summary>
+    public long FrameRequests => _frameAllocations;
+
     // ---------------------------------------------------------------- TLB
 
     /// <summary>
