@@ -1,5 +1,6 @@
 using MicroKernel.Faults;
 using MicroKernel.Memory;
+using MicroKernel.Processes;
 using MicroKernel.Scheduling;
 using MicroKernel.Sim.Tracing;
 using MicroKernel.Tracing;
@@ -47,5 +48,53 @@ internal static class FaultRig
         return checker.Divergence is { } d
             ? $"event #{d.Seq}: {string.Join("; ", d.Differences)} (recorded {d.Recorded?.Event}, replayed {d.Replayed?.Event})"
             : null;
+    }
+
+    /// <summary>
+    /// Records a run of <paramref name="programs"/> under <paramref name="config"/> from its first event, then replays it
+    /// trace-driven (<c>--syscalls-only</c>): puppets re-issue the recorded syscalls in a kernel with the same plan, and
+    /// every event and every syscall result is checked. Returns the first divergence or puppet problem, or null; and the
+    /// recorded injections.
+    /// </summary>
+    public static (string? Problem, List<KernelEvent> Injections, long Issued) ReplayPuppets(KernelConfig config, params (string Name, Func<ProgramImage> Image)[] programs) =>
+        ReplayPuppets(config, config, programs);
+
+    /// <summary>As above, but the replay kernel boots with <paramref name="replayConfig"/> (to show what a missing plan does).</summary>
+    public static (string? Problem, List<KernelEvent> Injections, long Issued) ReplayPuppets(KernelConfig config, KernelConfig replayConfig, params (string Name, Func<ProgramImage> Image)[] programs)
+    {
+        var recording = new Kernel(config);
+        var log = new EventLog();
+        recording.AddSink(log);
+        foreach ((string name, Func<ProgramImage> image) in programs) recording.Spawn(image(), name, out _);
+        RunResult run = recording.Run();
+        List<TraceEvent> events = [.. log.Events.Select(e => TraceEvent.From(e, 1 << 20))];
+
+        var checker = new ReplayChecker(events, 5);
+        var policy = new ReplayPolicy(events, checker, config.Quantum);
+        var replay = new Kernel(replayConfig, policy);
+        policy.Attach(replay);
+        replay.AddSink(checker);
+        PuppetPlan plan = PuppetPlan.Build(events);
+        var observer = new PuppetObserver(checker);
+        foreach ((string name, Func<ProgramImage> image) in programs) replay.Spawn(new PuppetImage(plan, name, observer, image()), name, out _);
+        RunResult replayed = replay.Run();
+        checker.Finish(replayed, new TraceSummary(events.Count, run.Outcome, run.Ticks, run.Switches));
+        string? problem = checker.Divergence is { } d
+            ? $"event #{d.Seq}: {string.Join("; ", d.Differences)} (recorded {d.Recorded?.Event}, replayed {d.Replayed?.Event})"
+            : null;
+        return (problem, log.Injections(), observer.Issued);
+    }
+
+    private sealed class PuppetObserver(ReplayChecker checker) : IPuppetObserver
+    {
+        public long Issued { get; private set; }
+
+        public void Problem(Kernel kernel, string problem) => checker.Report(Math.Max(0, checker.Position - 1), problem);
+
+        public void Note(string note)
+        {
+        }
+
+        void IPuppetObserver.Issued() => Issued++;
     }
 }
