@@ -21,13 +21,36 @@ internal static class FaultRig
     /// <summary>The run as text, one formatted event a line (two equal runs give equal text).</summary>
     public static string Text(Kernel k, EventLog log) => string.Join("\n", log.Events.Select(new EventFormatter(k.Syscalls).Format));
 
-    /// <summary>Runs the kernel and checks that the frame and process books balance and the kernel did not panic.</summary>
+    /// <summary>
+    /// Runs the kernel and checks that the frame and process books balance after every injection (at the next syscall
+    /// exit or process exit, when the kernel is between operations), at the end, and that the kernel did not panic.
+    /// </summary>
     public static (RunResult Result, EventLog Log) RunBalanced(this Kernel k)
     {
+        var books = new BooksAfterInjections(k);
+        k.AddSink(books);
         (RunResult r, EventLog log) = k.RunLogged();
         r.Outcome.ShouldNotBe(RunOutcome.Panic, r.Panic?.ToString());
+        books.Problems.ShouldBeEmpty();
         k.ShouldBalance();
         return (r, log);
+    }
+
+    internal sealed class BooksAfterInjections(Kernel k) : IEventSink
+    {
+        private bool _pending;
+
+        public List<string> Problems { get; } = [];
+
+        public void Emit(KernelEvent e)
+        {
+            if (e.Kind == EventKind.Inject) _pending = true;
+            else if (_pending && e.Kind is EventKind.SyscallExit or EventKind.ProcessExit)
+            {
+                _pending = false;
+                Problems.AddRange(k.CheckInvariants().Select(p => $"after event #{e.Seq}: {p}"));
+            }
+        }
     }
 
     /// <summary>

@@ -133,18 +133,39 @@ public class SyscallAndFramesFaultTests
     [InlineData(ProtectionModel.ArmV8Mpu)]
     public void Failing_any_one_frame_request_of_a_run_keeps_the_books_balanced(ProtectionModel model)
     {
-        for (long nth = 1; nth <= 40; nth++)
+        // Probe: the frame requests of the spawns, and of the whole run.
+        Kernel probe = Pair(new Kernel(FaultRig.Config(model, rules: [new FramesFaultRule(1_000_000)])))!;
+        long spawns = probe.Injector.FrameRequests;
+        probe.Run();
+        long total = probe.Injector.FrameRequests;
+        total.ShouldBeGreaterThan(spawns);
+
+        int runsWithRefusals = 0;
+        for (long nth = 1; nth <= total; nth++)
         {
             var k = new Kernel(FaultRig.Config(model, rules: [new FramesFaultRule(nth, Count: 2)]));
-            Process? receiver = null;
-            if (k.Spawn(new Userland.Loader.ManagedProgram("receiver", () => new Receiver()), "receiver", out receiver) != ErrorCode.Ok) continue;
-            int to = receiver!.Pid;
-            k.Spawn(new Userland.Loader.ManagedProgram("sender", () => new Sender(to)), "sender", out _);
+            if (Pair(k) is null)
+            {
+                k.CheckInvariants().ShouldBeEmpty($"a refused spawn, frames nth={nth}");
+                continue;
+            }
+            var books = new FaultRig.BooksAfterInjections(k);
+            k.AddSink(books);
             (RunResult r, EventLog log) = k.RunLogged();
             r.Outcome.ShouldNotBe(RunOutcome.Panic, $"frames nth={nth}: {r.Panic}");
+            books.Problems.ShouldBeEmpty($"frames nth={nth}");
             k.CheckInvariants().ShouldBeEmpty($"frames nth={nth}");
             log.Injections().ShouldAllBe(e => e.Text!.EndsWith("-> refused"));
+            if (log.Injections().Count > 0) runsWithRefusals++;
         }
+        runsWithRefusals.ShouldBeGreaterThanOrEqualTo((int)(total - spawns), "every request of the running programs was refused once");
+    }
+
+    private static Kernel? Pair(Kernel k)
+    {
+        if (k.Spawn(new Userland.Loader.ManagedProgram("receiver", () => new Receiver()), "receiver", out Process? receiver) != ErrorCode.Ok) return null;
+        int to = receiver!.Pid;
+        return k.Spawn(new Userland.Loader.ManagedProgram("sender", () => new Sender(to)), "sender", out _) == ErrorCode.Ok ? k : null;
     }
 
     private sealed class Sender(int to) : Userland.Runtime.UserProgram
@@ -222,10 +243,11 @@ public class SyscallAndFramesFaultTests
     [Fact]
     public void Random_frame_refusals_keep_the_books_balanced_under_many_seeds()
     {
-        for (ulong seed = 1; seed <= 20; seed++)
+        int injected = 0;
+        for (ulong seed = 1; seed <= 40; seed++)
         {
             var results = new List<long>();
-            var k = new Kernel(FaultRig.Config(seed: seed, rules: [new RandomFaultRule(0.2, FaultKinds.Frames)]));
+            var k = new Kernel(FaultRig.Config(seed: seed, rules: [new RandomFaultRule(0.03, FaultKinds.Frames)]));
             k.Spawn(new Userland.Loader.ManagedProgram("mapper", () => new Lambda(sys =>
             {
                 for (int i = 0; i < 5; i++)
@@ -236,11 +258,16 @@ public class SyscallAndFramesFaultTests
                 }
                 return 0;
             })), "mapper", out _);
+            var books = new FaultRig.BooksAfterInjections(k);
+            k.AddSink(books);
             (RunResult run, EventLog log) = k.RunLogged();
             run.Outcome.ShouldNotBe(RunOutcome.Panic, $"seed {seed}: {run.Panic}");
+            books.Problems.ShouldBeEmpty($"seed {seed}");
+            injected += log.Injections().Count;
             k.CheckInvariants().ShouldBeEmpty($"seed {seed}");
             results.ShouldAllBe(r => r > 0 || r == (long)ErrorCode.OutOfMemory);
         }
+        injected.ShouldBeGreaterThan(5, "refusals happened while the programs ran");
     }
 
     [Fact]
