@@ -21,9 +21,8 @@ internal sealed class FaultInjector
     private readonly bool[] _fired;
     // Its own stream, seeded from the run's seed: a plan never shifts the scheduler's random choices.
     private readonly SplitMix64 _random;
+    private readonly List<(int Index, RandomFaultRule Rule)> _randomRules = [];
     private readonly FaultKinds _randomKinds;
-    private readonly double _randomP;
-    private readonly int _randomIndex = -1;
     private long _frameAllocations;
 
     /// <summary>Builds the injector of <paramref name="plan"/> for <paramref name="kernel"/> (null: no events, for bare memory tests).</summary>
@@ -45,10 +44,9 @@ internal sealed class FaultInjector
                 case KernelBugFaultRule { Name: KernelBugNames.SkipTlbFlush }:
                     HasTlbRules = true;
                     break;
-                case RandomFaultRule r when _randomIndex < 0:
-                    _randomIndex = i;
-                    _randomKinds = r.Kinds;
-                    _randomP = r.Probability;
+                case RandomFaultRule r:
+                    _randomRules.Add((i, r));
+                    _randomKinds |= r.Kinds;
                     HasFrameRules |= (r.Kinds & FaultKinds.Frames) != 0;
                     break;
             }
@@ -71,10 +69,17 @@ internal sealed class FaultInjector
     /// </summary>
     public long NextDue { get; private set; } = long.MaxValue;
 
-    private bool RandomHas(FaultKinds kind) => _randomIndex >= 0 && (_randomKinds & kind) != 0;
+    private bool RandomHas(FaultKinds kind) => (_randomKinds & kind) != 0;
 
-    // A uniform draw in [0, 1) from the injector's stream, compared with the random rule's probability.
-    private bool Draw() => (_random.Next() >> 11) * (1.0 / (1UL << 53)) < _randomP;
+    // An opportunity of `kind`: each random rule that covers it draws, in plan order, from the injector's stream (a
+    // uniform number in [0, 1) against its probability). Returns the index of the rule that fires, or -1.
+    private int RandomFires(FaultKinds kind)
+    {
+        foreach ((int index, RandomFaultRule rule) in _randomRules)
+            if ((rule.Kinds & kind) != 0 && (_random.Next() >> 11) * (1.0 / (1UL << 53)) < rule.Probability)
+                return index;
+        return -1;
+    }
 
     private long Now => _kernel?.Scheduler.Now ?? 0;
 
@@ -122,10 +127,10 @@ internal sealed class FaultInjector
                     throw new ThreadTerminatedException();
             }
         }
-        if (RandomHas(FaultKinds.Syscall) && info.Errors.Count > 0 && Draw())
+        if (RandomHas(FaultKinds.Syscall) && info.Errors.Count > 0 && RandomFires(FaultKinds.Syscall) is >= 0 and int fired)
         {
             error = info.Errors[_random.NextInt(info.Errors.Count)];
-            Record(_randomIndex, pid, caller.Tid, string.Create(CultureInfo.InvariantCulture, $"random: syscall {info.Name} -> {error}"));
+            Record(fired, pid, caller.Tid, string.Create(CultureInfo.InvariantCulture, $"random: syscall {info.Name} -> {error}"));
             return true;
         }
         return false;
@@ -149,10 +154,10 @@ internal sealed class FaultInjector
                 return true;
             }
         }
-        if (RandomHas(FaultKinds.Frames) && Draw())
+        if (RandomHas(FaultKinds.Frames) && RandomFires(FaultKinds.Frames) is >= 0 and int fired)
         {
             (int pid, int tid) = Running();
-            Record(_randomIndex, pid, tid, string.Create(CultureInfo.InvariantCulture, $"random: frames #{n} -> refused"));
+            Record(fired, pid, tid, string.Create(CultureInfo.InvariantCulture, $"random: frames #{n} -> refused"));
             return true;
         }
         return false;
@@ -200,8 +205,8 @@ internal sealed class FaultInjector
             if (_rules[i] is DelayFaultRule r && r.Nth == n && r.Ticks > 0)
                 return Hold(i, thread, n, r.Ticks, type, senderPid, "");
         }
-        if (RandomHas(FaultKinds.Delay) && Draw())
-            return Hold(_randomIndex, thread, n, 1 + _random.NextInt(16), type, senderPid, "random: ");
+        if (RandomHas(FaultKinds.Delay) && RandomFires(FaultKinds.Delay) is >= 0 and int fired)
+            return Hold(fired, thread, n, 1 + _random.NextInt(16), type, senderPid, "random: ");
         return 0;
     }
 
@@ -273,10 +278,10 @@ internal sealed class FaultInjector
                     break;
             }
         }
-        if (!preempt && RandomHas(FaultKinds.Preempt) && Draw())
+        if (!preempt && RandomHas(FaultKinds.Preempt) && RandomFires(FaultKinds.Preempt) is >= 0 and int fired)
         {
             preempt = true;
-            Record(_randomIndex, self.Process.Pid, self.Tid, string.Create(CultureInfo.InvariantCulture, $"random: preempt tid {self.Tid} at tick {now}"));
+            Record(fired, self.Process.Pid, self.Tid, string.Create(CultureInfo.InvariantCulture, $"random: preempt tid {self.Tid} at tick {now}"));
         }
         ReleaseHeld(now);
         RecomputeNextDue();

@@ -222,6 +222,41 @@ public class SyscallAndFramesFaultTests
     }
 
     [Fact]
+    public void Two_random_rules_each_inject_at_their_own_kinds_and_are_named_by_their_index()
+    {
+        const long Number = 201;
+        var k = new Kernel(FaultRig.Config(rules: [new RandomFaultRule(0.0, FaultKinds.Frames), new RandomFaultRule(1.0, FaultKinds.Syscall)]));
+        k.Syscalls.Register(new SyscallInfo(Number, "test_call", [], (SimThread _, in SyscallArgs _) => 0) { Errors = [ErrorCode.QueueFull] });
+        long result = 0;
+        k.Spawn("caller", sys =>
+        {
+            result = sys.Syscall((SyscallNumber)Number);
+            return 0;
+        });
+        (_, EventLog log) = k.RunBalanced();
+        result.ShouldBe((long)ErrorCode.QueueFull);
+        KernelEvent inject = log.Injections().ShouldHaveSingleItem();
+        inject.Code.ShouldBe(1);
+        inject.Text.ShouldBe("random: syscall test_call -> QueueFull");
+    }
+
+    [Fact]
+    public void With_no_rules_the_allocator_and_the_TLB_never_ask_and_the_injector_is_idle()
+    {
+        var k = new Kernel(new KernelConfig());
+        k.Injector.Active.ShouldBeFalse();
+        k.Injector.NextDue.ShouldBe(long.MaxValue);
+        k.Frames.Injector.ShouldBeNull();
+        k.Machine.Mmu.Tlb.Injector.ShouldBeNull();
+        // A plan without frame or TLB rules leaves them out too.
+        var ticks = FaultRig.Boot(new PreemptFaultRule(5));
+        ticks.Injector.Active.ShouldBeTrue();
+        ticks.Frames.Injector.ShouldBeNull();
+        ticks.Machine.Mmu.Tlb.Injector.ShouldBeNull();
+        ticks.Injector.NextDue.ShouldBe(5);
+    }
+
+    [Fact]
     public void A_random_rule_has_its_own_stream_and_does_not_shift_the_random_scheduler()
     {
         List<(long, int, ulong)> Switches(params FaultRule[] rules)
