@@ -372,10 +372,14 @@ public sealed partial class Kernel
 
     /// <summary>
     /// A <c>crash</c> fault rule fired: <paramref name="thread"/> faults with <see cref="FaultReason.Injected"/>, so its
-    /// process's fault policy runs (kill, or the supervisor's restart). The thread unwinds at its next kernel entry.
+    /// process's fault policy runs (kill, or the supervisor's restart). The running thread unwinds now, as from any
+    /// fault; another thread unwinds when next dispatched.
     /// </summary>
-    internal void InjectCrash(SimThread thread, string detail) =>
+    internal void InjectCrash(SimThread thread, string detail)
+    {
         HandleFault(thread, new FaultRecord(thread.Process.Pid, thread.Tid, Scheduler.Now, 0, AccessKind.Execute, FaultReason.Injected, detail));
+        if (ReferenceEquals(thread, Scheduler.Current)) throw new ThreadTerminatedException();
+    }
 
     internal void Emit(KernelEvent e)
     {

@@ -100,6 +100,26 @@ public class TickFaultTests
     }
 
     [Fact]
+    public void A_crash_of_the_running_thread_unwinds_it_at_once()
+    {
+        int calls = 0;
+        var k = FaultRig.Boot(new CrashFaultRule(1, 5));
+        Process p = k.Spawn("alone", sys =>
+        {
+            for (int i = 0; i < 20; i++)
+            {
+                sys.Syscall(SyscallNumber.Time);
+                calls++;
+            }
+            return 0;
+        });
+        (_, EventLog log) = k.RunBalanced();
+        calls.ShouldBe(4, "the fifth call's scheduling point is tick 5: it never returns");
+        p.ExitStatus.ShouldBe(128 + (int)FaultReason.Injected);
+        log.Injections().ShouldHaveSingleItem().Text.ShouldBe("crash pid 1 tid 1 at tick 5");
+    }
+
+    [Fact]
     public void A_crash_of_a_supervised_process_restarts_it()
     {
         FaultRule[] rules = [new CrashFaultRule(1, 10)];
