@@ -12,6 +12,40 @@ namespace MicroKernel.Faults;
 /// fires there, and it records every injection as an <see cref="EventKind.Inject"/> event. With no rules,
 /// <see cref="Active"/> is false and every point costs one predictable branch on that field.
 /// </summary>
+/// <remarks>
+/// What each rule does to the kernel (the Inject event's text in parentheses):
+/// <list type="bullet">
+/// <item><c>syscall</c>: counts the calls of NAME (of the process P: calls made while a thread acts for P, RPC callees
+/// included); the Nth returns ERROR without running its handler, so nothing changes (<c>syscall map #2 -> OutOfMemory</c>,
+/// <c>syscall map #2 of pid 3 -> ...</c>). Unknown syscall numbers are not counted.</item>
+/// <item><c>frames</c>: counts allocation requests (one per allocator call, however many frames; spawns count too);
+/// requests N..N+K-1 fail as if memory were exhausted, and the kernel path that asked undoes its work and reports
+/// OutOfMemory (a map, a spawn, a send; a delivery that cannot map its pages is not delivered); a copy-on-write break
+/// that cannot copy faults the writer (<c>frames #7 -> refused</c>).</item>
+/// <item><c>kill</c>: at the first scheduling point at or after tick T, or at the process's Nth syscall (before that
+/// call runs; it never returns), the process ends with status 137 as any kill: memory freed, IPC released
+/// (<c>kill pid 2 at tick 40</c>, <c>kill pid 2 at its syscall #3 (map)</c>; an ended process: <c>... nothing killed</c>).</item>
+/// <item><c>crash</c>: at the first scheduling point at or after T, a thread of the process (the running one if it acts
+/// for it, else its lowest live tid) faults with <see cref="FaultReason.Injected"/> (exit status 140): its fault policy
+/// kills or restarts it (<c>crash pid 2 tid 2 at tick 15</c>).</item>
+/// <item><c>preempt</c>: at the first scheduling point at or after T, the running thread is switched away (the switch's
+/// reason is <c>injected preempt</c>; alone, it runs on) (<c>preempt tid 1 at tick 2</c>).</item>
+/// <item><c>flip</c>: at the first scheduling point at or after T, bit B of the physical byte that A maps to is flipped.
+/// The frame is found through the space's books, not by a page walk, so no Accessed/Dirty bit changes and no TLB entry
+/// is filled; a memory error is physical, so every space sharing the frame (copy-on-write, shared pages) sees it, and
+/// no copy-on-write is broken. Unmapped A: <c>...: not mapped, nothing flipped</c>.</item>
+/// <item><c>delay</c>: the Nth page-send delivery (a message reaching the head of its receiver's queue) waits K ticks,
+/// and the queue behind it too (it stays FIFO); then its receiver is kicked to run the handler, and an idle CPU jumps
+/// to that time (<c>delay delivery #1 (type 7 from pid 2) by 50 ticks</c>).</item>
+/// <item><c>kernel-bug name=skip-tlb-flush</c>: the kernel's Nth single-page TLB invalidation (invlpg after an unmap,
+/// protect, page send or copy-on-write break, counted by <see cref="Hardware.Paging.Tlb.Invalidations"/>) is skipped:
+/// the TLB keeps a stale translation, which may reach a freed frame (<c>kernel-bug skip-tlb-flush #3: ...</c>).</item>
+/// <item><c>random</c>: at every opportunity of its kinds (each syscall with documented errors, each frame request,
+/// each scheduling point, each delivery) it draws from its own SplitMix64 seeded from the run's seed, so a plan never
+/// shifts the scheduler's random choices; several random rules draw in plan order. A syscall gets an error drawn from
+/// <see cref="SyscallInfo.Errors"/>; a delay lasts 1-16 ticks (<c>random: ...</c>).</item>
+/// </list>
+/// </remarks>
 internal sealed class FaultInjector
 {
     private readonly Kernel? _kernel;
