@@ -1,4 +1,5 @@
 using System.Text;
+using MicroKernel.Faults;
 using MicroKernel.Hardware;
 using MicroKernel.Ipc;
 using MicroKernel.Ipc.Notify;
@@ -63,7 +64,14 @@ public sealed partial class Kernel
         _families.Add(_rpc);
         _notify = new NotificationIpc(this);
         _families.Add(_notify);
+        Injector = new FaultInjector(config.Faults, config.Seed, this);
+        // The allocator and the TLB ask the injector only when a rule may refuse or skip there.
+        if (Injector.HasFrameRules) Frames.Injector = Injector;
+        if (Injector.HasTlbRules) Machine.Mmu.Tlb.Injector = Injector;
     }
+
+    /// <summary>The kernel side of <see cref="KernelConfig.Faults"/>: where each rule fires (docs/faults.md).</summary>
+    internal FaultInjector Injector { get; }
 
     /// <summary>The configuration the kernel booted with.</summary>
     public KernelConfig Config { get; }
@@ -96,14 +104,19 @@ public sealed partial class Kernel
     public void AddSink(IEventSink sink) => _sinks.Add(sink);
 
     /// <summary>
-    /// TEST SEAM, null in every normal run: when set, each syscall's result passes through it (caller, number, result)
-    /// before it returns to user code. Tests and <c>mk replay --break</c> use it to alter the kernel's behaviour on
-    /// purpose and check that replay reports the divergence. Nothing else may set it.
+    /// A planted kernel bug, null in every normal run: the <c>Nth</c> call of syscall <c>Number</c> returns its result
+    /// + 1, with no event saying so. Only <c>mk replay --break</c> and its tests set it, to check that replay reports
+    /// the divergence (an injected error is a recorded event, so it could not play a silent bug).
     /// </summary>
-    public Func<SimThread, long, long, long>? SyscallResultSeam { get; set; }
+    internal (long Number, long Nth)? BrokenSyscall { get; set; }
 
-    /// <summary>Called just before a process's memory is freed at its exit or kill (for dumps); may be null.</summary>
-    public Action<Process>? BeforeProcessExit { get; set; }
+    private long _brokenSeen;
+
+    /// <summary>
+    /// Called just before a process's memory is freed at its exit or kill, so <c>mk run --dump-maps</c> can print its
+    /// maps; null in every other run.
+    /// </summary>
+    internal Action<Process>? ExitObserver { get; set; }
 
     /// <summary>
     /// Plugs in one more IPC family after boot. Tests plant a broken one this way, to check that a bug in kernel code
@@ -243,10 +256,13 @@ public sealed partial class Kernel
             EmitSyscall(EventKind.SyscallEnter, caller, number, args, 0);
             caller.SyscallIo = [];
         }
-        long result = info is null ? (long)ErrorCode.UnknownSyscall : info.Handler(caller, args);
+        long result;
+        // A fault rule decides before the handler runs: a refused call changes nothing.
+        if (Injector.Active && Injector.OnSyscall(caller, number, info, out ErrorCode injected)) result = (long)injected;
+        else result = info is null ? (long)ErrorCode.UnknownSyscall : info.Handler(caller, args);
         // The callee of an enclosing RPC call died while this syscall waited: unwind to that call.
         if (caller.RpcAborted) throw caller.Terminating();
-        if (SyscallResultSeam is { } seam) result = seam(caller, number, result);
+        if (BrokenSyscall is { } broken && broken.Number == number && ++_brokenSeen == broken.Nth) result++;
         if (_sinks.Count > 0) EmitSyscall(EventKind.SyscallExit, caller, number, args, result);
         caller.SyscallIo = null;
         SyscallCheckPoint(caller, number);
@@ -346,9 +362,23 @@ public sealed partial class Kernel
         process.State = ProcessState.Dying;
         process.ExitStatus = status;
         KillThreads(process);
-        BeforeProcessExit?.Invoke(process);
+        ExitObserver?.Invoke(process);
         ReleaseIpc(process);
         process.AddressSpace.Destroy();
+    }
+
+    /// <summary>A <c>kill</c> fault rule fired: the process ends with <see cref="KilledStatus"/> (docs/faults.md).</summary>
+    internal void KillByFaultRule(Process process) => KillProcess(process, KilledStatus);
+
+    /// <summary>
+    /// A <c>crash</c> fault rule fired: <paramref name="thread"/> faults with <see cref="FaultReason.Injected"/>, so its
+    /// process's fault policy runs (kill, or the supervisor's restart). The running thread unwinds now, as from any
+    /// fault; another thread unwinds when next dispatched.
+    /// </summary>
+    internal void InjectCrash(SimThread thread, string detail)
+    {
+        HandleFault(thread, new FaultRecord(thread.Process.Pid, thread.Tid, Scheduler.Now, 0, AccessKind.Execute, FaultReason.Injected, detail));
+        if (ReferenceEquals(thread, Scheduler.Current)) throw thread.Terminating();
     }
 
     internal void Emit(KernelEvent e)
@@ -428,7 +458,7 @@ public sealed partial class Kernel
                 if (p.State == ProcessState.Running)
                 {
                     p.ExitStatus = code;
-                    BeforeProcessExit?.Invoke(p);
+                    ExitObserver?.Invoke(p);
                 }
                 p.State = ProcessState.Exited;
                 ReleaseIpc(p);

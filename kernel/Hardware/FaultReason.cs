@@ -32,4 +32,6 @@ public enum FaultReason : byte
     /// memory access): the watchdog took the CPU from it. The run is then no longer deterministic.
     /// </summary>
     Runaway,
+    /// <summary>A <c>crash</c> fault rule made the process fault (docs/faults.md): its fault policy runs as for any fault.</summary>
+    Injected,
 }

@@ -47,9 +47,13 @@ public sealed class FrameAllocator
     public long Allocations { get; private set; }
 
     /// <summary>
-    /// Optional fault-injection hook: return true to make the next allocation fail as if memory were exhausted.
+    /// The kernel's fault injector when its plan has a <c>frames</c> (or <c>random</c>) rule, else null: each allocation
+    /// request asks it first, and a refused one fails as if memory were exhausted (docs/faults.md).
     /// </summary>
-    public Func<bool>? FailNext { get; set; }
+    internal Faults.FaultInjector? Injector { get; set; }
+
+    // One allocation request: refused by a fault rule? (Null injector: no rule can refuse, one null check.)
+    private bool Refused() => Injector is { } f && f.RefuseFrameAllocation();
 
     /// <summary>What <paramref name="frame"/> is used for.</summary>
     public FrameUse UseOf(ulong frame) => _use[frame];
@@ -62,7 +66,7 @@ public sealed class FrameAllocator
     {
         frame = 0;
         if (use == FrameUse.Free) throw new ArgumentException("cannot allocate a frame as free", nameof(use));
-        if ((FailNext?.Invoke() ?? false) || FreeCount == 0) return false;
+        if (Refused() || FreeCount == 0) return false;
         int f = FindFree(_searchHint, 1, 1);
         if (f < 0) f = FindFree(0, 1, 1);
         if (f < 0) return false;
@@ -79,7 +83,7 @@ public sealed class FrameAllocator
     public bool TryAllocateContiguous(int count, int alignFrames, FrameUse use, out ulong firstFrame)
     {
         firstFrame = 0;
-        if (count <= 0 || alignFrames <= 0 || (FailNext?.Invoke() ?? false) || count > FreeCount) return false;
+        if (count <= 0 || alignFrames <= 0 || Refused() || count > FreeCount) return false;
         int f = FindFree(0, count, alignFrames);
         if (f < 0) return false;
         for (int i = 0; i < count; i++) Take(f + i, use);
@@ -93,7 +97,7 @@ public sealed class FrameAllocator
     /// </summary>
     public bool TryAllocateAt(ulong firstFrame, int count, FrameUse use)
     {
-        if (count <= 0 || firstFrame + (ulong)count > (ulong)_use.Length || (FailNext?.Invoke() ?? false)) return false;
+        if (count <= 0 || firstFrame + (ulong)count > (ulong)_use.Length || Refused()) return false;
         for (int i = 0; i < count; i++)
             if (_use[(int)firstFrame + i] != FrameUse.Free) return false;
         for (int i = 0; i < count; i++) Take((int)firstFrame + i, use);

@@ -70,7 +70,15 @@ public sealed class Scheduler
         Now++;
         WakeSleepers();
         if (Now > _kernel.Config.MaxTicks) _kernel.OnTickLimit();
+        // Tick rules (kill, crash, flip, preempt) fire at the first scheduling point at or after their time.
+        bool forced = Now >= _kernel.Injector.NextDue && _kernel.Injector.OnTick(self, Now);
         if (self.Killed) throw self.Terminating();
+        if (forced)
+        {
+            MakeReady(self);
+            SwitchAway(self, "injected preempt");
+            return;
+        }
         if (!_policy.ShouldPreempt(self, Now - _sliceStart)) return;
         MakeReady(self);
         SwitchAway(self, "preempt");
@@ -228,14 +236,19 @@ public sealed class Scheduler
             SimThread? t = _policy.TakeNext();
             if (t is not null) return t;
             DropStaleSleepers();
-            if (_sleepers.TryPeek(out _, out (long Tick, long Seq) first))
+            // A page-send delivery held back by a delay fault rule is a wake-up too.
+            long held = _kernel.Injector.Active ? _kernel.Injector.NextHeldDue : long.MaxValue;
+            bool sleeper = _sleepers.TryPeek(out _, out (long Tick, long Seq) first);
+            if (sleeper || held != long.MaxValue)
             {
-                if (first.Tick > Now)
+                long wake = sleeper ? Math.Min(first.Tick, held) : held;
+                if (wake > Now)
                 {
-                    Now = first.Tick;
+                    Now = wake;
                     _kernel.OnIdle(Now);
                 }
                 WakeSleepers();
+                if (held <= Now) _kernel.Injector.ReleaseHeld(Now);
                 continue;
             }
             List<SimThread> blocked = LiveThreads.Where(x => x.State == SimThreadState.Blocked).ToList();

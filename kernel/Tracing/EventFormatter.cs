@@ -70,6 +70,7 @@ public sealed class EventFormatter(SyscallTable table)
             EventKind.RpcReturn => $"rpc return object {e.A0} method {e.A1} depth {e.A2} = {FormatResult(e.Result)}, grants revoked",
             EventKind.Notify => string.Create(CultureInfo.InvariantCulture, $"notify object #{e.A0} +{e.A1}: woke {e.Result}, {e.A2} pending"),
             EventKind.Panic => $"KERNEL PANIC: {e.Text}",
+            EventKind.Inject => $"INJECT {e.Text}",
             EventKind.Wake => $"woken by object #{e.A0} (index {e.A1}) from {(e.A3 == 0 ? "its owner's exit" : $"pid {e.A2} tid {e.A3}")}: {FormatResult(e.Code)}",
             _ => e.Kind.ToString(),
         };

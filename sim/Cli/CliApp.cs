@@ -159,7 +159,7 @@ public sealed class CliApp(TextWriter output, TextWriter error)
             kernel.AddSink(report.Printer(kernel));
             var expectations = new ExpectationChecker();
             if (s.Expectations.Count > 0) kernel.AddSink(expectations);
-            if (maps) kernel.BeforeProcessExit = report.DumpMaps;
+            if (maps) kernel.ExitObserver = report.DumpMaps;
             Booted?.Invoke(kernel);
             RunResult result = kernel.Run();
             report.Summary(kernel, result);

@@ -99,12 +99,14 @@ internal sealed class TraceCommands(TextWriter output, TextWriter error)
         var to = new Option<long?>("--to") { Description = "Only events at or before this tick" };
         var enters = new Option<bool>("--enters") { Description = "Also print syscall entries (normally a call is printed once, when it returns)" };
         var io = new Option<bool>("--io") { Description = "Print the user memory each syscall read and wrote (addresses, bytes read, digests)" };
+        var injections = new Option<bool>("--injections") { Description = "Only the faults injected by the trace's fault rules (INJECT lines)" };
         var header = new Option<bool>("--header") { Description = "Print the trace's JSON header (scenario text, options, config, build) instead" };
         var jsonl = new Option<bool>("--jsonl") { Description = "Print JSON Lines instead (header line, then one object per event): the text converter" };
         var show = new Command("show", "Print a trace strace-style: [pid 3 tid 3] send(2, 1, 0x10000000, 2, MOVE|RO) = 1");
         show.Arguments.Add(file);
-        foreach (Option o in new Option[] { pid, syscall, from, to, enters, io, header, jsonl }) show.Options.Add(o);
-        show.SetAction(r => Show(r.GetValue(file)!, new ShowFilter(r.GetValue(pid) ?? [], r.GetValue(syscall) ?? [], r.GetValue(from), r.GetValue(to), r.GetValue(enters), r.GetValue(io)),
+        foreach (Option o in new Option[] { pid, syscall, from, to, enters, io, injections, header, jsonl }) show.Options.Add(o);
+        show.SetAction(r => Show(r.GetValue(file)!, new ShowFilter(r.GetValue(pid) ?? [], r.GetValue(syscall) ?? [], r.GetValue(from), r.GetValue(to), r.GetValue(enters), r.GetValue(io),
+            r.GetValue(injections)),
             r.GetValue(header), r.GetValue(jsonl)));
         trace.Subcommands.Add(show);
 

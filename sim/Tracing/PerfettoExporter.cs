@@ -162,6 +162,11 @@ internal static class PerfettoExporter
                 case EventKind.Fault:
                     Instant(w, $"FAULT {(Hardware.FaultReason)e.Code}", "fault", e.Pid, e.Tid, ts[i], "t", e.Seq, formatter.Format(e).Trim());
                     break;
+                case EventKind.Inject:
+                    // On the thread it hit; on the process's track when it hit no thread (a kill, a flip); else global.
+                    if (e.Pid == 0) Instant(w, "INJECT", "inject", KernelPid, KernelPid, ts[i], "g", e.Seq, formatter.Format(e).Trim());
+                    else Instant(w, "INJECT", "inject", e.Pid, e.Tid == 0 ? e.Pid : e.Tid, ts[i], e.Tid == 0 ? "p" : "t", e.Seq, formatter.Format(e).Trim());
+                    break;
                 case EventKind.Console:
                     Instant(w, "console", "console", e.Pid, e.Tid, ts[i], "t", e.Seq, e.Text ?? "");
                     break;

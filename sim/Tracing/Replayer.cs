@@ -43,7 +43,7 @@ internal static class Replayer
         using var kernel = new Kernel(scenario.Config, policy);
         policy?.Attach(kernel);
         kernel.AddSink(checker);
-        if (options.BreakSyscall is { } name) kernel.SyscallResultSeam = BreakSeam(kernel, name, options.BreakCall);
+        if (options.BreakSyscall is { } name) kernel.BrokenSyscall = (NumberToBreak(kernel, name), options.BreakCall);
 
         var observer = new Observer(checker);
         PuppetPlan? plan = options.SyscallsOnly ? PuppetPlan.Build(trace.Events) : null;
@@ -67,13 +67,9 @@ internal static class Replayer
     /// <summary>The syscall number named <paramref name="name"/> in <paramref name="kernel"/>'s table, or null.</summary>
     public static long? SyscallNumberOf(Kernel kernel, string name) => kernel.Syscalls.All.FirstOrDefault(s => s.Name == name)?.Number;
 
-    // The test seam: alters one syscall result, as a kernel bug would.
-    private static Func<SimThread, long, long, long> BreakSeam(Kernel kernel, string name, int call)
-    {
-        long number = SyscallNumberOf(kernel, name) ?? throw new ArgumentException($"no syscall named '{name}' (known: {string.Join(", ", kernel.Syscalls.All.Select(s => s.Name))})");
-        int seen = 0;
-        return (_, n, result) => n == number && ++seen == call ? result + 1 : result;
-    }
+    // --break plants a silent kernel bug (one syscall result + 1, no event), so replay must report the divergence.
+    private static long NumberToBreak(Kernel kernel, string name) =>
+        SyscallNumberOf(kernel, name) ?? throw new ArgumentException($"no syscall named '{name}' (known: {string.Join(", ", kernel.Syscalls.All.Select(s => s.Name))})");
 
     private sealed class Observer(ReplayChecker checker) : IPuppetObserver
     {

@@ -11,7 +11,9 @@ namespace MicroKernel.Sim.Tracing;
 /// <param name="To">Only events at or before this tick.</param>
 /// <param name="Enters">Also print syscall entries (normally only exits, which carry the result).</param>
 /// <param name="Io">Print the user memory each syscall read and wrote.</param>
-internal sealed record ShowFilter(IReadOnlyCollection<int> Pids, IReadOnlyCollection<string> Syscalls, long? From, long? To, bool Enters = false, bool Io = false)
+/// <param name="Injections">Only the injections of fault rules (Inject events).</param>
+internal sealed record ShowFilter(IReadOnlyCollection<int> Pids, IReadOnlyCollection<string> Syscalls, long? From, long? To, bool Enters = false, bool Io = false,
+    bool Injections = false)
 {
     /// <summary>Everything.</summary>
     public static ShowFilter All { get; } = new([], [], null, null);
@@ -117,6 +119,7 @@ internal static class TraceShow
         if (f.Pids.Count > 0 && !f.Pids.Contains(e.Pid)) return false;
         if (f.From is { } from && e.Tick < from) return false;
         if (f.To is { } to && e.Tick > to) return false;
+        if (f.Injections && e.Kind != EventKind.Inject) return false;
         if (f.Syscalls.Count > 0)
             return e.Kind is EventKind.SyscallEnter or EventKind.SyscallExit && f.Syscalls.Contains(formatter.SyscallName(e.Code));
         return true;

@@ -45,9 +45,20 @@ public sealed class Tlb
         Flushes++;
     }
 
+    /// <summary>
+    /// The kernel's fault injector when its plan has a <c>kernel-bug name=skip-tlb-flush</c> rule, else null: it may make
+    /// the kernel "forget" one invalidation (the counter still counts it, the entry stays: a stale translation).
+    /// </summary>
+    internal Faults.FaultInjector? Injector { get; set; }
+
     /// <summary>Drops the translation of the page holding <paramref name="virtualAddress"/> (invlpg).</summary>
     public void Invalidate(ulong virtualAddress)
     {
+        if (Injector is { } f && f.SkipTlbInvalidation(Invalidations + 1, virtualAddress))
+        {
+            Invalidations++;
+            return;
+        }
         ulong vpn = virtualAddress >> PhysicalMemory.FrameShift;
         ref TlbEntry e = ref Slot(vpn);
         if (e.Tag == vpn + 1) e = default;

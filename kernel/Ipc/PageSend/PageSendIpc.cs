@@ -175,7 +175,16 @@ internal sealed class PageSendIpc : IIpcFamily
     {
         Process p = thread.Process;
         PageSendState? state = Find(p);
-        if (state is null || !state.Pending.TryDequeue(out QueuedPageMessage? m)) return false;
+        if (state is null || !state.Pending.TryPeek(out QueuedPageMessage? m)) return false;
+        if (_kernel.Injector.Active && !m.DelayAsked)
+        {
+            // A delay fault rule may hold this delivery (and the queue behind it, which stays FIFO) back a few ticks.
+            m.DelayAsked = true;
+            long ticks = _kernel.Injector.DelayDelivery(thread, m.Type, m.SenderPid);
+            if (ticks > 0) m.HeldUntil = _kernel.Scheduler.Now + ticks;
+        }
+        if (_kernel.Scheduler.Now < m.HeldUntil) return false;
+        state.Pending.Dequeue();
         p.PendingUpcalls--;
         while (state.SpaceWaiters.Count > 0) _kernel.Scheduler.Wake(state.SpaceWaiters.Waiters[0], 0);
         ulong pages = (ulong)m.Pages.Count;

@@ -7,6 +7,12 @@ internal sealed record QueuedPageMessage(int SenderPid, ulong Type, PageRun Page
 {
     /// <summary>How the receiver maps the pages.</summary>
     public Protection ReceiverProtection => (Flags & (ulong)SendFlags.ReceiverWrite) != 0 ? Protection.ReadWrite : Protection.Read;
+
+    /// <summary>True once the fault injector was asked whether to delay this delivery (it is asked once).</summary>
+    public bool DelayAsked { get; set; }
+
+    /// <summary>A delay fault rule holds the delivery back until this virtual time (0 = not held).</summary>
+    public long HeldUntil { get; set; }
 }
 
 /// <summary>A process's page-send state: its handlers and its bounded queue of pending messages.</summary>

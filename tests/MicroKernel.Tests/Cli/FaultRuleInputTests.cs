@@ -85,9 +85,10 @@ public class FaultRuleInputTests
         File.WriteAllText(path, "process a program=hello\nprocess b program=hello\nfault preempt tick=3\n");
         try
         {
-            var (code, _, err, plan) = Mk("run", path, "--fault", "frames nth=4 count=2", "--fault", "kill pid=2 syscall=1");
+            // The frames rule is past the spawns (a spawn refused by a rule is a scenario that cannot start, exit 2).
+            var (code, _, err, plan) = Mk("run", path, "--fault", "frames nth=400 count=2", "--fault", "kill pid=2 syscall=1");
             code.ShouldBe(ExitCodes.Ok, err);
-            plan!.Rules.ShouldBe([new PreemptFaultRule(3), new FramesFaultRule(4, 2), new KillFaultRule(2, null, 1)]);
+            plan!.Rules.ShouldBe([new PreemptFaultRule(3), new FramesFaultRule(400, 2), new KillFaultRule(2, null, 1)]);
         }
         finally
         {

@@ -169,7 +169,7 @@ public class KernelPanicTests
     public void A_kernel_exception_while_handling_a_fault_is_a_panic_not_a_second_fault()
     {
         Kernel k = TestKernels.Boot();
-        k.BeforeProcessExit = _ => throw new InvalidOperationException("broken exit hook");
+        k.ExitObserver = _ => throw new InvalidOperationException("broken exit hook");
         Process p = k.Spawn("reader", sys => (long)sys.Memory.ReadUInt64(0x7000_0000)); // unmapped: a fault, then the kill
         (RunResult r, EventLog log) = k.RunLogged();
         r.Outcome.ShouldBe(RunOutcome.Panic);

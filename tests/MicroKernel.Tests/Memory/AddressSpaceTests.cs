@@ -1,3 +1,4 @@
+using MicroKernel.Faults;
 using MicroKernel.Hardware;
 using MicroKernel.Hardware.Mpu;
 using MicroKernel.Memory;
@@ -376,10 +377,9 @@ public sealed class AddressSpaceTests : IDisposable
 
         // 0x7000_0000_0000 lies under a PML4 entry nothing uses yet: the map needs 3 user frames and 3 tables.
         const ulong Fresh = 0x7000_0000_0000;
-        int calls = 0;
-        rig.Frames.FailNext = () => ++calls == failAt;
+        rig.Frames.Injector = new FaultInjector(new FaultPlan([new FramesFaultRule(failAt)]), 1, null);
         s.Map(Fresh, 3 * Page, Protection.ReadWrite, "doomed", out ulong mapped).ShouldBe(ErrorCode.OutOfMemory);
-        rig.Frames.FailNext = null;
+        rig.Frames.Injector = null;
 
         mapped.ShouldBe(0UL);
         s.Areas.Count.ShouldBe(1);
@@ -443,9 +443,9 @@ public sealed class AddressSpaceTests : IDisposable
         rig.Frames.FreeCount.ShouldBe(free);
         s.Areas.ShouldBeEmpty();
 
-        rig.Frames.FailNext = () => true;
+        rig.Frames.Injector = new FaultInjector(new FaultPlan([new FramesFaultRule(1)]), 1, null);
         s.Map(0, Page, Protection.ReadWrite, "one", out _).ShouldBe(ErrorCode.OutOfMemory);
-        rig.Frames.FailNext = null;
+        rig.Frames.Injector = null;
         rig.Frames.FreeCount.ShouldBe(free);
         s.Areas.ShouldBeEmpty();
 

@@ -1,3 +1,4 @@
+using MicroKernel.Faults;
 using CsCheck;
 using MicroKernel.Hardware;
 using MicroKernel.Memory;
@@ -266,26 +267,27 @@ public class FrameAllocatorTests
     }
 
     [Fact]
-    public void FailNext_makes_allocations_fail_without_side_effects()
+    public void A_frames_rule_makes_allocations_fail_without_side_effects()
     {
         var (_, frames) = New();
-        frames.FailNext = () => true;
+        frames.Injector = new FaultInjector(new FaultPlan([new FramesFaultRule(1, Count: 3)]), 1, null);
         frames.TryAllocate(FrameUse.User, out _).ShouldBeFalse();
         frames.TryAllocateContiguous(2, 2, FrameUse.User, out _).ShouldBeFalse();
+        frames.TryAllocateAt(5, 1, FrameUse.User).ShouldBeFalse();
         frames.FreeCount.ShouldBe(63);
         frames.Allocations.ShouldBe(0);
         ShouldBalance(frames);
 
         // Fail exactly the third request.
-        int calls = 0;
-        frames.FailNext = () => ++calls == 3;
+        var injector = new FaultInjector(new FaultPlan([new FramesFaultRule(3)]), 1, null);
+        frames.Injector = injector;
         Alloc(frames).ShouldBe(1UL);
         Alloc(frames).ShouldBe(2UL);
         frames.TryAllocate(FrameUse.User, out _).ShouldBeFalse();
         Alloc(frames).ShouldBe(3UL, "the failed request took no frame");
-        calls.ShouldBe(4);
+        injector.Injections.ShouldBe(1);
 
-        frames.FailNext = null;
+        frames.Injector = null;
         Alloc(frames).ShouldBe(4UL);
         frames.UserCount.ShouldBe(4);
         ShouldBalance(frames);

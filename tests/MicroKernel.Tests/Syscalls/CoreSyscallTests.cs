@@ -1,3 +1,4 @@
+using MicroKernel.Faults;
 using MicroKernel.Hardware;
 using MicroKernel.Memory;
 using MicroKernel.Processes;
@@ -290,13 +291,13 @@ public class CoreSyscallTests
         Process p = k.Spawn("p", sys =>
         {
             int user = k.Frames.UserCount, free = k.Frames.FreeCount;
-            k.Frames.FailNext = () => true;
+            // A frames rule armed from here on: its request #1 is the map's first frame.
+            k.Frames.Injector = new FaultInjector(new FaultPlan([new FramesFaultRule(1, 1000)]), 1, k);
             got.Add(("injected failure", sys.Syscall(SyscallNumber.Map, 0, 4 * Page, RW)));
-            int calls = 0;
-            k.Frames.FailNext = () => ++calls == 2; // the second frame of the map
+            k.Frames.Injector = new FaultInjector(new FaultPlan([new FramesFaultRule(2)]), 1, k); // the second frame of the map
             long half = sys.Syscall(SyscallNumber.Map, 0, 4 * Page, RW);
             got.Add(("failure half way", half > 0 ? 1 : half));
-            k.Frames.FailNext = null;
+            k.Frames.Injector = null;
             got.Add(("user frames unchanged", k.Frames.UserCount - user));
             got.Add(("free frames unchanged", k.Frames.FreeCount - free));
             got.Add(("no area left", k.ProgramAreas(sys).Count));

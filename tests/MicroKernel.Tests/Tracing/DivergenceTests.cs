@@ -47,19 +47,19 @@ public class DivergenceTests
     private static string Formatted(long result, SyscallNumber number) => number == SyscallNumber.Map ? $"0x{result:x}" : result.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     [Fact]
-    public void The_seam_in_the_kernel_alters_one_result_and_is_off_by_default()
+    public void The_planted_bug_alters_exactly_one_result_and_is_off_by_default()
     {
         var k = TestKernels.Boot();
-        k.SyscallResultSeam.ShouldBeNull();
-        long seen = 0;
-        k.SyscallResultSeam = (_, n, r) => n == (long)SyscallNumber.GetPid ? r + 100 : r;
+        k.BrokenSyscall.ShouldBeNull();
+        var seen = new List<long>();
+        k.BrokenSyscall = ((long)SyscallNumber.GetPid, 2);
         k.Spawn("p", sys =>
         {
-            seen = sys.Syscall(SyscallNumber.GetPid);
+            for (int i = 0; i < 3; i++) seen.Add(sys.Syscall(SyscallNumber.GetPid));
             return 0;
         });
         k.Run();
-        seen.ShouldBe(101);
+        seen.ShouldBe([1, 2, 1]);
     }
 
     [Fact]
