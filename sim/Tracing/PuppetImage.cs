@@ -145,7 +145,16 @@ internal sealed class PuppetImage(PuppetPlan plan, string program, IPuppetObserv
             thread.Kernel.RaiseFault(thread, reason, fault.A0, fault.Text ?? "");
             return;
         }
-        if (thread.Space.CheckRange(fault.A0, 1, access, out MemoryFault refused))
+        // The record has no access size: a wide access can fault where its first byte would not (one that wraps past
+        // the top of the address space is NonCanonical), so try the sizes a load or store has until one is refused alike.
+        MemoryFault refused = default;
+        bool allowed = true;
+        foreach (ulong size in (ReadOnlySpan<ulong>)[1, 2, 4, 8])
+        {
+            allowed = thread.Space.CheckRange(fault.A0, size, access, out refused);
+            if (!allowed && refused.Reason == reason) break;
+        }
+        if (allowed)
         {
             observer.Problem(thread.Kernel, $"event #{fault.Seq}: the recorded faulting {access.ToString().ToLowerInvariant()} at 0x{fault.A0:x} is allowed now");
             refused = new MemoryFault(fault.A0, access, reason);
