@@ -246,7 +246,8 @@ public sealed partial class Kernel
         if (_sinks.Count > 0)
         {
             EmitSyscall(EventKind.SyscallEnter, caller, number, args, 0);
-            caller.SyscallIo = [];
+            caller.SyscallIo = caller.IoRecord;
+            caller.IoRecord.Clear();
         }
         long result = info is null ? (long)ErrorCode.UnknownSyscall : info.Handler(caller, args);
         // The callee of an enclosing RPC call died while this syscall waited: unwind to that call.
@@ -264,7 +265,7 @@ public sealed partial class Kernel
     public bool CopyFromUser(SimThread caller, ulong address, Span<byte> destination)
     {
         if (!caller.Space.TryRead(address, destination, out _)) return false;
-        caller.SyscallIo?.Add(new UserIo(address, destination.ToArray(), Written: false));
+        caller.SyscallIo?.Add(address, destination, written: false);
         return true;
     }
 
@@ -286,7 +287,7 @@ public sealed partial class Kernel
     public bool CopyToUser(SimThread caller, ulong address, ReadOnlySpan<byte> source)
     {
         if (!caller.Space.TryWrite(address, source, out _)) return false;
-        caller.SyscallIo?.Add(new UserIo(address, source.ToArray(), Written: true));
+        caller.SyscallIo?.Add(address, source, written: true);
         return true;
     }
 
@@ -351,11 +352,16 @@ public sealed partial class Kernel
         process.AddressSpace.Destroy();
     }
 
-    internal void Emit(KernelEvent e)
+    // Stamps the event with its sequence number and tick and hands it to every sink: a struct copy, no allocation.
+    internal void Emit(in KernelEvent e)
     {
         if (_sinks.Count == 0) return;
-        e = e with { Seq = _nextSeq++, Tick = Scheduler.Now };
-        foreach (IEventSink sink in _sinks) sink.Emit(e);
+        Deliver(e with { Seq = _nextSeq++, Tick = Scheduler.Now });
+    }
+
+    private void Deliver(in KernelEvent e)
+    {
+        for (int i = 0; i < _sinks.Count; i++) _sinks[i].Emit(in e);
     }
 
     internal void AccessPoint(SimThread thread)
@@ -569,8 +575,9 @@ public sealed partial class Kernel
     }
 
     private void EmitSyscall(EventKind kind, SimThread caller, long number, in SyscallArgs a, long result) =>
-        Emit(new KernelEvent
+        Deliver(new KernelEvent
         {
+            Seq = _nextSeq++, Tick = Scheduler.Now,
             Pid = caller.Process.Pid, Tid = caller.Tid, Kind = kind, Code = number,
             A0 = a.A0, A1 = a.A1, A2 = a.A2, A3 = a.A3, A4 = a.A4, A5 = a.A5, Result = result,
             Instructions = caller.InstructionsRetired,

@@ -7,8 +7,9 @@ namespace MicroKernel.Sim.Tracing;
 /// <summary>
 /// Records the kernel's event stream into the binary trace format (docs/trace-format.md): a sink that encodes each
 /// event into a block buffer (varints, only non-zero fields, interned strings, syscall exits that do not repeat
-/// their arguments) and writes a block with its CRC every 32 KiB. No per-event allocation besides the encoder's
-/// reused buffer, so recording costs little next to the run (docs/trace-format.md has the figures).
+/// their arguments) and writes a block with its CRC every 32 KiB. Nothing is allocated per event: the event comes by
+/// reference, its I/O from the thread's reused buffer, and the encoder writes into its own reused block buffer, so
+/// recording costs little next to the run (docs/trace-format.md has the figures).
 /// </summary>
 internal sealed class TraceWriter : IEventSink, IDisposable
 {
@@ -22,6 +23,8 @@ internal sealed class TraceWriter : IEventSink, IDisposable
     private int _blockEvents;
     private long _lastTick;
     private bool _finished;
+    private int _lastTid;
+    private Stack<CallKey>? _lastCalls;
 
     /// <summary>Starts a trace on <paramref name="stream"/>: writes the magic and the header at once.</summary>
     public TraceWriter(Stream stream, TraceHeader header, bool ownsStream = true)
@@ -47,18 +50,14 @@ internal sealed class TraceWriter : IEventSink, IDisposable
     public long BytesWritten { get; private set; }
 
     /// <inheritdoc />
-    public void Emit(KernelEvent e)
+    public void Emit(in KernelEvent e)
     {
         if (_finished) return;
         EnsureRoom(128);
         int mask = 0;
         bool sameCall = false;
-        if (e.Kind == EventKind.SyscallEnter)
-        {
-            if (!_openCalls.TryGetValue(e.Tid, out Stack<CallKey>? stack)) _openCalls[e.Tid] = stack = new Stack<CallKey>();
-            stack.Push(new CallKey(e.Code, e.A0, e.A1, e.A2, e.A3, e.A4, e.A5));
-        }
-        else if (e.Kind == EventKind.SyscallExit && _openCalls.TryGetValue(e.Tid, out Stack<CallKey>? stack) && stack.TryPop(out CallKey enter))
+        if (e.Kind == EventKind.SyscallEnter) OpenCalls(e.Tid, create: true)!.Push(new CallKey(e.Code, e.A0, e.A1, e.A2, e.A3, e.A4, e.A5));
+        else if (e.Kind == EventKind.SyscallExit && OpenCalls(e.Tid, create: false) is { } stack && stack.TryPop(out CallKey enter))
             sameCall = enter == new CallKey(e.Code, e.A0, e.A1, e.A2, e.A3, e.A4, e.A5);
         if (sameCall) mask |= TraceFormat.SameCallAsEnter;
         else
@@ -143,13 +142,8 @@ internal sealed class TraceWriter : IEventSink, IDisposable
     }
 
     /// <summary>The CRC of a record: its length/count fields, then its payload.</summary>
-    internal static uint Crc32Of(ReadOnlySpan<byte> fields, ReadOnlySpan<byte> payload)
-    {
-        var all = new byte[fields.Length + payload.Length];
-        fields.CopyTo(all);
-        payload.CopyTo(all.AsSpan(fields.Length));
-        return Crc32.Compute(all);
-    }
+    internal static uint Crc32Of(ReadOnlySpan<byte> fields, ReadOnlySpan<byte> payload) =>
+        Crc32.Finish(Crc32.Append(Crc32.Append(Crc32.Start, fields), payload));
 
     private void WriteUInt32(uint value)
     {
@@ -180,15 +174,16 @@ internal sealed class TraceWriter : IEventSink, IDisposable
     {
         long read = 0;
         bool anyWritten = false;
-        foreach (UserIo u in io)
+        for (int i = 0; i < io.Count; i++) // index loops: foreach over the interface would allocate an enumerator
         {
-            if (u.Written) anyWritten = true;
-            else read += u.Bytes.Length;
+            if (io[i].Written) anyWritten = true;
+            else read += io[i].Bytes.Length;
         }
         bool store = read <= _maxStoredReadBytes;
         WriteVarint((ulong)io.Count);
-        foreach (UserIo u in io)
+        for (int i = 0; i < io.Count; i++)
         {
+            UserIo u = io[i];
             EnsureRoom(32);
             bool bytes = !u.Written && store;
             _block[_length++] = (byte)((u.Written ? TraceFormat.SegmentWritten : 0) | (bytes ? TraceFormat.SegmentBytesStored : 0));
@@ -197,7 +192,7 @@ internal sealed class TraceWriter : IEventSink, IDisposable
             if (bytes)
             {
                 EnsureRoom(u.Bytes.Length);
-                u.Bytes.CopyTo(_block.AsSpan(_length));
+                u.Bytes.Span.CopyTo(_block.AsSpan(_length));
                 _length += u.Bytes.Length;
             }
         }
@@ -228,6 +223,21 @@ internal sealed class TraceWriter : IEventSink, IDisposable
     {
         if (_length + bytes + 16 <= _block.Length) return;
         Array.Resize(ref _block, Math.Max(_block.Length * 2, _length + bytes + 1024));
+    }
+
+    // The syscalls of thread tid that entered and have not exited yet. The last thread's stack is kept at hand:
+    // a syscall's exit almost always follows its entry on the same thread, so the dictionary is rarely consulted.
+    private Stack<CallKey>? OpenCalls(int tid, bool create)
+    {
+        if (tid == _lastTid && _lastCalls is not null) return _lastCalls;
+        if (!_openCalls.TryGetValue(tid, out Stack<CallKey>? stack))
+        {
+            if (!create) return null;
+            _openCalls[tid] = stack = new Stack<CallKey>();
+        }
+        _lastTid = tid;
+        _lastCalls = stack;
+        return stack;
     }
 
     private readonly record struct CallKey(long Code, ulong A0, ulong A1, ulong A2, ulong A3, ulong A4, ulong A5);

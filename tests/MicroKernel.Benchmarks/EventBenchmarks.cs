@@ -1,0 +1,75 @@
+using BenchmarkDotNet.Attributes;
+using MicroKernel.Faults;
+using MicroKernel.Sim.Cli;
+using MicroKernel.Sim.Scenarios;
+using MicroKernel.Sim.Tracing;
+using MicroKernel.Syscalls;
+using MicroKernel.Tracing;
+
+namespace MicroKernel.Benchmarks;
+
+/// <summary>
+/// What the event path costs per syscall: a loop of null syscalls (getpid, two events each: entry and exit) on a
+/// kernel with no sink (the baseline), with a sink that only counts (the kernel's cost of building and handing out
+/// events), and recording a binary trace into memory (a <see cref="MemoryStream"/> rewound before each batch, so its
+/// capacity is reused); and the same loop under a fault plan with one rule that never fires (the cost of the
+/// injection point on every syscall; the baseline runs <see cref="FaultPlan.None"/>, the default).
+/// Each kernel stays resident (<see cref="ResidentProgram"/>), so boot and host-thread costs are out of the figures:
+/// the Allocated column is the event path's allocation per syscall (docs/benchmarks.md, "Cheap events").
+/// </summary>
+[MemoryDiagnoser]
+public class EventBenchmarks
+{
+    private const int Calls = 100_000;
+    private readonly MemoryStream _traceBuffer = new();
+    private ResidentProgram _bare = null!, _counting = null!, _recording = null!, _idleRule = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _bare = Loop();
+        _counting = Loop(new CountingSink());
+        Scenario demo = ScenarioRunner.Load("demo");
+        var header = TraceHeader.For(demo.Name, demo.Source, ScenarioRunner.BuiltInText("demo"), demo.Config, TraceCommands.SyscallTable(), new Dictionary<string, string?>());
+        _recording = Loop(new TraceWriter(_traceBuffer, header, ownsStream: false));
+        _idleRule = Loop(faults: new FaultPlan([new SyscallFaultRule("getpid", long.MaxValue, ErrorCode.InvalidArgument)]));
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        foreach (ResidentProgram p in new[] { _bare, _counting, _recording, _idleRule }) p.Dispose();
+    }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = Calls)]
+    public void NullSyscallNoSink() => _bare.RunBatch();
+
+    [Benchmark(OperationsPerInvoke = Calls)]
+    public void NullSyscallCountingSink() => _counting.RunBatch();
+
+    [Benchmark(OperationsPerInvoke = Calls)]
+    public void NullSyscallRecordingTrace()
+    {
+        _traceBuffer.Position = 0;
+        _recording.RunBatch();
+    }
+
+    [Benchmark(OperationsPerInvoke = Calls)]
+    public void NullSyscallIdleFaultRule() => _idleRule.RunBatch();
+
+    // A resident kernel at the default settings whose program makes Calls getpid syscalls per batch.
+    private static ResidentProgram Loop(IEventSink? sink = null, FaultPlan? faults = null) =>
+        new(sys => () =>
+        {
+            long sum = 0;
+            for (int i = 0; i < Calls; i++) sum += sys.Syscall(SyscallNumber.GetPid);
+            if (sum != Calls) throw new InvalidOperationException($"getpid returned {sum / Calls}, not 1");
+        }, frames: 64, BenchKernels.DefaultAccessesPerTick, sink, faults);
+
+    private sealed class CountingSink : IEventSink
+    {
+        public long Count { get; private set; }
+
+        public void Emit(in KernelEvent e) => Count++;
+    }
+}
