@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Text;
 using MicroKernel.Tracing;
 
@@ -18,6 +19,7 @@ internal sealed class TraceWriter : IEventSink, IDisposable
     private readonly int _maxStoredReadBytes;
     private readonly Dictionary<string, int> _strings = new(StringComparer.Ordinal);
     private readonly Dictionary<int, Stack<CallKey>> _openCalls = [];
+    private readonly System.IO.Hashing.Crc32 _crc = new();
     private byte[] _block = new byte[TraceFormat.BlockTarget + 1024];
     private int _length;
     private int _blockEvents;
@@ -75,20 +77,25 @@ internal sealed class TraceWriter : IEventSink, IDisposable
         if (e.Instructions != 0) mask |= TraceFormat.HasInstructions;
         if (e.Io is { Count: > 0 }) mask |= TraceFormat.HasIo;
 
-        _block[_length++] = (byte)e.Kind;
-        WriteVarint((ulong)mask);
-        WriteVarint(ZigZag(e.Tick - _lastTick));
+        // The fixed fields (at most 103 bytes, room made above) go through a local span and position, which the JIT
+        // can keep in registers instead of reloading the buffer and length fields at every byte.
+        Span<byte> b = _block;
+        int at = _length;
+        b[at++] = (byte)e.Kind;
+        at = Varint(b, at, (ulong)mask);
+        at = Varint(b, at, ZigZag(e.Tick - _lastTick));
         _lastTick = e.Tick;
-        WriteVarint((ulong)(uint)e.Pid);
-        WriteVarint((ulong)(uint)e.Tid);
-        if ((mask & TraceFormat.HasCode) != 0) WriteVarint(ZigZag(e.Code));
-        if ((mask & TraceFormat.HasA0) != 0) WriteVarint(e.A0);
-        if ((mask & (TraceFormat.HasA0 << 1)) != 0) WriteVarint(e.A1);
-        if ((mask & (TraceFormat.HasA0 << 2)) != 0) WriteVarint(e.A2);
-        if ((mask & (TraceFormat.HasA0 << 3)) != 0) WriteVarint(e.A3);
-        if ((mask & (TraceFormat.HasA0 << 4)) != 0) WriteVarint(e.A4);
-        if ((mask & (TraceFormat.HasA0 << 5)) != 0) WriteVarint(e.A5);
-        if ((mask & TraceFormat.HasResult) != 0) WriteVarint(ZigZag(e.Result));
+        at = Varint(b, at, (uint)e.Pid);
+        at = Varint(b, at, (uint)e.Tid);
+        if ((mask & TraceFormat.HasCode) != 0) at = Varint(b, at, ZigZag(e.Code));
+        if ((mask & TraceFormat.HasA0) != 0) at = Varint(b, at, e.A0);
+        if ((mask & (TraceFormat.HasA0 << 1)) != 0) at = Varint(b, at, e.A1);
+        if ((mask & (TraceFormat.HasA0 << 2)) != 0) at = Varint(b, at, e.A2);
+        if ((mask & (TraceFormat.HasA0 << 3)) != 0) at = Varint(b, at, e.A3);
+        if ((mask & (TraceFormat.HasA0 << 4)) != 0) at = Varint(b, at, e.A4);
+        if ((mask & (TraceFormat.HasA0 << 5)) != 0) at = Varint(b, at, e.A5);
+        if ((mask & TraceFormat.HasResult) != 0) at = Varint(b, at, ZigZag(e.Result));
+        _length = at;
         if ((mask & TraceFormat.HasText) != 0) WriteText(e.Text!);
         EnsureRoom(16);
         if ((mask & TraceFormat.HasInstructions) != 0) WriteVarint(ZigZag(e.Instructions));
@@ -114,7 +121,7 @@ internal sealed class TraceWriter : IEventSink, IDisposable
         BinaryPrimitives.WriteUInt32LittleEndian(head[1..], (uint)_length);
         _stream.Write(head);
         _stream.Write(_block, 0, _length);
-        uint crc = Crc32Of(head[1..], _block.AsSpan(0, _length));
+        uint crc = Crc32.Compute(_crc, head[1..], _block.AsSpan(0, _length));
         WriteUInt32(crc);
         BytesWritten += 5 + _length;
         _stream.Flush();
@@ -135,7 +142,7 @@ internal sealed class TraceWriter : IEventSink, IDisposable
         BinaryPrimitives.WriteUInt32LittleEndian(head[5..], (uint)_blockEvents);
         _stream.Write(head);
         _stream.Write(_block, 0, _length);
-        WriteUInt32(Crc32Of(head[1..], _block.AsSpan(0, _length)));
+        WriteUInt32(Crc32.Compute(_crc, head[1..], _block.AsSpan(0, _length)));
         BytesWritten += 9 + _length;
         _length = 0;
         _blockEvents = 0;
@@ -143,7 +150,7 @@ internal sealed class TraceWriter : IEventSink, IDisposable
 
     /// <summary>The CRC of a record: its length/count fields, then its payload.</summary>
     internal static uint Crc32Of(ReadOnlySpan<byte> fields, ReadOnlySpan<byte> payload) =>
-        Crc32.Finish(Crc32.Append(Crc32.Append(Crc32.Start, fields), payload));
+        Crc32.Compute(new System.IO.Hashing.Crc32(), fields, payload);
 
     private void WriteUInt32(uint value)
     {
@@ -205,6 +212,19 @@ internal sealed class TraceWriter : IEventSink, IDisposable
     {
         BinaryPrimitives.WriteUInt64LittleEndian(_block.AsSpan(_length), value);
         _length += 8;
+    }
+
+    // LEB128 into b at `at`; returns the position after it.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Varint(Span<byte> b, int at, ulong value)
+    {
+        while (value >= 0x80)
+        {
+            b[at++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+        b[at++] = (byte)value;
+        return at;
     }
 
     private void WriteVarint(ulong value)

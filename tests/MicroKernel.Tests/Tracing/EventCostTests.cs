@@ -55,6 +55,32 @@ public class EventCostTests
         System.Text.Encoding.UTF8.GetString(writes[1].Io!.Single().Bytes.Span).ShouldBe("other");
     }
 
+    [Fact]
+    public void The_io_record_keeps_every_segment_when_its_buffer_fills_and_starts_empty_after_clear()
+    {
+        var record = new UserIoRecord();
+        byte[] small = [1, 2, 3];
+        byte[] large = [.. Enumerable.Range(0, 1000).Select(i => (byte)i)];
+        record.Add(0x1000, small, written: false);
+        record.Add(0x2000, large, written: true); // more than the buffer holds: a new one, the first segment intact
+        record.Add(0x3000, small, written: false);
+        record.Count.ShouldBe(3);
+        record[0].Address.ShouldBe(0x1000UL);
+        record[0].Bytes.ToArray().ShouldBe(small);
+        record[1].Bytes.ToArray().ShouldBe(large);
+        record[1].Written.ShouldBeTrue();
+        record[2].Bytes.ToArray().ShouldBe(small);
+        record.Select(u => u.Address).ShouldBe([0x1000UL, 0x2000UL, 0x3000UL]);
+        Should.Throw<ArgumentOutOfRangeException>(() => record[3]);
+        KernelEvent kept = new KernelEvent { Kind = EventKind.SyscallExit, Io = record }.Detached();
+        record.Clear();
+        record.Count.ShouldBe(0);
+        record.Add(0x4000, [9, 9, 9], written: false);
+        kept.Io!.Count.ShouldBe(3);
+        kept.Io[0].Bytes.ToArray().ShouldBe(small);
+        new KernelEvent { Kind = EventKind.Idle }.Detached().ShouldBe(new KernelEvent { Kind = EventKind.Idle });
+    }
+
     // Bytes allocated on the calling host thread by Calls calls of `call`, after as many calls to warm up (JIT, the
     // thread's I/O buffer, the trace's interned strings).
     private static long AllocatedBy(Action<Sys> call, IEventSink? sink)
