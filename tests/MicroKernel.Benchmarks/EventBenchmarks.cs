@@ -24,7 +24,9 @@ public class EventBenchmarks
 {
     private const int Calls = 1_000_000;
     private readonly MemoryStream _traceBuffer = new();
-    private ResidentProgram _loop = null!;
+    private ResidentProgram? _loop;
+    private TraceWriter _encoder = null!;
+    private long _tick;
 
     [GlobalSetup(Target = nameof(NullSyscallNoSink))]
     public void SetupNoSink() => _loop = Loop();
@@ -44,24 +46,45 @@ public class EventBenchmarks
     public void SetupIdleFaultRule() =>
         _loop = Loop(faults: new FaultPlan([new SyscallFaultRule("getpid", long.MaxValue, ErrorCode.InvalidArgument)]));
 
+    [GlobalSetup(Target = nameof(EncodeNullSyscallEvents))]
+    public void SetupEncoder()
+    {
+        Scenario demo = ScenarioRunner.Load("demo");
+        _encoder = new TraceWriter(_traceBuffer, TraceHeader.For(demo.Name, demo.Source, ScenarioRunner.BuiltInText("demo"), demo.Config, TraceCommands.SyscallTable(), new Dictionary<string, string?>()), ownsStream: false);
+    }
+
     [GlobalCleanup]
-    public void Cleanup() => _loop.Dispose();
+    public void Cleanup() => _loop?.Dispose();
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Calls)]
-    public void NullSyscallNoSink() => _loop.RunBatch();
+    public void NullSyscallNoSink() => _loop!.RunBatch();
 
     [Benchmark(OperationsPerInvoke = Calls)]
-    public void NullSyscallCountingSink() => _loop.RunBatch();
+    public void NullSyscallCountingSink() => _loop!.RunBatch();
 
     [Benchmark(OperationsPerInvoke = Calls)]
     public void NullSyscallRecordingTrace()
     {
         _traceBuffer.Position = 0;
-        _loop.RunBatch();
+        _loop!.RunBatch();
     }
 
     [Benchmark(OperationsPerInvoke = Calls)]
-    public void NullSyscallIdleFaultRule() => _loop.RunBatch();
+    public void NullSyscallIdleFaultRule() => _loop!.RunBatch();
+
+    /// <summary>The trace writer alone on the events of a getpid (no kernel): the encoder's share of recording.</summary>
+    [Benchmark(OperationsPerInvoke = Calls)]
+    public void EncodeNullSyscallEvents()
+    {
+        _traceBuffer.Position = 0;
+        long seq = 0;
+        for (int i = 0; i < Calls; i++)
+        {
+            _tick++;
+            _encoder.Emit(new KernelEvent { Seq = seq++, Tick = _tick, Pid = 1, Tid = 1, Kind = EventKind.SyscallEnter, Code = (long)SyscallNumber.GetPid });
+            _encoder.Emit(new KernelEvent { Seq = seq++, Tick = _tick, Pid = 1, Tid = 1, Kind = EventKind.SyscallExit, Code = (long)SyscallNumber.GetPid, Result = 1 });
+        }
+    }
 
     // A resident kernel at the default settings whose program makes Calls getpid syscalls per batch.
     private static ResidentProgram Loop(IEventSink? sink = null, FaultPlan? faults = null) =>
