@@ -254,7 +254,8 @@ public sealed partial class Kernel
         if (_sinks.Count > 0)
         {
             EmitSyscall(EventKind.SyscallEnter, caller, number, args, 0);
-            caller.SyscallIo = [];
+            caller.SyscallIo = caller.IoRecord;
+            caller.IoRecord.Clear();
         }
         long result;
         // A fault rule decides before the handler runs: a refused call changes nothing.
@@ -277,7 +278,7 @@ public sealed partial class Kernel
     {
         CheckHolder(caller, "copy from user");
         if (!caller.Space.TryRead(address, destination, out _)) return false;
-        caller.SyscallIo?.Add(new UserIo(address, destination.ToArray(), Written: false));
+        caller.SyscallIo?.Add(address, destination, written: false);
         return true;
     }
 
@@ -300,7 +301,7 @@ public sealed partial class Kernel
     {
         CheckHolder(caller, "copy to user");
         if (!caller.Space.TryWrite(address, source, out _)) return false;
-        caller.SyscallIo?.Add(new UserIo(address, source.ToArray(), Written: true));
+        caller.SyscallIo?.Add(address, source, written: true);
         return true;
     }
 
@@ -381,11 +382,16 @@ public sealed partial class Kernel
         if (ReferenceEquals(thread, Scheduler.Current)) throw thread.Terminating();
     }
 
-    internal void Emit(KernelEvent e)
+    // Stamps the event with its sequence number and tick and hands it to every sink: a struct copy, no allocation.
+    internal void Emit(in KernelEvent e)
     {
         if (_sinks.Count == 0) return;
-        e = e with { Seq = _nextSeq++, Tick = Scheduler.Now };
-        foreach (IEventSink sink in _sinks) sink.Emit(e);
+        Deliver(e with { Seq = _nextSeq++, Tick = Scheduler.Now });
+    }
+
+    private void Deliver(in KernelEvent e)
+    {
+        for (int i = 0; i < _sinks.Count; i++) _sinks[i].Emit(in e);
     }
 
     internal void AccessPoint(SimThread thread)
@@ -601,8 +607,9 @@ public sealed partial class Kernel
     }
 
     private void EmitSyscall(EventKind kind, SimThread caller, long number, in SyscallArgs a, long result) =>
-        Emit(new KernelEvent
+        Deliver(new KernelEvent
         {
+            Seq = _nextSeq++, Tick = Scheduler.Now,
             Pid = caller.Process.Pid, Tid = caller.Tid, Kind = kind, Code = number,
             A0 = a.A0, A1 = a.A1, A2 = a.A2, A3 = a.A3, A4 = a.A4, A5 = a.A5, Result = result,
             Instructions = caller.InstructionsRetired,

@@ -117,8 +117,13 @@ public sealed class SimThread
     /// </summary>
     public void InstructionPoint() => Kernel.AccessPoint(this);
 
-    // User memory the current syscall read and wrote, collected only while the kernel is tracing.
-    internal List<UserIo>? SyscallIo { get; set; }
+    // User memory the current syscall read and wrote, collected only while the kernel is tracing (then IoRecord).
+    internal UserIoRecord? SyscallIo { get; set; }
+
+    // The I/O buffer this thread reuses from syscall to syscall (made on its first traced syscall).
+    internal UserIoRecord IoRecord => _ioRecord ??= new UserIoRecord();
+
+    private UserIoRecord? _ioRecord;
 
     internal WaitQueue JoinWaiters { get; }
 

@@ -3,8 +3,11 @@ namespace MicroKernel.Tracing;
 /// <summary>Receives the kernel's events in order, on the thread that holds the CPU.</summary>
 public interface IEventSink
 {
-    /// <summary>Called once per event.</summary>
-    void Emit(KernelEvent e);
+    /// <summary>
+    /// Called once per event. The event is passed by reference and its <see cref="KernelEvent.Io"/> is reused after
+    /// the call returns: keep <see cref="KernelEvent.Detached"/> copies, never the I/O itself.
+    /// </summary>
+    void Emit(in KernelEvent e);
 }
 
 /// <summary>Keeps every event in memory (tests, the demo's account).</summary>
@@ -16,5 +19,5 @@ public sealed class EventLog : IEventSink
     public IReadOnlyList<KernelEvent> Events => _events;
 
     /// <inheritdoc />
-    public void Emit(KernelEvent e) => _events.Add(e);
+    public void Emit(in KernelEvent e) => _events.Add(e.Detached());
 }

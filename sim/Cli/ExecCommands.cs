@@ -170,7 +170,7 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
     // The program's console output, as it happens.
     private sealed class ConsoleSink(TextWriter output) : IEventSink
     {
-        public void Emit(KernelEvent e)
+        public void Emit(in KernelEvent e)
         {
             if (e.Kind == EventKind.Console) output.Write(e.Text);
         }

@@ -89,7 +89,7 @@ internal sealed class RunReport(TextWriter output, bool showSwitches, bool dumpM
 
     private sealed class PrintingSink(RunReport report, EventFormatter formatter) : IEventSink
     {
-        public void Emit(KernelEvent e)
+        public void Emit(in KernelEvent e)
         {
             if (e.Kind is EventKind.SyscallEnter or EventKind.Upcall or EventKind.Notify || (e.Kind == EventKind.Switch && !report.ShowSwitches)) return;
             report.Output.WriteLine(formatter.Format(e));

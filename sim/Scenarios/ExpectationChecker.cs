@@ -21,7 +21,7 @@ public sealed class ExpectationChecker : IEventSink
     private readonly Dictionary<int, StringBuilder> _console = [];
 
     /// <inheritdoc />
-    public void Emit(KernelEvent e)
+    public void Emit(in KernelEvent e)
     {
         if (e.Kind != EventKind.Console || e.Text is null) return;
         if (!_console.TryGetValue(e.Pid, out StringBuilder? text)) _console[e.Pid] = text = new StringBuilder();

@@ -18,7 +18,7 @@ internal sealed class ReplayChecker(IReadOnlyList<TraceEvent> recorded, int cont
     public Divergence? Divergence { get; private set; }
 
     /// <inheritdoc />
-    public void Emit(KernelEvent e)
+    public void Emit(in KernelEvent e)
     {
         long seq = Position++;
         if (Divergence is not null) return;

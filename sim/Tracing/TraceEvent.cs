@@ -81,7 +81,7 @@ internal sealed record TraceIo(IReadOnlyList<IoSegment> Segments, ulong ReadDige
         for (int i = 0; i < io.Count; i++)
         {
             UserIo u = io[i];
-            segments[i] = new IoSegment(u.Address, u.Bytes.Length, u.Written, !u.Written && store ? u.Bytes : null);
+            segments[i] = new IoSegment(u.Address, u.Bytes.Length, u.Written, !u.Written && store ? u.Bytes.ToArray() : null);
         }
         return new TraceIo(segments, Digest(io, written: false), Digest(io, written: true));
     }
@@ -94,11 +94,12 @@ internal sealed record TraceIo(IReadOnlyList<IoSegment> Segments, ulong ReadDige
     {
         ulong h = Fnv1a64.Basis;
         bool any = false;
-        foreach (UserIo u in io)
+        for (int i = 0; i < io.Count; i++) // an index loop: foreach over the interface would allocate an enumerator
         {
+            UserIo u = io[i];
             if (u.Written != written) continue;
             any = true;
-            h = Fnv1a64.Append(Fnv1a64.Append(Fnv1a64.Append(h, u.Address), (ulong)u.Bytes.Length), u.Bytes);
+            h = Fnv1a64.Append(Fnv1a64.Append(Fnv1a64.Append(h, u.Address), (ulong)u.Bytes.Length), u.Bytes.Span);
         }
         return any ? h : 0;
     }

@@ -169,7 +169,7 @@ internal static class TraceReader
             if ((mask & TraceFormat.SameCallAsEnter) != 0)
             {
                 if (kind != EventKind.SyscallExit || (mask & 0x7F) != 0) throw c.Error(start, $"event #{seq}: 'same call as entry' on a {kind} event");
-                if (!_open.TryGetValue(e.Tid, out Stack<KernelEvent>? s) || !s.TryPop(out KernelEvent? enter))
+                if (!_open.TryGetValue(e.Tid, out Stack<KernelEvent>? s) || !s.TryPop(out KernelEvent enter))
                     throw c.Error(start, $"event #{seq}: a syscall exit of tid {e.Tid} refers to an entry that does not exist");
                 e = e with { Code = enter.Code, A0 = enter.A0, A1 = enter.A1, A2 = enter.A2, A3 = enter.A3, A4 = enter.A4, A5 = enter.A5 };
             }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Text;
 using MicroKernel.Tracing;
 
@@ -7,8 +8,9 @@ namespace MicroKernel.Sim.Tracing;
 /// <summary>
 /// Records the kernel's event stream into the binary trace format (docs/trace-format.md): a sink that encodes each
 /// event into a block buffer (varints, only non-zero fields, interned strings, syscall exits that do not repeat
-/// their arguments) and writes a block with its CRC every 32 KiB. No per-event allocation besides the encoder's
-/// reused buffer, so recording costs little next to the run (docs/trace-format.md has the figures).
+/// their arguments) and writes a block with its CRC every 32 KiB. Nothing is allocated per event: the event comes by
+/// reference, its I/O from the thread's reused buffer, and the encoder writes into its own reused block buffer, so
+/// recording costs little next to the run (docs/trace-format.md has the figures).
 /// </summary>
 internal sealed class TraceWriter : IEventSink, IDisposable
 {
@@ -17,11 +19,14 @@ internal sealed class TraceWriter : IEventSink, IDisposable
     private readonly int _maxStoredReadBytes;
     private readonly Dictionary<string, int> _strings = new(StringComparer.Ordinal);
     private readonly Dictionary<int, Stack<CallKey>> _openCalls = [];
+    private readonly System.IO.Hashing.Crc32 _crc = new();
     private byte[] _block = new byte[TraceFormat.BlockTarget + 1024];
     private int _length;
     private int _blockEvents;
     private long _lastTick;
     private bool _finished;
+    private int _lastTid;
+    private Stack<CallKey>? _lastCalls;
 
     /// <summary>Starts a trace on <paramref name="stream"/>: writes the magic and the header at once.</summary>
     public TraceWriter(Stream stream, TraceHeader header, bool ownsStream = true)
@@ -47,18 +52,14 @@ internal sealed class TraceWriter : IEventSink, IDisposable
     public long BytesWritten { get; private set; }
 
     /// <inheritdoc />
-    public void Emit(KernelEvent e)
+    public void Emit(in KernelEvent e)
     {
         if (_finished) return;
         EnsureRoom(128);
         int mask = 0;
         bool sameCall = false;
-        if (e.Kind == EventKind.SyscallEnter)
-        {
-            if (!_openCalls.TryGetValue(e.Tid, out Stack<CallKey>? stack)) _openCalls[e.Tid] = stack = new Stack<CallKey>();
-            stack.Push(new CallKey(e.Code, e.A0, e.A1, e.A2, e.A3, e.A4, e.A5));
-        }
-        else if (e.Kind == EventKind.SyscallExit && _openCalls.TryGetValue(e.Tid, out Stack<CallKey>? stack) && stack.TryPop(out CallKey enter))
+        if (e.Kind == EventKind.SyscallEnter) OpenCalls(e.Tid, create: true)!.Push(new CallKey(e.Code, e.A0, e.A1, e.A2, e.A3, e.A4, e.A5));
+        else if (e.Kind == EventKind.SyscallExit && OpenCalls(e.Tid, create: false) is { } stack && stack.TryPop(out CallKey enter))
             sameCall = enter == new CallKey(e.Code, e.A0, e.A1, e.A2, e.A3, e.A4, e.A5);
         if (sameCall) mask |= TraceFormat.SameCallAsEnter;
         else
@@ -76,20 +77,25 @@ internal sealed class TraceWriter : IEventSink, IDisposable
         if (e.Instructions != 0) mask |= TraceFormat.HasInstructions;
         if (e.Io is { Count: > 0 }) mask |= TraceFormat.HasIo;
 
-        _block[_length++] = (byte)e.Kind;
-        WriteVarint((ulong)mask);
-        WriteVarint(ZigZag(e.Tick - _lastTick));
+        // The fixed fields (at most 103 bytes, room made above) go through a local span and position, which the JIT
+        // can keep in registers instead of reloading the buffer and length fields at every byte.
+        Span<byte> b = _block;
+        int at = _length;
+        b[at++] = (byte)e.Kind;
+        at = Varint(b, at, (ulong)mask);
+        at = Varint(b, at, ZigZag(e.Tick - _lastTick));
         _lastTick = e.Tick;
-        WriteVarint((ulong)(uint)e.Pid);
-        WriteVarint((ulong)(uint)e.Tid);
-        if ((mask & TraceFormat.HasCode) != 0) WriteVarint(ZigZag(e.Code));
-        if ((mask & TraceFormat.HasA0) != 0) WriteVarint(e.A0);
-        if ((mask & (TraceFormat.HasA0 << 1)) != 0) WriteVarint(e.A1);
-        if ((mask & (TraceFormat.HasA0 << 2)) != 0) WriteVarint(e.A2);
-        if ((mask & (TraceFormat.HasA0 << 3)) != 0) WriteVarint(e.A3);
-        if ((mask & (TraceFormat.HasA0 << 4)) != 0) WriteVarint(e.A4);
-        if ((mask & (TraceFormat.HasA0 << 5)) != 0) WriteVarint(e.A5);
-        if ((mask & TraceFormat.HasResult) != 0) WriteVarint(ZigZag(e.Result));
+        at = Varint(b, at, (uint)e.Pid);
+        at = Varint(b, at, (uint)e.Tid);
+        if ((mask & TraceFormat.HasCode) != 0) at = Varint(b, at, ZigZag(e.Code));
+        if ((mask & TraceFormat.HasA0) != 0) at = Varint(b, at, e.A0);
+        if ((mask & (TraceFormat.HasA0 << 1)) != 0) at = Varint(b, at, e.A1);
+        if ((mask & (TraceFormat.HasA0 << 2)) != 0) at = Varint(b, at, e.A2);
+        if ((mask & (TraceFormat.HasA0 << 3)) != 0) at = Varint(b, at, e.A3);
+        if ((mask & (TraceFormat.HasA0 << 4)) != 0) at = Varint(b, at, e.A4);
+        if ((mask & (TraceFormat.HasA0 << 5)) != 0) at = Varint(b, at, e.A5);
+        if ((mask & TraceFormat.HasResult) != 0) at = Varint(b, at, ZigZag(e.Result));
+        _length = at;
         if ((mask & TraceFormat.HasText) != 0) WriteText(e.Text!);
         EnsureRoom(16);
         if ((mask & TraceFormat.HasInstructions) != 0) WriteVarint(ZigZag(e.Instructions));
@@ -115,7 +121,7 @@ internal sealed class TraceWriter : IEventSink, IDisposable
         BinaryPrimitives.WriteUInt32LittleEndian(head[1..], (uint)_length);
         _stream.Write(head);
         _stream.Write(_block, 0, _length);
-        uint crc = Crc32Of(head[1..], _block.AsSpan(0, _length));
+        uint crc = Crc32.Compute(_crc, head[1..], _block.AsSpan(0, _length));
         WriteUInt32(crc);
         BytesWritten += 5 + _length;
         _stream.Flush();
@@ -136,20 +142,15 @@ internal sealed class TraceWriter : IEventSink, IDisposable
         BinaryPrimitives.WriteUInt32LittleEndian(head[5..], (uint)_blockEvents);
         _stream.Write(head);
         _stream.Write(_block, 0, _length);
-        WriteUInt32(Crc32Of(head[1..], _block.AsSpan(0, _length)));
+        WriteUInt32(Crc32.Compute(_crc, head[1..], _block.AsSpan(0, _length)));
         BytesWritten += 9 + _length;
         _length = 0;
         _blockEvents = 0;
     }
 
     /// <summary>The CRC of a record: its length/count fields, then its payload.</summary>
-    internal static uint Crc32Of(ReadOnlySpan<byte> fields, ReadOnlySpan<byte> payload)
-    {
-        var all = new byte[fields.Length + payload.Length];
-        fields.CopyTo(all);
-        payload.CopyTo(all.AsSpan(fields.Length));
-        return Crc32.Compute(all);
-    }
+    internal static uint Crc32Of(ReadOnlySpan<byte> fields, ReadOnlySpan<byte> payload) =>
+        Crc32.Compute(new System.IO.Hashing.Crc32(), fields, payload);
 
     private void WriteUInt32(uint value)
     {
@@ -180,15 +181,16 @@ internal sealed class TraceWriter : IEventSink, IDisposable
     {
         long read = 0;
         bool anyWritten = false;
-        foreach (UserIo u in io)
+        for (int i = 0; i < io.Count; i++) // index loops: foreach over the interface would allocate an enumerator
         {
-            if (u.Written) anyWritten = true;
-            else read += u.Bytes.Length;
+            if (io[i].Written) anyWritten = true;
+            else read += io[i].Bytes.Length;
         }
         bool store = read <= _maxStoredReadBytes;
         WriteVarint((ulong)io.Count);
-        foreach (UserIo u in io)
+        for (int i = 0; i < io.Count; i++)
         {
+            UserIo u = io[i];
             EnsureRoom(32);
             bool bytes = !u.Written && store;
             _block[_length++] = (byte)((u.Written ? TraceFormat.SegmentWritten : 0) | (bytes ? TraceFormat.SegmentBytesStored : 0));
@@ -197,7 +199,7 @@ internal sealed class TraceWriter : IEventSink, IDisposable
             if (bytes)
             {
                 EnsureRoom(u.Bytes.Length);
-                u.Bytes.CopyTo(_block.AsSpan(_length));
+                u.Bytes.Span.CopyTo(_block.AsSpan(_length));
                 _length += u.Bytes.Length;
             }
         }
@@ -210,6 +212,19 @@ internal sealed class TraceWriter : IEventSink, IDisposable
     {
         BinaryPrimitives.WriteUInt64LittleEndian(_block.AsSpan(_length), value);
         _length += 8;
+    }
+
+    // LEB128 into b at `at`; returns the position after it.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Varint(Span<byte> b, int at, ulong value)
+    {
+        while (value >= 0x80)
+        {
+            b[at++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+        b[at++] = (byte)value;
+        return at;
     }
 
     private void WriteVarint(ulong value)
@@ -228,6 +243,21 @@ internal sealed class TraceWriter : IEventSink, IDisposable
     {
         if (_length + bytes + 16 <= _block.Length) return;
         Array.Resize(ref _block, Math.Max(_block.Length * 2, _length + bytes + 1024));
+    }
+
+    // The syscalls of thread tid that entered and have not exited yet. The last thread's stack is kept at hand:
+    // a syscall's exit almost always follows its entry on the same thread, so the dictionary is rarely consulted.
+    private Stack<CallKey>? OpenCalls(int tid, bool create)
+    {
+        if (tid == _lastTid && _lastCalls is not null) return _lastCalls;
+        if (!_openCalls.TryGetValue(tid, out Stack<CallKey>? stack))
+        {
+            if (!create) return null;
+            _openCalls[tid] = stack = new Stack<CallKey>();
+        }
+        _lastTid = tid;
+        _lastCalls = stack;
+        return stack;
     }
 
     private readonly record struct CallKey(long Code, ulong A0, ulong A1, ulong A2, ulong A3, ulong A4, ulong A5);

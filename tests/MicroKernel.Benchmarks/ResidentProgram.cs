@@ -1,4 +1,6 @@
+using MicroKernel.Faults;
 using MicroKernel.Processes;
+using MicroKernel.Tracing;
 using MicroKernel.Userland.Loader;
 using MicroKernel.Userland.Runtime;
 
@@ -20,10 +22,13 @@ internal sealed class ResidentProgram : IDisposable
     /// <param name="setup">Runs once in the simulated program; returns the batch to run per invocation.</param>
     /// <param name="frames">RAM size.</param>
     /// <param name="accessesPerTick">User accesses per scheduling point (<see cref="BenchKernels"/>).</param>
-    public ResidentProgram(Func<Sys, Action> setup, int frames, int accessesPerTick)
+    /// <param name="sink">A sink the kernel emits its events to (none: the kernel builds no events).</param>
+    /// <param name="faults">The kernel's fault plan (none: <see cref="FaultPlan.None"/>, the default).</param>
+    public ResidentProgram(Func<Sys, Action> setup, int frames, int accessesPerTick, IEventSink? sink = null, FaultPlan? faults = null)
     {
         // No watchdog: between batches the program waits on the host, which is no scheduling point, on purpose.
-        var kernel = new Kernel(BenchKernels.Config(accessesPerTick, frames) with { WatchdogSeconds = 0 });
+        var kernel = new Kernel(BenchKernels.Config(accessesPerTick, frames) with { WatchdogSeconds = 0, Faults = faults ?? FaultPlan.None });
+        if (sink is not null) kernel.AddSink(sink);
         kernel.Spawn(new ManagedProgram("resident", () => new Body(this, setup)), "resident", out Process? _);
         _host = new Thread(() => kernel.Run()) { IsBackground = true };
         _host.Start();

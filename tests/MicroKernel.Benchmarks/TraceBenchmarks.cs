@@ -178,7 +178,7 @@ public class TraceBenchmarks
     {
         public long Count { get; private set; }
 
-        public void Emit(KernelEvent e) => Count++;
+        public void Emit(in KernelEvent e) => Count++;
     }
 
     private sealed class Loop(Func<Userland.Runtime.Sys, long> main) : Userland.Runtime.UserProgram

@@ -155,7 +155,7 @@ public class X86Benchmarks
     {
         public long Instructions { get; private set; }
 
-        public void Emit(KernelEvent e)
+        public void Emit(in KernelEvent e)
         {
             if (e.Kind == EventKind.SyscallEnter && e.Code == (long)SyscallNumber.Exit) Instructions = e.Instructions;
         }

@@ -42,13 +42,14 @@ internal static class FaultRig
 
         public List<string> Problems { get; } = [];
 
-        public void Emit(KernelEvent e)
+        public void Emit(in KernelEvent e)
         {
             if (e.Kind == EventKind.Inject) _pending = true;
             else if (_pending && e.Kind is EventKind.SyscallExit or EventKind.ProcessExit)
             {
                 _pending = false;
-                Problems.AddRange(k.CheckInvariants().Select(p => $"after event #{e.Seq}: {p}"));
+                long seq = e.Seq; // an 'in' parameter cannot be captured by the lambda below
+                Problems.AddRange(k.CheckInvariants().Select(p => $"after event #{seq}: {p}"));
             }
         }
     }

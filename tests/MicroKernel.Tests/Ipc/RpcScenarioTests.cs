@@ -124,12 +124,13 @@ public class RpcScenarioTests
     {
         public long? Seq { get; private set; }
 
-        public void Emit(KernelEvent e)
+        public void Emit(in KernelEvent e)
         {
             if (Seq is null && target(e))
             {
                 Seq = e.Seq;
-                e = e with { Result = result };
+                writer.Emit(e with { Result = result });
+                return;
             }
             writer.Emit(e);
         }

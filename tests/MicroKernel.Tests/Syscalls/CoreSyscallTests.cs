@@ -36,7 +36,7 @@ public class CoreSyscallTests
 
         public int Checks { get; private set; }
 
-        public void Emit(KernelEvent e)
+        public void Emit(in KernelEvent e)
         {
             if (e.Kind is not (EventKind.SyscallExit or EventKind.ProcessExit or EventKind.Fault)) return;
             Checks++;

@@ -25,7 +25,7 @@ public class FormatTests
             new()
             {
                 Seq = 3, Tick = 3, Kind = EventKind.SyscallExit, Pid = 1, Tid = 1, Code = 11, A0 = ulong.MaxValue, A1 = 5, A5 = 1UL << 63, Result = long.MinValue,
-                Instructions = 123_456_789, Io = [new UserIo(0x1000, [1, 2, 3], false), new UserIo(0x2000, [9, 9], true), new UserIo(0x3000, [4], false)],
+                Instructions = 123_456_789, Io = [new UserIo(0x1000, new byte[] { 1, 2, 3 }, false), new UserIo(0x2000, new byte[] { 9, 9 }, true), new UserIo(0x3000, new byte[] { 4 }, false)],
             },
             new() { Seq = 4, Tick = 4, Kind = EventKind.SyscallEnter, Pid = 1, Tid = 1, Code = 7 },
             new() { Seq = 5, Tick = 9, Kind = EventKind.SyscallExit, Pid = 1, Tid = 1, Code = 8, A0 = 1, Result = -3 }, // not the entry's call
@@ -62,13 +62,36 @@ public class FormatTests
     [Fact]
     public void A_changed_byte_of_user_memory_changes_the_digest()
     {
-        ulong a = TraceIo.Digest([new UserIo(0x1000, [1, 2, 3], false)], written: false);
-        TraceIo.Digest([new UserIo(0x1000, [1, 2, 4], false)], written: false).ShouldNotBe(a);
-        TraceIo.Digest([new UserIo(0x1001, [1, 2, 3], false)], written: false).ShouldNotBe(a);
-        TraceIo.Digest([new UserIo(0x1000, [1, 2, 3], true)], written: false).ShouldBe(0UL);
+        ulong a = TraceIo.Digest([new UserIo(0x1000, new byte[] { 1, 2, 3 }, false)], written: false);
+        TraceIo.Digest([new UserIo(0x1000, new byte[] { 1, 2, 4 }, false)], written: false).ShouldNotBe(a);
+        TraceIo.Digest([new UserIo(0x1001, new byte[] { 1, 2, 3 }, false)], written: false).ShouldNotBe(a);
+        TraceIo.Digest([new UserIo(0x1000, new byte[] { 1, 2, 3 }, true)], written: false).ShouldBe(0UL);
         // FNV-1a 64 of "a": the published test vector.
         Fnv1a64.Append(Fnv1a64.Basis, "a"u8).ShouldBe(0xaf63dc4c8601ec8cUL);
         Crc32.Compute("123456789"u8).ShouldBe(0xCBF43926u);
+    }
+
+    [Fact]
+    public void The_crc_whole_and_piecewise_is_the_published_one()
+    {
+        Crc32.Compute("The quick brown fox jumps over the lazy dog"u8).ShouldBe(0x414FA339u);
+        Crc32.Compute([]).ShouldBe(0u);
+        byte[] data = [.. Enumerable.Range(0, 100).Select(i => (byte)(i * 37 + 11))];
+        var reused = new System.IO.Hashing.Crc32();
+        for (int length = 0; length <= data.Length; length++)
+        {
+            // The reference: the classic bit-at-a-time loop over the reflected polynomial.
+            uint reference = 0xFFFFFFFFu;
+            foreach (byte b in data.AsSpan(0, length))
+            {
+                reference ^= b;
+                for (int k = 0; k < 8; k++) reference = (reference & 1) != 0 ? 0xEDB88320u ^ (reference >> 1) : reference >> 1;
+            }
+            Crc32.Compute(data.AsSpan(0, length)).ShouldBe(~reference);
+            int split = length / 3;
+            Crc32.Compute(reused, data.AsSpan(0, split), data.AsSpan(split, length - split)).ShouldBe(~reference);
+            TraceWriter.Crc32Of(data.AsSpan(0, split), data.AsSpan(split, length - split)).ShouldBe(~reference);
+        }
     }
 
     [Fact]

@@ -73,7 +73,7 @@ public class RecordReplayTests
             stored.Differences(TraceEvent.From(live, 0)).ShouldBeEmpty();
             if (live.Io is { } io)
                 foreach ((UserIo u, IoSegment seg) in io.Zip(stored.Io!.Segments))
-                    if (!u.Written) seg.Bytes.ShouldBe(u.Bytes);
+                    if (!u.Written) seg.Bytes.ShouldBe(u.Bytes.ToArray());
         }
         log.Events.ShouldContain(e => e.Kind == EventKind.Upcall);
         log.Events.ShouldContain(e => e.Kind == EventKind.Delivery);
