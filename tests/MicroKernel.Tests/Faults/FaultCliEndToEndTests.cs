@@ -167,4 +167,35 @@ public sealed class FaultCliEndToEndTests : IDisposable
             .ShouldNotBe(a.Out);
         ReplaysAndShows(first, "INJECT random: ");
     }
+
+    /// <summary>One malformed rule of each kind, and the field its refusal names.</summary>
+    public static TheoryData<string, string> BadRules => new()
+    {
+        { "syscall name=map nth=1 error=NoSuchThread", "error" },
+        { "frames nth=1 count=0", "count" },
+        { "kill pid=2", "tick" },
+        { "crash pid=7 tick=1", "pid" },
+        { "preempt tick=x", "tick" },
+        { "flip pid=1 addr=0x10000100 bit=8 tick=1", "bit" },
+        { "delay nth=1 ticks=0", "ticks" },
+        { "kernel-bug name=skip-everything nth=1", "name" },
+        { "random p=0.1 kinds=bogus", "kinds" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadRules))]
+    public void A_bad_rule_is_refused_before_the_run_from_the_option_and_from_the_scenario(string rule, string field)
+    {
+        var (code, output, err) = TraceFixture.Mk("run", "pages", "--fault", rule);
+        code.ShouldBe(ExitCodes.BadInput);
+        output.ShouldNotContain("tick who"); // refused before the run
+        err.ShouldStartWith($"error: --fault: fault rule '{rule}': field '{field}': expected ");
+
+        string scenario = ScenarioPath("pages", rule);
+        var fromFile = TraceFixture.Mk("run", scenario);
+        fromFile.Code.ShouldBe(ExitCodes.BadInput);
+        fromFile.Err.ShouldContain($"{scenario}:{ScenarioRunner.BuiltInText("pages").Split('\n').Length + 1}: field '{field}': ");
+        fromFile.Err.ShouldContain($"'{rule}'");
+        TraceFixture.Mk("exec", CExamples.Fixture("hello"), "--fault", rule).Code.ShouldBe(ExitCodes.BadInput);
+    }
 }
