@@ -26,7 +26,7 @@ namespace MicroKernel.Faults;
 /// call runs; it never returns), the process ends with status 137 as any kill: memory freed, IPC released
 /// (<c>kill pid 2 at tick 40</c>, <c>kill pid 2 at its syscall #3 (map)</c>; an ended process: <c>... nothing killed</c>).</item>
 /// <item><c>crash</c>: at the first scheduling point at or after T, a thread of the process (the running one if it acts
-/// for it, else its lowest live tid) faults with <see cref="FaultReason.Injected"/> (exit status 140): its fault policy
+/// for it, else its lowest live tid) faults with <see cref="FaultReason.Injected"/> (exit status 141; 140 is Runaway): its fault policy
 /// kills or restarts it (<c>crash pid 2 tid 2 at tick 15</c>).</item>
 /// <item><c>preempt</c>: at the first scheduling point at or after T, the running thread is switched away (the switch's
 /// reason is <c>injected preempt</c>; alone, it runs on) (<c>preempt tid 1 at tick 2</c>).</item>
