@@ -71,7 +71,7 @@ internal sealed class RunReport(TextWriter output, bool showSwitches, bool dumpM
             output.WriteLine($"notifications: {n.Created} objects, {n.Notifies} notifies, {n.Waits} waits ({n.Blocked} blocked, {n.TimedOut} timed out), "
                 + $"{n.ClosedWakes} woken by a close, {n.LockRecoveries} lock recoveries, count up to {n.MaxPending}, {kernel.LiveNotifications} left open");
         IReadOnlyList<string> problems = kernel.CheckInvariants();
-        output.WriteLine(problems.Count == 0 ? "invariants: frame accounting balances" : "invariants BROKEN:\n  " + string.Join("\n  ", problems));
+        output.WriteLine(problems.Count == 0 ? $"invariants: all {kernel.Invariants.Count} hold (frame accounting, page tables, TLB, MPU, IPC; docs/faults.md)" : "invariants BROKEN:\n  " + string.Join("\n  ", problems));
         if (result.DeadlockReport is { } d) output.WriteLine(d);
         foreach (string r in result.HostReports) output.WriteLine(r);
         if (!result.Deterministic) output.WriteLine("determinism: NOT deterministic: the host watchdog fired, so this run depended on host time");
