@@ -259,7 +259,7 @@ public sealed partial class Kernel
         }
         long result;
         // A fault rule decides before the handler runs: a refused call changes nothing.
-        if (Injector.Active && Injector.OnSyscall(caller, number, info, out ErrorCode injected)) result = (long)injected;
+        if (Injector.HasSyscallRules && Injector.OnSyscall(caller, number, info, out ErrorCode injected)) result = (long)injected;
         else result = info is null ? (long)ErrorCode.UnknownSyscall : info.Handler(caller, args);
         // The callee of an enclosing RPC call died while this syscall waited: unwind to that call.
         if (caller.RpcAborted) throw caller.Terminating();

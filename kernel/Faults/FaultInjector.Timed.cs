@@ -20,7 +20,7 @@ internal sealed partial class FaultInjector
     public long DelayDelivery(SimThread thread, ulong type, int senderPid)
     {
         long n = ++_deliveries;
-        for (int i = 0; i < _rules.Count; i++)
+        for (int i = 0; i < _rules.Length; i++)
         {
             if (_rules[i] is DelayFaultRule r && r.Nth == n && r.Ticks > 0)
                 return Hold(i, thread, n, r.Ticks, type, senderPid, "");
@@ -74,7 +74,7 @@ internal sealed partial class FaultInjector
     public bool OnTick(SimThread self, long now)
     {
         bool preempt = false;
-        for (int i = 0; i < _rules.Count; i++)
+        for (int i = 0; i < _rules.Length; i++)
         {
             if (_fired[i]) continue;
             switch (_rules[i])
@@ -111,7 +111,7 @@ internal sealed partial class FaultInjector
     private void RecomputeNextDue()
     {
         long due = RandomHas(FaultKinds.Preempt) ? long.MinValue : NextHeldDue;
-        for (int i = 0; i < _rules.Count; i++)
+        for (int i = 0; i < _rules.Length; i++)
         {
             if (_fired[i]) continue;
             long? t = _rules[i] switch

@@ -49,7 +49,8 @@ namespace MicroKernel.Faults;
 internal sealed partial class FaultInjector
 {
     private readonly Kernel? _kernel;
-    private readonly IReadOnlyList<FaultRule> _rules;
+    // An array, not the plan's IReadOnlyList: the syscall path walks it on every call while a syscall rule is set.
+    private readonly FaultRule[] _rules;
     // One counter per rule: how many of its opportunities (matching calls, allocations, ...) it has seen so far.
     private readonly long[] _seen;
     private readonly bool[] _fired;
@@ -63,17 +64,20 @@ internal sealed partial class FaultInjector
     public FaultInjector(FaultPlan plan, ulong seed, Kernel? kernel)
     {
         _kernel = kernel;
-        _rules = plan.Rules;
-        _seen = new long[_rules.Count];
-        _fired = new bool[_rules.Count];
+        _rules = [.. plan.Rules];
+        _seen = new long[_rules.Length];
+        _fired = new bool[_rules.Length];
         _random = new SplitMix64(seed ^ 0xFA01_7FA0_17FA_017FUL);
-        Active = _rules.Count > 0;
-        for (int i = 0; i < _rules.Count; i++)
+        Active = _rules.Length > 0;
+        for (int i = 0; i < _rules.Length; i++)
         {
             switch (_rules[i])
             {
                 case FramesFaultRule:
                     HasFrameRules = true;
+                    break;
+                case SyscallFaultRule or KillFaultRule { SyscallNth: not null }:
+                    HasSyscallRules = true;
                     break;
                 case KernelBugFaultRule { Name: KernelBugNames.SkipTlbFlush }:
                     HasTlbRules = true;
@@ -82,6 +86,7 @@ internal sealed partial class FaultInjector
                     _randomRules.Add((i, r));
                     _randomKinds |= r.Kinds;
                     HasFrameRules |= (r.Kinds & FaultKinds.Frames) != 0;
+                    HasSyscallRules |= (r.Kinds & FaultKinds.Syscall) != 0;
                     break;
             }
         }
@@ -93,6 +98,9 @@ internal sealed partial class FaultInjector
 
     /// <summary>True when a rule may refuse frame allocations (the allocator asks only then).</summary>
     public bool HasFrameRules { get; }
+
+    /// <summary>True when some rule looks at syscalls (syscall, kill at a syscall, random over syscalls): only then does the syscall path consult the injector.</summary>
+    public bool HasSyscallRules { get; }
 
     /// <summary>True when a rule may skip a TLB invalidation (the TLB asks only then).</summary>
     public bool HasTlbRules { get; }
@@ -145,7 +153,7 @@ internal sealed partial class FaultInjector
         error = ErrorCode.Ok;
         if (info is null) return false;
         int pid = caller.Process.Pid;
-        for (int i = 0; i < _rules.Count; i++)
+        for (int i = 0; i < _rules.Length; i++)
         {
             switch (_rules[i])
             {
@@ -179,7 +187,7 @@ internal sealed partial class FaultInjector
     public bool RefuseFrameAllocation()
     {
         long n = ++_frameAllocations;
-        for (int i = 0; i < _rules.Count; i++)
+        for (int i = 0; i < _rules.Length; i++)
         {
             if (_rules[i] is FramesFaultRule r && n >= r.Nth && n < r.Nth + r.Count)
             {
@@ -209,7 +217,7 @@ internal sealed partial class FaultInjector
     /// </summary>
     public bool SkipTlbInvalidation(long nth, ulong virtualAddress)
     {
-        for (int i = 0; i < _rules.Count; i++)
+        for (int i = 0; i < _rules.Length; i++)
         {
             if (_rules[i] is KernelBugFaultRule { Name: KernelBugNames.SkipTlbFlush } r && r.Nth == nth)
             {
