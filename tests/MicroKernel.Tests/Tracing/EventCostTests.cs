@@ -20,10 +20,11 @@ public class EventCostTests
     public void A_null_syscall_allocates_nothing_with_or_without_a_sink()
     {
         Action<Sys> getpid = sys => sys.Syscall(SyscallNumber.GetPid);
-        long bare = AllocatedBy(getpid, null);
-        bare.ShouldBe(0);
-        AllocatedBy(getpid, new CountingSink()).ShouldBe(bare);
-        AllocatedBy(getpid, Recorder()).ShouldBe(bare);
+        // Less than one byte per call is nothing per call: the runtime itself may allocate a few bytes now and then on
+        // the thread (a tier-up of a hot method), which an exact comparison would mistake for the event path.
+        AllocatedBy(getpid, null).ShouldBeLessThan(Calls);
+        AllocatedBy(getpid, new CountingSink()).ShouldBeLessThan(Calls);
+        AllocatedBy(getpid, Recorder()).ShouldBeLessThan(Calls);
     }
 
     [Fact]
@@ -32,8 +33,8 @@ public class EventCostTests
         // write copies from user memory (recorded as the event's I/O) and makes its console string; the trace adds nothing.
         Action<Sys> print = sys => sys.Print("hello\n");
         long bare = AllocatedBy(print, null);
-        AllocatedBy(print, new CountingSink()).ShouldBe(bare);
-        AllocatedBy(print, Recorder()).ShouldBe(bare);
+        (AllocatedBy(print, new CountingSink()) - bare).ShouldBeLessThan(Calls); // under a byte per call: nothing per call
+        (AllocatedBy(print, Recorder()) - bare).ShouldBeLessThan(Calls);
     }
 
     [Fact]
