@@ -316,6 +316,12 @@ internal sealed class NotificationIpc : IIpcFamily
                 .Select(p => $"exited {p} still has a handle table")),
     ];
 
+    /// <summary>
+    /// The handle table of <paramref name="p"/>, made if it has none (tests make one for an exited process to see
+    /// notify-handles-released catch it).
+    /// </summary>
+    internal HandleTable HandleTableOf(Process p) => Handles(p);
+
     /// <summary>The open objects, lowest id first (tests corrupt one to see the invariant catch it).</summary>
     internal IReadOnlyList<NotifyObject> LiveObjectList => _live;
 

@@ -275,6 +275,28 @@ public class InvariantCatalogueTests
     }
 
     [Fact]
+    public void Notify_handles_released_catches_an_exited_process_that_keeps_its_handle_table()
+    {
+        var k = Boot(CheckLevel.Syscall);
+        Process first = k.Spawn("first", sys =>
+        {
+            sys.NotifyCreate("mine"); // its handle table is dropped when it exits
+            return 0;
+        });
+        k.Spawn("second", sys =>
+        {
+            while (first.State != ProcessState.Exited) sys.Yield();
+            k.Family<NotificationIpc>().HandleTableOf(first); // the kernel "forgets" to drop it: a table for a dead pid
+            sys.Yield();
+            return 0;
+        });
+        var (e, log, _) = RunToViolation(k);
+        e.Invariant.ShouldBe("notify-handles-released");
+        e.Violations.ShouldHaveSingleItem().Problem.ShouldBe($"exited {first} still has a handle table");
+        ShouldBeFoundAfter(e, log, k, "yield");
+    }
+
+    [Fact]
     public void Page_send_queues_catches_a_queue_over_its_bound()
     {
         var k = Boot(CheckLevel.Syscall);
