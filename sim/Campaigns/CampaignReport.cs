@@ -56,7 +56,7 @@ public static class CampaignReport
             output.WriteLine("expectations:");
             foreach (ExpectationTally e in s.Expectations)
                 output.WriteLine(e.FailedRuns == 0 ? $"  held    {e.Text}"
-                    : string.Create(CultureInfo.InvariantCulture, $"  FAILED  {e.Text}: in {e.FailedRuns} runs (first: run {e.FirstRun}, seed {e.FirstSeed})"));
+                    : string.Create(CultureInfo.InvariantCulture, $"  FAILED  {e.Text}: in {e.FailedRuns} run{(e.FailedRuns == 1 ? "" : "s")} (first: run {e.FirstRun}, seed {e.FirstSeed})"));
         }
     }
 }
