@@ -11,7 +11,7 @@ namespace MicroKernel.Benchmarks;
 /// in under a minute per core), beside one <c>mk run demo</c> in the same process (the baseline: parse, boot, run,
 /// print the account into a null writer). Then where the time goes: the campaign's run at the campaign default
 /// (<c>--check syscall</c>) and at <c>--check end</c>; boot alone (spawning the five processes, their host threads
-/// included, then disposing); the bare run without any sink (no event is built) at <c>--check end</c>.
+/// included, then disposing) and the kernel alone (no process); the bare run without any sink (no event is built) at <c>--check end</c>.
 /// </summary>
 [MemoryDiagnoser]
 public class CampaignBenchmarks
@@ -48,6 +48,14 @@ public class CampaignBenchmarks
     {
         using Kernel kernel = ScenarioRunner.Boot(_demo);
         return kernel.Processes.Count;
+    }
+
+    /// <summary>The kernel alone: machine (RAM, MMU, TLB), allocator, scheduler, syscall table; no process.</summary>
+    [Benchmark]
+    public int KernelOnly()
+    {
+        using var kernel = new Kernel(_demo.Config);
+        return kernel.Frames.FreeCount;
     }
 
     /// <summary>Boot and run with no sink at all (no event is built), invariants at the end only.</summary>
