@@ -83,13 +83,28 @@ internal sealed class CampaignCommand(TextWriter output, TextWriter error, Func<
             return Refuse(e.Message);
         }
         SeedRange seeds = new(scenario.Config.Seed, scenario.Config.Seed);
-        if (o.Seeds is not null && SeedRange.Parse(o.Seeds, out string seedProblem) is not { } parsed) return Refuse(seedProblem);
-        else if (o.Seeds is not null) seeds = SeedRange.Parse(o.Seeds, out _)!;
+        if (o.Seeds is not null)
+        {
+            if (SeedRange.Parse(o.Seeds, out string seedProblem) is not { } given) return Refuse(seedProblem);
+            seeds = given;
+        }
         ShardSpec? shard = o.Shard is not null ? ShardSpec.Parse(o.Shard, out string shardProblem) : ShardSpec.FromEnvironment(environment, o.ShardCount, out shardProblem);
         if (shard is null) return Refuse(shardProblem);
         IReadOnlyList<FaultRule> extra = [];
-        if (o.Rules is not null && ReadRules(o.Rules, scenario.Processes.Count, out string rulesProblem) is not { } read) return Refuse(rulesProblem);
-        else if (o.Rules is not null) extra = ReadRules(o.Rules, scenario.Processes.Count, out _)!;
+        if (o.Rules is not null)
+        {
+            if (ReadRules(o.Rules, scenario.Processes.Count, out string rulesProblem) is not { } read) return Refuse(rulesProblem);
+            extra = read;
+        }
+        // A process line whose binary is missing or malformed fails every run the same way: refuse it once, up front.
+        try
+        {
+            ScenarioRunner.Boot(scenario).Dispose();
+        }
+        catch (ScenarioException e)
+        {
+            return Refuse(e.Message);
+        }
 
         var target = new CampaignTarget(o.Scenario, scenario, o.Check) { ExtraRules = extra };
         var mode = new CampaignMode(randomRule, o.Systematic);

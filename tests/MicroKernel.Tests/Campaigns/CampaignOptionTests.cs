@@ -61,3 +61,22 @@ public sealed class CampaignOptionTests : IDisposable
         SeedRange.Parse("3..5", out _)!.All().ShouldBe([3UL, 4UL, 5UL]);
     }
 }
+
+/// <summary>A scenario that cannot boot at all (its binary is missing) is refused once, before the campaign, not counted run by run.</summary>
+public sealed class UnbootableScenarioTests : IDisposable
+{
+    private readonly CampaignRig _rig = new();
+
+    public void Dispose() => _rig.Dispose();
+
+    [Fact]
+    public void A_missing_binary_is_refused_with_exit_2_before_any_run()
+    {
+        string scenario = _rig.PathOf("missing.scn");
+        File.WriteAllText(scenario, "process p binary=no-such-program.elf\n");
+        var (code, output, err) = CampaignRig.Mk("campaign", scenario, "--seeds", "3");
+        code.ShouldBe(ExitCodes.BadInput);
+        err.ShouldContain("no-such-program.elf");
+        output.ShouldBeEmpty();
+    }
+}
