@@ -20,6 +20,9 @@ public sealed class CliApp(TextWriter output, TextWriter error)
     /// </summary>
     internal Action<Kernel>? Booted { get; init; }
 
+    /// <summary>Reads an environment variable (tests give their own: a campaign takes its shard from a cluster's variables).</summary>
+    internal Func<string, string?> Environment { get; init; } = System.Environment.GetEnvironmentVariable;
+
     /// <summary>Parses <paramref name="args"/> and runs the chosen command; returns the exit code.</summary>
     public int Invoke(string[] args)
     {
@@ -82,6 +85,7 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         var traces = new TraceCommands(output, error);
         root.Subcommands.Add(traces.Replay());
         root.Subcommands.Add(traces.Trace());
+        root.Subcommands.Add(new Campaigns.CampaignCommand(output, error, Environment).Build());
 
         root.SetAction(_ => RunScenario("demo", null, null, null, false, false));
         return root;
