@@ -81,6 +81,7 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         root.Subcommands.Add(scenarios);
 
         foreach (Command c in new ExecCommands(output, error, Booted).Build()) root.Subcommands.Add(c);
+        root.Subcommands.Add(new Fuzz.FuzzCommand(output, error, Booted).Build());
 
         var traces = new TraceCommands(output, error);
         root.Subcommands.Add(traces.Replay());
