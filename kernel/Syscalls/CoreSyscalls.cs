@@ -88,7 +88,7 @@ internal static class CoreSyscalls
         // Bits above rwx are map flags (MapFlags.LargePages, 0x100): any other bit is an error.
         var flags = (MapFlags)(prot & ~(ulong)ProtectionExtensions.All);
         if ((flags & ~MapFlags.LargePages) != 0) return (long)ErrorCode.InvalidArgument;
-        ErrorCode e = caller.Process.AddressSpace.Map(addr, length, (Protection)(prot & (ulong)ProtectionExtensions.All), flags, "anon", out ulong mapped);
+        ErrorCode e = caller.Process.AddressSpace.Map(addr, length, (Protection)(prot & (ulong)ProtectionExtensions.All), flags, flags == MapFlags.None ? "anon" : "anon_hugepage", out ulong mapped);
         return e == ErrorCode.Ok ? (long)mapped : (long)e;
     }
 
