@@ -34,4 +34,9 @@ public enum FaultReason : byte
     Runaway,
     /// <summary>A <c>crash</c> fault rule made the process fault (docs/faults.md): its fault policy runs as for any fault.</summary>
     Injected,
+    /// <summary>
+    /// A present paging entry has a reserved bit set (above MAXPHYADDR, PS in a PML4E, a misaligned large page): the
+    /// page fault's RSVD error-code bit (Intel SDM vol. 3A, 4.7). Exit status 142.
+    /// </summary>
+    ReservedBit,
 }

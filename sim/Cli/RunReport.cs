@@ -61,7 +61,10 @@ internal sealed class RunReport(TextWriter output, bool showSwitches, bool dumpM
         output.WriteLine($"run: {result.Outcome} at tick {result.Ticks}, {result.Switches} context switches");
         output.WriteLine($"frames: {kernel.Frames.FreeCount} free, {kernel.Frames.KernelCount} kernel, {kernel.Frames.UserCount} user of {kernel.Frames.TotalCount}");
         if (kernel.Config.Protection == ProtectionModel.Paging)
-            output.WriteLine($"tlb: {kernel.Machine.Mmu.Tlb.Hits} hits, {kernel.Machine.Mmu.Tlb.Misses} misses, {kernel.Machine.Mmu.Tlb.Flushes} flushes");
+        {
+            Hardware.Paging.Tlb tlb = kernel.Machine.Mmu.Tlb;
+            output.WriteLine($"tlb: {tlb.Hits} hits ({tlb.LargeHits} by large pages), {tlb.Misses} misses, {tlb.Flushes} flushes ({tlb.GlobalKept} global entries kept)");
+        }
         if (kernel.RpcStats is { Calls: > 0 } or { Refused: > 0 })
         {
             var rpc = kernel.RpcStats;

@@ -28,5 +28,6 @@ public static class ExamplePrograms
         ["queue-check"] = () => new QueueCheckProgram(),
         ["kv-client"] = () => new KeyValueClientProgram(),
         ["careless-mapper"] = () => new CarelessMapperProgram(),
+        ["tlb-reach"] = () => new TlbReachProgram(),
     }.ToImmutableSortedDictionary(StringComparer.Ordinal);
 }
