@@ -34,4 +34,6 @@ public enum FaultReason : byte
     Runaway,
     /// <summary>A <c>crash</c> fault rule made the process fault (docs/faults.md): its fault policy runs as for any fault.</summary>
     Injected,
+    /// <summary>CPU: an SSE floating-point exception whose mask bit in MXCSR is clear (#XM), e.g. a division by zero with ZM = 0.</summary>
+    SimdFloatingPoint,
 }
