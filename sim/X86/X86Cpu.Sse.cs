@@ -144,8 +144,9 @@ public sealed partial class X86Cpu
     /// <summary>maskmovdqu: stores the bytes of the first register whose mask byte has its top bit set, to [rdi].</summary>
     private void MaskMove(in Instruction ins)
     {
-        UInt128 data = Xmm(ins.Op0Register);
-        UInt128 mask = Xmm(ins.Op1Register);
+        // Iced lists the implicit [rdi] as operand 0.
+        UInt128 data = Xmm(ins.Op1Register);
+        UInt128 mask = Xmm(ins.Op2Register);
         ulong address = _regs.Rdi;
         for (int i = 0; i < 16; i++)
             if (((byte)(mask >> (8 * i)) & 0x80) != 0)
