@@ -82,6 +82,9 @@ internal sealed class RunReport(TextWriter output, bool showSwitches, bool dumpM
         foreach (string r in result.HostReports) output.WriteLine(r);
         if (!result.Deterministic) output.WriteLine("determinism: NOT deterministic: the host watchdog fired, so this run depended on host time");
         if (result.Panic is { } panic) output.WriteLine($"KERNEL PANIC: {panic}");
+        if (result.Outcome == RunOutcome.TickLimit)
+            output.WriteLine($"warning: the run stopped at its tick limit (max-ticks {kernel.Config.MaxTicks}): a process still ran or waited "
+                + "(an endless loop, or a wait for something that never comes); exit code 4 (docs/cli.md)");
     }
 
     /// <summary>Prints a line per expectation, met or not, with what the run showed (nothing when there are none).</summary>
