@@ -28,5 +28,7 @@ public static class ExamplePrograms
         ["queue-check"] = () => new QueueCheckProgram(),
         ["kv-client"] = () => new KeyValueClientProgram(),
         ["careless-mapper"] = () => new CarelessMapperProgram(),
+        ["shmem-parent"] = () => new ShmemParentProgram(),
+        ["shmem-child"] = () => new ShmemChildProgram(),
     }.ToImmutableSortedDictionary(StringComparer.Ordinal);
 }
