@@ -50,7 +50,8 @@ public class InvariantCatalogueTests
         var k = TestKernels.Boot();
         k.Invariants.Select(i => i.Name).ShouldBe([
             "frame-accounting", "no-freed-frame-mapped", "page-tables-match-vmas", "tlb-coherence", "mpu-regions",
-            "page-send-queues", "rpc-grant-lifetime", "notify-units-conserved", "notify-handles-released"]);
+            "page-send-queues", "rpc-grant-lifetime", "notify-units-conserved", "notify-handles-released",
+            "shmem-exclusive-ownership", "shmem-teardown"]);
         k.Invariants.ShouldAllBe(i => i.Summary.Length > 10);
         k.FindViolations().ShouldBeEmpty();
     }
