@@ -5,6 +5,7 @@ using MicroKernel.Ipc;
 using MicroKernel.Ipc.Notify;
 using MicroKernel.Ipc.PageSend;
 using MicroKernel.Ipc.Rpc;
+using MicroKernel.Ipc.Shmem;
 using MicroKernel.Memory;
 using MicroKernel.Processes;
 using MicroKernel.Scheduling;
@@ -64,6 +65,7 @@ public sealed partial class Kernel
         _families.Add(_rpc);
         _notify = new NotificationIpc(this);
         _families.Add(_notify);
+        _families.Add(new ShmemIpc(this));
         Injector = new FaultInjector(config.Faults, config.Seed, this);
         // The allocator and the TLB ask the injector only when a rule may refuse or skip there.
         if (Injector.HasFrameRules) Frames.Injector = Injector;
@@ -314,6 +316,10 @@ public sealed partial class Kernel
         CheckHolder(thread, "fault report");
         // An access through a grant revoked because its callee died is not a new fault: just unwind to the call.
         if (thread.RpcAborted) throw thread.Terminating();
+        // A family names what lies at the address (a shared-memory segment and its owner).
+        foreach (IIpcFamily family in _families)
+            if (family.DescribeAddress(thread.Process, fault.Address) is { } what && !detail.StartsWith(what, StringComparison.Ordinal))
+                detail = detail.Length == 0 ? what : what + "; " + detail;
         FaultEntry(thread, new FaultRecord(thread.Process.Pid, thread.Tid, Scheduler.Now, fault.Address, fault.Access, fault.Reason, detail));
     }
 
