@@ -61,9 +61,23 @@ public static class ScenarioRunner
         return kernel;
     }
 
-    /// <summary>The program image a process line names: an example program, or an x86-64 binary read from its file.</summary>
-    public static ProgramImage Image(Scenario scenario, ProcessSpec spec) =>
-        spec.IsBinary ? LoadBinary(scenario, spec) : ExampleImages.Image(spec.Program)!;
+    /// <summary>
+    /// The program image a process line names: an example program, a program class of an assembly
+    /// (<c>FILE.dll:TYPE</c>), or an x86-64 binary read from its file.
+    /// </summary>
+    public static ProgramImage Image(Scenario scenario, ProcessSpec spec)
+    {
+        if (spec.IsBinary) return LoadBinary(scenario, spec);
+        if (AssemblyPrograms.Split(spec.Program) is not { } fromAssembly) return ExampleImages.Image(spec.Program)!;
+        try
+        {
+            return AssemblyPrograms.Load(fromAssembly.Path, fromAssembly.Type);
+        }
+        catch (ProgramLoadException e)
+        {
+            throw new ScenarioException(scenario.Source, spec.Line, "program", e.Message);
+        }
+    }
 
     /// <summary>Reads a process line's x86-64 binary; a missing or malformed file is a <see cref="ScenarioException"/> on that line.</summary>
     public static X86Program LoadBinary(Scenario scenario, ProcessSpec spec)
