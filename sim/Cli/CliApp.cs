@@ -22,6 +22,9 @@ public sealed class CliApp(TextWriter output, TextWriter error)
     /// </summary>
     internal Action<Kernel>? Booted { get; init; }
 
+    /// <summary>Reads an environment variable (tests give their own: a campaign takes its shard from a cluster's variables).</summary>
+    internal Func<string, string?> Environment { get; init; } = System.Environment.GetEnvironmentVariable;
+
     /// <summary>
     /// Parses <paramref name="args"/> and runs the chosen command; returns the exit code (docs/cli.md). A bad command
     /// line prints its errors and suggestions on stderr (exit 1), never the help text. Output is flushed before this
@@ -133,10 +136,12 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         root.Subcommands.Add(scenarios);
 
         foreach (Command c in new ExecCommands(output, error, Booted).Build()) root.Subcommands.Add(c);
+        root.Subcommands.Add(new Fuzz.FuzzCommand(output, error, Booted).Build());
 
         var traces = new TraceCommands(output, error);
         root.Subcommands.Add(traces.Replay());
         root.Subcommands.Add(traces.Trace());
+        root.Subcommands.Add(new Campaigns.CampaignCommand(output, error, Environment).Build());
 
         root.SetAction(_ => RunScenario("demo", null, null, null, false, false));
         // --help also lists the exit codes (one help option serves every subcommand).

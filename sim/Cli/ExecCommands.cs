@@ -73,7 +73,7 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
         if (image is null) return LoadFailed;
         if (tracePath is not null) return ExecRecorded(path, args, config, decodeCache, tracePath);
         using var kernel = new Kernel(config);
-        kernel.AddSink(new ConsoleSink(output));
+        kernel.AddSink(new ConsoleSink(output, error));
         Syscalls.ErrorCode spawned = kernel.Spawn(image, Path.GetFileName(path), out Process? process, arguments: args);
         if (spawned != Syscalls.ErrorCode.Ok)
         {
@@ -122,7 +122,7 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
             error.WriteLine($"error: {path}: cannot load into the simulated machine: {e.Message}");
             return LoadFailed;
         }
-        kernel.AddSink(new ConsoleSink(output));
+        kernel.AddSink(new ConsoleSink(output, error));
         booted?.Invoke(kernel);
         RunResult result = kernel.Run();
         int status = Finish(result.Processes.Single(), result);
@@ -174,12 +174,16 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
         }
     }
 
-    // The program's console output, as it happens.
-    private sealed class ConsoleSink(TextWriter output) : IEventSink
+    // The program's console output, as it happens, on stdout; every fault a rule injected, as it happens, on stderr
+    // (the INJECT line of run's account: with the fault report, exec's account of the run).
+    private sealed class ConsoleSink(TextWriter output, TextWriter error) : IEventSink
     {
+        private readonly EventFormatter _formatter = new(TraceCommands.SyscallTable());
+
         public void Emit(in KernelEvent e)
         {
             if (e.Kind == EventKind.Console) output.Write(e.Text);
+            else if (e.Kind == EventKind.Inject) error.WriteLine(_formatter.Format(e));
         }
     }
 }

@@ -64,7 +64,10 @@ internal sealed class RunReport(TextWriter output, bool showSwitches, bool dumpM
         output.WriteLine($"run: {result.Outcome} at tick {result.Ticks}, {result.Switches} context switches");
         output.WriteLine($"frames: {kernel.Frames.FreeCount} free, {kernel.Frames.KernelCount} kernel, {kernel.Frames.UserCount} user of {kernel.Frames.TotalCount}");
         if (kernel.Config.Protection == ProtectionModel.Paging)
-            output.WriteLine($"tlb: {kernel.Machine.Mmu.Tlb.Hits} hits, {kernel.Machine.Mmu.Tlb.Misses} misses, {kernel.Machine.Mmu.Tlb.Flushes} flushes");
+        {
+            Hardware.Paging.Tlb tlb = kernel.Machine.Mmu.Tlb;
+            output.WriteLine($"tlb: {tlb.Hits} hits ({tlb.LargeHits} by large pages), {tlb.Misses} misses, {tlb.Flushes} flushes ({tlb.GlobalKept} global entries kept)");
+        }
         if (kernel.RpcStats is { Calls: > 0 } or { Refused: > 0 })
         {
             var rpc = kernel.RpcStats;
@@ -79,6 +82,9 @@ internal sealed class RunReport(TextWriter output, bool showSwitches, bool dumpM
         foreach (string r in result.HostReports) output.WriteLine(r);
         if (!result.Deterministic) output.WriteLine("determinism: NOT deterministic: the host watchdog fired, so this run depended on host time");
         if (result.Panic is { } panic) output.WriteLine($"KERNEL PANIC: {panic}");
+        if (result.Outcome == RunOutcome.TickLimit)
+            output.WriteLine($"warning: the run stopped at its tick limit (max-ticks {kernel.Config.MaxTicks}): a process still ran or waited "
+                + "(an endless loop, or a wait for something that never comes); exit code 4 (docs/cli.md)");
     }
 
     /// <summary>Prints a line per expectation, met or not, with what the run showed (nothing when there are none).</summary>
