@@ -146,6 +146,7 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         root.Subcommands.Add(new Campaigns.CampaignCommand(output, error, Environment).Build());
 
         root.SetAction(_ => RunScenario("demo", null, null, null, false, false));
+        CliValues.Apply(root);
         // --help also lists the exit codes (one help option serves every subcommand).
         foreach (Option o in root.Options)
             if (o is System.CommandLine.Help.HelpOption help && help.Action is { } action) help.Action = new HelpWithExitCodes(action, output);
