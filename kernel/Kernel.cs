@@ -578,7 +578,8 @@ public sealed partial class Kernel
     // Hubris-style supervision: the process starts over with fresh memory and a new main thread.
     private void Restart(Process p)
     {
-        KillThreads(p);
+        // The old generation's threads are killed (137), not ended cleanly: their exit lines must not read as code 0.
+        KillThreads(p, KilledStatus);
         ReleaseIpc(p);
         p.AddressSpace.Destroy();
         AddressSpace? space = CreateAddressSpace();
@@ -600,14 +601,14 @@ public sealed partial class Kernel
         CreateThread(p, "main", p.Priority, entry, argument, 0, isMain: true);
     }
 
-    private void KillThreads(Process p)
+    private void KillThreads(Process p, long? code = null)
     {
         foreach (SimThread t in p.ThreadList.ToList())
         {
             if (t.Killed) continue;
             t.Killed = true;
             t.AccessBudget = 0;
-            if (t.ExitCode == 0) t.ExitCode = p.ExitStatus;
+            if (t.ExitCode == 0) t.ExitCode = code ?? p.ExitStatus;
             if (!ReferenceEquals(t, Scheduler.Current)) Scheduler.Interrupt(t);
         }
     }

@@ -41,14 +41,14 @@ internal sealed class VmaList
     }
 
     /// <summary>The lowest gap of <paramref name="length"/> bytes in [low, high), or 0 when there is none.</summary>
-    public ulong FindGap(ulong length, ulong low, ulong high)
+    public ulong FindGap(ulong length, ulong low, ulong high, ulong alignment = 1)
     {
-        ulong candidate = low;
+        ulong candidate = AlignUp(low, alignment);
         foreach (Vma v in _areas)
         {
             if (v.End <= candidate) continue;
             if (v.Start >= candidate + length) break;
-            candidate = v.End;
+            candidate = AlignUp(v.End, alignment);
         }
         return candidate + length <= high && candidate + length > candidate ? candidate : 0;
     }
@@ -83,4 +83,7 @@ internal sealed class VmaList
         v.End = address;
         Insert(tail);
     }
+
+    // Rounds up to a power-of-two alignment (2 MiB for large pages).
+    private static ulong AlignUp(ulong value, ulong alignment) => (value + alignment - 1) & ~(alignment - 1);
 }

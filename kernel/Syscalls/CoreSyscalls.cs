@@ -85,8 +85,10 @@ internal static class CoreSyscalls
 
     private static long Map(SimThread caller, ulong addr, ulong length, ulong prot)
     {
-        if (prot > (ulong)ProtectionExtensions.All) return (long)ErrorCode.InvalidArgument;
-        ErrorCode e = caller.Process.AddressSpace.Map(addr, length, (Protection)prot, "anon", out ulong mapped);
+        // Bits above rwx are map flags (MapFlags.LargePages, 0x100): any other bit is an error.
+        var flags = (MapFlags)(prot & ~(ulong)ProtectionExtensions.All);
+        if ((flags & ~MapFlags.LargePages) != 0) return (long)ErrorCode.InvalidArgument;
+        ErrorCode e = caller.Process.AddressSpace.Map(addr, length, (Protection)(prot & (ulong)ProtectionExtensions.All), flags, flags == MapFlags.None ? "anon" : "anon_hugepage", out ulong mapped);
         return e == ErrorCode.Ok ? (long)mapped : (long)e;
     }
 

@@ -31,7 +31,9 @@ public sealed class EventFormatter(SyscallTable table)
             sb.Append(f switch
             {
                 ArgFormat.Int => ((long)args[i]).ToString(CultureInfo.InvariantCulture),
-                ArgFormat.Prot => args[i] <= 7 ? ((Protection)args[i]).ToRwx() : $"0x{args[i]:x}",
+                ArgFormat.Prot => args[i] <= 7 ? ((Protection)args[i]).ToRwx()
+                    : args[i] is >= (ulong)MapFlags.LargePages and <= (ulong)MapFlags.LargePages + 7 ? ((Protection)(args[i] & 7)).ToRwx() + "|large"
+                    : $"0x{args[i]:x}",
                 ArgFormat.SendFlags => SendFlagBits.Describe(args[i]),
                 ArgFormat.RpcMethod => $"m{args[i] & 0xFFFF}/{args[i] >> 16}",
                 _ => $"0x{args[i]:x}",

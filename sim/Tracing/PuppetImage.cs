@@ -141,7 +141,7 @@ internal sealed class PuppetImage(PuppetPlan plan, string program, IPuppetObserv
     {
         var reason = (FaultReason)fault.Code;
         var access = (AccessKind)fault.A1;
-        if (reason is FaultReason.IllegalInstruction or FaultReason.DivideError or FaultReason.GeneralProtection or FaultReason.UserException or FaultReason.Runaway)
+        if (reason is FaultReason.IllegalInstruction or FaultReason.DivideError or FaultReason.GeneralProtection or FaultReason.UserException or FaultReason.Runaway or FaultReason.SimdFloatingPoint)
         {
             thread.Kernel.RaiseFault(thread, reason, fault.A0, fault.Text ?? "");
             return;

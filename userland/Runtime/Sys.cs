@@ -118,6 +118,13 @@ public sealed class Sys
     public ulong Map(ulong length, Protection protection = Protection.ReadWrite, ulong address = 0) =>
         (ulong)Checked(SyscallNumber.Map, Syscall(SyscallNumber.Map, address, length, (ulong)protection));
 
+    /// <summary>
+    /// Maps zeroed memory with <paramref name="flags"/> (<see cref="MapFlags.LargePages"/>: 2 MiB pages, paging only;
+    /// the length is rounded up to 2 MiB and a given address must be 2 MiB-aligned).
+    /// </summary>
+    public ulong Map(ulong length, Protection protection, MapFlags flags, ulong address = 0) =>
+        (ulong)Checked(SyscallNumber.Map, Syscall(SyscallNumber.Map, address, length, (ulong)protection | (ulong)flags));
+
     /// <summary>Unmaps pages.</summary>
     public void Unmap(ulong address, ulong length) => Checked(SyscallNumber.Unmap, Syscall(SyscallNumber.Unmap, address, length));
 

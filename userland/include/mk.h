@@ -116,6 +116,7 @@
 #define MK_PROT_READ  1
 #define MK_PROT_WRITE 2
 #define MK_PROT_EXEC  4
+#define MK_MAP_LARGE  0x100 /* or-ed into prot: 2 MiB pages (paging only; length rounded up to 2 MiB) */
 
 /* ---- raw syscalls: rax = number; rdi, rsi, rdx, r10, r8, r9 = arguments; rax = result ---- */
 static inline long mk_syscall0(long n)

@@ -223,6 +223,30 @@ public class InvariantCatalogueTests
     }
 
     [Fact]
+    public void Mpu_regions_catches_a_space_over_its_region_budget()
+    {
+        var k = Boot(CheckLevel.Syscall, ProtectionModel.ArmV8Mpu);
+        int taken = 0;
+        k.Spawn("victim", sys =>
+        {
+            sys.Map(4096);
+            sys.Map(4096);
+            var space = (MpuAddressSpace)k.ProcessOf(sys).AddressSpace;
+            taken = space.Areas.Count;
+            // As if the kernel had set regions aside for RPC grants after the VMAs had taken them: one region too few.
+            space.RegionBudget = taken - 1;
+            sys.Yield();
+            return 0;
+        });
+        var (e, log, _) = RunToViolation(k);
+        e.Invariant.ShouldBe("mpu-regions");
+        e.Violations.Count.ShouldBe(1); // every region is still well-formed: only the budget is broken
+        e.Violations[0].Problem.ShouldBe($"pid 1 (victim): {taken} regions in use, over the budget of {taken - 1}");
+        ShouldBeFoundAfter(e, log, k, "yield");
+        e.Message.ShouldContain("invariant mpu-regions broken after syscall yield");
+    }
+
+    [Fact]
     public void Rpc_grant_lifetime_catches_a_grant_that_outlives_its_call()
     {
         var k = Boot(CheckLevel.Syscall);
