@@ -39,4 +39,6 @@ public enum FaultReason : byte
     /// page fault's RSVD error-code bit (Intel SDM vol. 3A, 4.7). Exit status 142.
     /// </summary>
     ReservedBit,
+    /// <summary>CPU: an SSE floating-point exception whose mask bit in MXCSR is clear (#XM), e.g. a division by zero with ZM = 0.</summary>
+    SimdFloatingPoint,
 }

@@ -96,21 +96,29 @@ public abstract partial class AddressSpace : MemoryView
     /// <summary>True when [start, end) touches addresses ordinary maps may not use (the paging RPC window).</summary>
     private protected virtual bool IsReserved(ulong start, ulong end) => false;
 
-    /// <summary>Unmaps whole pages of [address, address + length) and frees their frames; the range must be mapped.</summary>
+    /// <summary>
+    /// Unmaps whole pages of [address, address + length) and frees their frames; the range must be mapped and hold no
+    /// shared-memory segment (NotPermitted: a segment goes away only through its own syscalls).
+    /// </summary>
     public ErrorCode Unmap(ulong address, ulong length)
     {
         ErrorCode check = CheckMappedRange(address, length, out ulong end);
         if (check != ErrorCode.Ok) return check;
+        if (TouchesSegment(address, end)) return ErrorCode.NotPermitted;
         Changed();
         return UnmapCore(address, end);
     }
 
-    /// <summary>Changes the protection of every page of [address, address + length); the range must be mapped.</summary>
+    /// <summary>
+    /// Changes the protection of every page of [address, address + length); the range must be mapped and hold no
+    /// shared-memory segment (NotPermitted: a segment's access follows its owner).
+    /// </summary>
     public ErrorCode Protect(ulong address, ulong length, Protection protection)
     {
         if ((protection & ~ProtectionExtensions.All) != 0) return ErrorCode.InvalidArgument;
         ErrorCode check = CheckMappedRange(address, length, out ulong end);
         if (check != ErrorCode.Ok) return check;
+        if (TouchesSegment(address, end)) return ErrorCode.NotPermitted;
         Changed();
         return ProtectCore(address, end, protection);
     }

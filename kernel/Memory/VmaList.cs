@@ -79,7 +79,7 @@ internal sealed class VmaList
     {
         Vma? v = Find(address);
         if (v is null || v.Start == address) return;
-        var tail = new Vma(address, v.End, v.Protection, v.Name) { Shared = v.Shared };
+        var tail = new Vma(address, v.End, v.Protection, v.Name) { Shared = v.Shared, Segment = v.Segment };
         v.End = address;
         Insert(tail);
     }

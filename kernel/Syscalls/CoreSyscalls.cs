@@ -37,9 +37,9 @@ internal static class CoreSyscalls
             { Errors = [ErrorCode.InvalidArgument, ErrorCode.Misaligned, ErrorCode.BadAddress, ErrorCode.AlreadyMapped, ErrorCode.OutOfMemory, ErrorCode.NoMpuRegion] });
         t.Register(new((long)SyscallNumber.Unmap, "unmap", [("addr", H), ("length", I)],
             (SimThread c, in SyscallArgs a) => (long)c.Process.AddressSpace.Unmap(a.A0, a.A1))
-            { Errors = [ErrorCode.InvalidArgument, ErrorCode.Misaligned, ErrorCode.BadAddress, ErrorCode.NotMapped] });
+            { Errors = [ErrorCode.InvalidArgument, ErrorCode.Misaligned, ErrorCode.BadAddress, ErrorCode.NotMapped, ErrorCode.NotPermitted] });
         t.Register(new((long)SyscallNumber.Protect, "protect", [("addr", H), ("length", I), ("prot", P)], (SimThread c, in SyscallArgs a) => Protect(c, a.A0, a.A1, a.A2))
-            { Errors = [ErrorCode.InvalidArgument, ErrorCode.Misaligned, ErrorCode.BadAddress, ErrorCode.NotMapped] });
+            { Errors = [ErrorCode.InvalidArgument, ErrorCode.Misaligned, ErrorCode.BadAddress, ErrorCode.NotMapped, ErrorCode.NotPermitted] });
         t.Register(new((long)SyscallNumber.Sleep, "sleep", [("ticks", I)], (SimThread c, in SyscallArgs a) => Sleep(k, c, a.A0))
             { Errors = [ErrorCode.InvalidArgument] });
         t.Register(new((long)SyscallNumber.Write, "write", [("buf", H), ("length", I)], (SimThread c, in SyscallArgs a) => Write(k, c, a.A0, a.A1))

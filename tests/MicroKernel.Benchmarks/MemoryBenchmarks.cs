@@ -9,6 +9,7 @@ namespace MicroKernel.Benchmarks;
 /// Since issue 19: the same hit loop while a 2 MiB page is mapped and cached (large pages must cost the 4 KiB hit
 /// path nothing), and loads that hit a 2 MiB page's own TLB entry (the 4 KiB slot misses first, out of line).
 /// </summary>
+[BenchmarkCategory("memory")]
 public class MemoryBenchmarks
 {
     private const int Loads = 1_000_000;

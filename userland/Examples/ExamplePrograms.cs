@@ -29,5 +29,7 @@ public static class ExamplePrograms
         ["kv-client"] = () => new KeyValueClientProgram(),
         ["careless-mapper"] = () => new CarelessMapperProgram(),
         ["tlb-reach"] = () => new TlbReachProgram(),
+        ["shmem-parent"] = () => new ShmemParentProgram(),
+        ["shmem-child"] = () => new ShmemChildProgram(),
     }.ToImmutableSortedDictionary(StringComparer.Ordinal);
 }
