@@ -13,6 +13,7 @@ namespace MicroKernel.Benchmarks;
 /// under round-toward-zero (every operation takes the exact integer path), and packed integers (paddd, pmullw,
 /// pshufd, pxor). Time is per simulated instruction.
 /// </summary>
+[BenchmarkCategory("x86-sse")]
 public class X86SseBenchmarks
 {
     private const int Iterations = 100_000;
