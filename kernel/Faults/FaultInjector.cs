@@ -153,21 +153,31 @@ internal sealed partial class FaultInjector
         error = ErrorCode.Ok;
         if (info is null) return false;
         int pid = caller.Process.Pid;
+        // Every matching rule counts this call, even when an earlier rule fires at it: the Nth call of NAME is the Nth
+        // call of the run whatever other rules do (two rules on one syscall each fire at their own N).
+        int firing = -1;
         for (int i = 0; i < _rules.Length; i++)
         {
             switch (_rules[i])
             {
                 case SyscallFaultRule r when r.Name == info.Name && (r.Pid is null || r.Pid == pid):
-                    if (++_seen[i] != r.Nth) break;
-                    error = r.Error;
-                    Record(i, pid, caller.Tid, string.Create(CultureInfo.InvariantCulture, $"syscall {info.Name} #{r.Nth}{(r.Pid is { } p ? $" of pid {p}" : "")} -> {r.Error}"));
-                    return true;
+                    if (++_seen[i] == r.Nth && firing < 0) firing = i;
+                    break;
                 case KillFaultRule { SyscallNth: { } nth } k when k.Pid == pid:
-                    if (++_seen[i] != nth) break;
-                    Record(i, pid, caller.Tid, string.Create(CultureInfo.InvariantCulture, $"kill pid {pid} at its syscall #{nth} ({info.Name})"));
-                    _kernel!.KillByFaultRule(caller.Process);
-                    throw caller.Terminating();
+                    if (++_seen[i] == nth && firing < 0) firing = i;
+                    break;
             }
+        }
+        switch (firing >= 0 ? _rules[firing] : null)
+        {
+            case SyscallFaultRule r:
+                error = r.Error;
+                Record(firing, pid, caller.Tid, string.Create(CultureInfo.InvariantCulture, $"syscall {info.Name} #{r.Nth}{(r.Pid is { } p ? $" of pid {p}" : "")} -> {r.Error}"));
+                return true;
+            case KillFaultRule k:
+                Record(firing, pid, caller.Tid, string.Create(CultureInfo.InvariantCulture, $"kill pid {pid} at its syscall #{k.SyscallNth} ({info.Name})"));
+                _kernel!.KillByFaultRule(caller.Process);
+                throw caller.Terminating();
         }
         if (RandomHas(FaultKinds.Syscall) && info.Errors.Count > 0 && RandomFires(FaultKinds.Syscall) is >= 0 and int fired)
         {
