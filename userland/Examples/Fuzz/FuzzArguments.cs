@@ -82,7 +82,7 @@ public sealed class FuzzArguments
             "prot" => Prot(),
             "pid" => Pid(),
             "object" => _objects.Count > 0 && OneIn(2) ? _objects[Next(_objects.Count)] : Id(),
-            "tid" or "handle" => Id(),
+            "tid" or "handle" or "conn" or "segment" => Id(),
             "type" => OneIn(4) ? Count() : (ulong)Next(4),
             "ticks" => Ticks(),
             "timeout" => OneIn(4) ? 0 : Ticks(), // 0 polls

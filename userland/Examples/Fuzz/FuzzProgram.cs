@@ -140,6 +140,12 @@ public sealed class FuzzProgram(FuzzSettings settings) : UserProgram
             case "notify_create" or "thread_create":
                 _args.Returned((ulong)result);
                 break;
+            default:
+                // A family's calls that make something return its id (shm_connect, shm_create...) or its address.
+                if (t.Name.Contains("address", StringComparison.Ordinal)) _args.Mapped((ulong)result, 4096);
+                else if (t.Name.Contains("create", StringComparison.Ordinal) || t.Name.Contains("connect", StringComparison.Ordinal) || t.Name.Contains("open", StringComparison.Ordinal))
+                    _args.Returned((ulong)result);
+                break;
         }
     }
 
