@@ -13,7 +13,7 @@ namespace MicroKernel.Benchmarks;
 /// (<c>--check syscall</c>) and at <c>--check end</c>; boot alone (spawning the five processes, their host threads
 /// included, then disposing) and the kernel alone (no process); the bare run without any sink (no event is built) at <c>--check end</c>.
 /// </summary>
-[MemoryDiagnoser]
+[BenchmarkCategory("campaigns")]
 public class CampaignBenchmarks
 {
     private Scenario _demo = null!;

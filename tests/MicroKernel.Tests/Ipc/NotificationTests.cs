@@ -386,7 +386,9 @@ public class NotificationTests
             });
         }
         RunResult result = k.Run();
-        result.Outcome.ShouldBe(RunOutcome.Completed, result.Panic?.ToString() ?? result.DeadlockReport);
+        // A drawn timeout may be 2^32 ticks: a run whose threads all wait that long ends at the tick limit, which is
+        // the kernel doing what it was asked. Either way nothing may crash or leak.
+        result.Outcome.ShouldBeOneOf([RunOutcome.Completed, RunOutcome.TickLimit], result.Panic?.ToString() ?? result.DeadlockReport);
         k.Processes.ShouldAllBe(p => p.Faults.Count == 0);
         k.ShouldBalance();
         k.LiveNotifications.ShouldBe(0);
