@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using MicroKernel.Sim.Cli;
 using MicroKernel.Sim.Scenarios;
+using MicroKernel.Sim.Tracing;
+using MicroKernel.Tracing;
 using MicroKernel.Tests.X86;
 
 namespace MicroKernel.Tests.Tracing;
@@ -23,6 +25,48 @@ public sealed class PythonReaderTests
         string path = f.Record(scenario);
         var (code, expected, err) = TraceFixture.Mk("trace", "show", path, "--jsonl");
         code.ShouldBe(ExitCodes.Ok, err);
+
+        var (pyCode, actual, pyErr) = PythonReader.Run(path);
+
+        pyErr.ShouldBeEmpty();
+        pyCode.ShouldBe(0);
+        actual.ShouldBe(expected);
+    }
+
+    [PythonFact]
+    public void The_python_reader_agrees_on_escapes_unknown_kinds_extreme_numbers_and_block_boundaries()
+    {
+        // Events no scenario makes: every character class the JSON escaper treats apart, a kind number the format
+        // does not know, arguments and codes at the ends of their ranges, and enough events for several blocks
+        // (the tick, string table and open syscalls carry across them).
+        Scenario s = ScenarioRunner.Load("demo");
+        using var f = new TraceFixture();
+        string path = f.PathOf("crafted.mktrace");
+        using (var file = File.Create(path))
+        {
+            var writer = new TraceWriter(file, TraceHeader.For(s.Name, s.Source, ScenarioRunner.BuiltInText("demo"), s.Config,
+                TraceCommands.SyscallTable(), new Dictionary<string, string?>()), ownsStream: false);
+            string odd = "q\"b\\s\u0001\u001f\u007f\u0085\u00e9\u2028\u20ac\U0001F600\t\r\n\b\f end";
+            writer.Emit(new KernelEvent { Kind = EventKind.Console, Pid = 1, Tid = 1, Tick = 1, Text = odd });
+            writer.Emit(new KernelEvent { Kind = (EventKind)17, Pid = 2, Tid = 3, Tick = 2, Code = long.MinValue, A0 = ulong.MaxValue, A5 = 1, Result = long.MaxValue });
+            for (int i = 0; i < 6000; i++)
+            {
+                writer.Emit(new KernelEvent { Kind = EventKind.SyscallEnter, Pid = 1, Tid = 1 + i % 3, Tick = 3 + i, Code = 2, A0 = (ulong)i });
+                writer.Emit(new KernelEvent { Kind = EventKind.Switch, Pid = 1, Tid = 1 + i % 3, Tick = 3 + i, A0 = 2, Text = i % 2 == 0 ? "yield" : odd + i });
+                if (i % 2 == 1)
+                {
+                    writer.Emit(new KernelEvent { Kind = EventKind.SyscallExit, Pid = 1, Tid = 1 + (i - 1) % 3, Tick = 3 + i, Code = 2, A0 = (ulong)i - 1, Result = -3 });
+                    writer.Emit(new KernelEvent { Kind = EventKind.SyscallExit, Pid = 1, Tid = 1 + i % 3, Tick = 3 + i, Code = 99, A0 = (ulong)i, Instructions = i });
+                }
+            }
+            writer.Finish(new RunResult(RunOutcome.Completed, 7000, 5, [], null, null));
+        }
+        TraceFixture.Read(path).Events.Count.ShouldBe(2 + 6000 * 2 + 3000 * 2);
+        var (code, expected, err) = TraceFixture.Mk("trace", "show", path, "--jsonl");
+        code.ShouldBe(ExitCodes.Ok, err);
+        expected.ShouldContain("\"kind\":\"17\"");
+        expected.ShouldContain("\"syscall\":\"syscall_99\"");
+        expected.ShouldContain("q\\\"b\\\\s\\u0001\\u001F\\u007F\\u0085\u00e9\\u2028\u20ac\\uD83D\\uDE00\\t\\r\\n\\b\\f end"); // docs/trace-format.md, JSON Lines
 
         var (pyCode, actual, pyErr) = PythonReader.Run(path);
 
