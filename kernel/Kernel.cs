@@ -5,6 +5,7 @@ using MicroKernel.Ipc;
 using MicroKernel.Ipc.Notify;
 using MicroKernel.Ipc.PageSend;
 using MicroKernel.Ipc.Rpc;
+using MicroKernel.Ipc.Shmem;
 using MicroKernel.Memory;
 using MicroKernel.Processes;
 using MicroKernel.Scheduling;
@@ -64,6 +65,7 @@ public sealed partial class Kernel
         _families.Add(_rpc);
         _notify = new NotificationIpc(this);
         _families.Add(_notify);
+        _families.Add(new ShmemIpc(this));
         Injector = new FaultInjector(config.Faults, config.Seed, this);
         // The allocator and the TLB ask the injector only when a rule may refuse or skip there.
         if (Injector.HasFrameRules) Frames.Injector = Injector;
@@ -314,6 +316,10 @@ public sealed partial class Kernel
         CheckHolder(thread, "fault report");
         // An access through a grant revoked because its callee died is not a new fault: just unwind to the call.
         if (thread.RpcAborted) throw thread.Terminating();
+        // A family names what lies at the address (a shared-memory segment and its owner).
+        foreach (IIpcFamily family in _families)
+            if (family.DescribeAddress(thread.Process, fault.Address) is { } what && !detail.StartsWith(what, StringComparison.Ordinal))
+                detail = detail.Length == 0 ? what : what + "; " + detail;
         FaultEntry(thread, new FaultRecord(thread.Process.Pid, thread.Tid, Scheduler.Now, fault.Address, fault.Access, fault.Reason, detail));
     }
 
@@ -572,7 +578,8 @@ public sealed partial class Kernel
     // Hubris-style supervision: the process starts over with fresh memory and a new main thread.
     private void Restart(Process p)
     {
-        KillThreads(p);
+        // The old generation's threads are killed (137), not ended cleanly: their exit lines must not read as code 0.
+        KillThreads(p, KilledStatus);
         ReleaseIpc(p);
         p.AddressSpace.Destroy();
         AddressSpace? space = CreateAddressSpace();
@@ -594,14 +601,14 @@ public sealed partial class Kernel
         CreateThread(p, "main", p.Priority, entry, argument, 0, isMain: true);
     }
 
-    private void KillThreads(Process p)
+    private void KillThreads(Process p, long? code = null)
     {
         foreach (SimThread t in p.ThreadList.ToList())
         {
             if (t.Killed) continue;
             t.Killed = true;
             t.AccessBudget = 0;
-            if (t.ExitCode == 0) t.ExitCode = p.ExitStatus;
+            if (t.ExitCode == 0) t.ExitCode = code ?? p.ExitStatus;
             if (!ReferenceEquals(t, Scheduler.Current)) Scheduler.Interrupt(t);
         }
     }

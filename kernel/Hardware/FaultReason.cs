@@ -34,4 +34,11 @@ public enum FaultReason : byte
     Runaway,
     /// <summary>A <c>crash</c> fault rule made the process fault (docs/faults.md): its fault policy runs as for any fault.</summary>
     Injected,
+    /// <summary>
+    /// A present paging entry has a reserved bit set (above MAXPHYADDR, PS in a PML4E, a misaligned large page): the
+    /// page fault's RSVD error-code bit (Intel SDM vol. 3A, 4.7). Exit status 142.
+    /// </summary>
+    ReservedBit,
+    /// <summary>CPU: an SSE floating-point exception whose mask bit in MXCSR is clear (#XM), e.g. a division by zero with ZM = 0.</summary>
+    SimdFloatingPoint,
 }

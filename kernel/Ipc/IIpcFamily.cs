@@ -21,6 +21,12 @@ internal interface IIpcFamily
     void OnThreadExit(SimThread thread) { }
 
     /// <summary>
+    /// What of the family's lies at <paramref name="address"/> of <paramref name="process"/>, in words a fault report
+    /// adds ("shmem segment 3 of connection 1 (pids 2 and 3), owned by pid 3"); null when nothing of it is there.
+    /// </summary>
+    string? DescribeAddress(Process process, ulong address) => null;
+
+    /// <summary>
     /// The family's own named invariants, added to the kernel's catalogue (<see cref="Kernel.Invariants"/>). A family
     /// added later adds its rules here.
     /// </summary>

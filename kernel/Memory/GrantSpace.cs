@@ -1,7 +1,7 @@
 namespace MicroKernel.Memory;
 
 /// <summary>
-/// An RPC grant (design.md 3.2, docs/rpc.md): what one thread may touch while it runs a service method for
+/// An RPC grant (docs/rpc.md): what one thread may touch while it runs a service method for
 /// another process: the callee's memory plus the caller's SHARED buffers, and nothing else of the caller. It is a
 /// <see cref="MemoryView"/> the thread's loads and stores go through (<c>SimThread.Space</c>), not an address space:
 /// it owns no mappings, so it has no map, unmap, protect or page-transfer operations at all. Built at rpc_call entry

@@ -127,7 +127,18 @@ public abstract class MemoryView
         return TryWrite(virtualAddress, bytes, out fault);
     }
 
-    /// <summary>Checks that every byte of the range allows <paramref name="access"/>, touching nothing.</summary>
+    /// <summary>
+    /// Checks one page for <paramref name="access"/> as <see cref="TryTranslate"/> would, but changing nothing (under
+    /// paging: no A/D bit, no TLB fill). The MPU has no such bits, so by default this is the translation itself.
+    /// </summary>
+    private protected virtual bool CheckPage(ulong virtualAddress, AccessKind access, out MemoryFault fault) =>
+        TryTranslate(virtualAddress, 1, access, out _, out fault);
+
+    /// <summary>
+    /// Checks that every byte of the range allows <paramref name="access"/>, touching nothing: no byte, and no
+    /// Accessed or Dirty bit (a write refused on its second page leaves the first page clean). A copy-on-write page
+    /// in a writable area is copied here, since the write that follows needs its own frame.
+    /// </summary>
     public bool CheckRange(ulong virtualAddress, ulong length, AccessKind access, out MemoryFault fault)
     {
         fault = default;
@@ -137,7 +148,7 @@ public abstract class MemoryView
         while (va < end)
         {
             int chunk = ChunkLength(va, (int)Math.Min(end - va, PageSize));
-            if (!TryTranslate(va, chunk, access, out _, out fault))
+            if (!CheckPage(va, access, out fault))
             {
                 // Copy-on-write: the refused write is the kernel's cue to copy the page, then retry.
                 if (fault.Reason != FaultReason.ReadOnly || access != AccessKind.Write || !TryResolveWriteFault(va)) return false;

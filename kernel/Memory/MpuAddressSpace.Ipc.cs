@@ -32,7 +32,7 @@ public sealed partial class MpuAddressSpace
         Vma? v = Vmas.Find(address);
         if (v is null) return ErrorCode.NotMapped;
         if (v.Start != address || v.End != address + pages * PageSize) return ErrorCode.InvalidArgument;
-        if ((v.Protection & Protection.Read) == 0 || (needWrite && (v.Protection & Protection.Write) == 0)) return ErrorCode.NotPermitted;
+        if (v.Segment != 0 || (v.Protection & Protection.Read) == 0 || (needWrite && (v.Protection & Protection.Write) == 0)) return ErrorCode.NotPermitted;
         return ErrorCode.Ok;
     }
 

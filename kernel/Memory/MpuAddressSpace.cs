@@ -28,7 +28,8 @@ public sealed partial class MpuAddressSpace : AddressSpace
     }
 
     /// <summary>How many VMAs (regions) this space may hold.</summary>
-    public int RegionBudget { get; }
+    /// <remarks>Settable inside the kernel assembly only so that a test can model a budget breach for the mpu-regions invariant.</remarks>
+    public int RegionBudget { get; internal set; }
 
     /// <inheritdoc />
     public override ulong UserLow => PhysicalMemory.FrameSize;

@@ -7,7 +7,8 @@ public sealed partial class PagedAddressSpace
 {
     /// <summary>
     /// Problems between the page tables and the VMAs of this space (<paramref name="owner"/> names it in messages):
-    /// a user leaf outside every VMA, a leaf whose flags do not enforce its VMA's protection, a VMA page with no leaf.
+    /// a user leaf outside every VMA, a leaf whose flags do not enforce its VMA's protection (or that is global), a VMA
+    /// page with no leaf. A 2 MiB page is checked as the 512 leaves it stands for.
     /// </summary>
     internal IEnumerable<string> CheckTablesAgainstVmas(string owner)
     {
@@ -33,6 +34,8 @@ public sealed partial class PagedAddressSpace
         if (protection == Protection.None) return present ? "a guard page (---) is present" : null;
         if (!present) return "the page is not present";
         if ((entry & Pte.User) == 0) return "the page is supervisor-only";
+        // G keeps a translation across CR3 loads: a global user page would stay reachable from the next process.
+        if ((entry & Pte.Global) != 0) return "the page is global";
         bool writable = (entry & Pte.Writable) != 0, wantWrite = (protection & Protection.Write) != 0;
         if (writable && !wantWrite) return "the page is writable";
         if (!writable && wantWrite && (entry & Pte.SoftCopyOnWrite) == 0) return "the page is read-only and not copy-on-write";

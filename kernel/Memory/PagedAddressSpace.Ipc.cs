@@ -35,7 +35,7 @@ public sealed partial class PagedAddressSpace
             ulong va = address + i * PageSize;
             Vma? v = Vmas.Find(va);
             if (v is null) return ErrorCode.NotMapped;
-            if ((v.Protection & Protection.Read) == 0 || (needWrite && (v.Protection & Protection.Write) == 0)) return ErrorCode.NotPermitted;
+            if (v.Segment != 0 || (v.Protection & Protection.Read) == 0 || (needWrite && (v.Protection & Protection.Write) == 0)) return ErrorCode.NotPermitted;
         }
         return ErrorCode.Ok;
     }

@@ -62,8 +62,9 @@ public sealed partial class PagedAddressSpace : AddressSpace
     {
         PageTable? table = PageTable.TryCreate(machine.Memory, frames);
         if (table is null) return null;
-        // Frame 0 is the kernel's: mapped supervisor-only, not counted as a user mapping.
-        if (!table.SetLeaf(KernelBase, Pte.Make(0, Pte.Present | Pte.Writable | Pte.NoExecute)))
+        // Frame 0 is the kernel's: mapped supervisor-only and global (the same in every space, so its translation may
+        // outlive a CR3 load), not counted as a user mapping.
+        if (!table.SetLeaf(KernelBase, Pte.Make(0, Pte.Present | Pte.Writable | Pte.Global | Pte.NoExecute)))
         {
             table.FreeTables();
             return null;
@@ -101,6 +102,13 @@ public sealed partial class PagedAddressSpace : AddressSpace
             : TranslateInactive(virtualAddress, access, out physicalAddress, out fault);
     }
 
+    private protected override bool CheckPage(ulong virtualAddress, AccessKind access, out MemoryFault fault)
+    {
+        if (!IsDestroyed) return _mmu.Check(_table.RootAddress, virtualAddress, access, out fault);
+        fault = new(virtualAddress, access, FaultReason.NotPresent);
+        return false;
+    }
+
     private bool TranslateInactive(ulong va, AccessKind access, out ulong pa, out MemoryFault fault)
     {
         if (IsDestroyed) { pa = 0; fault = new(va, access, FaultReason.NotPresent); return false; }
@@ -112,7 +120,20 @@ public sealed partial class PagedAddressSpace : AddressSpace
     {
         // A dying process's threads still get the CPU to unwind; they must not see a freed table.
         if (IsDestroyed) Machine.Mmu.UnloadRoot();
-        else Machine.Mmu.LoadRoot(_table.RootAddress);
+        else SwitchTo(Machine.Mmu, _table.RootAddress);
+    }
+
+    /// <summary>
+    /// The kernel's CR3 switch: no CR3 write when <paramref name="root"/> is already loaded (another thread of the same
+    /// space: Linux's switch_mm skips it too, since a reload would flush the TLB for nothing); otherwise load it,
+    /// and the switch path, which runs in the kernel half, reads the kernel page. That page is global, so after the
+    /// first switch its translation survives every CR3 load (Tlb.GlobalKept counts it) instead of costing a walk.
+    /// </summary>
+    internal static void SwitchTo(Mmu mmu, ulong root)
+    {
+        if (mmu.Root == root) return;
+        mmu.LoadRoot(root);
+        mmu.TranslateSupervisor(KernelBase, AccessKind.Read, out _, out _);
     }
 
     /// <inheritdoc />
@@ -211,6 +232,51 @@ public sealed partial class PagedAddressSpace : AddressSpace
         }
         mapped = address;
         return ErrorCode.Ok;
+    }
+
+    /// <inheritdoc />
+    public override bool HasLargePages => true;
+
+    // Large pages: each 2 MiB page is 512 contiguous frames, 2 MiB-aligned in physical memory too (a PDE holds the
+    // address of the first; bits 20..13 must be zero). The frames are counted one by one like any user frame.
+    private protected override ErrorCode MapLargeCore(ulong address, ulong size, Protection protection, string name, out ulong mapped)
+    {
+        mapped = 0;
+        if (address == 0)
+        {
+            address = Vmas.FindGap(size, MapBase, RpcWindowBase, LargePageSize);
+            if (address == 0) return ErrorCode.OutOfMemory;
+        }
+        const int framesPerPage = (int)(LargePageSize / PageSize);
+        ulong flags = FlagsFor(protection);
+        // A guard page of 2 MiB would need a non-present PDE that keeps its frames: not worth it, 4 KiB ones do.
+        if ((flags & Pte.Present) == 0) return ErrorCode.InvalidArgument;
+        var firsts = new List<ulong>();
+        for (ulong va = address; va < address + size; va += LargePageSize)
+        {
+            bool got = Frames.TryAllocateContiguous(framesPerPage, framesPerPage, FrameUse.User, out ulong first);
+            if (got && _table.SetLarge(va, 1, Pte.Make(first, flags)))
+            {
+                firsts.Add(first);
+                continue;
+            }
+            // Out of frames (for the page, its table or its deposit): undo every page mapped so far.
+            if (got) ReleaseRun(first, framesPerPage);
+            for (int i = 0; i < firsts.Count; i++)
+            {
+                _table.ClearLarge(address + (ulong)i * LargePageSize);
+                ReleaseRun(firsts[i], framesPerPage);
+            }
+            return ErrorCode.OutOfMemory;
+        }
+        Vmas.Insert(new Vma(address, address + size, protection, name));
+        mapped = address;
+        return ErrorCode.Ok;
+    }
+
+    private void ReleaseRun(ulong first, int count)
+    {
+        for (ulong f = 0; f < (ulong)count; f++) Frames.Release(first + f);
     }
 
     private protected override ErrorCode UnmapCore(ulong start, ulong end)

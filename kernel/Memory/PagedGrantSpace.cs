@@ -77,6 +77,13 @@ public sealed class PagedGrantSpace : GrantSpace
             ? _mmu.Translate(virtualAddress, access, out physicalAddress, out fault)
             : TranslateInactive(virtualAddress, access, out physicalAddress, out fault);
 
+    private protected override bool CheckPage(ulong virtualAddress, AccessKind access, out MemoryFault fault)
+    {
+        if (!IsRevoked) return _mmu.Check(_table.RootAddress, virtualAddress, access, out fault);
+        fault = new(virtualAddress, access, FaultReason.NotPresent);
+        return false;
+    }
+
     private bool TranslateInactive(ulong va, AccessKind access, out ulong pa, out MemoryFault fault)
     {
         if (IsRevoked) { pa = 0; fault = new(va, access, FaultReason.NotPresent); return false; }
@@ -87,7 +94,7 @@ public sealed class PagedGrantSpace : GrantSpace
     public override void Activate()
     {
         if (IsRevoked) _mmu.UnloadRoot();
-        else _mmu.LoadRoot(_table.RootAddress);
+        else PagedAddressSpace.SwitchTo(_mmu, _table.RootAddress);
     }
 
     /// <inheritdoc />

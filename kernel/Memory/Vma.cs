@@ -37,6 +37,12 @@ public sealed class Vma
     /// <summary>True for an RPC SHARED buffer: callees of this process's rpc_calls may use it during the call.</summary>
     public bool Shared { get; internal set; }
 
+    /// <summary>
+    /// The owned shared-memory segment this area shows (kernel/Ipc/Shmem), 0 for none. Such an area changes only
+    /// through the segment's syscalls: unmap, protect and page send refuse it.
+    /// </summary>
+    public int Segment { get; internal set; }
+
     /// <summary>Length in bytes.</summary>
     public ulong Length => End - Start;
 

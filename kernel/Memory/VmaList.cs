@@ -41,14 +41,14 @@ internal sealed class VmaList
     }
 
     /// <summary>The lowest gap of <paramref name="length"/> bytes in [low, high), or 0 when there is none.</summary>
-    public ulong FindGap(ulong length, ulong low, ulong high)
+    public ulong FindGap(ulong length, ulong low, ulong high, ulong alignment = 1)
     {
-        ulong candidate = low;
+        ulong candidate = AlignUp(low, alignment);
         foreach (Vma v in _areas)
         {
             if (v.End <= candidate) continue;
             if (v.Start >= candidate + length) break;
-            candidate = v.End;
+            candidate = AlignUp(v.End, alignment);
         }
         return candidate + length <= high && candidate + length > candidate ? candidate : 0;
     }
@@ -79,8 +79,11 @@ internal sealed class VmaList
     {
         Vma? v = Find(address);
         if (v is null || v.Start == address) return;
-        var tail = new Vma(address, v.End, v.Protection, v.Name) { Shared = v.Shared };
+        var tail = new Vma(address, v.End, v.Protection, v.Name) { Shared = v.Shared, Segment = v.Segment };
         v.End = address;
         Insert(tail);
     }
+
+    // Rounds up to a power-of-two alignment (2 MiB for large pages).
+    private static ulong AlignUp(ulong value, ulong alignment) => (value + alignment - 1) & ~(alignment - 1);
 }

@@ -60,6 +60,8 @@ public enum EntryKind
     Handler,
     /// <summary>An RPC service object (its methods are called by rpc_call).</summary>
     Service,
+    /// <summary>A shared-memory segment handler run as an upcall (shm_handler): (five arguments) -> result.</summary>
+    SegmentHandler,
 }
 
 /// <summary>The five arguments an upcall handler receives (in rdi, rsi, rdx, rcx, r8 for x86 code).</summary>

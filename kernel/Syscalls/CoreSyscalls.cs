@@ -37,9 +37,9 @@ internal static class CoreSyscalls
             { Errors = [ErrorCode.InvalidArgument, ErrorCode.Misaligned, ErrorCode.BadAddress, ErrorCode.AlreadyMapped, ErrorCode.OutOfMemory, ErrorCode.NoMpuRegion] });
         t.Register(new((long)SyscallNumber.Unmap, "unmap", [("addr", H), ("length", I)],
             (SimThread c, in SyscallArgs a) => (long)c.Process.AddressSpace.Unmap(a.A0, a.A1))
-            { Errors = [ErrorCode.InvalidArgument, ErrorCode.Misaligned, ErrorCode.BadAddress, ErrorCode.NotMapped] });
+            { Errors = [ErrorCode.InvalidArgument, ErrorCode.Misaligned, ErrorCode.BadAddress, ErrorCode.NotMapped, ErrorCode.NotPermitted] });
         t.Register(new((long)SyscallNumber.Protect, "protect", [("addr", H), ("length", I), ("prot", P)], (SimThread c, in SyscallArgs a) => Protect(c, a.A0, a.A1, a.A2))
-            { Errors = [ErrorCode.InvalidArgument, ErrorCode.Misaligned, ErrorCode.BadAddress, ErrorCode.NotMapped] });
+            { Errors = [ErrorCode.InvalidArgument, ErrorCode.Misaligned, ErrorCode.BadAddress, ErrorCode.NotMapped, ErrorCode.NotPermitted] });
         t.Register(new((long)SyscallNumber.Sleep, "sleep", [("ticks", I)], (SimThread c, in SyscallArgs a) => Sleep(k, c, a.A0))
             { Errors = [ErrorCode.InvalidArgument] });
         t.Register(new((long)SyscallNumber.Write, "write", [("buf", H), ("length", I)], (SimThread c, in SyscallArgs a) => Write(k, c, a.A0, a.A1))
@@ -85,8 +85,10 @@ internal static class CoreSyscalls
 
     private static long Map(SimThread caller, ulong addr, ulong length, ulong prot)
     {
-        if (prot > (ulong)ProtectionExtensions.All) return (long)ErrorCode.InvalidArgument;
-        ErrorCode e = caller.Process.AddressSpace.Map(addr, length, (Protection)prot, "anon", out ulong mapped);
+        // Bits above rwx are map flags (MapFlags.LargePages, 0x100): any other bit is an error.
+        var flags = (MapFlags)(prot & ~(ulong)ProtectionExtensions.All);
+        if ((flags & ~MapFlags.LargePages) != 0) return (long)ErrorCode.InvalidArgument;
+        ErrorCode e = caller.Process.AddressSpace.Map(addr, length, (Protection)(prot & (ulong)ProtectionExtensions.All), flags, flags == MapFlags.None ? "anon" : "anon_hugepage", out ulong mapped);
         return e == ErrorCode.Ok ? (long)mapped : (long)e;
     }
 

@@ -67,6 +67,17 @@ public enum ErrorCode : long
     NameTaken = -32,
     /// <summary>No public notification object has that name.</summary>
     NoSuchName = -33,
+
+    /// <summary>Shared memory: no live segment has that id (never made, destroyed, or gone with its connection).</summary>
+    NoSuchSegment = -40,
+    /// <summary>Shared memory: the segment or connection belongs to another pair of processes.</summary>
+    NotThisPair = -41,
+    /// <summary>Shared memory: the peer owns the segment now, not the caller.</summary>
+    NotOwner = -42,
+    /// <summary>Shared memory: the segment was sent and is not delivered yet, or is lent to the peer's handler in a call.</summary>
+    AlreadySent = -43,
+    /// <summary>Shared memory: no open connection has that id (never made, or closed).</summary>
+    NoSuchConnection = -44,
 }
 
 /// <summary>Messages for <see cref="ErrorCode"/>.</summary>
@@ -105,6 +116,11 @@ public static class ErrorCodes
         ErrorCode.BadHandle => "no such notification handle",
         ErrorCode.NameTaken => "a notification object with that name exists",
         ErrorCode.NoSuchName => "no notification object has that name",
+        ErrorCode.NoSuchSegment => "no such shared-memory segment",
+        ErrorCode.NotThisPair => "the segment or connection belongs to another pair of processes",
+        ErrorCode.NotOwner => "the peer owns the segment now",
+        ErrorCode.AlreadySent => "the segment is in flight or lent to the peer",
+        ErrorCode.NoSuchConnection => "no such shared-memory connection",
         _ => string.Create(CultureInfo.InvariantCulture, $"error {(long)code}"),
     };
 

@@ -62,4 +62,21 @@ public enum SyscallNumber : long
     WaitAny = 43,
     /// <summary>notify_close(handle): closes the handle; the owner's close destroys the object (waiters get ObjectClosed).</summary>
     NotifyClose = 44,
+
+    /// <summary>shm_connect(pid): the connection between the caller and pid (made at the first call of either side); returns its id.</summary>
+    ShmConnect = 50,
+    /// <summary>shm_create(conn, size, flags): a segment mapped into both processes of the connection, owned by the caller; returns its id.</summary>
+    ShmCreate = 51,
+    /// <summary>shm_address(segment): where the segment is mapped in the calling process.</summary>
+    ShmAddress = 52,
+    /// <summary>shm_send(segment, type): gives the segment to the peer in an asynchronous message (the caller loses access now).</summary>
+    ShmSend = 53,
+    /// <summary>shm_call(segment, type): lends the segment to the peer's handler and waits; it comes back with the handler's result.</summary>
+    ShmCall = 54,
+    /// <summary>shm_destroy(segment): the owner unmaps the segment from both processes and frees its frames.</summary>
+    ShmDestroy = 55,
+    /// <summary>shm_close(conn): closes the connection; every segment it carried is unmapped from both and freed.</summary>
+    ShmClose = 56,
+    /// <summary>shm_handler(entry): binds (entry != 0) or removes (0) the process's handler for segments that arrive.</summary>
+    ShmHandler = 57,
 }

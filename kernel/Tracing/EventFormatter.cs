@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using MicroKernel.Hardware;
 using MicroKernel.Ipc.PageSend;
+using MicroKernel.Ipc.Shmem;
 using MicroKernel.Memory;
 using MicroKernel.Syscalls;
 
@@ -30,7 +31,9 @@ public sealed class EventFormatter(SyscallTable table)
             sb.Append(f switch
             {
                 ArgFormat.Int => ((long)args[i]).ToString(CultureInfo.InvariantCulture),
-                ArgFormat.Prot => args[i] <= 7 ? ((Protection)args[i]).ToRwx() : $"0x{args[i]:x}",
+                ArgFormat.Prot => args[i] <= 7 ? ((Protection)args[i]).ToRwx()
+                    : args[i] is >= (ulong)MapFlags.LargePages and <= (ulong)MapFlags.LargePages + 7 ? ((Protection)(args[i] & 7)).ToRwx() + "|large"
+                    : $"0x{args[i]:x}",
                 ArgFormat.SendFlags => SendFlagBits.Describe(args[i]),
                 ArgFormat.RpcMethod => $"m{args[i] & 0xFFFF}/{args[i] >> 16}",
                 _ => $"0x{args[i]:x}",
@@ -63,6 +66,9 @@ public sealed class EventFormatter(SyscallTable table)
             EventKind.Idle => $"idle: all threads sleep, time jumps to tick {e.A0}",
             EventKind.TickLimit => e.Text ?? "tick limit",
             EventKind.Restart => string.Create(CultureInfo.InvariantCulture, $"restarted by its fault policy (restart {e.Code})"),
+            // A segment handler's events carry the segment in their text (kernel/Ipc/Shmem).
+            EventKind.Delivery when e.Text is not null => string.Create(CultureInfo.InvariantCulture, $"segment handler for type {e.Code} from pid {e.A0}: {e.Text}, {e.A2} bytes at 0x{e.A1:x}: {((e.A3 & ShmemUpcall.CallBit) != 0 ? "reply " : "result ")}{FormatResult(e.Result)}"),
+            EventKind.Upcall when e.Text is not null => string.Create(CultureInfo.InvariantCulture, $"segment handler for type {e.Code} from pid {e.A0} starts at 0x{e.A4:x}: {e.Text}, {e.A2} bytes at 0x{e.A1:x}"),
             EventKind.Delivery => string.Create(CultureInfo.InvariantCulture, $"handler for type {e.Code} from pid {e.A0}: {e.A2} pages at 0x{e.A1:x} {SendFlagBits.Describe(e.A3)}: ")
                 + (e.Result == 1 ? "accepted" : e.Result == 0 ? "abandoned" : $"not delivered ({FormatResult(e.Result)})"),
             EventKind.Upcall => string.Create(CultureInfo.InvariantCulture, $"handler for type {e.Code} from pid {e.A0} starts at 0x{e.A4:x}: {e.A2} pages at 0x{e.A1:x}"),

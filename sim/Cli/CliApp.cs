@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 using MicroKernel.Invariants;
 using MicroKernel.Memory;
 using MicroKernel.Processes;
@@ -23,26 +25,78 @@ public sealed class CliApp(TextWriter output, TextWriter error)
     /// <summary>Reads an environment variable (tests give their own: a campaign takes its shard from a cluster's variables).</summary>
     internal Func<string, string?> Environment { get; init; } = System.Environment.GetEnvironmentVariable;
 
-    /// <summary>Parses <paramref name="args"/> and runs the chosen command; returns the exit code.</summary>
+    /// <summary>
+    /// Parses <paramref name="args"/> and runs the chosen command; returns the exit code (docs/cli.md). A bad command
+    /// line prints its errors and suggestions on stderr (exit 1), never the help text. Output is flushed before this
+    /// returns. No exception escapes: an I/O error is one line and exit code 74, any other exception an internal
+    /// error, one line and exit code 70, after the output written so far.
+    /// </summary>
     public int Invoke(string[] args)
     {
-        RootCommand root = Build();
-        ParseResult parsed = root.Parse(args);
-        return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error });
+        try
+        {
+            RootCommand root = Build();
+            ParseResult parsed = root.Parse(args);
+            // A bad command line writes everything, the suggestions too, to stderr: stdout stays for what mk produces.
+            bool bad = parsed.Action is ParseErrorAction;
+            if (parsed.Action is ParseErrorAction parseError) parseError.ShowHelp = false;
+            int code = parsed.Invoke(new InvocationConfiguration { Output = bad ? error : output, Error = error, EnableDefaultExceptionHandler = false });
+            if (bad) error.WriteLine($"Run '{CommandPath(parsed)} --help' for usage.");
+            output.Flush();
+            return code;
+        }
+        catch (IOException e)
+        {
+            Report($"error: cannot write the output: {e.Message}");
+            return ExitCodes.IoError;
+        }
+        catch (Exception e)
+        {
+            Report($"internal error: {e.GetType().Name}: {e.Message} (a bug in mk: please report it with the command line)");
+            return ExitCodes.InternalError;
+        }
+    }
+
+    // The crash report comes after whatever account was written before it (the error writer flushes the output first).
+    private void Report(string line)
+    {
+        try
+        {
+            error.WriteLine(line);
+            error.Flush();
+        }
+        catch (IOException)
+        {
+            // Nowhere left to say it: the exit code does.
+        }
+    }
+
+    private static string CommandPath(ParseResult parsed)
+    {
+        var names = new List<string>();
+        for (CommandResult? c = parsed.CommandResult; c is not null; c = c.Parent as CommandResult) names.Insert(0, c.Command.Name);
+        names[0] = "mk";
+        return string.Join(' ', names);
     }
 
     private RootCommand Build()
     {
         var root = new RootCommand("MicroKernel: a deterministic simulated microkernel. With no command, runs the demo scenario.");
 
-        var scenario = new Argument<string?>("scenario")
+        var scenario = new Argument<string?>("SCENARIO")
         {
             Description = $"A scenario file (docs/scenario-format.md) or a built-in name ({string.Join(", ", ScenarioRunner.BuiltInNames)}); default: demo",
             Arity = ArgumentArity.ZeroOrOne,
+            HelpName = "SCENARIO",
         };
-        var seed = new Option<ulong?>("--seed") { Description = "Override the scenario's seed" };
-        var policy = new Option<PolicyKind?>("--scheduler") { Description = "Override the scheduling policy (RoundRobin, Priority, Random)" };
-        var protection = new Option<ProtectionModel?>("--protection") { Description = "Override the protection model (Paging, ArmV7Mpu, ArmV8Mpu)" };
+        scenario.CompletionSources.Add(ScenarioRunner.BuiltInNames.ToArray());
+        Option<ulong?> seed = CliValues.Unsigned("--seed");
+        seed.Description = "Override the scenario's seed";
+        seed.HelpName = "N";
+        Option<PolicyKind?> policy = CliValues.Enum<PolicyKind>("--scheduler");
+        policy.Description = "Override the scheduling policy";
+        Option<ProtectionModel?> protection = CliValues.Enum<ProtectionModel>("--protection");
+        protection.Description = "Override the protection model";
         var switches = new Option<bool>("--switches") { Description = "Also print every context switch" };
         var maps = new Option<bool>("--dump-maps") { Description = "Print each process's memory map and page tables (or MPU regions) when it exits" };
         Option<double?> watchdog = WatchdogOption();
@@ -65,7 +119,8 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         root.Subcommands.Add(programs);
 
         var scenarios = new Command("scenarios", "Print a built-in scenario's text (a starting point for your own)");
-        var which = new Argument<string>("name") { Description = "Built-in scenario name", DefaultValueFactory = _ => "demo" };
+        var which = new Argument<string>("NAME") { Description = "Built-in scenario name", DefaultValueFactory = _ => "demo", HelpName = "NAME" };
+        which.CompletionSources.Add(ScenarioRunner.BuiltInNames.ToArray());
         scenarios.Arguments.Add(which);
         scenarios.SetAction(r =>
         {
@@ -81,6 +136,7 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         root.Subcommands.Add(scenarios);
 
         foreach (Command c in new ExecCommands(output, error, Booted).Build()) root.Subcommands.Add(c);
+        root.Subcommands.Add(new Fuzz.FuzzCommand(output, error, Booted).Build());
 
         var traces = new TraceCommands(output, error);
         root.Subcommands.Add(traces.Replay());
@@ -88,16 +144,18 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         root.Subcommands.Add(new Campaigns.CampaignCommand(output, error, Environment).Build());
 
         root.SetAction(_ => RunScenario("demo", null, null, null, false, false));
+        // --help also lists the exit codes (one help option serves every subcommand).
+        foreach (Option o in root.Options)
+            if (o is System.CommandLine.Help.HelpOption help && help.Action is { } action) help.Action = new HelpWithExitCodes(action, output);
         return root;
     }
 
     /// <summary>The <c>--watchdog SECONDS</c> option of run and exec: host seconds without a scheduling point; 0 = off.</summary>
     internal static Option<double?> WatchdogOption()
     {
-        var o = new Option<double?>("--watchdog")
-        {
-            Description = "Kill a process whose C# code runs this many host seconds without a scheduling point (fault Runaway; the run is then not deterministic); 0 = off, default 5",
-        };
+        Option<double?> o = CliValues.Number("--watchdog");
+        o.Description = "Kill a process whose C# code runs this many host seconds without a scheduling point (fault Runaway; the run is then not deterministic); 0 = off, default 5";
+        o.HelpName = "SECONDS";
         o.Validators.Add(r =>
         {
             // A value that is no number at all is reported by the parser itself.
@@ -109,10 +167,12 @@ public sealed class CliApp(TextWriter output, TextWriter error)
     }
 
     /// <summary>The <c>--check</c> option of run and exec: when the kernel runs its invariant catalogue.</summary>
-    internal static Option<CheckLevel?> CheckOption() => new("--check")
+    internal static Option<CheckLevel?> CheckOption()
     {
-        Description = "When to check the kernel's invariants: end (default), syscall (after each syscall) or tick (at every scheduling point); a violation is a kernel panic (exit 5)",
-    };
+        Option<CheckLevel?> o = CliValues.Enum<CheckLevel>("--check");
+        o.Description = "When to check the kernel's invariants: end (default), syscall (after each syscall) or tick (at every scheduling point); a violation is a kernel panic (exit 5)";
+        return o;
+    }
 
     private int RunScenario(string source, ulong? seed, PolicyKind? policy, ProtectionModel? protection, bool switches, bool maps, string? tracePath = null,
         double? watchdog = null, IReadOnlyList<string>? faults = null, CheckLevel? check = null)

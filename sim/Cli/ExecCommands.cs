@@ -20,13 +20,20 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
 
     public IEnumerable<Command> Build()
     {
-        var program = new Argument<string>("program") { Description = "A static ELF64 x86-64 executable or a flat binary (loaded at 0x400000)" };
-        var args = new Argument<string[]>("args") { Description = "Arguments passed to the program (argv[1...])", Arity = ArgumentArity.ZeroOrMore };
-        var protection = new Option<ProtectionModel>("--protection") { Description = "Paging, ArmV7Mpu or ArmV8Mpu", DefaultValueFactory = _ => ProtectionModel.Paging };
-        var memory = new Option<int>("--memory") { Description = "RAM in 4 KiB frames", DefaultValueFactory = _ => 4096 };
-        var slice = new Option<int>("--instructions-per-tick") { Description = "Instructions per scheduling point", DefaultValueFactory = _ => 1000 };
+        var program = new Argument<string>("PROGRAM") { Description = "A static ELF64 x86-64 executable or a flat binary (loaded at 0x400000)", HelpName = "PROGRAM" };
+        var args = new Argument<string[]>("ARGS") { Description = "Arguments passed to the program (argv[1...])", Arity = ArgumentArity.ZeroOrMore, HelpName = "ARGS" };
+        Option<ProtectionModel> protection = CliValues.Enum("--protection", ProtectionModel.Paging);
+        protection.Description = "The protection model";
+        Option<int> memory = CliValues.Int("--memory", 4096);
+        memory.Description = "RAM in 4 KiB frames";
+        memory.HelpName = "FRAMES";
+        Option<int> slice = CliValues.Int("--instructions-per-tick", 1000);
+        slice.Description = "Instructions per scheduling point";
+        slice.HelpName = "N";
         var noCache = new Option<bool>("--no-decode-cache") { Description = "Decode every instruction afresh (slower; for comparison)" };
-        var maxTicks = new Option<long>("--max-ticks") { Description = "Stop the run past this virtual time", DefaultValueFactory = _ => 10_000_000 };
+        Option<long> maxTicks = CliValues.Long("--max-ticks", 10_000_000);
+        maxTicks.Description = "Stop the run past this virtual time";
+        maxTicks.HelpName = "TICKS";
         Option<string?> trace = TraceCommands.TraceOption();
         Option<double?> watchdog = CliApp.WatchdogOption();
         Option<string[]> faults = FaultOption.Create();
@@ -44,7 +51,7 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
             Check = r.GetValue(check) ?? Invariants.CheckLevel.End,
         }, !r.GetValue(noCache), r.GetValue(trace), r.GetValue(faults) ?? []));
 
-        var file = new Argument<string>("program") { Description = "A static ELF64 x86-64 executable or a flat binary" };
+        var file = new Argument<string>("PROGRAM") { Description = "A static ELF64 x86-64 executable or a flat binary", HelpName = "PROGRAM" };
         var disasm = new Command("disasm", "Disassemble a program's code (Iced, NASM syntax)");
         disasm.Arguments.Add(file);
         disasm.SetAction(r => Disasm(r.GetValue(file)!));
@@ -66,7 +73,7 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
         if (image is null) return LoadFailed;
         if (tracePath is not null) return ExecRecorded(path, args, config, decodeCache, tracePath);
         using var kernel = new Kernel(config);
-        kernel.AddSink(new ConsoleSink(output));
+        kernel.AddSink(new ConsoleSink(output, error));
         Syscalls.ErrorCode spawned = kernel.Spawn(image, Path.GetFileName(path), out Process? process, arguments: args);
         if (spawned != Syscalls.ErrorCode.Ok)
         {
@@ -115,7 +122,7 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
             error.WriteLine($"error: {path}: cannot load into the simulated machine: {e.Message}");
             return LoadFailed;
         }
-        kernel.AddSink(new ConsoleSink(output));
+        kernel.AddSink(new ConsoleSink(output, error));
         booted?.Invoke(kernel);
         RunResult result = kernel.Run();
         int status = Finish(result.Processes.Single(), result);
@@ -167,12 +174,16 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
         }
     }
 
-    // The program's console output, as it happens.
-    private sealed class ConsoleSink(TextWriter output) : IEventSink
+    // The program's console output, as it happens, on stdout; every fault a rule injected, as it happens, on stderr
+    // (the INJECT line of run's account: with the fault report, exec's account of the run).
+    private sealed class ConsoleSink(TextWriter output, TextWriter error) : IEventSink
     {
+        private readonly EventFormatter _formatter = new(TraceCommands.SyscallTable());
+
         public void Emit(in KernelEvent e)
         {
             if (e.Kind == EventKind.Console) output.Write(e.Text);
+            else if (e.Kind == EventKind.Inject) error.WriteLine(_formatter.Format(e));
         }
     }
 }

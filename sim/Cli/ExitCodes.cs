@@ -19,6 +19,13 @@ public static class ExitCodes
     public const int Divergence = 6;
     /// <summary>The run completed but a scenario's <c>expect</c> line was not met (each is reported).</summary>
     public const int ExpectationFailed = 7;
+    /// <summary>
+    /// An internal error of mk itself (an exception nothing expected): reported in one line, never a stack trace.
+    /// 70 is sysexits.h's EX_SOFTWARE.
+    /// </summary>
+    public const int InternalError = 70;
+    /// <summary>A file or stdout could not be read or written (a full disk, an unwritable path). 74 is sysexits.h's EX_IOERR.</summary>
+    public const int IoError = 74;
 
     /// <summary>The exit code for a run's outcome.</summary>
     public static int For(RunOutcome outcome) => outcome switch

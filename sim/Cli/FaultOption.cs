@@ -15,6 +15,7 @@ internal static class FaultOption
     {
         Description = "Inject a fault: a rule such as \"syscall name=map nth=2 error=OutOfMemory\" (repeatable; docs/faults.md)",
         AllowMultipleArgumentsPerToken = false,
+        HelpName = "RULE",
     };
 
     /// <summary>

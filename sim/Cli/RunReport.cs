@@ -42,26 +42,32 @@ internal sealed class RunReport(TextWriter output, bool showSwitches, bool dumpM
     public void Summary(Kernel kernel, RunResult result)
     {
         output.WriteLine();
+        // Spectre renders into a string, never to the terminal itself: it then cannot take stdout for a terminal and
+        // add escape codes (it did, around the title), so the account is the same bytes on a terminal and in a file.
+        var table = new StringWriter(CultureInfo.InvariantCulture) { NewLine = output.NewLine };
         IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
         {
-            Ansi = AnsiSupport.No,
+            Ansi = AnsiSupport.Yes,
             ColorSystem = ColorSystemSupport.NoColors,
-            Out = new AnsiConsoleOutput(output),
+            Out = new StringOutput(table),
             Interactive = InteractionSupport.No,
         });
-        console.Profile.Width = 100;
-        var table = new Table().Border(TableBorder.Ascii).Title("processes");
-        foreach (string column in new[] { "pid", "name", "program", "status", "faults", "restarts" }) table.AddColumn(column);
+        var processes = new Table().Border(TableBorder.Ascii).Title("processes");
+        foreach (string column in new[] { "pid", "name", "program", "status", "faults", "restarts" }) processes.AddColumn(column);
         foreach (Process p in result.Processes)
         {
             string faults = p.Faults.Count == 0 ? "-" : string.Join("; ", p.Faults.Select(f => $"{f.Reason} at 0x{f.Address:x}"));
-            table.AddRow(p.Pid.ToString(CultureInfo.InvariantCulture), Markup.Escape(p.Name), Markup.Escape(p.Image.Name), string.Create(CultureInfo.InvariantCulture, $"{p.State} ({p.ExitStatus})"), Markup.Escape(faults), p.Restarts.ToString(CultureInfo.InvariantCulture));
+            processes.AddRow(p.Pid.ToString(CultureInfo.InvariantCulture), Markup.Escape(p.Name), Markup.Escape(p.Image.Name), string.Create(CultureInfo.InvariantCulture, $"{p.State} ({p.ExitStatus})"), Markup.Escape(faults), p.Restarts.ToString(CultureInfo.InvariantCulture));
         }
-        console.Write(table);
+        console.Write(processes);
+        output.Write(table.ToString());
         output.WriteLine($"run: {result.Outcome} at tick {result.Ticks}, {result.Switches} context switches");
         output.WriteLine($"frames: {kernel.Frames.FreeCount} free, {kernel.Frames.KernelCount} kernel, {kernel.Frames.UserCount} user of {kernel.Frames.TotalCount}");
         if (kernel.Config.Protection == ProtectionModel.Paging)
-            output.WriteLine($"tlb: {kernel.Machine.Mmu.Tlb.Hits} hits, {kernel.Machine.Mmu.Tlb.Misses} misses, {kernel.Machine.Mmu.Tlb.Flushes} flushes");
+        {
+            Hardware.Paging.Tlb tlb = kernel.Machine.Mmu.Tlb;
+            output.WriteLine($"tlb: {tlb.Hits} hits ({tlb.LargeHits} by large pages), {tlb.Misses} misses, {tlb.Flushes} flushes ({tlb.GlobalKept} global entries kept)");
+        }
         if (kernel.RpcStats is { Calls: > 0 } or { Refused: > 0 })
         {
             var rpc = kernel.RpcStats;
@@ -76,6 +82,9 @@ internal sealed class RunReport(TextWriter output, bool showSwitches, bool dumpM
         foreach (string r in result.HostReports) output.WriteLine(r);
         if (!result.Deterministic) output.WriteLine("determinism: NOT deterministic: the host watchdog fired, so this run depended on host time");
         if (result.Panic is { } panic) output.WriteLine($"KERNEL PANIC: {panic}");
+        if (result.Outcome == RunOutcome.TickLimit)
+            output.WriteLine($"warning: the run stopped at its tick limit (max-ticks {kernel.Config.MaxTicks}): a process still ran or waited "
+                + "(an endless loop, or a wait for something that never comes); exit code 4 (docs/cli.md)");
     }
 
     /// <summary>Prints a line per expectation, met or not, with what the run showed (nothing when there are none).</summary>
@@ -85,6 +94,24 @@ internal sealed class RunReport(TextWriter output, bool showSwitches, bool dumpM
         output.WriteLine($"expectations: {results.Count(r => r.Met)} of {results.Count} met");
         foreach (ExpectationResult r in results)
             output.WriteLine($"  {(r.Met ? "met   " : "FAILED")} {s.Source}:{r.Expectation.Line}: {r.Expectation}: {r.Seen}");
+    }
+
+    // Spectre's output, never a terminal: its own AnsiConsoleOutput compares the writer with Console.Out, and that
+    // sets the terminal up (ESC[?1h ESC= on stdout) even when nothing is written to it.
+    private sealed class StringOutput(StringWriter writer) : IAnsiConsoleOutput
+    {
+        public TextWriter Writer => writer;
+
+        public bool IsTerminal => false;
+
+        public int Width => 100;
+
+        public int Height => 24;
+
+        public void SetEncoding(System.Text.Encoding encoding)
+        {
+            // A string has no encoding to set.
+        }
     }
 
     private sealed class PrintingSink(RunReport report, EventFormatter formatter) : IEventSink

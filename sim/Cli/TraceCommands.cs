@@ -12,7 +12,16 @@ namespace MicroKernel.Sim.Cli;
 internal sealed class TraceCommands(TextWriter output, TextWriter error)
 {
     /// <summary>The <c>--trace FILE</c> option of <c>run</c>.</summary>
-    public static Option<string?> TraceOption() => new("--trace") { Description = "Record the run's event stream to FILE (a trace: docs/trace-format.md)" };
+    public static Option<string?> TraceOption()
+    {
+        var o = new Option<string?>("--trace") { Description = "Record the run's event stream to FILE (a trace: docs/trace-format.md)", HelpName = "FILE" };
+        // stdout carries the account (or the program's console): a binary trace cannot share it.
+        o.Validators.Add(r =>
+        {
+            if (r.Tokens.Count == 1 && r.Tokens[0].Value == "-") r.AddError("--trace: a trace cannot go to stdout (-), which carries the account; name a file");
+        });
+        return o;
+    }
 
     /// <summary>
     /// Opens a recording of <paramref name="scenario"/> (loaded from <paramref name="source"/> with the given options)
@@ -75,11 +84,13 @@ internal sealed class TraceCommands(TextWriter output, TextWriter error)
     /// <summary>The <c>replay</c> command.</summary>
     public Command Replay()
     {
-        var file = new Argument<string>("trace-file") { Description = "A trace recorded with run --trace" };
+        var file = new Argument<string>("FILE") { Description = "A trace recorded with run --trace", HelpName = "FILE" };
         var syscallsOnly = new Option<bool>("--syscalls-only") { Description = "Trace-driven replay: puppet threads re-issue the recorded syscalls instead of running the programs" };
         var live = new Option<bool>("--live-scheduler") { Description = "Schedule with the scenario's own policy instead of the recorded decisions" };
-        var breakOption = new Option<string?>("--break") { Description = "Test seam: make the Nth call of a syscall return result+1, as a kernel bug would (NAME or NAME:N; N defaults to 1)" };
-        var context = new Option<int>("--context") { Description = "Recorded events to show before a divergence", DefaultValueFactory = _ => 5 };
+        var breakOption = new Option<string?>("--break") { HelpName = "NAME[:N]", Description = "Test seam: make the Nth call of a syscall return result+1, as a kernel bug would (NAME or NAME:N; N defaults to 1)" };
+        Option<int> context = CliValues.Int("--context", 5);
+        context.Description = "Recorded events to show before a divergence";
+        context.HelpName = "N";
         var replay = new Command("replay", "Re-run a trace's scenario with its recorded decisions and check every event against the trace");
         replay.Arguments.Add(file);
         foreach (Option o in new Option[] { syscallsOnly, live, breakOption, context }) replay.Options.Add(o);
@@ -92,11 +103,17 @@ internal sealed class TraceCommands(TextWriter output, TextWriter error)
     {
         var trace = new Command("trace", "Read a trace: show it strace-style, or export it for Perfetto");
 
-        var file = new Argument<string>("trace-file") { Description = "A trace recorded with run --trace" };
-        var pid = new Option<int[]>("--pid") { Description = "Only events of this process (repeatable)", AllowMultipleArgumentsPerToken = false };
-        var syscall = new Option<string[]>("--syscall") { Description = "Only these syscalls, by name (repeatable)" };
-        var from = new Option<long?>("--from") { Description = "Only events at or after this tick" };
-        var to = new Option<long?>("--to") { Description = "Only events at or before this tick" };
+        var file = new Argument<string>("FILE") { Description = "A trace recorded with run --trace", HelpName = "FILE" };
+        Option<int[]> pid = CliValues.Ints("--pid");
+        pid.Description = "Only events of this process (repeatable)";
+        pid.HelpName = "PID";
+        var syscall = new Option<string[]>("--syscall") { Description = "Only these syscalls, by name (repeatable)", HelpName = "NAME" };
+        Option<long?> from = CliValues.Long("--from");
+        from.Description = "Only events at or after this tick";
+        from.HelpName = "TICK";
+        Option<long?> to = CliValues.Long("--to");
+        to.Description = "Only events at or before this tick";
+        to.HelpName = "TICK";
         var enters = new Option<bool>("--enters") { Description = "Also print syscall entries (normally a call is printed once, when it returns)" };
         var io = new Option<bool>("--io") { Description = "Print the user memory each syscall read and wrote (addresses, bytes read, digests)" };
         var injections = new Option<bool>("--injections") { Description = "Only the faults injected by the trace's fault rules (INJECT lines)" };
@@ -110,14 +127,18 @@ internal sealed class TraceCommands(TextWriter output, TextWriter error)
             r.GetValue(header), r.GetValue(jsonl)));
         trace.Subcommands.Add(show);
 
-        var exportFile = new Argument<string>("trace-file") { Description = "A trace recorded with run --trace" };
-        var outFile = new Argument<string>("out") { Description = "The JSON file to write" };
-        var perfetto = new Option<bool>("--perfetto") { Description = "Chrome/Perfetto Trace Event JSON (open it in ui.perfetto.dev)" };
+        var exportFile = new Argument<string>("FILE") { Description = "A trace recorded with run --trace", HelpName = "FILE" };
+        var outFile = new Argument<string>("OUT") { Description = "The file to write, or - for stdout", HelpName = "OUT" };
+        var format = new Option<string?>("--format") { Description = "The output format: perfetto (Chrome/Perfetto Trace Event JSON; open it in ui.perfetto.dev)", HelpName = "FORMAT" };
+        format.AcceptOnlyFromAmong(ExportFormats);
+        // The first spelling, kept so that old scripts go on working: the same as --format perfetto.
+        var perfetto = new Option<bool>("--perfetto") { Description = "The same as --format perfetto", Hidden = true };
         var export = new Command("export", "Convert a trace for a viewer");
         export.Arguments.Add(exportFile);
         export.Arguments.Add(outFile);
+        export.Options.Add(format);
         export.Options.Add(perfetto);
-        export.SetAction(r => Export(r.GetValue(exportFile)!, r.GetValue(outFile)!, r.GetValue(perfetto)));
+        export.SetAction(r => Export(r.GetValue(exportFile)!, r.GetValue(outFile)!, r.GetValue(perfetto) ? "perfetto" : r.GetValue(format)));
         trace.Subcommands.Add(export);
         return trace;
     }
@@ -175,14 +196,26 @@ internal sealed class TraceCommands(TextWriter output, TextWriter error)
         return ExitCodes.Ok;
     }
 
-    private int Export(string path, string outPath, bool perfetto)
+    /// <summary>The formats <c>trace export --format</c> writes.</summary>
+    public static readonly string[] ExportFormats = ["perfetto"];
+
+    private int Export(string path, string outPath, string? format)
     {
-        if (!perfetto)
+        if (format is null)
         {
-            error.WriteLine("error: say which format: --perfetto");
+            error.WriteLine($"error: say which format: --format {string.Join("|", ExportFormats)}");
             return ExitCodes.Usage;
         }
         if (!TryRead(path, out Trace? trace)) return ExitCodes.BadInput;
+        if (outPath == "-")
+        {
+            // stdout: the JSON alone, so that it can be piped; the note goes to stderr.
+            using var buffer = new MemoryStream();
+            PerfettoExporter.Export(trace, buffer, Formatter());
+            output.Write(System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
+            error.WriteLine($"wrote {trace.Events.Count} events as Perfetto JSON to stdout");
+            return ExitCodes.Ok;
+        }
         try
         {
             using var file = new FileStream(outPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
@@ -191,7 +224,7 @@ internal sealed class TraceCommands(TextWriter output, TextWriter error)
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             error.WriteLine($"error: cannot write '{outPath}': {e.Message}");
-            return ExitCodes.BadInput;
+            return ExitCodes.IoError;
         }
         output.WriteLine($"wrote {outPath}: {trace.Events.Count} events as Perfetto JSON (open it in https://ui.perfetto.dev)");
         return ExitCodes.Ok;

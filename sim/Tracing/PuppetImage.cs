@@ -99,7 +99,8 @@ internal sealed class PuppetImage(PuppetPlan plan, string program, IPuppetObserv
                     Fault(thread, f.Fault.Event);
                     return 0; // not reached: a fault unwinds the thread
                 case ReturnStep r:
-                    return kind == BlockKind.Handler ? (r.Value == 1 ? 1 : 0) : r.Value;
+                    // A page-send handler's recorded result is 1 or 0, a segment handler's its reply (never below 0).
+                    return r.Value;
             }
         }
         // The recording ends inside this block (the thread was killed, or it exited by syscall): nothing more to do.
@@ -140,7 +141,7 @@ internal sealed class PuppetImage(PuppetPlan plan, string program, IPuppetObserv
     {
         var reason = (FaultReason)fault.Code;
         var access = (AccessKind)fault.A1;
-        if (reason is FaultReason.IllegalInstruction or FaultReason.DivideError or FaultReason.GeneralProtection or FaultReason.UserException or FaultReason.Runaway)
+        if (reason is FaultReason.IllegalInstruction or FaultReason.DivideError or FaultReason.GeneralProtection or FaultReason.UserException or FaultReason.Runaway or FaultReason.SimdFloatingPoint)
         {
             thread.Kernel.RaiseFault(thread, reason, fault.A0, fault.Text ?? "");
             return;

@@ -215,6 +215,7 @@ internal sealed class PuppetPlan
             _ when result < 0 => null,
             (long)SyscallNumber.ThreadCreate => (e.A0, EntryKind.Thread),
             (long)SyscallNumber.RegisterHandler when e.A1 != 0 => (e.A1, EntryKind.Handler),
+            (long)SyscallNumber.ShmHandler when e.A0 != 0 => (e.A0, EntryKind.SegmentHandler),
             _ => null,
         };
         if (entry is null) return;

@@ -110,7 +110,12 @@ public sealed partial class X86Cpu
             case Mnemonic.Cmpsb: case Mnemonic.Cmpsw: case Mnemonic.Cmpsd: case Mnemonic.Cmpsq:
             case Mnemonic.Scasb: case Mnemonic.Scasw: case Mnemonic.Scasd: case Mnemonic.Scasq:
                 if (!ins.IsStringInstruction)
-                    throw Illegal(MnemonicName(in ins)); // SSE movsd/cmpsd share the mnemonic
+                {
+                    // SSE2's movsd and cmpsd share the mnemonic with the string instructions.
+                    if (!ExecuteSse(in ins))
+                        throw Illegal(MnemonicName(in ins));
+                    break;
+                }
                 return StringInstruction(in ins);
 
             // ---- no-ops and hints ----
@@ -146,6 +151,8 @@ public sealed partial class X86Cpu
             case Mnemonic.INVALID:
                 throw Illegal("invalid encoding");
             default:
+                if (ExecuteSse(in ins)) // SSE and SSE2 (X86Cpu.Sse*); anything else is not implemented
+                    break;
                 throw Illegal(MnemonicName(in ins));
         }
         _regs.Rip = ins.NextIP;

@@ -10,6 +10,13 @@ public struct X86GprFile
     private ulong _element0;
 }
 
+/// <summary>The 16 SSE registers xmm0..xmm15, 128 bits each (lane 0 in the low bits, as in memory).</summary>
+[InlineArray(16)]
+public struct X86XmmFile
+{
+    private UInt128 _element0;
+}
+
 /// <summary>
 /// The user-visible register state of one x86-64 thread. A plain value: copying it takes a snapshot
 /// (that is what <see cref="CpuFault.Registers"/> holds); <see cref="X86Cpu.Registers"/> returns it by reference.
@@ -35,10 +42,19 @@ public struct X86Registers
     /// <summary>The GS segment base; added to gs: memory operands.</summary>
     public ulong GsBase;
 
-    /// <summary>Registers for a new thread: everything zero except rip, rsp and RFLAGS = <see cref="X86Flags.Initial"/>.</summary>
+    /// <summary>The SSE registers xmm0..xmm15.</summary>
+    public X86XmmFile Xmm;
+
+    /// <summary>The SSE control and status register; see <see cref="X86Mxcsr"/> for its bits.</summary>
+    public uint Mxcsr;
+
+    /// <summary>
+    /// Registers for a new thread: everything zero except rip, rsp, RFLAGS = <see cref="X86Flags.Initial"/> and
+    /// MXCSR = <see cref="X86Mxcsr.Initial"/> (all exceptions masked, round to nearest), as Linux starts a process.
+    /// </summary>
     public static X86Registers Create(ulong rip, ulong rsp)
     {
-        var regs = new X86Registers { Rip = rip, Rflags = X86Flags.Initial };
+        var regs = new X86Registers { Rip = rip, Rflags = X86Flags.Initial, Mxcsr = X86Mxcsr.Initial };
         regs.Gpr[4] = rsp;
         return regs;
     }
@@ -78,7 +94,8 @@ public struct X86Registers
 
     /// <summary>
     /// A readable dump for fault reports: four registers a line, then rip, RFLAGS with flag names,
-    /// and the FS/GS bases when set.
+    /// the FS/GS bases when set, then the 16 xmm registers two a line (high bits first, as a 128-bit number)
+    /// and MXCSR with its flag names.
     /// </summary>
     public readonly string FormatRegisters()
     {
@@ -92,6 +109,12 @@ public struct X86Registers
         sb.Append("  rflags = 0x").Append(Rflags.ToString("x8", CultureInfo.InvariantCulture)).Append(" [").Append(X86Flags.Format(Rflags)).Append(']');
         if (FsBase != 0 || GsBase != 0)
             sb.Append("\nfs.base = 0x").Append(FsBase.ToString("x16", CultureInfo.InvariantCulture)).Append("  gs.base = 0x").Append(GsBase.ToString("x16", CultureInfo.InvariantCulture));
+        for (int i = 0; i < 16; i++)
+        {
+            sb.Append(i % 2 == 0 ? "\n" : "  ").Append(("xmm" + i.ToString(CultureInfo.InvariantCulture)).PadLeft(5)).Append(" = 0x");
+            sb.Append(((ulong)(Xmm[i] >> 64)).ToString("x16", CultureInfo.InvariantCulture)).Append('_').Append(((ulong)Xmm[i]).ToString("x16", CultureInfo.InvariantCulture));
+        }
+        sb.Append("\nmxcsr = 0x").Append(Mxcsr.ToString("x8", CultureInfo.InvariantCulture)).Append(" [").Append(X86Mxcsr.Format(Mxcsr)).Append(']');
         return sb.ToString();
     }
 

@@ -18,8 +18,8 @@ namespace MicroKernel.Benchmarks;
 /// of the figures: the Allocated column is the event path's allocation per syscall (docs/benchmarks.md, "Cheap
 /// events"). Min and Median columns: on the shared machine the mean is mostly other jobs' noise.
 /// </summary>
-[MemoryDiagnoser]
 [MinColumn, MedianColumn]
+[BenchmarkCategory("events")]
 public class EventBenchmarks
 {
     private const int Calls = 1_000_000;

@@ -13,9 +13,9 @@ namespace MicroKernel.Benchmarks;
 /// each as a ratio to the same run at <see cref="CheckLevel.End"/> (one check when the run ends). The loop is short
 /// because a checked syscall costs a whole catalogue pass (every page table walked, every frame counted).
 /// </summary>
-[MemoryDiagnoser]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
 [CategoriesColumn]
+[BenchmarkCategory("invariants")]
 public class InvariantCheckBenchmarks
 {
     private const int Calls = 2_000;

@@ -7,6 +7,7 @@ namespace MicroKernel.Benchmarks;
 /// all collide in a 64-entry direct-mapped TLB, so every load walks the four-level table), against a plain array read.
 /// At the default AccessesPerTick (64) every 64th load is also a scheduling point (one thread: no switch, no flush).
 /// </summary>
+[BenchmarkCategory("memory")]
 public class MemoryBenchmarks
 {
     private const int Loads = 1_000_000;

@@ -7,6 +7,7 @@ namespace MicroKernel.Benchmarks;
 /// CPU over) against the bare two-thread SemaphoreSlim ping-pong in the same run. Both are per handoff. The
 /// uncontended pair (notify then wait with the count already there, no switch) shows the syscalls' own cost.
 /// </summary>
+[BenchmarkCategory("notify")]
 public class NotifyBenchmarks
 {
     private const int Handoffs = 100_000;

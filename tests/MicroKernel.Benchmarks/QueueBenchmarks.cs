@@ -11,6 +11,7 @@ namespace MicroKernel.Benchmarks;
 /// (page-send call slot + request/reply notifications: two switches a call) as the baseline and the RPC transport
 /// (rpc_call on the client's thread: no switch) against it.
 /// </summary>
+[BenchmarkCategory("queue")]
 public class QueueBenchmarks
 {
     private const int Items = 5_000;

@@ -14,7 +14,7 @@ namespace MicroKernel.Benchmarks;
 /// to idle for the next call. Each invocation boots a kernel with a service process and a client making
 /// <see cref="Calls"/> calls, so the one grant build is amortized over all of them.
 /// </summary>
-[MemoryDiagnoser]
+[BenchmarkCategory("rpc")]
 public class RpcBenchmarks
 {
     private const int Calls = 50_000;

@@ -17,7 +17,7 @@ namespace MicroKernel.Benchmarks;
 /// loads the program's assembly into a fresh collectible context per process (load, type lookup, first-call JIT of
 /// its code, unload), which is what gives each process its own copy of the static the program increments.
 /// </summary>
-[MemoryDiagnoser]
+[BenchmarkCategory("spawn")]
 public class SpawnCostBenchmarks
 {
     private const int Processes = 100;

@@ -7,6 +7,7 @@ namespace MicroKernel.Benchmarks;
 /// A context switch between two simulated threads (each yield hands the CPU to the other) against the bare
 /// handoff it is built on: two host threads passing a token through two SemaphoreSlims. Both are per handoff.
 /// </summary>
+[BenchmarkCategory("switch")]
 public class SwitchBenchmarks
 {
     private const int Handoffs = 100_000;

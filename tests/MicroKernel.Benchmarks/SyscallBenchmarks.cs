@@ -8,7 +8,7 @@ namespace MicroKernel.Benchmarks;
 /// the same machine. Each invocation boots a kernel and makes <see cref="Calls"/> syscalls, so boot cost is
 /// amortized below 1%.
 /// </summary>
-[MemoryDiagnoser]
+[BenchmarkCategory("syscalls")]
 public class SyscallBenchmarks
 {
     private const int Calls = 200_000;

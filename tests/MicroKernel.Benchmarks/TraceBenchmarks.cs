@@ -20,8 +20,8 @@ namespace MicroKernel.Benchmarks;
 /// The Bytes/event column (<see cref="BytesPerEventColumn"/>) gives the size side: the trace bytes per event of
 /// each benchmark that writes a trace or JSON Lines.
 /// </summary>
-[MemoryDiagnoser]
 [Config(typeof(WithBytesPerEvent))]
+[BenchmarkCategory("trace")]
 public class TraceBenchmarks
 {
     private const int Calls = 20_000;

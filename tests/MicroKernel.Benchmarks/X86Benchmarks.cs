@@ -16,6 +16,7 @@ namespace MicroKernel.Benchmarks;
 /// Every benchmark reports time per simulated instruction (OperationsPerInvoke = the program's instruction
 /// count), so 1 / Mean is the instruction rate and the ratio to the baseline is the slowdown against native code.
 /// </summary>
+[BenchmarkCategory("x86")]
 public class X86Benchmarks
 {
     /// <summary>The sieve's size: counts the primes below it (9592).</summary>

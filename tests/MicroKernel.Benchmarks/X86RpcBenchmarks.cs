@@ -14,6 +14,7 @@ namespace MicroKernel.Benchmarks;
 /// (InstructionsPerTick 1000; AccessesPerTick does not apply to x86 code). Each invocation boots a paging kernel
 /// with the service and a client making <see cref="Calls"/> calls.
 /// </summary>
+[BenchmarkCategory("x86-rpc")]
 public class X86RpcBenchmarks
 {
     private const int Calls = 20_000;

@@ -28,5 +28,8 @@ public static class ExamplePrograms
         ["queue-check"] = () => new QueueCheckProgram(),
         ["kv-client"] = () => new KeyValueClientProgram(),
         ["careless-mapper"] = () => new CarelessMapperProgram(),
+        ["tlb-reach"] = () => new TlbReachProgram(),
+        ["shmem-parent"] = () => new ShmemParentProgram(),
+        ["shmem-child"] = () => new ShmemChildProgram(),
     }.ToImmutableSortedDictionary(StringComparer.Ordinal);
 }

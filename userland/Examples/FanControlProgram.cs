@@ -31,7 +31,14 @@ public sealed class FanControlProgram : UserProgram
             {
                 sys.PrintLine($"control: sensor call failed: {((ErrorCode)temp).Message()}; waiting for the supervisor");
                 while ((temp = Rpc.TryCall(sensor, s => s.Get())) == (long)ErrorCode.ServiceRestarting) sys.Sleep(1);
-                if (temp < 0) return 1;
+                if (temp < 0)
+                {
+                    // The sensor is gone for good (killed, or out of restarts): stop the fan too, or its process
+                    // would sleep until the tick limit waiting for a Stop that never comes.
+                    sys.PrintLine($"control: the sensor is gone: {((ErrorCode)temp).Message()}; stopping the fan");
+                    Rpc.TryCall(fan, f => f.Stop());
+                    return 1;
+                }
             }
             sys.PrintLine($"control: {temp / 10}.{temp % 10} C");
             if (on ? temp < OffBelow : temp > OnAbove)

@@ -67,6 +67,7 @@ public sealed class ManagedProgram : ProgramImage
         {
             EntryKind.Thread => body is Func<Sys, ulong, long>,
             EntryKind.Handler => body is Func<Sys, PageMessage, bool>,
+            EntryKind.SegmentHandler => body is Func<Sys, SegmentMessage, long>,
             _ => body is ServiceBinding,
         };
 
@@ -97,11 +98,16 @@ public sealed class ManagedProgram : ProgramImage
     {
         // The handler runs on the interrupted thread, with a Sys of its own (its own console scratch slot).
         LoadedImage loaded = Loaded;
-        var handler = (Func<Sys, PageMessage, bool>)loaded.Runtime.EntryAt(entry)!;
+        object body = loaded.Runtime.EntryAt(entry)!;
         var sys = new Sys(thread, loaded.Runtime);
         Sys? outer = Sys.Enter(sys);
         try
         {
+            // A segment handler (shm_handler) or a page-send handler (register_handler): the kernel checked which.
+            if (body is Func<Sys, SegmentMessage, long> segmentHandler)
+                return segmentHandler(sys, new SegmentMessage((int)args.A0, args.A1, args.A2, args.A3, (int)(uint)args.A4,
+                    (args.A4 & Ipc.Shmem.ShmemUpcall.CallBit) != 0, (args.A4 & Ipc.Shmem.ShmemUpcall.UnsafeBit) != 0));
+            var handler = (Func<Sys, PageMessage, bool>)body;
             return handler(sys, new PageMessage((int)args.A0, args.A1, args.A2, args.A3, (Ipc.PageSend.SendFlags)args.A4)) ? 1 : 0;
         }
         catch (Exception e) when (ThrownByUserCode(e))

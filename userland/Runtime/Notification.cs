@@ -53,6 +53,22 @@ public sealed class Notification
     /// <summary>Consumes one notify, waiting up to <paramref name="timeout"/> ticks (-1 = forever, 0 = poll); false on timeout.</summary>
     public bool Wait(long timeout = -1) => _sys.Wait(Handle, timeout);
 
+    /// <summary>
+    /// Takes a lock made by <see cref="CreateLock"/>, waiting up to <paramref name="timeout"/> ticks (-1 = forever,
+    /// 0 = try): says whether the caller now holds it and whether its previous holder died holding it. Use this, not
+    /// <see cref="Wait"/>, on a lock: <see cref="Wait"/> answers only true or false and hides a dead holder.
+    /// </summary>
+    public LockAcquisition Acquire(long timeout = -1)
+    {
+        long r = _sys.Syscall(Syscalls.SyscallNumber.Wait, (ulong)Handle, (ulong)timeout);
+        if (r is (long)Syscalls.ErrorCode.TimedOut or (long)Syscalls.ErrorCode.WouldBlock) return LockAcquisition.TimedOut;
+        if (r < 0) throw new SyscallException(Syscalls.SyscallNumber.Wait, (Syscalls.ErrorCode)r);
+        return r == 1 ? LockAcquisition.PreviousHolderDied : LockAcquisition.Acquired;
+    }
+
+    /// <summary>Gives back a lock the calling thread holds (<see cref="Acquire"/>); NotPermitted when it does not hold it.</summary>
+    public void Release() => _sys.Notify(Handle, 1);
+
     /// <summary>Closes the handle (destroying the object when this process owns it).</summary>
     public void Close() => _sys.NotifyClose(Handle);
 

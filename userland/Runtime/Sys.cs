@@ -118,6 +118,13 @@ public sealed class Sys
     public ulong Map(ulong length, Protection protection = Protection.ReadWrite, ulong address = 0) =>
         (ulong)Checked(SyscallNumber.Map, Syscall(SyscallNumber.Map, address, length, (ulong)protection));
 
+    /// <summary>
+    /// Maps zeroed memory with <paramref name="flags"/> (<see cref="MapFlags.LargePages"/>: 2 MiB pages, paging only;
+    /// the length is rounded up to 2 MiB and a given address must be 2 MiB-aligned).
+    /// </summary>
+    public ulong Map(ulong length, Protection protection, MapFlags flags, ulong address = 0) =>
+        (ulong)Checked(SyscallNumber.Map, Syscall(SyscallNumber.Map, address, length, (ulong)protection | (ulong)flags));
+
     /// <summary>Unmaps pages.</summary>
     public void Unmap(ulong address, ulong length) => Checked(SyscallNumber.Unmap, Syscall(SyscallNumber.Unmap, address, length));
 
@@ -149,6 +156,39 @@ public sealed class Sys
         if (r == (long)ErrorCode.TimedOut) return false;
         Checked(SyscallNumber.Pause, r);
         return true;
+    }
+
+    /// <summary>shm_connect: the shared-memory connection between this process and <paramref name="pid"/> (both sides get the same id).</summary>
+    public int ShmConnect(int pid) => (int)Checked(SyscallNumber.ShmConnect, Syscall(SyscallNumber.ShmConnect, (ulong)pid));
+
+    /// <summary>shm_create: a new segment on <paramref name="connection"/>, owned by this process; returns its id (<see cref="Shmem.Create"/> wraps it).</summary>
+    public int ShmCreate(int connection, ulong size, Ipc.Shmem.ShmemFlags flags = Ipc.Shmem.ShmemFlags.None) =>
+        (int)Checked(SyscallNumber.ShmCreate, Syscall(SyscallNumber.ShmCreate, (ulong)connection, size, (ulong)flags));
+
+    /// <summary>shm_address: where <paramref name="segment"/> is mapped in this process.</summary>
+    public ulong ShmAddress(int segment) => (ulong)Checked(SyscallNumber.ShmAddress, Syscall(SyscallNumber.ShmAddress, (ulong)segment));
+
+    /// <summary>shm_send: gives <paramref name="segment"/> to the peer's segment handler; this process loses access now.</summary>
+    public void ShmSend(int segment, ulong type) => Checked(SyscallNumber.ShmSend, Syscall(SyscallNumber.ShmSend, (ulong)segment, type));
+
+    /// <summary>shm_call: lends <paramref name="segment"/> to the peer's handler and waits for it to come back; returns the handler's result.</summary>
+    public long ShmCall(int segment, ulong type) => Checked(SyscallNumber.ShmCall, Syscall(SyscallNumber.ShmCall, (ulong)segment, type));
+
+    /// <summary>shm_destroy: unmaps <paramref name="segment"/> from both processes and frees it (owner only).</summary>
+    public void ShmDestroy(int segment) => Checked(SyscallNumber.ShmDestroy, Syscall(SyscallNumber.ShmDestroy, (ulong)segment));
+
+    /// <summary>shm_close: closes <paramref name="connection"/>; every segment it carried is unmapped from both sides and freed.</summary>
+    public void ShmClose(int connection) => Checked(SyscallNumber.ShmClose, Syscall(SyscallNumber.ShmClose, (ulong)connection));
+
+    /// <summary>
+    /// Binds <paramref name="handler"/> as this process's segment handler: it runs like a signal on one of its threads
+    /// when the peer sends or lends a segment. Its result is the reply of a call (never below 0); for a send it is only
+    /// recorded.
+    /// </summary>
+    public void RegisterSegmentHandler(Func<Sys, SegmentMessage, long> handler)
+    {
+        ulong entry = _runtime.RegisterEntry(handler);
+        Checked(SyscallNumber.ShmHandler, Syscall(SyscallNumber.ShmHandler, entry));
     }
 
     /// <summary>

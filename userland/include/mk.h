@@ -45,6 +45,14 @@
 #define MK_SYS_WAIT         42   /* wait(handle, timeout): 0 = poll, -1 = forever */
 #define MK_SYS_WAIT_ANY     43   /* wait_any(handles, count, timeout): index of the object that fired */
 #define MK_SYS_NOTIFY_CLOSE 44   /* notify_close(handle) */
+#define MK_SYS_SHM_CONNECT  50   /* shm_connect(pid): the pair's connection id (docs/shmem.md) */
+#define MK_SYS_SHM_CREATE   51   /* shm_create(conn, size, flags): a segment mapped into both, owned by the caller */
+#define MK_SYS_SHM_ADDRESS  52   /* shm_address(segment): where it is mapped in the caller */
+#define MK_SYS_SHM_SEND     53   /* shm_send(segment, type): give it to the peer (async); the caller loses access */
+#define MK_SYS_SHM_CALL     54   /* shm_call(segment, type): lend it to the peer's handler; returns its result */
+#define MK_SYS_SHM_DESTROY  55   /* shm_destroy(segment): unmap from both, free (owner only) */
+#define MK_SYS_SHM_CLOSE    56   /* shm_close(conn): tear down every segment of the connection */
+#define MK_SYS_SHM_HANDLER  57   /* shm_handler(entry): the segment handler; 0 removes it */
 
 /* ---- error codes (ErrorCode): results are negative on error ---- */
 #define MK_OK                 0
@@ -77,6 +85,11 @@
 #define MK_EBADHANDLE       (-31)   /* notifications: BadHandle */
 #define MK_ENAME_TAKEN      (-32)   /* notifications: NameTaken */
 #define MK_ENO_NAME         (-33)   /* notifications: NoSuchName */
+#define MK_ENO_SEGMENT      (-40)   /* shared memory: NoSuchSegment */
+#define MK_ENOT_THIS_PAIR   (-41)   /* shared memory: NotThisPair */
+#define MK_ENOT_OWNER       (-42)   /* shared memory: NotOwner (the peer owns it now) */
+#define MK_EALREADY_SENT    (-43)   /* shared memory: AlreadySent (in flight, or lent in a call) */
+#define MK_ENO_CONNECTION   (-44)   /* shared memory: NoSuchConnection */
 
 /* ---- notifications ---- */
 #define MK_NOTIFY_OPEN      1          /* notify_create flag: open the public object of that name */
@@ -93,10 +106,17 @@
 #define MK_SEND_BLOCK       (1 << 5)   /* block while the receiver's queue is full */
 #define MK_HANDLER_ACCEPT   1          /* a handler's result that keeps the pages; anything else abandons them */
 
+/* ---- shared-memory segments (docs/shmem.md) ---- */
+#define MK_SHM_UNSAFE       1          /* shm_create flag: read/write for both sides always */
+#define MK_SHM_FROM(x)      ((long)(unsigned)(x))  /* a segment handler's 5th argument: the sender's pid ... */
+#define MK_SHM_IS_CALL      (1L << 32) /* ... bit 32: it came with shm_call (the result is the reply) */
+#define MK_SHM_IS_UNSAFE    (1L << 33) /* ... bit 33: an unsafe segment */
+
 /* ---- protection bits for mk_map / mk_protect ---- */
 #define MK_PROT_READ  1
 #define MK_PROT_WRITE 2
 #define MK_PROT_EXEC  4
+#define MK_MAP_LARGE  0x100 /* or-ed into prot: 2 MiB pages (paging only; length rounded up to 2 MiB) */
 
 /* ---- raw syscalls: rax = number; rdi, rsi, rdx, r10, r8, r9 = arguments; rax = result ---- */
 static inline long mk_syscall0(long n)
@@ -257,6 +277,22 @@ static inline long mk_wait_any(const long *handles, long count, long timeout)
     return mk_syscall3(MK_SYS_WAIT_ANY, (long)handles, count, timeout);
 }
 static inline long mk_notify_close(long handle) { return mk_syscall1(MK_SYS_NOTIFY_CLOSE, handle); }
+
+/*
+ * Owned shared memory (docs/shmem.md). A segment handler is an ordinary C function the kernel runs like a signal
+ * when the peer sends (or lends, with shm_call) a segment; this process owns the segment while it runs:
+ *     long handler(long segment, long type, void *addr, long size, long from);
+ * MK_SHM_FROM(from) is the sender's pid; from & MK_SHM_IS_CALL says the result is a call's reply (never below 0).
+ */
+typedef long (*mk_shm_handler_t)(long segment, long type, void *addr, long size, long from);
+static inline long mk_shm_connect(long pid) { return mk_syscall1(MK_SYS_SHM_CONNECT, pid); }
+static inline long mk_shm_create(long conn, long size, long flags) { return mk_syscall3(MK_SYS_SHM_CREATE, conn, size, flags); }
+static inline long mk_shm_address(long segment) { return mk_syscall1(MK_SYS_SHM_ADDRESS, segment); }
+static inline long mk_shm_send(long segment, long type) { return mk_syscall2(MK_SYS_SHM_SEND, segment, type); }
+static inline long mk_shm_call(long segment, long type) { return mk_syscall2(MK_SYS_SHM_CALL, segment, type); }
+static inline long mk_shm_destroy(long segment) { return mk_syscall1(MK_SYS_SHM_DESTROY, segment); }
+static inline long mk_shm_close(long conn) { return mk_syscall1(MK_SYS_SHM_CLOSE, conn); }
+static inline long mk_shm_handler(mk_shm_handler_t handler) { return mk_syscall1(MK_SYS_SHM_HANDLER, (long)handler); }
 
 /* Formats a signed number in decimal into buf (at least 21 bytes); returns its length. */
 static inline long mk_format_long(char *buf, long value)

@@ -16,10 +16,11 @@ namespace MicroKernel.Hardware.Mpu;
 /// <see cref="WriteRegister"/>.
 /// </para>
 /// <para>
-/// No match: user code faults with <see cref="FaultReason.NoRegion"/>; privileged code is allowed, as with
-/// MPU_CTRL.PRIVDEFENA = 1 (the default memory map is the background region for privileged code). The simulator
-/// does not model the default map's own execute-never areas, so privileged code may do anything where no region
-/// matches. Memory attributes (TEX, S, C, B) are stored and read back but have no effect.
+/// No match: user code faults with <see cref="FaultReason.NoRegion"/>; privileged code gets the
+/// <see cref="DefaultMemoryMap"/> (its execute-never areas, the privileged-only PPB) when MPU_CTRL.PRIVDEFENA is set
+/// (<see cref="Mpu.PrivilegedDefaultMap"/>), and faults with NoRegion when it is clear. With MPU_CTRL.ENABLE clear
+/// (<see cref="Mpu.Enabled"/>) the regions are ignored and the default map decides every access. Memory attributes
+/// are stored and read back but have no effect.
 /// </para>
 /// Not thread-safe: one MPU belongs to one simulated CPU, which runs one thread at a time.
 /// </summary>
@@ -189,12 +190,14 @@ public sealed class ArmV7Mpu : Mpu
     /// <summary>
     /// Checks every byte of the range against the regions: the highest-numbered enabled region (and enabled
     /// sub-region) covering a byte decides for it. No match: user code faults with
-    /// <see cref="FaultReason.NoRegion"/>, privileged code is allowed (PRIVDEFENA). Bytes at or above 2^32, and
+    /// <see cref="FaultReason.NoRegion"/>, privileged code gets the default memory map (PRIVDEFENA set) or faults (clear). Bytes at or above 2^32, and
     /// ranges wrapping past 2^64, fault with <see cref="FaultReason.NoRegion"/> at the first such byte, for
     /// privileged code too. A length of 0 is always allowed.
     /// </summary>
     public override MemoryFault? Check(ulong address, ulong length, AccessKind access, bool privileged) =>
-        (_map ??= BuildMap()).Check(address, length, access, privileged);
+        Enabled
+            ? (_map ??= BuildMap()).Check(address, length, access, privileged, PrivilegedDefaultMap)
+            : DefaultMemoryMap.Check(address, length, access, privileged);
 
     /// <summary>
     /// One line per enabled region: number, first-last address, size, access as privileged/user ("RW", "RO",

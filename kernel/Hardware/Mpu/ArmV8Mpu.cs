@@ -13,10 +13,11 @@ namespace MicroKernel.Hardware.Mpu;
 /// encodes them, so students can compare the friendly call with <see cref="WriteRegister"/>.
 /// </para>
 /// <para>
-/// No match: user code faults with <see cref="FaultReason.NoRegion"/>; privileged code is allowed, as with
-/// MPU_CTRL.PRIVDEFENA = 1 (the default memory map is the background region for privileged code). The simulator
-/// does not model the default map's own execute-never areas. The memory attributes (RBAR.SH, RLAR.AttrIndx) are
-/// stored and read back but have no effect.
+/// No match: user code faults with <see cref="FaultReason.NoRegion"/>; privileged code gets the
+/// <see cref="DefaultMemoryMap"/> (its execute-never areas, the privileged-only PPB) when MPU_CTRL.PRIVDEFENA is set
+/// (<see cref="Mpu.PrivilegedDefaultMap"/>), and faults with NoRegion when it is clear. With MPU_CTRL.ENABLE clear
+/// (<see cref="Mpu.Enabled"/>) the regions are ignored and the default map decides every access. Memory attributes
+/// are stored and read back but have no effect.
 /// </para>
 /// Not thread-safe: one MPU belongs to one simulated CPU, which runs one thread at a time.
 /// </summary>
@@ -98,9 +99,10 @@ public sealed class ArmV8Mpu : Mpu
     /// bits [3:1] (kept, no effect), EN bit 0; other bits are dropped.
     /// </para>
     /// <para>
-    /// A write with EN = 0 is always accepted and stored as is. With EN = 1, a limit below the base is rejected
-    /// with <see cref="MpuError.SizeTooSmall"/>: hardware would accept it and the region would match nothing, which
-    /// is always a programming mistake.
+    /// Any write is accepted and stored as is, as on hardware. An enabled region whose LIMIT field is below its BASE
+    /// field matches no address at all (Armv8-M ARM, MPU_RLAR: the region is [BASE:00000, LIMIT:11111]; with LIMIT &lt;
+    /// BASE that set is empty); <see cref="Describe"/> shows it as EMPTY. With <see cref="RejectLimitBelowBase"/> set,
+    /// such a write is refused with <see cref="MpuError.SizeTooSmall"/> instead.
     /// </para>
     /// </summary>
     public MpuError WriteRegister(int number, uint rbar, uint rlar)
@@ -109,7 +111,7 @@ public sealed class ArmV8Mpu : Mpu
             return MpuError.RegionNumberOutOfRange;
 
         rlar &= RlarImplementedBits;
-        if ((rlar & RlarEnable) != 0 && (rlar & AddressMask) < (rbar & AddressMask))
+        if (RejectLimitBelowBase && (rlar & RlarEnable) != 0 && (rlar & AddressMask) < (rbar & AddressMask))
             return MpuError.SizeTooSmall;
 
         _rbar[number] = rbar;
@@ -117,6 +119,14 @@ public sealed class ArmV8Mpu : Mpu
         _map = null;
         return MpuError.None;
     }
+
+    /// <summary>
+    /// Off by default (the hardware's rule: an enabled region with LIMIT &lt; BASE is stored and matches nothing, a
+    /// silent hole the dump shows as EMPTY; that is the bug a student must learn to see). On: <see cref="WriteRegister"/>
+    /// refuses it with SizeTooSmall, a loud error for labs that write the registers by hand. <see cref="ProgramRegion"/>
+    /// never produces one (its size is at least 32 bytes).
+    /// </summary>
+    public bool RejectLimitBelowBase { get; set; }
 
     /// <summary>Reads back MPU_RBAR and MPU_RLAR of region <paramref name="number"/>; dropped bits read as 0.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The number is not below <see cref="RegionCount"/>.</exception>
@@ -148,12 +158,14 @@ public sealed class ArmV8Mpu : Mpu
     /// <summary>
     /// Checks every byte of the range: a byte covered by exactly one enabled region follows that region's
     /// permissions; by two or more, it faults with <see cref="FaultReason.RegionOverlap"/>; by none, user code
-    /// faults with <see cref="FaultReason.NoRegion"/> and privileged code is allowed (PRIVDEFENA). Bytes at or above
+    /// faults with <see cref="FaultReason.NoRegion"/> and privileged code gets the default memory map (PRIVDEFENA set) or faults (clear). Bytes at or above
     /// 2^32, and ranges wrapping past 2^64, fault with <see cref="FaultReason.NoRegion"/> at the first such byte,
     /// for privileged code too. A length of 0 is always allowed.
     /// </summary>
     public override MemoryFault? Check(ulong address, ulong length, AccessKind access, bool privileged) =>
-        (_map ??= BuildMap()).Check(address, length, access, privileged);
+        Enabled
+            ? (_map ??= BuildMap()).Check(address, length, access, privileged, PrivilegedDefaultMap)
+            : DefaultMemoryMap.Check(address, length, access, privileged);
 
     /// <summary>
     /// One line per enabled region: number, first-last address, size, access as privileged/user ("RW", "RO",
@@ -170,11 +182,17 @@ public sealed class ArmV8Mpu : Mpu
             if (Decode(n) is not { } region)
                 continue;
             any = true;
+            if (region.IsEmpty)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"r{n,-2}  EMPTY: LIMIT 0x{region.Limit:x8} < BASE 0x{region.Base:x8}, matches nothing");
+                text.AppendLine();
+                continue;
+            }
             text.Append(CultureInfo.InvariantCulture,
                 $"r{n,-2}  {MpuText.Range(region.Base, region.Limit)}  {MpuText.Size(region.Limit - region.Base + 1),7}  " +
                 $"{MpuText.Access(region.Access)}  {(region.ExecuteNever ? "XN" : "X ")}");
             var overlaps = Enumerable.Range(0, RegionCount)
-                .Where(other => other != n && Decode(other) is { } o && o.Base <= region.Limit && region.Base <= o.Limit)
+                .Where(other => other != n && Decode(other) is { IsEmpty: false } o && o.Base <= region.Limit && region.Base <= o.Limit)
                 .Select(other => string.Create(CultureInfo.InvariantCulture, $"r{other}"))
                 .ToList();
             if (overlaps.Count > 0)
@@ -187,7 +205,11 @@ public sealed class ArmV8Mpu : Mpu
     }
 
     /// <summary>The fields of an enabled region, decoded from its registers; <see cref="Limit"/> is inclusive.</summary>
-    private readonly record struct Region(ulong Base, ulong Limit, MpuAccess Access, bool ExecuteNever);
+    private readonly record struct Region(ulong Base, ulong Limit, MpuAccess Access, bool ExecuteNever)
+    {
+        /// <summary>LIMIT below BASE: the region covers no address.</summary>
+        public bool IsEmpty => Limit < Base;
+    }
 
     /// <summary>Region <paramref name="n"/> decoded, or null when it is disabled.</summary>
     private Region? Decode(int n)
@@ -207,7 +229,7 @@ public sealed class ArmV8Mpu : Mpu
         var pieces = new List<MpuAddressMap.Piece>();
         for (int n = 0; n < RegionCount; n++)
         {
-            if (Decode(n) is { } r)
+            if (Decode(n) is { IsEmpty: false } r)
                 pieces.Add(new(r.Base, r.Limit + 1, n, r.Access, r.ExecuteNever));
         }
         return MpuAddressMap.Build(pieces, MpuAddressMap.Resolution.OverlapFaults);

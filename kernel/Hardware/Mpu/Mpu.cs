@@ -19,6 +19,20 @@ public abstract class Mpu
     /// </summary>
     public abstract MpuError ProgramRegion(int number, ulong baseAddress, ulong size, MpuAccess access, bool executeNever);
 
+    /// <summary>
+    /// MPU_CTRL.ENABLE. Clear: the regions are ignored and every access, privileged or not, gets the
+    /// <see cref="DefaultMemoryMap"/> (ARMv7-M ARM B3.5.1; Armv8-M ARM B10.2). The reset value is 0; this machine's
+    /// kernel sets it at boot, so a new MPU starts enabled.
+    /// </summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>
+    /// MPU_CTRL.PRIVDEFENA. Set (what the kernel uses): where no region matches, privileged accesses get the
+    /// <see cref="DefaultMemoryMap"/> as a background region. Clear: they fault with NoRegion like user accesses, so a
+    /// kernel must give itself regions too (the stricter setting some RTOSes pick to catch their own wild pointers).
+    /// </summary>
+    public bool PrivilegedDefaultMap { get; set; } = true;
+
     /// <summary>Disables region <paramref name="number"/>.</summary>
     public abstract MpuError DisableRegion(int number);
 

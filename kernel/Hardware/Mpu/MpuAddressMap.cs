@@ -101,9 +101,10 @@ internal sealed class MpuAddressMap
     /// Checks every byte of [<paramref name="address"/>, <paramref name="address"/> + <paramref name="length"/>).
     /// Bytes at or above 2^32 (including a range that wraps past 2^64) do not exist on these 32-bit machines: the
     /// first of them faults with <see cref="FaultReason.NoRegion"/>, for privileged code too, unless an earlier
-    /// byte already faulted.
+    /// byte already faulted. Where no region matches, privileged code gets the <see cref="DefaultMemoryMap"/> when
+    /// <paramref name="privilegedDefaultMap"/> (PRIVDEFENA) is set, and faults with NoRegion when it is clear.
     /// </summary>
-    public MemoryFault? Check(ulong address, ulong length, AccessKind kind, bool privileged)
+    public MemoryFault? Check(ulong address, ulong length, AccessKind kind, bool privileged, bool privilegedDefaultMap = true)
     {
         if (length == 0)
             return null;
@@ -118,9 +119,17 @@ internal sealed class MpuAddressMap
             ulong position = address;
             while (true)
             {
-                if (Decide(_segments[i], kind, privileged) is { } reason)
-                    return new MemoryFault(position, kind, reason);
                 ulong segmentEnd = EndOf(i);
+                if (_segments[i].Region == NoRegion && privileged && privilegedDefaultMap)
+                {
+                    // The background region: the default map decides, area by area (its XN areas, the PPB).
+                    if (DefaultMemoryMap.Check(position, Math.Min(segmentEnd, end) - position, kind, privileged) is { } refused)
+                        return refused;
+                }
+                else if (Decide(_segments[i], kind, privileged, privilegedDefaultMap) is { } reason)
+                {
+                    return new MemoryFault(position, kind, reason);
+                }
                 if (segmentEnd >= end)
                     break;
                 position = segmentEnd;
@@ -132,11 +141,12 @@ internal sealed class MpuAddressMap
     }
 
     /// <summary>The decision for one segment: null when allowed.</summary>
-    private static FaultReason? Decide(in Segment segment, AccessKind kind, bool privileged) => segment.Region switch
+    private static FaultReason? Decide(in Segment segment, AccessKind kind, bool privileged, bool privilegedDefaultMap) => segment.Region switch
     {
         Overlap => FaultReason.RegionOverlap,
-        // PRIVDEFENA: privileged code falls back to the default memory map; user code has no background region.
-        NoRegion => privileged ? null : FaultReason.NoRegion,
+        // PRIVDEFENA = 1: privileged code falls back to the default memory map (handled by the caller); user code,
+        // and privileged code with PRIVDEFENA = 0, has no background region.
+        NoRegion => privileged && privilegedDefaultMap ? null : FaultReason.NoRegion,
         _ => MpuPermissions.Decide(segment.Access, segment.ExecuteNever, kind, privileged),
     };
 

@@ -3,15 +3,19 @@ using System.Runtime.CompilerServices;
 namespace MicroKernel.Hardware.Paging;
 
 /// <summary>
-/// The memory management unit: translates user virtual addresses by walking the 4-level page tables that live in
-/// <see cref="PhysicalMemory"/>, enforcing P, R/W, U/S and NX at every level, setting Accessed and Dirty bits as
-/// hardware does, and caching translations in a <see cref="Tlb"/>. Every access it checks is a user-mode access.
+/// The memory management unit: translates virtual addresses by walking the 4-level page tables that live in
+/// <see cref="PhysicalMemory"/> (Intel SDM vol. 3A, 4.5), enforcing P, R/W, U/S and NX at every level, faulting on
+/// reserved bits, mapping 4 KiB, 2 MiB and 1 GiB pages, setting Accessed and Dirty bits as hardware does, and caching
+/// translations in a <see cref="Tlb"/>. <see cref="Translate"/> is a user-mode access; <see cref="TranslateSupervisor"/>
+/// is the kernel's own (CR0.WP set; SMEP and SMAP not modelled).
 /// </summary>
 public sealed class Mmu
 {
     private const ulong NoRoot = ulong.MaxValue;
+    private const int SupervisorShift = 3;
     private readonly PhysicalMemory _memory;
     private ulong _root = NoRoot;
+    private bool _globalPages = true;
 
     /// <summary>Creates an MMU over <paramref name="memory"/> with a TLB of <paramref name="tlbSize"/> entries.</summary>
     public Mmu(PhysicalMemory memory, int tlbSize = 64)
@@ -26,23 +30,42 @@ public sealed class Mmu
     /// <summary>Physical address of the loaded PML4 (CR3), or <see cref="ulong.MaxValue"/> when none is loaded.</summary>
     public ulong Root => _root;
 
-    /// <summary>Loads CR3: switching to another address space flushes the TLB.</summary>
+    /// <summary>
+    /// CR4.PGE: when set (the default), translations through a leaf with G survive CR3 loads. Changing it flushes the
+    /// whole TLB, global entries included (SDM 4.10.4.1), and counts as a flush.
+    /// </summary>
+    public bool GlobalPagesEnabled
+    {
+        get => _globalPages;
+        set
+        {
+            if (value == _globalPages) return;
+            _globalPages = value;
+            Tlb.FlushAll();
+        }
+    }
+
+    /// <summary>
+    /// A MOV to CR3: invalidates every non-global TLB entry, even when <paramref name="rootAddress"/> is the value CR3
+    /// already holds (SDM 4.10.4.1: "reload CR3 to flush" works, and counts as a flush). The kernel skips the load
+    /// itself when it switches between threads of one address space.
+    /// </summary>
     public void LoadRoot(ulong rootAddress)
     {
-        if (rootAddress == _root) return;
         _root = rootAddress;
         Tlb.Flush();
     }
 
-    /// <summary>Unloads CR3 (the address space is being destroyed).</summary>
+    /// <summary>Unloads CR3 (the address space is being destroyed): every entry goes, global ones too.</summary>
     public void UnloadRoot()
     {
         _root = NoRoot;
-        Tlb.Flush();
+        Tlb.FlushAll();
     }
 
     /// <summary>
-    /// Translates a user access in the loaded address space. A TLB hit costs one compare; a miss walks the tables.
+    /// Translates a user access in the loaded address space. A 4 KiB TLB hit costs one compare; anything else
+    /// (a large-page entry, a walk) is out of line.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool Translate(ulong virtualAddress, AccessKind access, out ulong physicalAddress, out MemoryFault fault)
@@ -56,121 +79,187 @@ public sealed class Mmu
             fault = default;
             return true;
         }
+        return TranslateMiss(virtualAddress, access, supervisor: false, out physicalAddress, out fault);
+    }
+
+    /// <summary>
+    /// Translates a supervisor-mode access (the kernel touching its own half): U/S is not required, R/W still is
+    /// (CR0.WP = 1). Uses and fills the same TLB, so global kernel pages show in its statistics.
+    /// </summary>
+    public bool TranslateSupervisor(ulong virtualAddress, AccessKind access, out ulong physicalAddress, out MemoryFault fault)
+    {
+        ulong vpn = virtualAddress >> PhysicalMemory.FrameShift;
+        ref TlbEntry e = ref Tlb.Slot(vpn);
+        if (e.Tag == vpn + 1 && (e.Allowed & (1 << ((int)access + SupervisorShift))) != 0)
+        {
+            Tlb.Hits++;
+            physicalAddress = e.FrameBase | (virtualAddress & 0xFFF);
+            fault = default;
+            return true;
+        }
+        return TranslateMiss(virtualAddress, access, supervisor: true, out physicalAddress, out fault);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool TranslateMiss(ulong va, AccessKind access, bool supervisor, out ulong pa, out MemoryFault fault)
+    {
+        int bit = 1 << ((int)access + (supervisor ? SupervisorShift : 0));
+        if (LargeHit(va, 21, bit, out pa) || LargeHit(va, 30, bit, out pa))
+        {
+            Tlb.Hits++;
+            Tlb.LargeHits++;
+            fault = default;
+            return true;
+        }
         Tlb.Misses++;
-        if (!Walk(_root, virtualAddress, access, out physicalAddress, out fault, out int allowed)) return false;
-        e.Tag = vpn + 1;
-        e.FrameBase = physicalAddress & ~0xFFFUL;
-        e.Allowed = allowed;
+        if (!Walk(_root, va, access, supervisor, update: true, out PageWalk w, out fault)) { pa = 0; return false; }
+        Tlb.Fill(va, w.Shift, w.PageBase, w.Allowed, w.Global && _globalPages);
+        pa = w.PageBase | (va & ((1UL << w.Shift) - 1));
         return true;
+    }
+
+    private bool LargeHit(ulong va, int shift, int bit, out ulong pa)
+    {
+        ref TlbEntry e = ref Tlb.LargeSlot(va, shift);
+        pa = e.FrameBase | (va & ((1UL << shift) - 1));
+        return e.Tag == (va >> shift) + 1 && (e.Allowed & bit) != 0;
     }
 
     /// <summary>
     /// Walks the tables rooted at <paramref name="rootAddress"/> without using or filling the TLB (the kernel
     /// reading an address space that is not loaded). Sets A/D bits like a hardware walk.
     /// </summary>
-    public bool TranslateUncached(ulong rootAddress, ulong virtualAddress, AccessKind access, out ulong physicalAddress, out MemoryFault fault) =>
-        Walk(rootAddress, virtualAddress, access, out physicalAddress, out fault, out _);
+    public bool TranslateUncached(ulong rootAddress, ulong virtualAddress, AccessKind access, out ulong physicalAddress, out MemoryFault fault)
+    {
+        bool ok = Walk(rootAddress, virtualAddress, access, supervisor: false, update: true, out PageWalk w, out fault);
+        physicalAddress = ok ? w.PageBase | (virtualAddress & ((1UL << w.Shift) - 1)) : 0;
+        return ok;
+    }
 
     /// <summary>
-    /// The tlb-coherence invariant: every valid TLB entry against a fresh, read-only walk of the loaded tables. A stale
-    /// entry (a translation the tables no longer have, another frame, or more rights than the tables give) is a
-    /// missed invalidation: the process could still reach a page it lost.
+    /// Checks a user access as <see cref="Translate"/> would, changing nothing: no A/D bit, no TLB fill, no counter.
+    /// The kernel checks a whole range this way before it writes a byte, so a write that faults on its second page
+    /// leaves the first page clean (SDM 4.8: D is set on a write, and no byte was written). A TLB entry that allows
+    /// the access is believed, as the hardware would.
+    /// </summary>
+    public bool Check(ulong rootAddress, ulong virtualAddress, AccessKind access, out MemoryFault fault)
+    {
+        int bit = 1 << (int)access;
+        if (rootAddress == _root)
+        {
+            ulong vpn = virtualAddress >> PhysicalMemory.FrameShift;
+            TlbEntry e = Tlb.Slot(vpn);
+            if ((e.Tag == vpn + 1 && (e.Allowed & bit) != 0) || LargeHit(virtualAddress, 21, bit, out _) || LargeHit(virtualAddress, 30, bit, out _))
+            {
+                fault = default;
+                return true;
+            }
+        }
+        return Walk(rootAddress, virtualAddress, access, supervisor: false, update: false, out _, out fault);
+    }
+
+    /// <summary>
+    /// The tlb-coherence invariant: every valid TLB entry (any page size, global or not) against a fresh, read-only
+    /// walk of the loaded tables. A stale entry (a translation the tables no longer have, another frame or page size,
+    /// or more rights than the tables give) is a missed invalidation: the process could still reach a page it lost.
+    /// A global entry must hold in whatever space is loaded now: that is why only the kernel half, the same in
+    /// every space, may be global.
     /// </summary>
     internal List<string> StaleTranslations()
     {
         var problems = new List<string>();
-        for (int i = 0; i < Tlb.Size; i++)
+        foreach ((int index, ulong va, int shift, TlbEntry e) in Tlb.Entries())
         {
-            TlbEntry e = Tlb.Slot((ulong)i);
-            if (e.Tag == 0) continue;
-            ulong va = (e.Tag - 1) << PhysicalMemory.FrameShift;
-            ulong frame = e.FrameBase >> PhysicalMemory.FrameShift;
-            string cached = $"TLB entry {i} translates 0x{va:x} to frame {frame} ({Rights(e.Allowed)})";
-            if (!Probe(_root, va, out ulong frameBase, out int allowed))
-                problems.Add(_root == NoRoot ? $"{cached} but no page table is loaded" : $"{cached} but the loaded tables (CR3 0x{_root:x}) map nothing there");
-            else if (frameBase != e.FrameBase)
-                problems.Add($"{cached} but the loaded tables map it to frame {frameBase >> PhysicalMemory.FrameShift}");
-            else if ((e.Allowed & ~allowed) != 0)
-                problems.Add($"{cached} but the loaded tables allow only {Rights(allowed)}");
+            ulong start = (ulong)(((long)va << 16) >> 16);
+            string size = shift == 12 ? "" : shift == 21 ? " 2 MiB" : " 1 GiB";
+            string cached = $"TLB{size} entry {index} translates 0x{start:x} to frame {e.FrameBase >> PhysicalMemory.FrameShift}{(e.Global ? " (global)" : "")} ({Rights(e.Allowed)})";
+            // The tables may now map the range with smaller pages (a large page split, same frames): then every
+            // 4 KiB page the entry covers must still translate as the entry says.
+            ulong pages = 1UL << (shift - PhysicalMemory.FrameShift);
+            for (ulong page = 0; page < pages; page++)
+            {
+                ulong at = start + (page << PhysicalMemory.FrameShift), cachedFrame = e.FrameBase + (page << PhysicalMemory.FrameShift);
+                string where = page == 0 ? "" : $" (at 0x{at:x}, inside it)";
+                if (!Walk(_root, at, AccessKind.Read, supervisor: true, update: false, out PageWalk w, out _))
+                    problems.Add(_root == NoRoot ? $"{cached} but no page table is loaded" : $"{cached} but the loaded tables (CR3 0x{_root:x}) map nothing there{where}");
+                else if ((w.PageBase | (at & ((1UL << w.Shift) - 1))) != cachedFrame)
+                    problems.Add($"{cached} but the loaded tables map it to frame {(w.PageBase | (at & ((1UL << w.Shift) - 1))) >> PhysicalMemory.FrameShift}{where}");
+                else if ((e.Allowed & ~w.Allowed) != 0)
+                    problems.Add($"{cached} but the loaded tables allow only {Rights(w.Allowed)}{where}");
+                else if (w.Shift >= shift)
+                    break; // the same page (or a larger one holding it): the whole entry is right
+                else
+                    continue;
+                break; // one problem per entry
+            }
         }
         return problems;
     }
 
-    private static string Rights(int allowed) => string.Concat(
+    // User rights as "rwx", then supervisor-only rights after a slash when the entry is not user-accessible.
+    private static string Rights(int allowed) =>
+        (allowed & 7) == 0 && allowed != 0 ? $"supervisor {RightsOf(allowed >> SupervisorShift)}" : RightsOf(allowed);
+
+    private static string RightsOf(int allowed) => string.Concat(
         (allowed & (1 << (int)AccessKind.Read)) != 0 ? "r" : "-",
         (allowed & (1 << (int)AccessKind.Write)) != 0 ? "w" : "-",
         (allowed & (1 << (int)AccessKind.Execute)) != 0 ? "x" : "-");
 
-    // A walk that changes nothing (no A/D bits): what a TLB fill would cache for `va` now, or false when it faults.
-    private bool Probe(ulong root, ulong va, out ulong frameBase, out int allowed)
-    {
-        frameBase = 0;
-        allowed = 0;
-        if (root == NoRoot || !Pte.IsCanonical(va)) return false;
-        bool writable = true, user = true, noExecute = false;
-        ulong table = root;
-        for (int level = 3; level >= 0; level--)
-        {
-            ulong entry = _memory.ReadUInt64(table + (((va >> (PhysicalMemory.FrameShift + 9 * level)) & 511) << 3));
-            ulong next = entry & Pte.AddressMask;
-            if ((entry & Pte.Present) == 0 || next >= _memory.Size || (level > 0 && (entry & Pte.LargePage) != 0)) return false;
-            writable &= (entry & Pte.Writable) != 0;
-            user &= (entry & Pte.User) != 0;
-            noExecute |= (entry & Pte.NoExecute) != 0;
-            if (level == 0)
-            {
-                if (!user) return false;
-                allowed = 1 << (int)AccessKind.Read
-                    | (writable && (entry & Pte.Dirty) != 0 ? 1 << (int)AccessKind.Write : 0)
-                    | (noExecute ? 0 : 1 << (int)AccessKind.Execute);
-                frameBase = next;
-                return true;
-            }
-            table = next;
-        }
-        return false;
-    }
+    // What one walk found: the page's physical base and size, the rights a TLB entry may cache, and G.
+    private readonly record struct PageWalk(ulong PageBase, int Shift, int Allowed, bool Global);
 
-    private bool Walk(ulong root, ulong va, AccessKind access, out ulong pa, out MemoryFault fault, out int allowed)
+    /// <summary>
+    /// The walk (SDM 4.5): at each level a not-present entry faults NotPresent, a present one with a reserved bit set
+    /// faults ReservedBit (the RSVD error-code bit); R/W and U/S are ANDed and NX ORed over the levels; a PDE or PDPTE
+    /// with PS ends the walk at a 2 MiB or 1 GiB page. With <paramref name="update"/> the walk sets A on every entry it
+    /// uses and, on a write that is allowed, D on the leaf; without it, it changes nothing.
+    /// </summary>
+    private bool Walk(ulong root, ulong va, AccessKind access, bool supervisor, bool update, out PageWalk walk, out MemoryFault fault)
     {
-        pa = 0;
-        allowed = 0;
+        walk = default;
         if (!Pte.IsCanonical(va)) { fault = new(va, access, FaultReason.NonCanonical); return false; }
         if (root == NoRoot) { fault = new(va, access, FaultReason.NotPresent); return false; }
         bool writable = true, user = true, noExecute = false;
         ulong table = root;
         for (int level = 3; level >= 0; level--)
         {
-            ulong entryAddress = table + (((va >> (PhysicalMemory.FrameShift + 9 * level)) & 511) << 3);
+            ulong entryAddress = table + (((va >> Pte.PageShift(level)) & 511) << 3);
             ulong entry = _memory.ReadUInt64(entryAddress);
-            ulong next = entry & Pte.AddressMask;
-            // A frame outside RAM or a large page (which this kernel never makes) is treated as not present.
-            if ((entry & Pte.Present) == 0 || next >= _memory.Size || (level > 0 && (entry & Pte.LargePage) != 0))
-            {
-                fault = new(va, access, FaultReason.NotPresent);
-                return false;
-            }
+            if ((entry & Pte.Present) == 0) { fault = new(va, access, FaultReason.NotPresent); return false; }
+            if ((entry & Pte.ReservedBits(level, entry)) != 0) { fault = new(va, access, FaultReason.ReservedBit); return false; }
+            bool leaf = Pte.IsLeaf(level, entry);
+            int shift = Pte.PageShift(level);
+            ulong next = leaf ? entry & Pte.AddressMask & ~((1UL << shift) - 1) : entry & Pte.AddressMask;
+            // This machine has no memory-mapped devices: a table or page (of any size) not wholly in RAM is not present.
+            ulong span = leaf ? 1UL << shift : PhysicalMemory.FrameSize;
+            if (next >= _memory.Size || span > _memory.Size - next) { fault = new(va, access, FaultReason.NotPresent); return false; }
             writable &= (entry & Pte.Writable) != 0;
             user &= (entry & Pte.User) != 0;
             noExecute |= (entry & Pte.NoExecute) != 0;
-            if (level == 0)
+            if (!leaf)
             {
-                FaultReason? reason = !user ? FaultReason.Supervisor
-                    : access == AccessKind.Write && !writable ? FaultReason.ReadOnly
-                    : access == AccessKind.Execute && noExecute ? FaultReason.NoExecute
-                    : null;
-                if (reason is { } r) { fault = new(va, access, r); return false; }
+                if (update && (entry & Pte.Accessed) == 0) _memory.WriteUInt64(entryAddress, entry | Pte.Accessed);
+                table = next;
+                continue;
+            }
+            FaultReason? reason = !supervisor && !user ? FaultReason.Supervisor
+                : access == AccessKind.Write && !writable ? FaultReason.ReadOnly
+                : access == AccessKind.Execute && noExecute ? FaultReason.NoExecute
+                : null;
+            if (reason is { } r) { fault = new(va, access, r); return false; }
+            if (update)
+            {
                 ulong updated = entry | Pte.Accessed | (access == AccessKind.Write ? Pte.Dirty : 0);
                 if (updated != entry) _memory.WriteUInt64(entryAddress, updated);
-                allowed = 1 << (int)AccessKind.Read
-                    | (writable && (updated & Pte.Dirty) != 0 ? 1 << (int)AccessKind.Write : 0)
-                    | (noExecute ? 0 : 1 << (int)AccessKind.Execute);
-                pa = next | (va & 0xFFF);
-                fault = default;
-                return true;
+                entry = updated;
             }
-            if ((entry & Pte.Accessed) == 0) _memory.WriteUInt64(entryAddress, entry | Pte.Accessed);
-            table = next;
+            // A write may hit the TLB only once D is set, so the first write still walks and sets it.
+            int rights = 1 << (int)AccessKind.Read
+                | (writable && (entry & Pte.Dirty) != 0 ? 1 << (int)AccessKind.Write : 0)
+                | (noExecute ? 0 : 1 << (int)AccessKind.Execute);
+            walk = new PageWalk(next, shift, (user ? rights : 0) | rights << SupervisorShift, (entry & Pte.Global) != 0);
+            fault = default;
+            return true;
         }
         throw new InvalidOperationException("unreachable");
     }

@@ -6,7 +6,7 @@ using MicroKernel.Tracing;
 namespace MicroKernel.Ipc.Notify;
 
 /// <summary>
-/// Notifications (design.md 3.3): counting notify/wait on kernel objects, with timeouts in virtual ticks and waits on
+/// Notifications (docs/notifications.md): counting notify/wait on kernel objects, with timeouts in virtual ticks and waits on
 /// several objects at once. A notify nobody waits for is kept in the object's count; waiters wake in arrival order.
 /// User services (the queue server) are built on these in userland. docs/notifications.md explains it with diagrams.
 /// </summary>

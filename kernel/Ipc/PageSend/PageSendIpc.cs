@@ -7,7 +7,7 @@ using MicroKernel.Tracing;
 namespace MicroKernel.Ipc.PageSend;
 
 /// <summary>
-/// Page-granular IPC (design.md 3.1): send(pid, type, addr, npages, flags) moves, shares or copies whole pages to
+/// Page-granular IPC (docs/page-send.md): send(pid, type, addr, npages, flags) moves, shares or copies whole pages to
 /// the receiver's handler for <c>type</c>, which runs like a signal at the receiver's next scheduling point and
 /// accepts (the pages stay mapped) or abandons (they are released). docs/page-send.md explains it with diagrams.
 /// </summary>

@@ -8,7 +8,7 @@ using MicroKernel.Tracing;
 namespace MicroKernel.Ipc.Rpc;
 
 /// <summary>
-/// RPC with temporary grants (design.md 3.2, docs/rpc.md). A process exports service objects; rpc_call checks the
+/// RPC with temporary grants (docs/rpc.md). A process exports service objects; rpc_call checks the
 /// object, the method and its argument count, then runs the method on the caller's own thread, which for the
 /// duration acts for the callee process and sees, through a <see cref="GrantSpace"/>, the callee's memory and the
 /// caller's SHARED buffers and nothing else of the caller. Return, a callee fault or the callee's death revoke the

@@ -44,7 +44,7 @@ public sealed class CheckCliTests : IDisposable
         var checkedRun = Mk(["run", scenario, "--check", "tick"]);
         checkedRun.Code.ShouldNotBe(ExitCodes.Panic, checkedRun.Out);
         checkedRun.ShouldBe(plain);
-        checkedRun.Out.ShouldContain("invariants: all 9 hold");
+        checkedRun.Out.ShouldContain("invariants: all 11 hold");
     }
 
     [Fact]

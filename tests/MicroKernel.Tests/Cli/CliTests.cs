@@ -20,7 +20,7 @@ public class CliTests
         first.ShouldContain("scenario 'demo'");
         first.ShouldContain("hello from pid 1");
         first.ShouldContain("FAULT ReadOnly on write");
-        first.ShouldContain("invariants: all 9 hold");
+        first.ShouldContain("invariants: all 11 hold");
         Mk().Out.ShouldBe(first);
     }
 

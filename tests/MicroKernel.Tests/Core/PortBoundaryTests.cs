@@ -22,7 +22,7 @@ public class PortBoundaryTests
     // that returns SimThread, Process, Kernel, an address space or anything else of the kernel fails the test.
     private static readonly HashSet<Type> AbiTypes =
     [
-        typeof(SyscallNumber), typeof(ErrorCode), typeof(Protection), typeof(SendFlags), typeof(NotifyFlags),
+        typeof(SyscallNumber), typeof(ErrorCode), typeof(Protection), typeof(MapFlags), typeof(SendFlags), typeof(NotifyFlags), typeof(MicroKernel.Ipc.Shmem.ShmemFlags),
         typeof(ISyscallFailure),
     ];
 

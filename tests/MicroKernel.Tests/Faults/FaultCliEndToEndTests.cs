@@ -124,9 +124,20 @@ public sealed class FaultCliEndToEndTests : IDisposable
         string trace = _files.PathOf($"exec-{Guid.NewGuid():N}.mktrace");
         var (code, output, err) = TraceFixture.Mk("exec", CExamples.Fixture(fixture), "--fault", rule, "--trace", trace);
         code.ShouldBe(status, output + err);
+        err.ShouldContain(inject); // exec's account (stderr) shows the injection as it happens, as run's does
+        output.ShouldNotContain("INJECT"); // stdout is the program's console only
         if (fixture == "hello") output.ShouldNotContain("hello"); // its write was refused: nothing reached the console
         if (status == 141) err.ShouldContain("Injected (execute at 0x0): crash injected by fault rule #0");
         ReplaysAndShows(trace, inject);
+    }
+
+    [Fact]
+    public void Exec_without_a_trace_prints_the_injection_on_stderr()
+    {
+        var (code, output, err) = TraceFixture.Mk("exec", CExamples.Fixture("hello"), "--fault", "syscall name=write nth=1 error=BadAddress");
+        code.ShouldBe(0, output + err);
+        err.ShouldContain("INJECT syscall write #1 -> BadAddress");
+        output.ShouldNotContain("hello");
     }
 
     [Fact]

@@ -84,7 +84,7 @@ public class SyscallErrorTableTests
             int me = p;
             k.Spawn($"sweep{p}", sys =>
             {
-                var rng = new Random((int)seed * 7 + me);
+                var rng = new TestRandom(seed * 7 + (ulong)me);
                 ulong page = sys.Map(4096);
                 ulong[] interesting = [0, 1, 2, 3, 4, 5, 16, 31, 32, 33, 64, 4096, page, page + 4090, ulong.MaxValue, 1UL << 32, 3UL << 16,
                     0x7F00_0000_0000, 0xFFFF_8000_0000_0000, 0x1000_0000, (ulong)rng.Next()];

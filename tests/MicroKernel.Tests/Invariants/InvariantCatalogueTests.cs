@@ -50,7 +50,8 @@ public class InvariantCatalogueTests
         var k = TestKernels.Boot();
         k.Invariants.Select(i => i.Name).ShouldBe([
             "frame-accounting", "no-freed-frame-mapped", "page-tables-match-vmas", "tlb-coherence", "mpu-regions",
-            "page-send-queues", "rpc-grant-lifetime", "notify-units-conserved", "notify-handles-released"]);
+            "page-send-queues", "rpc-grant-lifetime", "notify-units-conserved", "notify-handles-released",
+            "shmem-exclusive-ownership", "shmem-teardown"]);
         k.Invariants.ShouldAllBe(i => i.Summary.Length > 10);
         k.FindViolations().ShouldBeEmpty();
     }
@@ -219,6 +220,30 @@ public class InvariantCatalogueTests
         var (e, _, _) = RunToViolation(k);
         e.Invariant.ShouldBe("mpu-regions");
         e.Violations[0].Problem.ShouldEndWith("is not a power-of-two block aligned to its size (ARMv7-M)");
+    }
+
+    [Fact]
+    public void Mpu_regions_catches_a_space_over_its_region_budget()
+    {
+        var k = Boot(CheckLevel.Syscall, ProtectionModel.ArmV8Mpu);
+        int taken = 0;
+        k.Spawn("victim", sys =>
+        {
+            sys.Map(4096);
+            sys.Map(4096);
+            var space = (MpuAddressSpace)k.ProcessOf(sys).AddressSpace;
+            taken = space.Areas.Count;
+            // As if the kernel had set regions aside for RPC grants after the VMAs had taken them: one region too few.
+            space.RegionBudget = taken - 1;
+            sys.Yield();
+            return 0;
+        });
+        var (e, log, _) = RunToViolation(k);
+        e.Invariant.ShouldBe("mpu-regions");
+        e.Violations.Count.ShouldBe(1); // every region is still well-formed: only the budget is broken
+        e.Violations[0].Problem.ShouldBe($"pid 1 (victim): {taken} regions in use, over the budget of {taken - 1}");
+        ShouldBeFoundAfter(e, log, k, "yield");
+        e.Message.ShouldContain("invariant mpu-regions broken after syscall yield");
     }
 
     [Fact]

@@ -153,7 +153,7 @@ public class NotificationTests
                     int me = i;
                     threads.Add(sys.CreateThread((s, _) =>
                     {
-                        var rng = new Random((int)seed * 31 + me); // seeded: the run stays a function of the seed
+                        var rng = new TestRandom(seed * 31 + (ulong)me); // seeded: the run stays a function of the seed
                         for (int j = 0; j < 15; j++)
                         {
                             long n = rng.Next(1, 4);
@@ -165,7 +165,7 @@ public class NotificationTests
                     }));
                     threads.Add(sys.CreateThread((s, _) =>
                     {
-                        var rng = new Random((int)seed * 17 + me);
+                        var rng = new TestRandom(seed * 17 + (ulong)me);
                         for (int j = 0; j < 40; j++)
                         {
                             long r = rng.Next(3) switch
@@ -362,7 +362,7 @@ public class NotificationTests
             int me = p;
             k.Spawn($"fuzz{p}", sys =>
             {
-                var rng = new Random((int)seed * 7 + me);
+                var rng = new TestRandom(seed * 7 + (ulong)me);
                 ulong page = sys.Map(4096);
                 ulong[] interesting = [0, 1, 2, 3, 5, 64, 65, 0x10, page, page + 4090, ulong.MaxValue, 1UL << 32, 1UL << 41, (ulong)rng.Next()];
                 ulong Arg() => rng.Next(3) == 0 ? (ulong)rng.Next(0, 8) : interesting[rng.Next(interesting.Length)];

@@ -51,7 +51,7 @@ public class RpcFuzzTests
             int me = p;
             k.Spawn($"fuzz{p}", sys =>
             {
-                var rng = new Random((int)seed * 13 + me);
+                var rng = new TestRandom(seed * 13 + (ulong)me);
                 ulong page = sys.Map(4096);
                 ulong[] interesting = [0, 1, 2, 3, 4, 5, 31, 32, 33, 64, page, page + 4090, ulong.MaxValue, 1UL << 32, 3UL << 16, 0x7F00_0000_0000, (ulong)rng.Next()];
                 ulong Arg() => rng.Next(3) == 0 ? (ulong)rng.Next(0, 8) : interesting[rng.Next(interesting.Length)];

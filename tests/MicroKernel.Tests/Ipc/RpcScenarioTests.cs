@@ -54,7 +54,7 @@ public class RpcScenarioTests
         err.ShouldBeEmpty();
         code.ShouldBe(ExitCodes.Ok, output);
         output.ShouldContain("rpc: 41 calls (7 grants built, 34 reused), 2 refused, 1 callee faults, depth up to 2, MPU regions per grant up to 3");
-        output.ShouldContain("invariants: all 9 hold");
+        output.ShouldContain("invariants: all 11 hold");
     }
 
     [Theory]

@@ -14,7 +14,7 @@ public sealed class PagingTests : IDisposable
     private const ulong Va = (1UL << 39) | (2UL << 30) | (3UL << 21) | (4UL << 12);
 
     // The x86-64 bits, spelled out here independently of the kernel's Pte constants.
-    private const ulong P = 1UL << 0, RW = 1UL << 1, US = 1UL << 2, A = 1UL << 5, D = 1UL << 6, PS = 1UL << 7, NX = 1UL << 63;
+    private const ulong P = 1UL << 0, RW = 1UL << 1, US = 1UL << 2, A = 1UL << 5, D = 1UL << 6, PS = 1UL << 7, G = 1UL << 8, NX = 1UL << 63;
     private const ulong FrameBits = 0x000F_FFFF_FFFF_F000;
 
     private readonly MemoryRig _rig;
@@ -125,7 +125,7 @@ public sealed class PagingTests : IDisposable
         ulong pml4e = Ram.ReadUInt64(s.PageTable.RootAddress + 256 * 8);
         (pml4e & P).ShouldBe(P);
         ulong pte = Entry(s, PagedAddressSpace.KernelBase, 0);
-        pte.ShouldBe(P | RW | NX, "frame 0, present, writable, supervisor-only, not executable");
+        pte.ShouldBe(P | RW | G | NX, "frame 0, present, writable, supervisor-only, global, not executable");
         Pte.FrameOf(pte).ShouldBe(0UL);
         s.UserFrames().ShouldBeEmpty("the kernel page is not a user mapping");
     }
@@ -316,16 +316,19 @@ public sealed class PagingTests : IDisposable
     }
 
     [Fact]
-    public void MMU_treats_large_pages_and_frames_beyond_RAM_as_not_present()
+    public void MMU_treats_frames_beyond_RAM_as_not_present_and_a_misaligned_large_page_as_reserved()
     {
         PagedAddressSpace s = _rig.NewPaged();
         MapAt(s, Va);
         MapAt(s, Va + (1UL << 30)); // another PD, so corrupting one does not hide the other
+        // SDM 4.5, table 4-18: a PDE with PS maps a 2 MiB page and bits 20:13 are reserved. This PDE points at a PT in a
+        // 4 KiB-aligned frame, so with PS set its address bits are misaligned: a reserved-bit fault (RSVD), not P = 0.
         ulong pdeAddress = EntryAddress(s, Va, 1);
         ulong pde = Ram.ReadUInt64(pdeAddress);
+        (pde & 0x1F_E000).ShouldNotBe(0UL, "the PT frame is not 2 MiB-aligned");
         Ram.WriteUInt64(pdeAddress, pde | PS);
         Mmu.TranslateUncached(s.PageTable.RootAddress, Va, AccessKind.Read, out _, out MemoryFault f).ShouldBeFalse();
-        f.Reason.ShouldBe(FaultReason.NotPresent);
+        f.Reason.ShouldBe(FaultReason.ReservedBit);
         Ram.WriteUInt64(pdeAddress, pde);
 
         ulong pteAddress = EntryAddress(s, Va + (1UL << 30), 0);
@@ -390,7 +393,7 @@ public sealed class PagingTests : IDisposable
     }
 
     [Fact]
-    public void Loading_another_root_flushes_the_TLB_and_reloading_the_same_root_does_not()
+    public void Activating_another_space_flushes_the_TLB_and_activating_the_loaded_one_writes_no_CR3()
     {
         PagedAddressSpace a = _rig.NewPaged();
         PagedAddressSpace b = _rig.NewPaged();
@@ -727,8 +730,8 @@ public sealed class PagingTests : IDisposable
         ShouldHaveLine(lines, $@"^      PT\[  4\] 0x{pte:x16} P RW US A D NX\s+va 0x008080604000 frame {Pte.FrameOf(pte)}$");
         ShouldHaveLine(lines, $@"^      PT\[  5\] 0x{pte2:x16} P RO US\s+va 0x008080605000 frame {Pte.FrameOf(pte2)}$");
         // The kernel's page, in the upper half.
-        ShouldHaveLine(lines, @"^PML4\[256\] 0x[0-9a-f]{16} P RW US\s+va 0xffff800000000000 -> PDPT in frame \d+$");
-        ShouldHaveLine(lines, @"^      PT\[  0\] 0x8000000000000003 P RW S NX\s+va 0xffff800000000000 frame 0$");
+        ShouldHaveLine(lines, @"^PML4\[256\] 0x[0-9a-f]{16} P RW US A\s+va 0xffff800000000000 -> PDPT in frame \d+$");
+        ShouldHaveLine(lines, @"^      PT\[  0\] 0x8000000000000123 P RW S A G NX\s+va 0xffff800000000000 frame 0$");
         lines.Length.ShouldBe(1 + 2 * 3 + 3, "CR3, three tables per path, three leaves");
 
         s.Protect(Va + Page, Page, Protection.None).ShouldBe(ErrorCode.Ok);

@@ -124,9 +124,9 @@ public class ArmV8MpuTests
     }
 
     [Fact]
-    public void A_limit_below_the_base_is_rejected_and_changes_nothing()
+    public void With_RejectLimitBelowBase_a_limit_below_the_base_is_rejected_and_changes_nothing()
     {
-        var mpu = new ArmV8Mpu(8);
+        var mpu = new ArmV8Mpu(8) { RejectLimitBelowBase = true };
         mpu.ProgramRegion(3, 0x1000, 0x1000, MpuAccess.ReadWrite, false);
         var before = Snapshot(mpu);
 

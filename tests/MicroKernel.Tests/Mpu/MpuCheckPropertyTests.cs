@@ -69,7 +69,7 @@ public class MpuCheckPropertyTests
                             continue;
                         return Permission(r.Access, r.Xn, kind, privileged);
                     }
-                    return privileged ? null : FaultReason.NoRegion;
+                    return privileged ? DefaultMap(a, kind) : FaultReason.NoRegion;
                 }
 
                 foreach (var q in queries)
@@ -106,7 +106,7 @@ public class MpuCheckPropertyTests
                     var matches = regions.Where(r => r.Enabled && r.Base <= a && a <= r.Limit).ToList();
                     return matches.Count switch
                     {
-                        0 => privileged ? null : FaultReason.NoRegion,
+                        0 => privileged ? DefaultMap(a, kind) : FaultReason.NoRegion,
                         1 => Permission(matches[0].Access, matches[0].Xn, kind, privileged),
                         _ => FaultReason.RegionOverlap,
                     };
@@ -136,6 +136,11 @@ public class MpuCheckPropertyTests
     }
 
     /// <summary>The permission rule, from the AP tables: who may read, who may write; XN stops fetches.</summary>
+    // The background region of privileged code (PRIVDEFENA = 1): ARMv7-M ARM table B3-1, fetches fault in the
+    // Peripheral area and from the Device area up (Device, PPB, vendor system).
+    private static FaultReason? DefaultMap(ulong a, AccessKind kind) =>
+        kind == AccessKind.Execute && ((a >= 0x4000_0000 && a < 0x6000_0000) || a >= 0xA000_0000) ? FaultReason.NoExecute : null;
+
     private static FaultReason? Permission(MpuAccess access, bool xn, AccessKind kind, bool privileged)
     {
         (bool privRead, bool privWrite, bool userRead, bool userWrite) = access switch

@@ -246,6 +246,9 @@ public sealed class X86FaultTests
         text.ShouldContain("r15 = 0x0000000000000000");
         text.ShouldContain("rip = 0x0000000000401000");
         text.ShouldContain("[CF ZF IF]");
-        static void output(string s) => s.Split('\n').Length.ShouldBe(5);
+        text.ShouldContain(" xmm0 = 0x0000000000000000_0000000000000000");
+        text.ShouldContain("xmm15 = 0x");
+        text.ShouldContain("mxcsr = 0x00001f80 [RN]");
+        static void output(string s) => s.Split('\n').Length.ShouldBe(14); // 4 lines of GPRs, rip, 8 of xmm, mxcsr
     }
 }

@@ -1,0 +1,186 @@
+using System.Text;
+using MicroKernel.Sim.Cli;
+using MicroKernel.Tests.Tracing;
+
+namespace MicroKernel.Tests.Cli;
+
+/// <summary>
+/// mk behaves as System.CommandLine users expect (docs/cli.md): errors and suggestions on stderr, values refused in
+/// words, help with argument names and exit codes, <c>-</c> for stdout, no stack trace ever, buffered output.
+/// </summary>
+public sealed class CliConventionTests
+{
+    private static (int Code, string Out, string Err) Mk(params string[] args) => TraceFixture.Mk(args);
+
+    [Theory]
+    [InlineData(new[] { "run", "--seed", "abc" }, "--seed: expected an unsigned integer, got 'abc'", "mk run --help")]
+    [InlineData(new[] { "run", "--seed", "-3" }, "--seed: expected an unsigned integer, got '-3'", "mk run --help")]
+    [InlineData(new[] { "run", "--scheduler", "Fifo" }, "--scheduler: expected one of RoundRobin, Priority, Random, got 'Fifo'", "mk run --help")]
+    [InlineData(new[] { "run", "--protection", "1" }, "--protection: expected one of Paging, ArmV7Mpu, ArmV8Mpu, got '1'", "mk run --help")]
+    [InlineData(new[] { "run", "--watchdog", "soon" }, "--watchdog: expected a number, got 'soon'", "mk run --help")]
+    [InlineData(new[] { "exec", "x", "--memory", "lots" }, "--memory: expected an integer, got 'lots'", "mk exec --help")]
+    [InlineData(new[] { "trace", "show", "t", "--from", "1.5" }, "--from: expected an integer, got '1.5'", "mk trace show --help")]
+    [InlineData(new[] { "rn", "demo" }, "Did you mean one of the following?\nrun", "mk --help")]
+    public void A_bad_command_line_is_reported_on_stderr_in_words_with_no_help_text(string[] args, string message, string hint)
+    {
+        var (code, output, err) = Mk(args);
+        code.ShouldBe(ExitCodes.Usage);
+        output.ShouldBeEmpty();
+        err.ShouldContain(message);
+        err.ShouldContain($"Run '{hint}' for usage.");
+        err.ShouldNotContain("Usage:");
+        err.ShouldNotContain("System.");
+    }
+
+    [Fact]
+    public void Values_are_read_in_any_case_and_culture_invariantly()
+    {
+        Mk("run", "demo", "--scheduler", "random", "--seed", "7", "--check", "syscall").Code.ShouldBe(ExitCodes.Ok);
+        Mk("run", "demo", "--watchdog", "2.5").Code.ShouldBe(ExitCodes.Ok);
+    }
+
+    [Fact]
+    public void Help_names_the_arguments_and_lists_the_exit_codes()
+    {
+        var (code, output, err) = Mk("run", "--help");
+        code.ShouldBe(ExitCodes.Ok, err);
+        output.ShouldContain(" run [<SCENARIO>] [options]");
+        output.ShouldContain("--seed <N>");
+        output.ShouldContain("--trace <FILE>");
+        output.ShouldContain("--watchdog <SECONDS>");
+        output.ShouldContain("--fault <RULE>");
+        output.ShouldContain("Exit codes:");
+        output.ShouldContain("  3       the run ended in a deadlock");
+        output.ShouldContain("  70      internal error of mk");
+        output.ShouldContain("  74      a file or stdout could not be read or written");
+
+        string export = Mk("trace", "export", "--help").Out;
+        export.ShouldContain(" trace export <FILE> <OUT> [options]");
+        export.ShouldContain("--format <FORMAT>");
+        export.ShouldContain("or - for stdout");
+        // exec exits with its program's status: its own table.
+        string exec = Mk("exec", "--help").Out;
+        exec.ShouldContain(" exec <PROGRAM> [<ARGS>...] [options]");
+        exec.ShouldContain("  127     the program cannot be loaded");
+        exec.ShouldContain("  0-255   the program's exit status");
+    }
+
+    [Fact]
+    public void Trace_export_takes_a_format_keeps_the_old_spelling_and_writes_dash_to_stdout()
+    {
+        using var f = new TraceFixture();
+        string trace = f.Record("pages");
+        string viaFormat = f.PathOf("format.json"), viaOld = f.PathOf("old.json");
+        Mk("trace", "export", "--format", "perfetto", trace, viaFormat).Code.ShouldBe(ExitCodes.Ok);
+        Mk("trace", "export", "--perfetto", trace, viaOld).Code.ShouldBe(ExitCodes.Ok);
+        File.ReadAllBytes(viaOld).ShouldBe(File.ReadAllBytes(viaFormat));
+
+        var (code, output, err) = Mk("trace", "export", "--format", "perfetto", trace, "-");
+        code.ShouldBe(ExitCodes.Ok, err);
+        output.ShouldBe(File.ReadAllText(viaFormat));
+        err.ShouldContain("to stdout");
+
+        var none = Mk("trace", "export", trace, viaFormat);
+        (none.Code, none.Err.Trim()).ShouldBe((ExitCodes.Usage, "error: say which format: --format perfetto"));
+        var other = Mk("trace", "export", "--format", "chrome", trace, viaFormat);
+        other.Code.ShouldBe(ExitCodes.Usage);
+        other.Err.ShouldContain("'chrome'");
+    }
+
+    [Fact]
+    public void A_file_that_cannot_be_written_is_an_io_error_and_a_trace_is_never_sent_to_stdout()
+    {
+        using var f = new TraceFixture();
+        string trace = f.Record("pages");
+        var (code, _, err) = Mk("trace", "export", "--format", "perfetto", trace, f.PathOf("no/such/folder/out.json"));
+        code.ShouldBe(ExitCodes.IoError);
+        err.ShouldStartWith("error: cannot write '");
+
+        var dash = Mk("run", "demo", "--trace", "-");
+        dash.Code.ShouldBe(ExitCodes.Usage);
+        dash.Err.ShouldContain("--trace: a trace cannot go to stdout (-)");
+    }
+
+    [Fact]
+    public void An_unexpected_exception_is_one_line_of_internal_error_after_the_output_so_far()
+    {
+        var (stdout, stderr, log) = (new LoggingStream("out"), new LoggingStream("err"), new List<string>());
+        stdout.Log = stderr.Log = log;
+        var streams = new StandardStreams(stdout, stderr);
+        var app = new CliApp(streams.Output, streams.Error) { Booted = _ => throw new InvalidOperationException("boom") };
+
+        app.Invoke(["run", "demo"]).ShouldBe(ExitCodes.InternalError);
+
+        string err = stderr.Text;
+        err.ShouldBe("internal error: InvalidOperationException: boom (a bug in mk: please report it with the command line)\n");
+        err.ShouldNotContain(" at ");
+        // The account's header was flushed before the report.
+        log.ShouldBe(["out", "err"]);
+        stdout.Text.ShouldStartWith("MicroKernel: scenario 'demo'");
+    }
+
+    [Fact]
+    public void An_output_that_cannot_be_written_is_an_io_error_not_a_crash()
+    {
+        var error = new StringWriter();
+        int code = new CliApp(new FullDiskWriter(), error).Invoke(["run", "demo"]);
+        code.ShouldBe(ExitCodes.IoError);
+        error.ToString().ShouldBe("error: cannot write the output: No space left on device\n");
+    }
+
+    [Fact]
+    public void The_account_is_buffered_into_few_writes_and_holds_no_escape_code()
+    {
+        var (stdout, stderr) = (new LoggingStream("out"), new LoggingStream("err"));
+        var streams = new StandardStreams(stdout, stderr);
+        new CliApp(streams.Output, streams.Error).Invoke(["run", "demo"]).ShouldBe(ExitCodes.Ok);
+
+        string account = stdout.Text;
+        int lines = account.Count(c => c == '\n');
+        lines.ShouldBeGreaterThan(50);
+        // One write per 64 KiB buffer, not one per line.
+        stdout.Writes.ShouldBeLessThanOrEqualTo(account.Length / (1 << 16) + 1);
+        account.ShouldNotContain('\u001b');
+        account.ShouldBe(Mk("run", "demo").Out);
+        stderr.Writes.ShouldBe(0);
+    }
+
+    [Fact]
+    public void Tab_completion_offers_the_scenario_names()
+    {
+        var (code, output, _) = Mk("[suggest:6]", "run de");
+        code.ShouldBe(ExitCodes.Ok);
+        output.Split('\n', StringSplitOptions.RemoveEmptyEntries).ShouldBe(["deadlock", "demo"]);
+        Mk("[suggest:11]", "scenarios q").Out.Trim().ShouldBe("queue");
+    }
+
+    // A stream that counts the writes it is given and notes in a shared log which stream wrote when.
+    private sealed class LoggingStream(string name) : MemoryStream
+    {
+        public List<string>? Log { get; set; }
+
+        public int Writes { get; private set; }
+
+        public string Text => Encoding.UTF8.GetString(ToArray());
+
+        public override void Write(ReadOnlySpan<byte> buffer) => Write(buffer.ToArray(), 0, buffer.Length);
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            if (count == 0) return;
+            Writes++;
+            if (Log is { } log && (log.Count == 0 || log[^1] != name)) log.Add(name);
+            base.Write(buffer, offset, count);
+        }
+    }
+
+    // stdout on a full disk.
+    private sealed class FullDiskWriter : StringWriter
+    {
+        public override void Write(char value) => throw new IOException("No space left on device");
+
+        public override void Write(string? value) => throw new IOException("No space left on device");
+
+        public override void WriteLine(string? value) => throw new IOException("No space left on device");
+    }
+}
