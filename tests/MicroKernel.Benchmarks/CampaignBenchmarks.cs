@@ -13,7 +13,7 @@ namespace MicroKernel.Benchmarks;
 /// (<c>--check syscall</c>) and at <c>--check end</c>; boot alone (spawning the five processes, their host threads
 /// included, then disposing) the kernel alone (no process) and eight bare host threads (created, started, joined); the bare run without any sink (no event is built) at <c>--check end</c>.
 /// </summary>
-[MemoryDiagnoser]
+[BenchmarkCategory("campaign")]
 public class CampaignBenchmarks
 {
     private Scenario _demo = null!;
