@@ -108,7 +108,7 @@ internal sealed class CampaignCommand(TextWriter output, TextWriter error, Func<
 
         var target = new CampaignTarget(o.Scenario, scenario, o.Check) { ExtraRules = extra };
         var mode = new CampaignMode(randomRule, o.Systematic);
-        CampaignProgress progress = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected ? new BarProgress(AnsiConsole.Console) : new LineProgress(error);
+        CampaignProgress progress = StandardStreams.IsTerminal(output) ? new BarProgress(AnsiConsole.Console) : new LineProgress(error);
         var campaign = new Campaign(target, seeds, mode, o.Jobs ?? Environment.ProcessorCount, shard);
         CampaignSummary summary = campaign.Run(progress);
         var failures = new List<FailureGroup>();

@@ -19,14 +19,7 @@ public static class CampaignReport
         if (s.Failures.Count > 0)
         {
             output.WriteLine();
-            IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
-            {
-                Ansi = AnsiSupport.No,
-                ColorSystem = ColorSystemSupport.NoColors,
-                Out = new AnsiConsoleOutput(output),
-                Interactive = InteractionSupport.No,
-            });
-            console.Profile.Width = 160;
+            IAnsiConsole console = Cli.PlainConsole.For(output, 160);
             var table = new Table().Border(TableBorder.Ascii).Title("failures");
             foreach (string column in new[] { "#", "runs", "first seed", "signature" }) table.AddColumn(column);
             for (int i = 0; i < s.Failures.Count; i++)

@@ -103,11 +103,12 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         Option<string?> trace = TraceCommands.TraceOption();
         Option<string[]> faults = FaultOption.Create();
         Option<CheckLevel?> check = CheckOption();
+        var json = new Option<bool>("--json") { Description = "Print the run as one JSON document (outcome, processes, faults, console, counters, expectations) instead of the account" };
         var run = new Command("run", "Run a scenario and print what happened");
         run.Arguments.Add(scenario);
-        foreach (Option o in new Option[] { seed, policy, protection, switches, maps, watchdog, trace, faults, check }) run.Options.Add(o);
+        foreach (Option o in new Option[] { seed, policy, protection, switches, maps, watchdog, trace, faults, check, json }) run.Options.Add(o);
         run.SetAction(r => RunScenario(r.GetValue(scenario) ?? "demo", r.GetValue(seed), r.GetValue(policy), r.GetValue(protection), r.GetValue(switches), r.GetValue(maps), r.GetValue(trace),
-            r.GetValue(watchdog), r.GetValue(faults) ?? [], r.GetValue(check)));
+            r.GetValue(watchdog), r.GetValue(faults) ?? [], r.GetValue(check), r.GetValue(json)));
         root.Subcommands.Add(run);
 
         var programs = new Command("programs", "List the example programs scenarios can run");
@@ -136,6 +137,7 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         root.Subcommands.Add(scenarios);
 
         foreach (Command c in new ExecCommands(output, error, Booted).Build()) root.Subcommands.Add(c);
+        root.Subcommands.Add(new GradeCommand(output, error).Build());
         root.Subcommands.Add(new Fuzz.FuzzCommand(output, error, Booted).Build());
 
         var traces = new TraceCommands(output, error);
@@ -144,6 +146,7 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         root.Subcommands.Add(new Campaigns.CampaignCommand(output, error, Environment).Build());
 
         root.SetAction(_ => RunScenario("demo", null, null, null, false, false));
+        CliValues.Apply(root);
         // --help also lists the exit codes (one help option serves every subcommand).
         foreach (Option o in root.Options)
             if (o is System.CommandLine.Help.HelpOption help && help.Action is { } action) help.Action = new HelpWithExitCodes(action, output);
@@ -175,7 +178,7 @@ public sealed class CliApp(TextWriter output, TextWriter error)
     }
 
     private int RunScenario(string source, ulong? seed, PolicyKind? policy, ProtectionModel? protection, bool switches, bool maps, string? tracePath = null,
-        double? watchdog = null, IReadOnlyList<string>? faults = null, CheckLevel? check = null)
+        double? watchdog = null, IReadOnlyList<string>? faults = null, CheckLevel? check = null, bool json = false)
     {
         Scenario s;
         try
@@ -192,7 +195,8 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         if (plan is null) return ExitCodes.BadInput;
         s = s with { Config = c with { Seed = seed ?? c.Seed, Policy = policy ?? c.Policy, Protection = protection ?? c.Protection, Faults = plan,
             WatchdogSeconds = watchdog ?? c.WatchdogSeconds, Check = check ?? c.Check } };
-        var traces = new TraceCommands(output, error);
+        // With --json, stdout holds the document alone: the trace's summary line goes to stderr.
+        var traces = new TraceCommands(json ? error : output, error);
         Tracing.TraceWriter? recorder = null;
         if (tracePath is not null)
         {
@@ -205,7 +209,7 @@ public sealed class CliApp(TextWriter output, TextWriter error)
             recorder = traces.StartRecording(tracePath, source, s, options);
             if (recorder is null) return ExitCodes.BadInput;
         }
-        var report = new RunReport(output, switches, maps);
+        var report = new RunReport(json ? TextWriter.Null : output, switches, maps);
         report.Header(s);
         Kernel kernel;
         try
@@ -220,9 +224,9 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         }
         using (kernel)
         {
-            kernel.AddSink(report.Printer(kernel));
+            if (!json) kernel.AddSink(report.Printer(kernel));
             var expectations = new ExpectationChecker();
-            if (s.Expectations.Count > 0) kernel.AddSink(expectations);
+            if (s.Expectations.Count > 0 || json) kernel.AddSink(expectations);
             if (maps) kernel.ExitObserver = report.DumpMaps;
             Booted?.Invoke(kernel);
             RunResult result = kernel.Run();
@@ -234,7 +238,9 @@ public sealed class CliApp(TextWriter output, TextWriter error)
             int failed = checks.Count(c => !c.Met);
             if (failed > 0) error.WriteLine($"error: {failed} of {checks.Count} expectations failed");
             // A deadlock, tick limit or panic keeps its own exit code; expectations decide only a completed run's.
-            return result.Outcome == RunOutcome.Completed && failed > 0 ? ExitCodes.ExpectationFailed : ExitCodes.For(result.Outcome);
+            int code = result.Outcome == RunOutcome.Completed && failed > 0 ? ExitCodes.ExpectationFailed : ExitCodes.For(result.Outcome);
+            if (json) RunJson.Write(output, s, kernel, result, expectations, checks, code);
+            return code;
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using System.Reflection;
 
 namespace MicroKernel.Sim.Cli;
 
@@ -58,6 +59,45 @@ internal static class CliValues
         CustomParser = r => OneName<T>(r) ?? fallback,
         DefaultValueFactory = _ => fallback,
     };
+
+    /// <summary>
+    /// Gives every number and enum option of <paramref name="command"/> and its subcommands that has no parser of its
+    /// own one of these, so that a command added later refuses its values in words too.
+    /// </summary>
+    public static void Apply(Command command)
+    {
+        foreach (Option o in command.Options)
+        {
+            switch (o)
+            {
+                case Option<ulong> { CustomParser: null } u: u.CustomParser = r => One<ulong>(r, "an unsigned integer", TryULong) ?? 0; break;
+                case Option<ulong?> { CustomParser: null } u: u.CustomParser = r => One<ulong>(r, "an unsigned integer", TryULong); break;
+                case Option<long> { CustomParser: null } l: l.CustomParser = r => One<long>(r, "an integer", TryLong) ?? 0; break;
+                case Option<long?> { CustomParser: null } l: l.CustomParser = r => One<long>(r, "an integer", TryLong); break;
+                case Option<int> { CustomParser: null } i: i.CustomParser = r => One<int>(r, "an integer", TryInt) ?? 0; break;
+                case Option<int?> { CustomParser: null } i: i.CustomParser = r => One<int>(r, "an integer", TryInt); break;
+                case Option<double> { CustomParser: null } d: d.CustomParser = r => One<double>(r, "a number", TryDouble) ?? 0; break;
+                case Option<double?> { CustomParser: null } d: d.CustomParser = r => One<double>(r, "a number", TryDouble); break;
+                default:
+                    Type? e = Nullable.GetUnderlyingType(o.ValueType) ?? o.ValueType;
+                    if (e.IsEnum) typeof(CliValues).GetMethod(nameof(ApplyEnum), BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(e).Invoke(null, [o]);
+                    break;
+            }
+        }
+        foreach (Command c in command.Subcommands) Apply(c);
+    }
+
+    private static void ApplyEnum<T>(Option o) where T : struct, System.Enum
+    {
+        if (o is Option<T> { CustomParser: null } plain) plain.CustomParser = r => OneName<T>(r) ?? default;
+        else if (o is Option<T?> { CustomParser: null } nullable) nullable.CustomParser = OneName<T>;
+    }
+
+    private static bool TryULong(string t, out ulong v) => ulong.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out v);
+
+    private static bool TryLong(string t, out long v) => long.TryParse(t, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out v);
+
+    private static bool TryDouble(string t, out double v) => double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out v);
 
     private delegate bool TryParse<T>(string token, out T value);
 

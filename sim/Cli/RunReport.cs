@@ -42,16 +42,7 @@ internal sealed class RunReport(TextWriter output, bool showSwitches, bool dumpM
     public void Summary(Kernel kernel, RunResult result)
     {
         output.WriteLine();
-        // Spectre renders into a string, never to the terminal itself: it then cannot take stdout for a terminal and
-        // add escape codes (it did, around the title), so the account is the same bytes on a terminal and in a file.
-        var table = new StringWriter(CultureInfo.InvariantCulture) { NewLine = output.NewLine };
-        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.Yes,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Out = new StringOutput(table),
-            Interactive = InteractionSupport.No,
-        });
+        IAnsiConsole console = PlainConsole.For(output, 100);
         var processes = new Table().Border(TableBorder.Ascii).Title("processes");
         foreach (string column in new[] { "pid", "name", "program", "status", "faults", "restarts" }) processes.AddColumn(column);
         foreach (Process p in result.Processes)
@@ -60,7 +51,6 @@ internal sealed class RunReport(TextWriter output, bool showSwitches, bool dumpM
             processes.AddRow(p.Pid.ToString(CultureInfo.InvariantCulture), Markup.Escape(p.Name), Markup.Escape(p.Image.Name), string.Create(CultureInfo.InvariantCulture, $"{p.State} ({p.ExitStatus})"), Markup.Escape(faults), p.Restarts.ToString(CultureInfo.InvariantCulture));
         }
         console.Write(processes);
-        output.Write(table.ToString());
         output.WriteLine($"run: {result.Outcome} at tick {result.Ticks}, {result.Switches} context switches");
         output.WriteLine($"frames: {kernel.Frames.FreeCount} free, {kernel.Frames.KernelCount} kernel, {kernel.Frames.UserCount} user of {kernel.Frames.TotalCount}");
         if (kernel.Config.Protection == ProtectionModel.Paging)
@@ -94,24 +84,6 @@ internal sealed class RunReport(TextWriter output, bool showSwitches, bool dumpM
         output.WriteLine($"expectations: {results.Count(r => r.Met)} of {results.Count} met");
         foreach (ExpectationResult r in results)
             output.WriteLine($"  {(r.Met ? "met   " : "FAILED")} {s.Source}:{r.Expectation.Line}: {r.Expectation}: {r.Seen}");
-    }
-
-    // Spectre's output, never a terminal: its own AnsiConsoleOutput compares the writer with Console.Out, and that
-    // sets the terminal up (ESC[?1h ESC= on stdout) even when nothing is written to it.
-    private sealed class StringOutput(StringWriter writer) : IAnsiConsoleOutput
-    {
-        public TextWriter Writer => writer;
-
-        public bool IsTerminal => false;
-
-        public int Width => 100;
-
-        public int Height => 24;
-
-        public void SetEncoding(System.Text.Encoding encoding)
-        {
-            // A string has no encoding to set.
-        }
     }
 
     private sealed class PrintingSink(RunReport report, EventFormatter formatter) : IEventSink

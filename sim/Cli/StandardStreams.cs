@@ -23,10 +23,23 @@ public sealed class StandardStreams
         Error = new ErrorWriter(new StreamWriter(stderr, encoding, 1 << 12) { AutoFlush = true, NewLine = "\n" }, Output);
     }
 
+    /// <summary>
+    /// True when <paramref name="writer"/> is the stdout of <see cref="Open"/> and that is a terminal: where a command
+    /// may draw colour and progress (Spectre.Console honours NO_COLOR there); never for a file, a pipe or a test.
+    /// </summary>
+    public static bool IsTerminal(TextWriter writer) => s_stdout is not null && ReferenceEquals(writer, s_stdout) && !Console.IsOutputRedirected;
+
+    private static TextWriter? s_stdout;
+
     /// <summary>The process's stdout and stderr.</summary>
-    public static StandardStreams Open() => OperatingSystem.IsWindows()
-        ? new(Console.OpenStandardOutput(), Console.OpenStandardError())
-        : new(Descriptor(1), Descriptor(2));
+    public static StandardStreams Open()
+    {
+        StandardStreams streams = OperatingSystem.IsWindows()
+            ? new(Console.OpenStandardOutput(), Console.OpenStandardError())
+            : new(Descriptor(1), Descriptor(2));
+        s_stdout = streams.Output;
+        return streams;
+    }
 
     // On Unix the file descriptor itself, not System.Console's stream: that one sets a terminal up on first use
     // (it writes ESC[?1h ESC= to it), and the account holds no byte mk did not print.

@@ -62,7 +62,7 @@ internal sealed class FuzzCommand(TextWriter output, TextWriter error, Action<Ke
         var clock = Stopwatch.StartNew();
         FuzzResult result = Fuzzer.Run(options, corpus, booted);
         double seconds = clock.Elapsed.TotalSeconds;
-        bool terminal = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
+        bool terminal = Cli.StandardStreams.IsTerminal(output);
         FuzzReport.Print(output, error, options, result, terminal);
         // Host time: on the error stream, so the table and the outcome stay the same bytes for the same options.
         error.WriteLine(string.Create(CultureInfo.InvariantCulture,

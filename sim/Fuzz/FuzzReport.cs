@@ -15,13 +15,10 @@ internal static class FuzzReport
     {
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"mk fuzz: seed {options.Seed}, {options.Processes} processes, {options.Protection}, invariants checked after every syscall{(options.FromTrace is null ? "" : $", mutating the syscalls of {options.FromTrace}")}"));
-        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = terminal ? AnsiSupport.Detect : AnsiSupport.No,
-            ColorSystem = terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
-            Out = new AnsiConsoleOutput(output),
-            Interactive = InteractionSupport.No,
-        });
+        // Colour on a terminal only (Spectre honours NO_COLOR there); elsewhere plain text, the same bytes every time.
+        IAnsiConsole console = terminal
+            ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Interactive = InteractionSupport.No })
+            : Cli.PlainConsole.For(output, 160);
         console.Profile.Width = 160;
         console.Write(Table(result.Tally, terminal));
         var (reached, documented) = Coverage(result.Tally);

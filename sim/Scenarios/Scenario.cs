@@ -4,7 +4,7 @@ namespace MicroKernel.Sim.Scenarios;
 
 /// <summary>One process line of a scenario.</summary>
 /// <param name="Name">The process name.</param>
-/// <param name="Program">The example program it runs, or the path of the x86-64 binary when <paramref name="IsBinary"/>.</param>
+/// <param name="Program">The example program it runs, <c>PATH.dll:TYPE</c> for a program class of an assembly, or the path of the x86-64 binary when <paramref name="IsBinary"/>.</param>
 /// <param name="Priority">Its priority.</param>
 /// <param name="FaultPolicy">What a fault does to it.</param>
 /// <param name="MaxRestarts">Restarts allowed under the restart policy.</param>

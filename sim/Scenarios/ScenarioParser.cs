@@ -105,6 +105,14 @@ public static class ScenarioParser
             program = Path.Combine(folder, binary!);
             if (!File.Exists(program)) throw new ScenarioException(source, line, "binary", $"no such file '{program}'");
         }
+        else if (Userland.Loader.AssemblyPrograms.Split(values["program"]) is { } fromAssembly)
+        {
+            // A program class of a student's assembly, FILE.dll:TYPE, the file relative to the scenario's folder.
+            string folder = source.StartsWith("builtin:", StringComparison.Ordinal) ? "" : Path.GetDirectoryName(source) ?? "";
+            string path = Path.Combine(folder, fromAssembly.Path);
+            if (!File.Exists(path)) throw new ScenarioException(source, line, "program", $"no such assembly '{path}' (build the program's project first)");
+            program = path + ":" + fromAssembly.Type;
+        }
         else
         {
             program = values["program"];

@@ -11,7 +11,7 @@ namespace MicroKernel.Sim.Scenarios;
 public static class ScenarioRunner
 {
     /// <summary>The embedded scenarios, by name (the demo is "demo").</summary>
-    public static IReadOnlyList<string> BuiltInNames { get; } = ["careless", "deadlock", "demo", "mpu", "pages", "queue", "rpc"];
+    public static IReadOnlyList<string> BuiltInNames { get; } = ["careless", "deadlock", "demo", "mpu", "pages", "queue", "rpc", "shmem"];
 
     /// <summary>Program names a scenario may use.</summary>
     public static IReadOnlyCollection<string> Programs => ExamplePrograms.All.Keys.ToList();
@@ -61,9 +61,23 @@ public static class ScenarioRunner
         return kernel;
     }
 
-    /// <summary>The program image a process line names: an example program, or an x86-64 binary read from its file.</summary>
-    public static ProgramImage Image(Scenario scenario, ProcessSpec spec) =>
-        spec.IsBinary ? LoadBinary(scenario, spec) : ExampleImages.Image(spec.Program)!;
+    /// <summary>
+    /// The program image a process line names: an example program, a program class of an assembly
+    /// (<c>FILE.dll:TYPE</c>), or an x86-64 binary read from its file.
+    /// </summary>
+    public static ProgramImage Image(Scenario scenario, ProcessSpec spec)
+    {
+        if (spec.IsBinary) return LoadBinary(scenario, spec);
+        if (AssemblyPrograms.Split(spec.Program) is not { } fromAssembly) return ExampleImages.Image(spec.Program)!;
+        try
+        {
+            return AssemblyPrograms.Load(fromAssembly.Path, fromAssembly.Type);
+        }
+        catch (ProgramLoadException e)
+        {
+            throw new ScenarioException(scenario.Source, spec.Line, "program", e.Message);
+        }
+    }
 
     /// <summary>Reads a process line's x86-64 binary; a missing or malformed file is a <see cref="ScenarioException"/> on that line.</summary>
     public static X86Program LoadBinary(Scenario scenario, ProcessSpec spec)

@@ -113,8 +113,12 @@ internal static class PerfettoExporter
                     {
                         from = ts[stack.Pop().Index];
                         to = ts[i];
-                        Slice(w, $"handler type {e.Code}", "handler", e.Pid, e.Tid, from, to, e.Seq, ("from pid", e.A0.ToString(CultureInfo.InvariantCulture)),
-                            ("result", e.Result == 1 ? "accepted" : "abandoned"), ("pages", $"{e.A2} at 0x{e.A1:x}"));
+                        if (e.Text is not null) // a shared-memory segment handler (docs/shmem.md)
+                            Slice(w, $"segment handler type {e.Code}", "handler", e.Pid, e.Tid, from, to, e.Seq, ("from pid", e.A0.ToString(CultureInfo.InvariantCulture)),
+                                ("result", EventFormatter.FormatResult(e.Result)), ("segment", $"{e.Text}, {e.A2} bytes at 0x{e.A1:x}"));
+                        else
+                            Slice(w, $"handler type {e.Code}", "handler", e.Pid, e.Tid, from, to, e.Seq, ("from pid", e.A0.ToString(CultureInfo.InvariantCulture)),
+                                ("result", e.Result == 1 ? "accepted" : "abandoned"), ("pages", $"{e.A2} at 0x{e.A1:x}"));
                     }
                     else
                     {

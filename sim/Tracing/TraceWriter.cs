@@ -12,6 +12,12 @@ namespace MicroKernel.Sim.Tracing;
 /// reference, its I/O from the thread's reused buffer, and the encoder writes into its own reused block buffer, so
 /// recording costs little next to the run (docs/trace-format.md has the figures).
 /// </summary>
+/// <remarks>
+/// Why the encoding stays on the kernel's thread: a writer thread fed with fixed-size copies of the events was
+/// measured slower (the copies are 16 times the encoded bytes, and on a busy machine the writer gets no core), and
+/// most of a recorded null syscall's cost is the kernel building its two events, not this encoder
+/// (docs/benchmarks.md, "Where a recorded null syscall's time goes").
+/// </remarks>
 internal sealed class TraceWriter : IEventSink, IDisposable
 {
     private readonly Stream _stream;

@@ -11,9 +11,9 @@ namespace MicroKernel.Benchmarks;
 /// in under a minute per core), beside one <c>mk run demo</c> in the same process (the baseline: parse, boot, run,
 /// print the account into a null writer). Then where the time goes: the campaign's run at the campaign default
 /// (<c>--check syscall</c>) and at <c>--check end</c>; boot alone (spawning the five processes, their host threads
-/// included, then disposing) the kernel alone (no process) and eight bare host threads (created, started, joined); the bare run without any sink (no event is built) at <c>--check end</c>.
+/// included, then disposing) and the kernel alone (no process); the bare run without any sink (no event is built) at <c>--check end</c>.
 /// </summary>
-[BenchmarkCategory("campaign")]
+[BenchmarkCategory("campaigns")]
 public class CampaignBenchmarks
 {
     private Scenario _demo = null!;
@@ -56,25 +56,6 @@ public class CampaignBenchmarks
     {
         using var kernel = new Kernel(_demo.Config);
         return kernel.Frames.FreeCount;
-    }
-
-    /// <summary>
-    /// Host threads alone: the demo's eight simulated threads are eight host threads (1 MiB stacks, as the kernel makes
-    /// them), each created, started, handed one turn through a semaphore and joined: what a run pays for them.
-    /// </summary>
-    [Benchmark]
-    public int HostThreadsOnly()
-    {
-        var threads = new Thread[8];
-        using var gate = new SemaphoreSlim(0);
-        for (int i = 0; i < threads.Length; i++)
-        {
-            threads[i] = new Thread(() => gate.Wait(), maxStackSize: 1 << 20) { IsBackground = true };
-            threads[i].Start();
-        }
-        gate.Release(threads.Length);
-        foreach (Thread t in threads) t.Join();
-        return threads.Length;
     }
 
     /// <summary>Boot and run with no sink at all (no event is built), invariants at the end only.</summary>

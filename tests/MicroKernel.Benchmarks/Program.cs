@@ -1,6 +1,9 @@
+using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using MicroKernel.Benchmarks;
 
 // Benchmarks report ratios against a baseline measured in the same run; nothing here is asserted.
 // Run: dotnet run -c Release --project tests/MicroKernel.Benchmarks -- --filter '*'   (a subset: --anyCategories rpc x86)
-BenchmarkSwitcher.FromAssembly(typeof(SyscallBenchmarks).Assembly).Run(args, BenchConfig.Create());
+// The exit code is 1 when a benchmark failed to build or run (BenchmarkDotNet itself exits 0): .ci/run relies on it.
+IEnumerable<Summary> summaries = BenchmarkSwitcher.FromAssembly(typeof(SyscallBenchmarks).Assembly).Run(args, BenchConfig.Create());
+return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;

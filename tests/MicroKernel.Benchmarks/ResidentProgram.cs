@@ -24,12 +24,14 @@ internal sealed class ResidentProgram : IDisposable
     /// <param name="accessesPerTick">User accesses per scheduling point (<see cref="BenchKernels"/>).</param>
     /// <param name="sink">A sink the kernel emits its events to (none: the kernel builds no events).</param>
     /// <param name="faults">The kernel's fault plan (none: <see cref="FaultPlan.None"/>, the default).</param>
-    public ResidentProgram(Func<Sys, Action> setup, int frames, int accessesPerTick, IEventSink? sink = null, FaultPlan? faults = null)
+    /// <param name="peer">A second program (pid 2) spawned beside it, for benchmarks that need a partner process.</param>
+    public ResidentProgram(Func<Sys, Action> setup, int frames, int accessesPerTick, IEventSink? sink = null, FaultPlan? faults = null, Func<Sys, long>? peer = null)
     {
         // No watchdog: between batches the program waits on the host, which is no scheduling point, on purpose.
         var kernel = new Kernel(BenchKernels.Config(accessesPerTick, frames) with { WatchdogSeconds = 0, Faults = faults ?? FaultPlan.None });
         if (sink is not null) kernel.AddSink(sink);
         kernel.Spawn(new ManagedProgram("resident", () => new Body(this, setup)), "resident", out Process? _);
+        if (peer is not null) kernel.Spawn(new ManagedProgram("peer", () => new Peer(peer)), "peer", out Process? _);
         _host = new Thread(() => kernel.Run()) { IsBackground = true };
         _host.Start();
     }
@@ -46,6 +48,11 @@ internal sealed class ResidentProgram : IDisposable
         _stop = true;
         _go.Release();
         _host.Join();
+    }
+
+    private sealed class Peer(Func<Sys, long> main) : UserProgram
+    {
+        public override long Main(Sys sys) => main(sys);
     }
 
     private sealed class Body(ResidentProgram owner, Func<Sys, Action> setup) : UserProgram

@@ -20,6 +20,8 @@ public sealed class CliConventionTests
     [InlineData(new[] { "run", "--watchdog", "soon" }, "--watchdog: expected a number, got 'soon'", "mk run --help")]
     [InlineData(new[] { "exec", "x", "--memory", "lots" }, "--memory: expected an integer, got 'lots'", "mk exec --help")]
     [InlineData(new[] { "trace", "show", "t", "--from", "1.5" }, "--from: expected an integer, got '1.5'", "mk trace show --help")]
+    [InlineData(new[] { "fuzz", "--seed", "abc" }, "--seed: expected an unsigned integer, got 'abc'", "mk fuzz --help")]
+    [InlineData(new[] { "campaign", "demo", "--jobs", "many" }, "--jobs: expected an integer, got 'many'", "mk campaign --help")]
     [InlineData(new[] { "rn", "demo" }, "Did you mean one of the following?\nrun", "mk --help")]
     public void A_bad_command_line_is_reported_on_stderr_in_words_with_no_help_text(string[] args, string message, string hint)
     {

@@ -524,6 +524,118 @@ public class ShmemTests
     }
 
     [Fact]
+    public void A_lent_segment_cannot_be_sent_or_destroyed_by_the_handler_and_comes_back_with_the_reply()
+    {
+        var k = Boot();
+        long send = 0, destroy = 0, reply = 0;
+        ulong seen = 0;
+        bool callFlag = false;
+        k.Spawn("caller", sys =>
+        {
+            AwaitPeer(sys);
+            var s = Shmem.Create(sys, sys.ShmConnect(2), 4096);
+            s.WriteUInt64(0, 41);
+            reply = s.Call(7);
+            seen = s.ReadUInt64(0);
+            StopPeer(sys);
+            return 0;
+        });
+        k.Spawn("peer", Peer((s, m) =>
+        {
+            callFlag = m.IsCall;
+            send = Raw(s, SyscallNumber.ShmSend, (ulong)m.Segment, 1);
+            destroy = Raw(s, SyscallNumber.ShmDestroy, (ulong)m.Segment);
+            s.Memory.WriteUInt64(m.Address, s.Memory.ReadUInt64(m.Address) + 1);
+            return -5; // a negative reply comes back as 0
+        }));
+        RunResult r = k.Run();
+        r.Outcome.ShouldBe(RunOutcome.Completed, r.Panic?.ToString());
+        k.Processes.ShouldAllBe(p => p.Faults.Count == 0);
+        callFlag.ShouldBeTrue();
+        send.ShouldBe((long)ErrorCode.AlreadySent);
+        destroy.ShouldBe((long)ErrorCode.AlreadySent);
+        reply.ShouldBe(0);
+        seen.ShouldBe(42UL);
+        k.ShouldBalance();
+    }
+
+    [Fact]
+    public void An_unsafe_segment_is_read_write_for_both_sides_always()
+    {
+        var k = Boot();
+        ulong seenByOwner = 0;
+        Protection peerProtection = Protection.None;
+        k.Spawn("owner", sys =>
+        {
+            AwaitPeer(sys);
+            var s = Shmem.Create(sys, sys.ShmConnect(2), 4096, isUnsafe: true);
+            Vma theirs = k.FindProcess(2)!.AddressSpace.Areas.Single(v => v.Segment == s.Id);
+            peerProtection = theirs.Protection;
+            // The peer writes without being sent anything: the kernel checks nothing for an unsafe segment.
+            Notification.Open(sys, "poke").Notify();
+            Notification.Open(sys, "poked").Wait();
+            seenByOwner = s.ReadUInt64(16);
+            s.Send(1);
+            s.WriteUInt64(0, 1); // still the sender's to use
+            StopPeer(sys);
+            return 0;
+        });
+        k.Spawn("peer", sys =>
+        {
+            sys.RegisterSegmentHandler((_, _) => 0);
+            var poke = Notification.Create(sys, "poke");
+            var poked = Notification.Create(sys, "poked");
+            var stop = Notification.Create(sys, "stop");
+            Notification.Create(sys, "ready").Notify();
+            poke.Wait();
+            ulong at = k.ProcessOf(sys).AddressSpace.Areas.Single(v => v.Segment != 0).Start;
+            sys.Memory.WriteUInt64(at + 16, 99);
+            poked.Notify();
+            while (!stop.Wait(0)) sys.Yield();
+            return 0;
+        });
+        RunResult r = k.Run();
+        r.Outcome.ShouldBe(RunOutcome.Completed, r.Panic?.ToString());
+        k.Processes.ShouldAllBe(p => p.Faults.Count == 0);
+        peerProtection.ShouldBe(Protection.ReadWrite);
+        seenByOwner.ShouldBe(99UL);
+        k.ShouldBalance();
+    }
+
+    [Fact]
+    public void A_supervisor_restart_closes_the_restarted_processs_connections()
+    {
+        var k = Boot();
+        long after = 0;
+        int areas = -1;
+        k.Spawn("owner", sys =>
+        {
+            AwaitPeer(sys);
+            var s = Shmem.Create(sys, sys.ShmConnect(2), 4096);
+            Notification.Open(sys, "crash").Notify();
+            while (Raw(sys, SyscallNumber.ShmAddress, (ulong)s.Id) >= 0) sys.Yield();
+            after = Raw(sys, SyscallNumber.ShmAddress, (ulong)s.Id);
+            areas = k.ProcessOf(sys).AddressSpace.Areas.Count(v => v.Segment != 0);
+            return 0;
+        });
+        k.Spawn("peer", sys =>
+        {
+            if (sys.Generation > 0) return 0; // the restarted process just ends
+            var crash = Notification.Create(sys, "crash");
+            Notification.Create(sys, "ready").Notify();
+            crash.Wait();
+            sys.Memory.WriteUInt64(8, 1); // a NULL-page store: the supervisor restarts it
+            return 0;
+        }, FaultPolicy.Restart);
+        RunResult r = k.Run();
+        r.Outcome.ShouldBe(RunOutcome.Completed, r.Panic?.ToString());
+        k.FindProcess(2)!.Restarts.ShouldBe(1);
+        after.ShouldBe((long)ErrorCode.NoSuchSegment);
+        areas.ShouldBe(0);
+        k.ShouldBalance();
+    }
+
+    [Fact]
     public void Segment_handler_entries_are_not_page_send_handlers()
     {
         var k = Boot();

@@ -90,7 +90,7 @@ public class ShowTests
         string path = f.Record("deadlock");
         var (code, _, err) = TraceFixture.Mk("trace", "export", path, f.PathOf("x.json"));
         code.ShouldBe(ExitCodes.Usage);
-        err.ShouldContain("--perfetto");
+        err.ShouldContain("--format perfetto");
     }
 
     [Fact]

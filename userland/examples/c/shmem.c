@@ -96,8 +96,10 @@ static int parent(long child)
         return 12;
     /* C has no get(): the kernel refuses a second send, the segment is not this process's any more. */
     long again = mk_shm_send(segment, HERE_YOU_GO);
-    if (again == MK_EALREADY_SENT || again == MK_ENOT_OWNER)
-        say("C parent: a second send is refused: ", again, "", 0);
+    if (again == MK_EALREADY_SENT)
+        mk_puts("C parent: a second send is refused: AlreadySent (the segment is in flight)\n");
+    else if (again == MK_ENOT_OWNER)
+        mk_puts("C parent: a second send is refused: NotOwner (the child has it)\n");
     else
         return 13;
     while (!thanked)

@@ -1,0 +1,35 @@
+using MicroKernel.Sim.Cli;
+
+namespace MicroKernel.Tests.Tooling;
+
+/// <summary>
+/// On a real terminal the account is the bytes mk prints and nothing else: no escape code from Spectre.Console (it
+/// once wrapped the table title in ESC[39;49m there) nor from System.Console's terminal set-up (ESC[?1h ESC=).
+/// util-linux's <c>script</c> gives mk a pseudo-terminal; without it the test is skipped, visibly.
+/// </summary>
+public sealed class TerminalOutputTests
+{
+    [ScriptFact]
+    public void The_account_on_a_terminal_has_no_escape_code()
+    {
+        string mk = typeof(CliApp).Assembly.Location;
+        HostProcess.Result r = HostProcess.Run("script", ["-qec", $"dotnet \"{mk}\" run demo", "/dev/null"], Path.GetTempPath(),
+            new Dictionary<string, string> { ["TERM"] = "xterm-256color" });
+        r.Code.ShouldBe(ExitCodes.Ok, r.ToString());
+        r.Output.ShouldContain("processes");
+        r.Output.ShouldContain("invariants: all");
+        r.Output.ShouldNotContain('\u001b');
+    }
+
+    /// <summary>A fact that is skipped, with the reason, where <c>script</c> is not on PATH (no process is started to find out).</summary>
+    private sealed class ScriptFactAttribute : FactAttribute
+    {
+        public ScriptFactAttribute()
+        {
+            bool found = !OperatingSystem.IsWindows() && (Environment.GetEnvironmentVariable("PATH") ?? "")
+                .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+                .Any(dir => File.Exists(Path.Combine(dir, "script")));
+            if (!found) Skip = "util-linux script (a pseudo-terminal for mk) is not on PATH";
+        }
+    }
+}
