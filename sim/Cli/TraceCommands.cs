@@ -119,12 +119,28 @@ internal sealed class TraceCommands(TextWriter output, TextWriter error)
         var injections = new Option<bool>("--injections") { Description = "Only the faults injected by the trace's fault rules (INJECT lines)" };
         var header = new Option<bool>("--header") { Description = "Print the trace's JSON header (scenario text, options, config, build) instead" };
         var jsonl = new Option<bool>("--jsonl") { Description = "Print JSON Lines instead (header line, then one object per event): the text converter" };
-        var show = new Command("show", "Print a trace strace-style: [pid 3 tid 3] send(2, 1, 0x10000000, 2, MOVE|RO) = 1");
+        var failedOnly = new Option<bool>("--failed-only", "-Z") { Description = "Only calls that returned an error (faults and exits are kept), as strace -Z" };
+        var relative = new Option<bool>("--relative", "-r") { Description = "Show ticks since the previous line instead of the tick, as strace -r" };
+        var durations = new Option<bool>("--durations", "-T") { Description = "End each returned call with <N>: the ticks from its entry to its exit, as strace -T" };
+        var summary = new Option<bool>("--summary", "-c") { Description = "Print a table instead: calls, errors and ticks per syscall, as strace -c" };
+        Option<int> stringLimit = CliValues.Int("--string-limit", StraceString.DefaultLimit);
+        stringLimit.Aliases.Add("-s");
+        stringLimit.Description = "Bytes of a string argument shown before ..., as strace -s";
+        stringLimit.HelpName = "N";
+        var outputFile = new Option<string?>("--output", "-o") { Description = "Write to FILE instead of stdout (- is stdout), as strace -o", HelpName = "FILE" };
+        var show = new Command("show", "Print a trace strace-style: [pid 1 tid 1] write(\"hello\\n\", 6) = 6");
         show.Arguments.Add(file);
-        foreach (Option o in new Option[] { pid, syscall, from, to, enters, io, injections, header, jsonl }) show.Options.Add(o);
+        foreach (Option o in new Option[] { pid, syscall, from, to, enters, io, injections, failedOnly, relative, durations, summary, stringLimit, outputFile, header, jsonl }) show.Options.Add(o);
         show.SetAction(r => Show(r.GetValue(file)!, new ShowFilter(r.GetValue(pid) ?? [], r.GetValue(syscall) ?? [], r.GetValue(from), r.GetValue(to), r.GetValue(enters), r.GetValue(io),
-            r.GetValue(injections)),
-            r.GetValue(header), r.GetValue(jsonl)));
+            r.GetValue(injections))
+        {
+            FailedOnly = r.GetValue(failedOnly),
+            Relative = r.GetValue(relative),
+            Durations = r.GetValue(durations),
+            Summary = r.GetValue(summary),
+            StringLimit = r.GetValue(stringLimit),
+        },
+            r.GetValue(header), r.GetValue(jsonl), r.GetValue(outputFile)));
         trace.Subcommands.Add(show);
 
         var exportFile = new Argument<string>("FILE") { Description = "A trace recorded with run --trace", HelpName = "FILE" };
@@ -177,22 +193,50 @@ internal sealed class TraceCommands(TextWriter output, TextWriter error)
         return result.Divergence is null ? ExitCodes.Ok : ExitCodes.Divergence;
     }
 
-    private int Show(string path, ShowFilter filter, bool header, bool jsonl)
+    private int Show(string path, ShowFilter filter, bool header, bool jsonl, string? outPath)
     {
+        EventFormatter formatter = Formatter();
+        // strace -e trace=nosuch is an error, not an empty listing.
+        string[] unknown = filter.Syscalls.Where(n => SyscallTable().All.All(s => s.Name != n)).ToArray();
+        if (unknown.Length > 0)
+        {
+            error.WriteLine($"error: --syscall: no syscall named {string.Join(", ", unknown.Select(n => $"'{n}'"))}; the syscalls are: "
+                + string.Join(", ", SyscallTable().All.Select(s => s.Name).Order(StringComparer.Ordinal)));
+            return ExitCodes.BadInput;
+        }
+        if (filter.StringLimit < 0)
+        {
+            error.WriteLine($"error: --string-limit: expected N >= 0, got {filter.StringLimit}");
+            return ExitCodes.Usage;
+        }
         if (!TryRead(path, out Trace? trace)) return ExitCodes.BadInput;
+        if (outPath is null or "-") return ShowTo(trace, filter, header, jsonl, formatter, output);
+        try
+        {
+            using var file = new StreamWriter(outPath, append: false, new System.Text.UTF8Encoding(false), 1 << 16);
+            return ShowTo(trace, filter, header, jsonl, formatter, file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            error.WriteLine($"error: cannot write '{outPath}': {e.Message}");
+            return ExitCodes.IoError;
+        }
+    }
+
+    private static int ShowTo(Trace trace, ShowFilter filter, bool header, bool jsonl, EventFormatter formatter, TextWriter to)
+    {
         if (header)
         {
-            output.WriteLine(System.Text.Encoding.UTF8.GetString(trace.Header.ToJson()));
+            to.WriteLine(System.Text.Encoding.UTF8.GetString(trace.Header.ToJson()));
             return ExitCodes.Ok;
         }
-        EventFormatter formatter = Formatter();
         if (jsonl)
         {
             using var buffer = new MemoryStream();
             TraceShow.JsonLines(trace, filter, formatter, buffer);
-            output.Write(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+            to.Write(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
         }
-        else TraceShow.Text(trace, filter, formatter, output);
+        else TraceShow.Text(trace, filter, formatter, to);
         return ExitCodes.Ok;
     }
 
