@@ -36,15 +36,23 @@ public sealed class StandardStreams
     {
         StandardStreams streams = OperatingSystem.IsWindows()
             ? new(Console.OpenStandardOutput(), Console.OpenStandardError())
-            : new(Descriptor(1), Descriptor(2));
+            : new(Descriptor(1, Console.OpenStandardOutput), Descriptor(2, Console.OpenStandardError));
         s_stdout = streams.Output;
         return streams;
     }
 
     // On Unix the file descriptor itself, not System.Console's stream: that one sets a terminal up on first use
     // (it writes ESC[?1h ESC= to it), and the account holds no byte mk did not print.
-    private static FileStream Descriptor(int fd) =>
-        new(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: false), FileAccess.Write, bufferSize: 0);
+    // A regular file is another matter: FileStream writes it at offsets of its own (pwrite from 0), so in
+    // `(mk run demo; echo done) > out` the shell's next write would land on mk's output. There the console stream
+    // (plain write(2) at the shared offset) is right, and no terminal is set up for a file.
+    private static Stream Descriptor(int fd, Func<Stream> console)
+    {
+        var stream = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: false), FileAccess.Write, bufferSize: 0);
+        if (!stream.CanSeek) return stream;
+        stream.Dispose();
+        return console();
+    }
 
     // Stderr: stdout's buffer goes out first. A stdout that cannot be written (a full disk) must not hide the error
     // about it, so a failed flush here is left for the caller that reports it (CliApp.Invoke).
