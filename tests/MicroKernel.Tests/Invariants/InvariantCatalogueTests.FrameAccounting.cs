@@ -73,4 +73,27 @@ public partial class InvariantCatalogueTests
             .Problem.ShouldBe($"frame {frame} has 1 references but 2 mappings and 0 IPC pins");
         ShouldBeFoundAfter(e, log, k, "yield");
     }
+
+    [Fact, Trait(Breaks, "no-freed-frame-mapped")]
+    public void No_freed_frame_mapped_catches_a_page_mapped_beyond_ram_and_frame_accounting_leaves_it_alone()
+    {
+        var k = Boot(CheckLevel.Syscall);
+        ulong page = 0;
+        k.Spawn("victim", sys =>
+        {
+            page = sys.Map(4096);
+            var space = (PagedAddressSpace)k.ProcessOf(sys).AddressSpace;
+            ulong entry = space.QueryEntry(page);
+            // The first frame past the end of RAM: frame-accounting must skip it (no array holds it), not crash.
+            space.PageTable.SetLeaf(page, Pte.Make((ulong)k.Frames.TotalCount, entry & ~Pte.AddressMask));
+            k.Frames.Release(Pte.FrameOf(entry));
+            sys.Yield();
+            return 0;
+        });
+        var (e, log, _) = RunToViolation(k);
+        e.Invariant.ShouldBe("no-freed-frame-mapped");
+        e.Violations.Select(v => v.ToString()).ShouldBe([
+            $"no-freed-frame-mapped: pid 1 (victim) maps 0x{page:x} to frame {k.Frames.TotalCount}, beyond the {k.Frames.TotalCount} frames of RAM"]);
+        ShouldBeFoundAfter(e, log, k, "yield");
+    }
 }
