@@ -13,10 +13,16 @@ namespace MicroKernel.Tests.Invariants;
 /// One test per invariant of the catalogue: a program breaks exactly the condition the invariant guards (the test
 /// host, which holds the kernel, corrupts its state from inside the program), then makes one syscall. With
 /// <see cref="CheckLevel.Syscall"/> the run stops as a kernel panic naming that invariant, after that syscall's exit
-/// event, at its tick.
+/// event, at its tick. Each such test carries <c>[Trait(Breaks, name)]</c>.
 /// </summary>
-public class InvariantCatalogueTests
+public partial class InvariantCatalogueTests
 {
+    /// <summary>
+    /// The trait that tags a test breaking one invariant on purpose (its value: the invariant's name), so
+    /// <c>dotnet test --filter Invariant=tlb-coherence</c> runs them and <see cref="InvariantCoverageTests"/> finds them.
+    /// </summary>
+    internal const string Breaks = "Invariant";
+
     private static Kernel Boot(CheckLevel check, ProtectionModel model = ProtectionModel.Paging) =>
         new(new KernelConfig { Frames = 512, Protection = model, MaxTicks = 200_000, Check = check });
 
@@ -56,7 +62,7 @@ public class InvariantCatalogueTests
         k.FindViolations().ShouldBeEmpty();
     }
 
-    [Fact]
+    [Fact, Trait(Breaks, "frame-accounting")]
     public void Frame_accounting_catches_a_corrupted_reference_count()
     {
         var k = Boot(CheckLevel.Syscall);
@@ -76,7 +82,7 @@ public class InvariantCatalogueTests
         e.Message.ShouldContain($"invariant frame-accounting broken after syscall yield of tid 1 (victim/main) (after event #{e.Seq}, tick {e.Tick})");
     }
 
-    [Fact]
+    [Fact, Trait(Breaks, "no-freed-frame-mapped")]
     public void No_freed_frame_mapped_catches_a_frame_freed_while_still_mapped()
     {
         var k = Boot(CheckLevel.Syscall);
@@ -95,7 +101,7 @@ public class InvariantCatalogueTests
         ShouldBeFoundAfter(e, log, k, "yield");
     }
 
-    [Fact]
+    [Fact, Trait(Breaks, "page-tables-match-vmas")]
     public void Page_tables_match_vmas_catches_a_writable_entry_under_a_read_only_vma()
     {
         var k = Boot(CheckLevel.Syscall);
@@ -115,7 +121,7 @@ public class InvariantCatalogueTests
         ShouldBeFoundAfter(e, log, k, "yield");
     }
 
-    [Fact]
+    [Fact, Trait(Breaks, "page-tables-match-vmas")]
     public void Page_tables_match_vmas_catches_a_vma_page_with_no_entry()
     {
         var k = Boot(CheckLevel.Syscall);
@@ -135,7 +141,7 @@ public class InvariantCatalogueTests
         e.Violations[0].Problem.ShouldEndWith("has no page-table entry");
     }
 
-    [Fact]
+    [Fact, Trait(Breaks, "tlb-coherence")]
     public void Tlb_coherence_catches_an_unmap_whose_invalidation_was_skipped()
     {
         var k = Boot(CheckLevel.Syscall);
@@ -162,7 +168,7 @@ public class InvariantCatalogueTests
         ShouldBeFoundAfter(e, log, k, "yield");
     }
 
-    [Fact]
+    [Fact, Trait(Breaks, "tlb-coherence")]
     public void Tlb_coherence_catches_a_protect_whose_invalidation_was_skipped()
     {
         var k = Boot(CheckLevel.Syscall);
@@ -182,7 +188,7 @@ public class InvariantCatalogueTests
         e.Violations[0].Problem.ShouldEndWith("but the loaded tables allow only r--");
     }
 
-    [Fact]
+    [Fact, Trait(Breaks, "mpu-regions")]
     public void Mpu_regions_catches_a_region_that_does_not_cover_its_block()
     {
         var k = Boot(CheckLevel.Syscall, ProtectionModel.ArmV8Mpu);
@@ -202,7 +208,7 @@ public class InvariantCatalogueTests
         ShouldBeFoundAfter(e, log, k, "yield");
     }
 
-    [Fact]
+    [Fact, Trait(Breaks, "mpu-regions")]
     public void Mpu_regions_catches_an_armv7_block_that_is_not_a_power_of_two()
     {
         var k = Boot(CheckLevel.Syscall, ProtectionModel.ArmV7Mpu);
@@ -222,7 +228,7 @@ public class InvariantCatalogueTests
         e.Violations[0].Problem.ShouldEndWith("is not a power-of-two block aligned to its size (ARMv7-M)");
     }
 
-    [Fact]
+    [Fact, Trait(Breaks, "mpu-regions")]
     public void Mpu_regions_catches_a_space_over_its_region_budget()
     {
         var k = Boot(CheckLevel.Syscall, ProtectionModel.ArmV8Mpu);
@@ -246,7 +252,7 @@ public class InvariantCatalogueTests
         e.Message.ShouldContain("invariant mpu-regions broken after syscall yield");
     }
 
-    [Fact]
+    [Fact, Trait(Breaks, "rpc-grant-lifetime")]
     public void Rpc_grant_lifetime_catches_a_grant_that_outlives_its_call()
     {
         var k = Boot(CheckLevel.Syscall);
@@ -262,7 +268,7 @@ public class InvariantCatalogueTests
         ShouldBeFoundAfter(e, log, k, "yield");
     }
 
-    [Fact]
+    [Fact, Trait(Breaks, "notify-units-conserved")]
     public void Notify_units_conserved_catches_a_lost_unit()
     {
         var k = Boot(CheckLevel.Syscall);
@@ -280,7 +286,7 @@ public class InvariantCatalogueTests
         ShouldBeFoundAfter(e, log, k, "yield");
     }
 
-    [Fact]
+    [Fact, Trait(Breaks, "notify-units-conserved")]
     public void Notify_units_conserved_catches_a_lock_whose_unit_is_doubled()
     {
         var k = Boot(CheckLevel.Syscall);
@@ -299,7 +305,7 @@ public class InvariantCatalogueTests
         e.Violations[0].Problem.ShouldStartWith("lock notification #1 has 1 units and holder tid 1");
     }
 
-    [Fact]
+    [Fact, Trait(Breaks, "notify-handles-released")]
     public void Notify_handles_released_catches_an_exited_process_that_keeps_its_handle_table()
     {
         var k = Boot(CheckLevel.Syscall);
@@ -321,7 +327,7 @@ public class InvariantCatalogueTests
         ShouldBeFoundAfter(e, log, k, "yield");
     }
 
-    [Fact]
+    [Fact, Trait(Breaks, "page-send-queues")]
     public void Page_send_queues_catches_a_queue_over_its_bound()
     {
         var k = Boot(CheckLevel.Syscall);
