@@ -161,9 +161,12 @@ public sealed class PageTable
     /// </summary>
     private ulong Split(ulong entryAddress, ulong entry, int level)
     {
-        if (_deposits.Remove(entryAddress, out ulong frame)) { }
-        else if (_frames.TryAllocate(FrameUse.Kernel, out frame)) _tableFrames.Add(frame);
-        else return 0;
+        // The frame SetLarge set aside (already a zeroed table frame of ours), else a new one.
+        if (!_deposits.Remove(entryAddress, out ulong frame))
+        {
+            if (!_frames.TryAllocate(FrameUse.Kernel, out frame)) return 0;
+            _tableFrames.Add(frame);
+        }
         ulong table = frame << PhysicalMemory.FrameShift;
         ulong pageBase = entry & Pte.AddressMask & ~((1UL << Pte.PageShift(level)) - 1);
         ulong flags = entry & (0xFFFUL | Pte.NoExecute);

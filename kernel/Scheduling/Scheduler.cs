@@ -98,6 +98,10 @@ public sealed class Scheduler
     /// </summary>
     internal long Block(SimThread self, WaitQueue queue, long timeoutTicks = 0)
     {
+        // A handler that interrupted a wait of this thread must not start a second one: a thread waits in one place.
+        // (A second wait would queue it twice; the stale entry outlives both waits, and the loops that wake a whole
+        // queue at an exit would never empty it.)
+        if (self.BlockedIn is not null) return (long)Syscalls.ErrorCode.NotPermitted;
         long deadline = timeoutTicks > 0 ? Now + timeoutTicks : long.MaxValue;
         self.BlockedIn = queue;
         queue.Add(self);

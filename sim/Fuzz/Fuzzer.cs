@@ -85,6 +85,12 @@ internal static class Fuzzer
             }
             else if (sink.Undocumented is { } u)
                 failure = new FuzzFailure(FuzzFailureKind.UndocumentedError, u.Index, round, u.Syscall, u.Detail, null);
+            else if (!result.Deterministic)
+            {
+                // A thread held the CPU for seconds without a scheduling point: the fuzz program never does, so the kernel spun.
+                (long index, string call) = sink.Where(0);
+                failure = new FuzzFailure(FuzzFailureKind.HostException, index, round, call, "the host watchdog fired: a thread held the CPU without a scheduling point (a kernel loop?)", null);
+            }
             else if (result.HostReports.Count > 0)
             {
                 (long index, string call) = sink.Where(0);

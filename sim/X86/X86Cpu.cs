@@ -20,7 +20,10 @@ public sealed partial class X86Cpu
     private long _budget;
     private readonly NasmFormatter _formatter = new();
 
-    /// <summary>Creates a CPU over the given memory, with rip = 0 and RFLAGS = <see cref="X86Flags.Initial"/>.</summary>
+    /// <summary>
+    /// Creates a CPU over the given memory, with rip = 0, RFLAGS = <see cref="X86Flags.Initial"/> and MXCSR =
+    /// <see cref="X86Mxcsr.Initial"/>.
+    /// </summary>
     /// <param name="memory">Where every fetch, load and store goes.</param>
     /// <param name="useDecodeCache">
     /// Keep decoded instructions per code page (validated by <see cref="IX86Memory.CodePageVersion"/>); false decodes
@@ -32,6 +35,7 @@ public sealed partial class X86Cpu
         _memory = memory;
         UsesDecodeCache = useDecodeCache;
         _regs.Rflags = X86Flags.Initial;
+        _regs.Mxcsr = X86Mxcsr.Initial;
         _decoder = Decoder.Create(64, _reader, 0, DecoderOptions.None);
     }
 

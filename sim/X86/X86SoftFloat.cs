@@ -65,6 +65,8 @@ internal struct FpEnv
     public bool UnderflowMasked;
     /// <summary>The <see cref="X86Mxcsr"/> exception flags raised so far.</summary>
     public uint Flags;
+    /// <summary>Skip the host-arithmetic shortcut (tests compare the two paths).</summary>
+    public bool ExactOnly;
 
     public static FpEnv From(uint mxcsr) => new()
     {
@@ -82,7 +84,7 @@ internal struct FpEnv
 /// NaN (quieted) if it is one, else the second's; an invalid operation gives the negative "real indefinite" NaN;
 /// tininess is detected after rounding; FTZ flushes tiny results to zero and DAZ reads denormal operands as zero.
 /// </summary>
-internal static class X86SoftFloat
+internal static partial class X86SoftFloat
 {
     /// <summary>
     /// The flags one operation raised, as the processor reports them: an invalid operation or a division by zero
@@ -94,6 +96,8 @@ internal static class X86SoftFloat
     /// <inheritdoc cref="AddExact"/>
     public static ulong Add(ulong a, ulong b, bool subtract, FloatFormat f, ref FpEnv env)
     {
+        if (env.Mode == 0 && !env.ExactOnly && Fast.TryAdd(a, b, subtract, f, ref env, out ulong fast))
+            return fast;
         uint outer = env.Flags;
         env.Flags = 0;
         ulong result = AddExact(a, b, subtract, f, ref env);
@@ -103,6 +107,8 @@ internal static class X86SoftFloat
     /// <inheritdoc cref="MultiplyExact"/>
     public static ulong Multiply(ulong a, ulong b, FloatFormat f, ref FpEnv env)
     {
+        if (env.Mode == 0 && !env.ExactOnly && Fast.TryMultiply(a, b, f, ref env, out ulong fast))
+            return fast;
         uint outer = env.Flags;
         env.Flags = 0;
         ulong result = MultiplyExact(a, b, f, ref env);
@@ -112,6 +118,8 @@ internal static class X86SoftFloat
     /// <inheritdoc cref="DivideExact"/>
     public static ulong Divide(ulong a, ulong b, FloatFormat f, ref FpEnv env)
     {
+        if (env.Mode == 0 && !env.ExactOnly && Fast.TryDivide(a, b, f, ref env, out ulong fast))
+            return fast;
         uint outer = env.Flags;
         env.Flags = 0;
         ulong result = DivideExact(a, b, f, ref env);
@@ -121,6 +129,8 @@ internal static class X86SoftFloat
     /// <inheritdoc cref="SquareRootExact"/>
     public static ulong SquareRoot(ulong a, FloatFormat f, ref FpEnv env)
     {
+        if (env.Mode == 0 && !env.ExactOnly && Fast.TrySquareRoot(a, f, ref env, out ulong fast))
+            return fast;
         uint outer = env.Flags;
         env.Flags = 0;
         ulong result = SquareRootExact(a, f, ref env);

@@ -38,7 +38,7 @@ internal sealed class PageSendIpc : IIpcFamily
             (SimThread c, in SyscallArgs a) => RegisterHandler(c, a.A0, a.A1))
             { Errors = [ErrorCode.InvalidArgument] });
         kernel.Syscalls.Register(new((long)SyscallNumber.Pause, "pause", [("ticks", I)], (SimThread c, in SyscallArgs a) => Pause(c, a.A0))
-            { Errors = [ErrorCode.TimedOut, ErrorCode.InvalidArgument] });
+            { Errors = [ErrorCode.TimedOut, ErrorCode.InvalidArgument, ErrorCode.NotPermitted] });
     }
 
     // The state of a process that uses page send (registers a handler, or receives); created here on first use.

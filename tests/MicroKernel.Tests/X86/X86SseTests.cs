@@ -1,7 +1,9 @@
-using System.Text;
+using MicroKernel.Tracing;
 using Iced.Intel;
 using MicroKernel.Hardware;
+using MicroKernel.Processes;
 using MicroKernel.Sim.Cli;
+using MicroKernel.Syscalls;
 using MicroKernel.X86;
 using static Iced.Intel.AssemblerRegisters;
 
@@ -309,5 +311,54 @@ public sealed class X86SseTests
         {
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    [Fact]
+    public void Each_thread_keeps_its_own_xmm_registers_and_mxcsr_across_preemption()
+    {
+        // Two processes add to xmm0 in a loop under a different rounding mode each, preempted every 100 instructions;
+        // each exits 0 only if its sum and its MXCSR are its own.
+        static Action<Assembler> Program(long start, int rounding) => a =>
+        {
+            Label loop = a.CreateLabel(), bad = a.CreateLabel();
+            a.sub(rsp, 8);
+            a.mov(__dword_ptr[rsp], 0x1f80 | (rounding << 13));
+            a.ldmxcsr(__dword_ptr[rsp]);
+            a.mov(rax, start);
+            a.movq(xmm0, rax);
+            a.mov(eax, 1);
+            a.movq(xmm1, rax);
+            a.mov(ecx, 5000);
+            a.Label(ref loop);
+            a.paddq(xmm0, xmm1);
+            a.dec(ecx);
+            a.jnz(loop);
+            a.movq(rax, xmm0);
+            a.mov(rdx, start + 5000);
+            a.cmp(rax, rdx);
+            a.jne(bad);
+            a.stmxcsr(__dword_ptr[rsp]);
+            a.cmp(__dword_ptr[rsp], 0x1f80 | (rounding << 13));
+            a.jne(bad);
+            a.mov(eax, (int)SyscallNumber.Exit);
+            a.xor(edi, edi);
+            a.syscall();
+            a.Label(ref bad);
+            a.mov(eax, (int)SyscallNumber.Exit);
+            a.mov(edi, 1);
+            a.syscall();
+        };
+        var k = new Kernel(new KernelConfig { Frames = 4096, InstructionsPerTick = 100, MaxTicks = 100_000 });
+        var processes = new List<Process>();
+        foreach ((long start, int rounding) in new[] { (1_000_000L, 1), (7_000_000L, 3) })
+        {
+            var image = X86Program.FromFlat("sum", FlatBinary.Create(X86TestMachine.Assemble(Program(start, rounding), FlatBinary.DefaultBase)));
+            k.Spawn(image, "sum", out Process? p).ShouldBe(ErrorCode.Ok);
+            processes.Add(p!);
+        }
+        (RunResult r, EventLog log) = k.RunLogged();
+        r.Outcome.ShouldBe(RunOutcome.Completed);
+        log.Events.Count(e => e.Kind == EventKind.Switch && e.Text == "preempt").ShouldBeGreaterThan(10);
+        processes.ShouldAllBe(p => p.ExitStatus == 0);
     }
 }

@@ -17,6 +17,7 @@ public sealed class FuzzArguments
     private readonly int _processes;
     private readonly List<(ulong Address, ulong Length)> _mappings = [];
     private readonly List<ulong> _ids = [];
+    private readonly List<ulong> _objects = [];
 
     /// <summary>A drawer for one process load of a kernel with <paramref name="processes"/> fuzz processes.</summary>
     public FuzzArguments(ulong seed, int processes)
@@ -57,6 +58,13 @@ public sealed class FuzzArguments
         else _ids[Next(16)] = id;
     }
 
+    /// <summary>Remembers an RPC service object's handle (from rpc_export or rpc_lookup), to call it later.</summary>
+    public void Service(ulong handle)
+    {
+        if (_objects.Count < 8) _objects.Add(handle);
+        else _objects[Next(8)] = handle;
+    }
+
     /// <summary>A value for the argument called <paramref name="name"/>: mostly from its own pool, sometimes any edge value.</summary>
     public ulong For(string name)
     {
@@ -73,9 +81,11 @@ public sealed class FuzzArguments
             "nmethods" => OneIn(2) ? 4 : Count(),
             "prot" => Prot(),
             "pid" => Pid(),
-            "tid" or "handle" or "object" => Id(),
+            "object" => _objects.Count > 0 && OneIn(2) ? _objects[Next(_objects.Count)] : Id(),
+            "tid" or "handle" or "conn" or "segment" => Id(),
             "type" => OneIn(4) ? Count() : (ulong)Next(4),
-            "ticks" or "timeout" => Ticks(),
+            "ticks" => Ticks(),
+            "timeout" => OneIn(4) ? 0 : Ticks(), // 0 polls
             "flags" => Flags(),
             "method" => MethodWord(),
             "count" or "npages" => Count(),
@@ -219,17 +229,20 @@ public sealed class FuzzArguments
     };
 
     /// <summary>Flag words: the low bits mostly, then reserved high ones.</summary>
-    public ulong Flags() => Next(4) switch
+    public ulong Flags() => Next(6) switch
     {
         0 => 1UL << Next(64),
         1 => (ulong)Next(256),
-        _ => (ulong)Next(16),
+        2 or 3 => (ulong)Next(16),
+        _ => (ulong)Next(3), // the valid ones of notify_create: none, open, lock
     };
 
     /// <summary>rpc_call's method word: method | argc &lt;&lt; 16, sometimes with reserved high bits.</summary>
     public ulong MethodWord()
     {
-        ulong word = (uint)Next(5) | (ulong)(uint)Next(6) << 16;
+        // Half the time a method of the fuzz service with its own argument count (IFuzzService): calls that run.
+        ulong word = OneIn(2) ? Next(4) switch { 0 => 0, 1 => 1 | 1UL << 16, 2 => 2 | 1UL << 16, _ => 3 | 4UL << 16 }
+            : (uint)Next(5) | (ulong)(uint)Next(6) << 16;
         return OneIn(8) ? word | 1UL << (32 + Next(32)) : word;
     }
 

@@ -57,20 +57,24 @@ public sealed class FuzzProgram(FuzzSettings settings) : UserProgram
         sys.Syscall(SyscallNumber.RegisterHandler, 2, _args.Entries.Handler);
         if (_args.Data != 0)
         {
-            Learn(sys.Syscall(SyscallNumber.RpcExport, _args.Entries.Service, _args.Data + DataVtable, 4, _args.Data + (ulong)(8 * ((pid - 1) % 8)), 8));
+            long service = sys.Syscall(SyscallNumber.RpcExport, _args.Entries.Service, _args.Data + DataVtable, 4, _args.Data + (ulong)(8 * ((pid - 1) % 8)), 8);
+            if (service > 0) _args.Service((ulong)service);
             Learn(sys.Syscall(SyscallNumber.NotifyCreate, _args.Data + (ulong)(8 * (pid % 8)), 8, 0));
         }
     }
 
-    /// <summary>One random syscall: a fresh one, or (when the settings hold recorded calls) a mutated recorded one.</summary>
-    private void Step(Sys sys)
+    /// <summary>
+    /// One random syscall: a fresh one, or (when the settings hold recorded calls) a mutated recorded one.
+    /// <paramref name="inCall"/>: inside an RPC method, where thread_exit is refused (so it may be drawn often).
+    /// </summary>
+    private void Step(Sys sys, bool inCall = false)
     {
         if (settings.Corpus.Length > 0 && _args.OneIn(4))
         {
             Mutated(sys);
             return;
         }
-        if (_args.OneIn(32))
+        if (_args.OneIn(96))
         {
             // A plain load or store, not a syscall: through the MMU/MPU like any, so it may fault (copy-on-write,
             // a page another call just unmapped or made read-only). A fault kills this load; the supervisor restarts it.
@@ -86,7 +90,7 @@ public sealed class FuzzProgram(FuzzSettings settings) : UserProgram
             sys.Syscall((SyscallNumber)unknown[_args.Next(unknown.Length)], _args.Any(), _args.Any());
             return;
         }
-        FuzzTarget t = Draw();
+        FuzzTarget t = Draw(inCall);
         Span<ulong> a = stackalloc ulong[6];
         for (int i = 0; i < 6; i++) a[i] = i < t.ArgNames.Length ? _args.For(t.ArgNames[i]) : _args.OneIn(16) ? _args.Any() : 0;
         long r = sys.Syscall((SyscallNumber)t.Number, a[0], a[1], a[2], a[3], a[4], a[5]);
@@ -95,12 +99,12 @@ public sealed class FuzzProgram(FuzzSettings settings) : UserProgram
 
     // Every syscall equally often, except the two that end a process or thread: those are rare, so processes live long
     // (one in 32 draws of them goes ahead: with the ~40 syscalls of the table, an exit every ~1300 calls).
-    private FuzzTarget Draw()
+    private FuzzTarget Draw(bool inCall)
     {
         while (true)
         {
             FuzzTarget t = settings.Targets[_args.Next(settings.Targets.Length)];
-            if (t.Name is not ("exit" or "thread_exit") || _args.OneIn(32)) return t;
+            if (t.Name is not ("exit" or "thread_exit") || _args.OneIn(inCall && t.Name == "thread_exit" ? 2 : 32)) return t;
         }
     }
 
@@ -130,8 +134,18 @@ public sealed class FuzzProgram(FuzzSettings settings) : UserProgram
             case "rpc_shared":
                 _args.Mapped((ulong)result, (a[0] + 4095) & ~4095UL);
                 break;
-            case "notify_create" or "rpc_export" or "rpc_lookup" or "thread_create":
+            case "rpc_export" or "rpc_lookup":
+                _args.Service((ulong)result);
                 _args.Returned((ulong)result);
+                break;
+            case "notify_create" or "thread_create":
+                _args.Returned((ulong)result);
+                break;
+            default:
+                // A family's calls that make something return its id (shm_connect, shm_create...) or its address.
+                if (t.Name.Contains("address", StringComparison.Ordinal)) _args.Mapped((ulong)result, 4096);
+                else if (t.Name.Contains("create", StringComparison.Ordinal) || t.Name.Contains("connect", StringComparison.Ordinal) || t.Name.Contains("open", StringComparison.Ordinal))
+                    _args.Returned((ulong)result);
                 break;
         }
     }
@@ -165,7 +179,7 @@ public sealed class FuzzProgram(FuzzSettings settings) : UserProgram
 
         public long Fuzz(long count)
         {
-            for (long i = Math.Min(count, 2); i > 0; i--) owner.Step(Rpc.Sys);
+            for (long i = count & 3; i > 0; i--) owner.Step(Rpc.Sys, inCall: true);
             return count & long.MaxValue;
         }
 

@@ -9,7 +9,7 @@ public interface IFuzzService
     /// <summary>Returns its argument without the sign bit (a service result that is never an error).</summary>
     long Echo(long a);
 
-    /// <summary>Issues up to two random syscalls acting for the callee (nested calls, exits inside a call); returns count without the sign bit.</summary>
+    /// <summary>Issues count mod 4 random syscalls acting for the callee (nested calls, exits inside a call); returns count without the sign bit.</summary>
     long Fuzz(long count);
 
     /// <summary>Returns the sum of its four arguments without the sign bit.</summary>
