@@ -31,5 +31,7 @@ public static class ExamplePrograms
         ["tlb-reach"] = () => new TlbReachProgram(),
         ["shmem-parent"] = () => new ShmemParentProgram(),
         ["shmem-child"] = () => new ShmemChildProgram(),
+        ["stream-camera"] = () => new StreamCameraProgram(),
+        ["stream-consumer"] = () => new StreamConsumerProgram(),
     }.ToImmutableSortedDictionary(StringComparer.Ordinal);
 }

@@ -1,0 +1,153 @@
+using MicroKernel.Faults;
+using MicroKernel.Invariants;
+using MicroKernel.Ipc.Shmem;
+using MicroKernel.Memory;
+using MicroKernel.Processes;
+using MicroKernel.Scheduling;
+using MicroKernel.Userland.Runtime;
+using MicroKernel.Userland.Services.Streams;
+
+namespace MicroKernel.Tests.Streams;
+
+/// <summary>Memory-boundary blocks between processes: the copy, and isolation from a consumer that is killed or stalls.</summary>
+public class StreamBoundaryTests
+{
+    private static readonly PacketLayout Layout = new(4080, 64, StreamAccess.Read | StreamAccess.Write, SyncRequirement.None);
+
+    private static Kernel Boot(ProtectionModel model = ProtectionModel.Paging, FaultPlan? faults = null) =>
+        new(new KernelConfig { Frames = 512, Protection = model, MaxTicks = 200_000, Check = CheckLevel.Syscall, Faults = faults ?? FaultPlan.None });
+
+    [Theory]
+    [InlineData(ProtectionModel.Paging)]
+    [InlineData(ProtectionModel.ArmV7Mpu)]
+    public void Each_payload_is_copied_into_a_fresh_destination_packet_and_the_source_packet_goes_back_at_once(ProtectionModel model)
+    {
+        var k = Boot(model);
+        var freeAfterPush = new List<int>();
+        var received = new List<(ulong Sequence, ulong Word, ulong Address)>();
+        ulong consumerPoolBase = 0;
+        long sent = -1;
+        k.Spawn("producer", sys =>
+        {
+            BoundarySource? source = null;
+            sys.RegisterSegmentHandler((_, m) => { source?.OnSegment(m); return 0; });
+            var pool = PacketPool.Create(sys, "producer", Layout, 2);
+            Notification.OpenWhenCreated(sys, "ready").Wait();
+            source = BoundarySource.Connect(sys, "b", 2, Layout, 2);
+            for (ulong i = 1; i <= 6; i++)
+            {
+                pool.TryAcquire(out Packet p).ShouldBeTrue();
+                p.Sequence = i;
+                p.Length = 16;
+                sys.Memory.WriteUInt64(p.Address, i * 1000);
+                source.Push(p).ShouldBeTrue();
+                freeAfterPush.Add(pool.FreeCount);
+                sys.Sleep(4);
+            }
+            for (int r = 0; r < 100 && source.Away > 0; r++) sys.Sleep(1);
+            source.TryEnd().ShouldBeTrue();
+            for (int r = 0; r < 100 && source.Away > 0; r++) sys.Sleep(1);
+            sent = source.Sent;
+            return 0;
+        });
+        k.Spawn("consumer", sys =>
+        {
+            var pool = PacketPool.Create(sys, "consumer", Layout, 2);
+            consumerPoolBase = pool.BaseAddress;
+            var fifo = new FifoQueue(2);
+            var destination = new BoundaryDestination("b", pool, fifo);
+            sys.RegisterSegmentHandler((s, m) => destination.OnSegment(s, m));
+            Notification.Create(sys, "ready").Notify();
+            while (true)
+            {
+                while (fifo.TryPop(out Packet p))
+                {
+                    received.Add((p.Sequence, sys.Memory.ReadUInt64(p.Address), p.Address));
+                    p.Release();
+                }
+                if (destination.Ended) return 0;
+                sys.Pause(8);
+            }
+        });
+        var (r, _) = k.RunLogged();
+        r.Outcome.ShouldBe(RunOutcome.Completed, r.Panic?.ToString());
+        k.Processes.ShouldAllBe(p => p.Faults.Count == 0 && p.ExitStatus == 0);
+        freeAfterPush.ShouldAllBe(n => n == 2, "the source packet is back in the producer's pool as soon as it was copied");
+        sent.ShouldBe(6);
+        received.Select(x => x.Sequence).ShouldBe([1UL, 2, 3, 4, 5, 6]);
+        received.Select(x => x.Word).ShouldBe([1000UL, 2000, 3000, 4000, 5000, 6000]);
+        received.ShouldAllBe(x => x.Address >= consumerPoolBase && x.Address < consumerPoolBase + 2 * Layout.Stride, "the copy lands in the destination's own pool");
+        k.Frames.UserCount.ShouldBe(0, "no frame leaked once all exited");
+        k.ShouldBalance();
+    }
+
+    [Theory]
+    [InlineData(ProtectionModel.Paging)]
+    [InlineData(ProtectionModel.ArmV7Mpu)]
+    public void A_consumer_killed_mid_stream_stalls_neither_the_producer_nor_the_other_consumers(ProtectionModel model)
+    {
+        // The streams scenario's programs, with the analytics consumer killed at its 30th syscall instead of crashing.
+        var k = Boot(model, new FaultPlan([new KillFaultRule(3, null, 30)]));
+        Process camera = k.Spawn("stream-camera", "24", "2", "3");
+        Process recorder = k.Spawn("stream-consumer", "recorder");
+        Process analytics = k.Spawn("stream-consumer", "analytics");
+        var (r, _) = k.RunLogged();
+        r.Outcome.ShouldBe(RunOutcome.Completed, r.Panic?.ToString());
+        string console = k.ConsoleOutput.ToString();
+        analytics.ExitStatus.ShouldBe(Kernel.KilledStatus);
+        console.ShouldContain("camera: display 24 of 24 by reference, 0 out of order, 0 corrupt");
+        console.ShouldContain("camera: recorder 24 of 24 copied across its boundary, 0 refused, end sent");
+        console.ShouldMatch(@"camera: analytics \d+ of 24 copied across its boundary, \d+ refused, its process is gone");
+        console.ShouldContain("recorder: 24 frames in order (0 out of order, 0 corrupt), 0 dropped on this side, end received");
+        console.ShouldContain("camera: pool 24 acquired, 24 returned, 4 of 4 free: no packet lost or leaked upstream");
+        camera.ExitStatus.ShouldBe(0);
+        recorder.ExitStatus.ShouldBe(0);
+        k.Frames.UserCount.ShouldBe(0);
+        k.ShouldBalance();
+    }
+
+    [Fact]
+    public void A_stalled_consumer_holds_only_its_own_segments_and_the_stream_goes_on_without_it()
+    {
+        var k = Boot();
+        var stalledAreas = new List<int>();
+        var stalledConnectionSegments = new List<int>();
+        k.Spawn("stream-camera", "24", "2", "3");
+        k.Spawn("stream-consumer", "recorder");
+        k.Spawn("stalled", sys =>
+        {
+            int held = -1, seen = 0;
+            sys.RegisterSegmentHandler((s, m) =>
+            {
+                // Takes two frames, then stops giving segments back: it stalls while holding them.
+                if (m.Type == BoundaryProtocol.Deliver && ++seen > 2)
+                {
+                    held = m.Segment;
+                    return 0;
+                }
+                s.Syscall(Syscalls.SyscallNumber.ShmSend, (ulong)m.Segment, BoundaryProtocol.Return);
+                return 0;
+            });
+            Notification.Create(sys, "streams-ready-3").Notify();
+            while (held < 0) sys.Pause(8);
+            // What it maps while it stalls: segment areas of its own connection with the camera, nothing of the others'.
+            stalledAreas.AddRange(k.FindProcess(3)!.AddressSpace.Areas.Where(v => v.Segment != 0).Select(v => v.Segment));
+            stalledConnectionSegments.AddRange(k.Family<ShmemIpc>().Segments.Where(s => s.Connection.Has(k.FindProcess(3)!)).Select(s => s.Id));
+            while (sys.Syscall(Syscalls.SyscallNumber.ShmAddress, (ulong)held) >= 0) sys.Pause(8); // until the camera's exit tears it down
+            return 0;
+        });
+        var (r, _) = k.RunLogged();
+        r.Outcome.ShouldBe(RunOutcome.Completed, r.Panic?.ToString());
+        string console = k.ConsoleOutput.ToString();
+        console.ShouldContain("camera: display 24 of 24 by reference, 0 out of order, 0 corrupt");
+        console.ShouldContain("camera: recorder 24 of 24 copied across its boundary, 0 refused, end sent");
+        console.ShouldContain("camera: analytics 4 of 24 copied across its boundary, 20 refused");
+        console.ShouldContain("recorder: 24 frames in order");
+        console.ShouldContain("no packet lost or leaked upstream");
+        stalledAreas.Count.ShouldBe(2);
+        stalledAreas.ShouldBe(stalledConnectionSegments, ignoreOrder: true);
+        k.Processes.ShouldAllBe(p => p.Faults.Count == 0 && p.ExitStatus == 0);
+        k.Frames.UserCount.ShouldBe(0);
+        k.ShouldBalance();
+    }
+}

@@ -1,0 +1,35 @@
+using MicroKernel.Sim.Cli;
+using MicroKernel.Tests.Tracing;
+
+namespace MicroKernel.Tests.Streams;
+
+/// <summary>The built-in <c>streams</c> scenario from the CLI, under paging and ARMv7-M, and its record and replay.</summary>
+public class StreamsScenarioTests
+{
+    [Theory]
+    [InlineData("Paging")]
+    [InlineData("ArmV7Mpu")]
+    public void The_scenario_meets_every_expectation(string protection)
+    {
+        var (code, output, err) = TraceFixture.Mk("run", "streams", "--protection", protection);
+        err.ShouldBeEmpty();
+        code.ShouldBe(ExitCodes.Ok, output);
+        output.ShouldContain("expectations: 8 of 8 met");
+        output.ShouldContain("camera: analytics 10 of 24 copied across its boundary, 14 refused, its process is gone");
+        output.ShouldContain("frames: 511 free, 1 kernel, 0 user of 512");
+    }
+
+    [Fact]
+    public void Record_replay_and_syscalls_only_replay_match_with_zero_divergence()
+    {
+        using var f = new TraceFixture();
+        string trace = f.Record("streams");
+        var (code, output, _) = TraceFixture.Mk("replay", trace);
+        code.ShouldBe(ExitCodes.Ok, output);
+        output.ShouldContain($"OK: all {TraceFixture.Read(trace).Events.Count} events match the recording");
+        (code, output, _) = TraceFixture.Mk("replay", "--syscalls-only", trace);
+        code.ShouldBe(ExitCodes.Ok, output);
+        output.ShouldContain("every result as recorded");
+        File.ReadAllBytes(trace).ShouldBe(File.ReadAllBytes(f.Record("streams")));
+    }
+}

@@ -1,0 +1,85 @@
+using System.Globalization;
+using MicroKernel.Userland.Runtime;
+using MicroKernel.Userland.Services.Streams;
+
+namespace MicroKernel.Userland.Examples;
+
+/// <summary>
+/// The producer side of the <c>streams</c> scenario (docs/streams.md). Arguments: frames, the recorder's pid, the
+/// analytics consumer's pid. Setup: it reconciles its own, the display's and the two boundaries' exported
+/// attributes into one layout and makes a pool of 4 packets. Streaming: each frame goes to a multicast whose
+/// outputs are the display (a FIFO in this process, read by reference) and two boundary sources (copies into owned
+/// segments for the recorder and the analytics consumer). At the end it prints the account.
+/// </summary>
+public sealed class StreamCameraProgram : UserProgram
+{
+    /// <inheritdoc />
+    public override long Main(Sys sys)
+    {
+        int frames = Arg(sys, 0, 24), recorderPid = Arg(sys, 1, 2), analyticsPid = Arg(sys, 2, 3);
+        BoundarySource? recorder = null, analytics = null;
+        sys.RegisterSegmentHandler((_, m) =>
+        {
+            if (recorder?.OnSegment(m) != true) analytics?.OnSegment(m);
+            return 0;
+        });
+
+        // Setup phase.
+        PacketLayout layout = StreamSetup.Reconcile([
+            new ElementAttributes("camera", StreamsDemo.FrameBytes, 1 << 20, 64, StreamAccess.Write),
+            new ElementAttributes("display", 1024, 1 << 20, 16, StreamAccess.Read),
+            StreamsDemo.Consumer("recorder").ExportAcrossBoundary("boundary:recorder"),
+            StreamsDemo.Consumer("analytics").ExportAcrossBoundary("boundary:analytics"),
+        ]);
+        sys.PrintLine(Text($"camera: layout {layout.BufferSize} bytes, alignment {layout.Alignment}, access {layout.Access}"));
+        var pool = PacketPool.Create(sys, "camera", layout, 4);
+        Notification.OpenWhenCreated(sys, StreamsDemo.ReadyName(recorderPid)).Wait();
+        Notification.OpenWhenCreated(sys, StreamsDemo.ReadyName(analyticsPid)).Wait();
+        recorder = BoundarySource.Connect(sys, "recorder", recorderPid, layout, 2);
+        analytics = BoundarySource.Connect(sys, "analytics", analyticsPid, layout, 2);
+        var display = new FifoQueue(2);
+        var multicast = new Multicast(display, recorder, analytics);
+
+        // Streaming phase: one frame every 4 ticks.
+        long displayed = 0, outOfOrder = 0, corrupt = 0, poolEmpty = 0;
+        for (ulong f = 1; f <= (ulong)frames; f++)
+        {
+            if (!pool.TryAcquire(out Packet packet))
+            {
+                poolEmpty++;
+                continue;
+            }
+            StreamsDemo.Fill(sys, packet, f);
+            multicast.Push(packet);
+            while (display.TryPop(out Packet shown)) // the display reads the camera's buffer by reference
+            {
+                if (shown.Sequence != (ulong)displayed + 1) outOfOrder++;
+                if (!StreamsDemo.Intact(sys, shown)) corrupt++;
+                displayed++;
+                shown.Release();
+            }
+            sys.Sleep(4);
+        }
+
+        // Drain: let the segments come home, then the end marker (a consumer that is gone or stuck is not waited for).
+        for (int round = 0; round < 200 && (recorder.Away > 0 || analytics.Away > 0); round++) sys.Sleep(1);
+        recorder.TryEnd();
+        analytics.TryEnd();
+        for (int round = 0; round < 200 && (recorder.Away > 0 || analytics.Away > 0); round++) sys.Sleep(1);
+
+        sys.PrintLine(Text($"camera: {frames} frames produced, {poolEmpty} skipped for want of a packet"));
+        sys.PrintLine(Text($"camera: display {displayed} of {frames} by reference, {outOfOrder} out of order, {corrupt} corrupt"));
+        Account(sys, recorder, multicast, 1, frames);
+        Account(sys, analytics, multicast, 2, frames);
+        bool clean = pool.FreeCount == pool.Count && pool.Acquired == pool.Returned;
+        sys.PrintLine(Text($"camera: pool {pool.Acquired} acquired, {pool.Returned} returned, {pool.FreeCount} of {pool.Count} free: {(clean ? "no packet lost or leaked upstream" : "PACKETS LEAKED")}"));
+        return clean ? 0 : 1;
+    }
+
+    private static void Account(Sys sys, BoundarySource b, Multicast m, int output, int frames) =>
+        sys.PrintLine(Text($"camera: {b.Name} {b.Sent} of {frames} copied across its boundary, {m.Dropped(output)} refused{(b.PeerGone ? ", its process is gone" : "")}{(b.Ended ? ", end sent" : "")}"));
+
+    private static int Arg(Sys sys, int i, int fallback) => sys.Args.Count > i ? int.Parse(sys.Args[i], CultureInfo.InvariantCulture) : fallback;
+
+    private static string Text(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}
