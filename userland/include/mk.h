@@ -311,7 +311,7 @@ static inline long mk_format_long(char *buf, long value)
     return len;
 }
 
-#ifndef MK_NO_CRT0
+#if !defined(MK_NO_CRT0) && !defined(MK_LIBC) /* mk-gcc (MK_LIBC): userland/libc has the crt0 */
 /*
  * gcc may turn loops into calls to memset/memcpy/strlen even with -nostdlib: these definitions satisfy them.
  * They use rep stosb / rep movsb, so gcc cannot turn them back into calls to themselves.
