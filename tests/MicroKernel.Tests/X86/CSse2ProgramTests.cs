@@ -24,20 +24,10 @@ public sealed class CSse2ProgramTests : IDisposable
     /// <summary>Every program (NAME.c).</summary>
     public static TheoryData<string> Programs() => [.. Names()];
 
-    private static IEnumerable<string> Names() =>
-        Directory.GetFiles(Dir, "*.c").Select(f => Path.GetFileNameWithoutExtension(f)!).Order(StringComparer.Ordinal);
+    private static IEnumerable<string> Names() => CProgramSet.Names(Dir);
 
     /// <summary>Every program at each optimization level.</summary>
-    public static TheoryData<string, string> Builds()
-    {
-        var data = new TheoryData<string, string>();
-        foreach (string name in Names())
-        {
-            data.Add(name, "-O2");
-            data.Add(name, "-O3");
-        }
-        return data;
-    }
+    public static TheoryData<string, string> Builds() => CProgramSet.Builds(Dir);
 
     [Fact]
     public void Every_program_has_its_fixtures_and_they_use_sse2()
