@@ -21,18 +21,18 @@ internal sealed class CampaignCommand(TextWriter output, TextWriter error, Func<
     public Command Build()
     {
         var scenario = new Argument<string>("scenario") { Description = $"A scenario file or a built-in name ({string.Join(", ", ScenarioRunner.BuiltInNames)})" };
-        var seeds = new Option<string?>("--seeds") { Description = "Seeds to run: A..B (both included) or N (1..N); default: the scenario's own seed" };
+        var seeds = new Option<string?>("--seeds") { HelpName = "A..B|N", Description = "Seeds to run: A..B (both included) or N (1..N); default: the scenario's own seed" };
         var systematic = new Option<bool>("--systematic") { Description = "Fail-nth over the whole run: from a baseline per seed, the kth call of each syscall gets each documented error, and each frame request after boot fails once (one run each)" };
-        var random = new Option<double?>("--random") { Description = "Add the rule 'random p=P' to every run (0 < P <= 1)" };
-        var kinds = new Option<string?>("--kinds") { Description = "With --random: the opportunities it injects at (syscall,frames,preempt,delay; default all)" };
-        var rules = new Option<string?>("--rules") { Description = "A file of fault rules (one a line, # comments) added to every run" };
+        var random = new Option<double?>("--random") { HelpName = "P", Description = "Add the rule 'random p=P' to every run (0 < P <= 1)" };
+        var kinds = new Option<string?>("--kinds") { HelpName = "KINDS", Description = "With --random: the opportunities it injects at (syscall,frames,preempt,delay; default all)" };
+        var rules = new Option<string?>("--rules") { HelpName = "FILE", Description = "A file of fault rules (one a line, # comments) added to every run" };
         var check = new Option<CheckLevel>("--check") { Description = "When each run checks the kernel's invariants: end, syscall (default) or tick", DefaultValueFactory = _ => CheckLevel.Syscall };
-        var jobs = new Option<int?>("--jobs") { Description = "Runs at once (default: the number of cores)" };
-        var shard = new Option<string?>("--shard") { Description = "Run only shard I of N (I/N); default: from JOB_COMPLETION_INDEX (Kubernetes) or SLURM_ARRAY_TASK_ID (Slurm), else the whole campaign" };
-        var shardCount = new Option<int?>("--shard-count") { Description = "The number of shards of a Kubernetes indexed Job (else MK_SHARDS) or a Slurm array" };
-        var json = new Option<string?>("--json") { Description = "Write this shard's summary as JSON Lines to FILE (for mk campaign merge)" };
-        var junit = new Option<string?>("--junit") { Description = "Write JUnit XML to FILE: one test case per expectation and per failure signature" };
-        var outDir = new Option<string?>("--out") { Description = "Write per distinct failure its reproducer, its trace (replayable) and a JSON object into DIR" };
+        var jobs = new Option<int?>("--jobs") { HelpName = "K", Description = "Runs at once (default: the number of cores)" };
+        var shard = new Option<string?>("--shard") { HelpName = "I/N", Description = "Run only shard I of N (I/N); default: from JOB_COMPLETION_INDEX (Kubernetes) or SLURM_ARRAY_TASK_ID (Slurm), else the whole campaign" };
+        var shardCount = new Option<int?>("--shard-count") { HelpName = "N", Description = "The number of shards of a Kubernetes indexed Job (else MK_SHARDS) or a Slurm array" };
+        var json = new Option<string?>("--json") { HelpName = "FILE", Description = "Write this shard's summary as JSON Lines to FILE (for mk campaign merge)" };
+        var junit = new Option<string?>("--junit") { HelpName = "FILE", Description = "Write JUnit XML to FILE: one test case per expectation and per failure signature" };
+        var outDir = new Option<string?>("--out") { HelpName = "DIR", Description = "Write per distinct failure its reproducer, its trace (replayable) and a JSON object into DIR" };
         var noShrink = new Option<bool>("--no-shrink") { Description = "Do not shrink failures: each reproducer keeps its run's own rules" };
         var command = new Command("campaign", "Run a scenario many times (seeds x fault points) in fresh kernels, group the failures by signature and print a reproducer for each (docs/campaigns.md)");
         command.Arguments.Add(scenario);
@@ -41,7 +41,7 @@ internal sealed class CampaignCommand(TextWriter output, TextWriter error, Func<
             r.GetValue(check), r.GetValue(jobs), r.GetValue(shard), r.GetValue(shardCount), r.GetValue(json), r.GetValue(junit), r.GetValue(outDir), r.GetValue(noShrink))));
 
         var files = new Argument<string[]>("files") { Description = "JSON Lines files written by the shards' --json", Arity = ArgumentArity.OneOrMore };
-        var mergeJunit = new Option<string?>("--junit") { Description = "Write the merged result as JUnit XML to FILE" };
+        var mergeJunit = new Option<string?>("--junit") { HelpName = "FILE", Description = "Write the merged result as JUnit XML to FILE" };
         var merge = new Command("merge", "Merge the shards' --json files and print the summary one unsharded campaign prints");
         merge.Arguments.Add(files);
         merge.Options.Add(mergeJunit);
