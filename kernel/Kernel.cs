@@ -216,6 +216,8 @@ public sealed partial class Kernel
         finally
         {
             p.InUpcall = false;
+            // Marked again: the handlers' own syscalls took the marks, and a delivery changes state after its handler.
+            Machine.Memory.Changes.Mark(CheckedState.All);
         }
         if (ran)
             while (p.UpcallWaiters.Count > 0) Scheduler.Wake(p.UpcallWaiters.Waiters[0], 0);
@@ -268,6 +270,8 @@ public sealed partial class Kernel
         if (info is not null) Machine.Memory.Changes.Mark(info.Writes);
         if (Injector.HasSyscallRules && Injector.OnSyscall(caller, number, info, out ErrorCode injected)) result = (long)injected;
         else result = info is null ? (long)ErrorCode.UnknownSyscall : info.Handler(caller, args);
+        // Marked again at the exit: a handler that blocked ran on after other threads' check points took the marks.
+        if (info is not null) Machine.Memory.Changes.Mark(info.Writes);
         // The callee of an enclosing RPC call died while this syscall waited: unwind to that call.
         if (caller.RpcAborted) throw caller.Terminating();
         if (BrokenSyscall is { } broken && broken.Number == number && ++_brokenSeen == broken.Nth) result++;
