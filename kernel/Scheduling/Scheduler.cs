@@ -12,7 +12,8 @@ public sealed class Scheduler
     private readonly Kernel _kernel;
     private readonly ISchedulingPolicy _policy;
     private readonly PriorityQueue<SimThread, (long Tick, long Seq)> _sleepers = new();
-    private readonly ManualResetEventSlim _finished = new(false);
+    // Completed when the last thread exits; a one-shot signal that, unlike an event, owns no handle to dispose.
+    private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _sleepSeq;
     private long _sliceStart;
 
@@ -61,7 +62,7 @@ public sealed class Scheduler
         SimThread? first = PickNext();
         if (first is null) return;
         Dispatch(first, "start");
-        _finished.Wait();
+        _finished.Task.Wait();
     }
 
     /// <summary>A scheduling point: one tick passes; the policy may preempt the caller.</summary>
@@ -201,7 +202,7 @@ public sealed class Scheduler
         {
             self.CpuHolderId = SimThread.NoHolder;
             Current = null;
-            _finished.Set();
+            _finished.TrySetResult();
             return;
         }
         Dispatch(next, "exit");
