@@ -146,8 +146,13 @@ public sealed class Scheduler
     internal void Kick(Process p)
     {
         _kernel.Machine.Memory.Changes.Mark(Invariants.CheckedState.Other); // a thread may leave its wait to run a handler
-        if (p.ThreadList.Any(t => t.State is SimThreadState.Ready or SimThreadState.Running or SimThreadState.Created)) return;
-        SimThread? t = p.ThreadList.Where(t => !t.Killed && t.State is SimThreadState.Blocked or SimThreadState.Sleeping).MinBy(t => t.Tid);
+        // Plain loops, no LINQ: a stream kicks its consumer once per packet, which must not allocate.
+        SimThread? t = null;
+        foreach (SimThread x in p.ThreadList)
+        {
+            if (x.State is SimThreadState.Ready or SimThreadState.Running or SimThreadState.Created) return;
+            if (!x.Killed && x.State is SimThreadState.Blocked or SimThreadState.Sleeping && (t is null || x.Tid < t.Tid)) t = x;
+        }
         if (t is null) return;
         t.SleepToken = 0;
         MakeReadyKeepWait(t);
