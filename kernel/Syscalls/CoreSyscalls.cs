@@ -25,27 +25,27 @@ internal static class CoreSyscalls
         SyscallTable t = k.Syscalls;
         t.Register(new((long)SyscallNumber.Exit, "exit", [("code", I)], (SimThread c, in SyscallArgs a) => Exit(k, c, (long)a.A0)));
         t.Register(new((long)SyscallNumber.Yield, "yield", [], (SimThread c, in SyscallArgs a) => { k.Scheduler.Yield(c); return 0; })
-            { Writes = CheckedState.None });
+        { Writes = CheckedState.None });
         t.Register(new((long)SyscallNumber.GetPid, "getpid", [], (SimThread c, in SyscallArgs a) => c.Process.Pid) { Writes = CheckedState.None });
         t.Register(new((long)SyscallNumber.GetTid, "gettid", [], (SimThread c, in SyscallArgs a) => c.Tid) { Writes = CheckedState.None });
         t.Register(new((long)SyscallNumber.ThreadCreate, "thread_create", [("entry", H), ("arg", H), ("stack", H)],
             (SimThread c, in SyscallArgs a) => ThreadCreate(k, c, a.A0, a.A1, a.A2))
-            { Errors = [ErrorCode.InvalidArgument, ErrorCode.BadAddress, ErrorCode.LimitReached] });
+        { Errors = [ErrorCode.InvalidArgument, ErrorCode.BadAddress, ErrorCode.LimitReached] });
         t.Register(new((long)SyscallNumber.ThreadJoin, "thread_join", [("tid", I)], (SimThread c, in SyscallArgs a) => ThreadJoin(k, c, a.A0))
-            { Errors = [ErrorCode.NotPermitted, ErrorCode.NoSuchThread] });
+        { Errors = [ErrorCode.NotPermitted, ErrorCode.NoSuchThread] });
         t.Register(new((long)SyscallNumber.ThreadExit, "thread_exit", [("code", I)], (SimThread c, in SyscallArgs a) => ThreadExit(c, (long)a.A0))
-            { Errors = [ErrorCode.NotPermitted] });
+        { Errors = [ErrorCode.NotPermitted] });
         t.Register(new((long)SyscallNumber.Map, "map", [("addr", H), ("length", I), ("prot", P)], (SimThread c, in SyscallArgs a) => Map(c, a.A0, a.A1, a.A2), H)
-            { Errors = [ErrorCode.InvalidArgument, ErrorCode.Misaligned, ErrorCode.BadAddress, ErrorCode.AlreadyMapped, ErrorCode.OutOfMemory, ErrorCode.NoMpuRegion] });
+        { Errors = [ErrorCode.InvalidArgument, ErrorCode.Misaligned, ErrorCode.BadAddress, ErrorCode.AlreadyMapped, ErrorCode.OutOfMemory, ErrorCode.NoMpuRegion] });
         t.Register(new((long)SyscallNumber.Unmap, "unmap", [("addr", H), ("length", I)],
             (SimThread c, in SyscallArgs a) => (long)c.Process.AddressSpace.Unmap(a.A0, a.A1))
-            { Errors = [ErrorCode.InvalidArgument, ErrorCode.Misaligned, ErrorCode.BadAddress, ErrorCode.NotMapped, ErrorCode.NotPermitted] });
+        { Errors = [ErrorCode.InvalidArgument, ErrorCode.Misaligned, ErrorCode.BadAddress, ErrorCode.NotMapped, ErrorCode.NotPermitted] });
         t.Register(new((long)SyscallNumber.Protect, "protect", [("addr", H), ("length", I), ("prot", P)], (SimThread c, in SyscallArgs a) => Protect(c, a.A0, a.A1, a.A2))
-            { Errors = [ErrorCode.InvalidArgument, ErrorCode.Misaligned, ErrorCode.BadAddress, ErrorCode.NotMapped, ErrorCode.NotPermitted] });
+        { Errors = [ErrorCode.InvalidArgument, ErrorCode.Misaligned, ErrorCode.BadAddress, ErrorCode.NotMapped, ErrorCode.NotPermitted] });
         t.Register(new((long)SyscallNumber.Sleep, "sleep", [("ticks", I)], (SimThread c, in SyscallArgs a) => Sleep(k, c, a.A0))
-            { Errors = [ErrorCode.InvalidArgument] });
+        { Errors = [ErrorCode.InvalidArgument] });
         t.Register(new((long)SyscallNumber.Write, "write", [("buf", H), ("length", I)], (SimThread c, in SyscallArgs a) => Write(k, c, a.A0, a.A1))
-            { Errors = [ErrorCode.InvalidArgument, ErrorCode.BadAddress] });
+        { Errors = [ErrorCode.InvalidArgument, ErrorCode.BadAddress] });
         t.Register(new((long)SyscallNumber.Time, "time", [], (SimThread c, in SyscallArgs a) => k.Scheduler.Now));
     }
 

@@ -193,8 +193,18 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         KernelConfig c = s.Config;
         Faults.FaultPlan? plan = FaultOption.Append(c.Faults, faults ?? [], s.Processes.Count, error);
         if (plan is null) return ExitCodes.BadInput;
-        s = s with { Config = c with { Seed = seed ?? c.Seed, Policy = policy ?? c.Policy, Protection = protection ?? c.Protection, Faults = plan,
-            WatchdogSeconds = watchdog ?? c.WatchdogSeconds, Check = check ?? c.Check } };
+        s = s with
+        {
+            Config = c with
+            {
+                Seed = seed ?? c.Seed,
+                Policy = policy ?? c.Policy,
+                Protection = protection ?? c.Protection,
+                Faults = plan,
+                WatchdogSeconds = watchdog ?? c.WatchdogSeconds,
+                Check = check ?? c.Check
+            }
+        };
         // With --json, stdout holds the document alone: the trace's summary line goes to stderr.
         var traces = new TraceCommands(json ? error : output, error);
         Tracing.TraceWriter? recorder = null;

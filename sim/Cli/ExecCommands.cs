@@ -1,8 +1,8 @@
 using System.CommandLine;
 using MicroKernel.Memory;
 using MicroKernel.Processes;
-using MicroKernel.X86;
 using MicroKernel.Tracing;
+using MicroKernel.X86;
 
 namespace MicroKernel.Sim.Cli;
 

@@ -1,9 +1,9 @@
 using MicroKernel.Processes;
-using MicroKernel.X86;
 using MicroKernel.Syscalls;
 using MicroKernel.Tracing;
-using MicroKernel.Userland.Loader;
 using MicroKernel.Userland.Examples;
+using MicroKernel.Userland.Loader;
+using MicroKernel.X86;
 
 namespace MicroKernel.Sim.Scenarios;
 

@@ -75,15 +75,15 @@ internal sealed record TraceHeader
     /// <summary>A header for a run of <paramref name="config"/> on a kernel with <paramref name="syscalls"/>.</summary>
     public static TraceHeader For(string name, string source, string text, KernelConfig config, SyscallTable syscalls,
         IReadOnlyDictionary<string, string?> options) => new()
-    {
-        ScenarioName = name,
-        ScenarioSource = source,
-        ScenarioText = text,
-        Options = options,
-        Config = ConfigValues(config),
-        Faults = config.Faults.Rules.Select(r => r.Text).ToArray(),
-        Syscalls = syscalls.All.ToDictionary(s => s.Number, s => s.Name),
-    };
+        {
+            ScenarioName = name,
+            ScenarioSource = source,
+            ScenarioText = text,
+            Options = options,
+            Config = ConfigValues(config),
+            Faults = config.Faults.Rules.Select(r => r.Text).ToArray(),
+            Syscalls = syscalls.All.ToDictionary(s => s.Number, s => s.Name),
+        };
 
     /// <summary>Every public property of a kernel configuration as invariant text, by name (sorted).</summary>
     public static SortedDictionary<string, string> ConfigValues(KernelConfig config)

@@ -27,15 +27,39 @@ public sealed partial class X86Cpu
             case Mnemonic.Cwd: WriteReg(Register.DX, (ReadReg(Register.AX) & 0x8000) != 0 ? 0xffffUL : 0UL); break;
             case Mnemonic.Cdq: WriteReg(Register.EDX, (ReadReg(Register.EAX) & 0x8000_0000) != 0 ? 0xffff_ffffUL : 0UL); break;
             case Mnemonic.Cqo: WriteReg(Register.RDX, (long)_regs.Rax < 0 ? ulong.MaxValue : 0); break;
-            case Mnemonic.Cmovo: case Mnemonic.Cmovno: case Mnemonic.Cmovb: case Mnemonic.Cmovae:
-            case Mnemonic.Cmove: case Mnemonic.Cmovne: case Mnemonic.Cmovbe: case Mnemonic.Cmova:
-            case Mnemonic.Cmovs: case Mnemonic.Cmovns: case Mnemonic.Cmovp: case Mnemonic.Cmovnp:
-            case Mnemonic.Cmovl: case Mnemonic.Cmovge: case Mnemonic.Cmovle: case Mnemonic.Cmovg:
+            case Mnemonic.Cmovo:
+            case Mnemonic.Cmovno:
+            case Mnemonic.Cmovb:
+            case Mnemonic.Cmovae:
+            case Mnemonic.Cmove:
+            case Mnemonic.Cmovne:
+            case Mnemonic.Cmovbe:
+            case Mnemonic.Cmova:
+            case Mnemonic.Cmovs:
+            case Mnemonic.Cmovns:
+            case Mnemonic.Cmovp:
+            case Mnemonic.Cmovnp:
+            case Mnemonic.Cmovl:
+            case Mnemonic.Cmovge:
+            case Mnemonic.Cmovle:
+            case Mnemonic.Cmovg:
                 Cmovcc(in ins); break;
-            case Mnemonic.Seto: case Mnemonic.Setno: case Mnemonic.Setb: case Mnemonic.Setae:
-            case Mnemonic.Sete: case Mnemonic.Setne: case Mnemonic.Setbe: case Mnemonic.Seta:
-            case Mnemonic.Sets: case Mnemonic.Setns: case Mnemonic.Setp: case Mnemonic.Setnp:
-            case Mnemonic.Setl: case Mnemonic.Setge: case Mnemonic.Setle: case Mnemonic.Setg:
+            case Mnemonic.Seto:
+            case Mnemonic.Setno:
+            case Mnemonic.Setb:
+            case Mnemonic.Setae:
+            case Mnemonic.Sete:
+            case Mnemonic.Setne:
+            case Mnemonic.Setbe:
+            case Mnemonic.Seta:
+            case Mnemonic.Sets:
+            case Mnemonic.Setns:
+            case Mnemonic.Setp:
+            case Mnemonic.Setnp:
+            case Mnemonic.Setl:
+            case Mnemonic.Setge:
+            case Mnemonic.Setle:
+            case Mnemonic.Setg:
                 WriteOp(in ins, 0, Condition(in ins) ? 1UL : 0, 1); break;
 
             // ---- arithmetic and logic ----
@@ -58,8 +82,14 @@ public sealed partial class X86Cpu
             case Mnemonic.Idiv: Idiv(in ins); break;
 
             // ---- shifts, rotates and bits ----
-            case Mnemonic.Shl: case Mnemonic.Sal: case Mnemonic.Shr: case Mnemonic.Sar:
-            case Mnemonic.Rol: case Mnemonic.Ror: case Mnemonic.Rcl: case Mnemonic.Rcr:
+            case Mnemonic.Shl:
+            case Mnemonic.Sal:
+            case Mnemonic.Shr:
+            case Mnemonic.Sar:
+            case Mnemonic.Rol:
+            case Mnemonic.Ror:
+            case Mnemonic.Rcl:
+            case Mnemonic.Rcr:
                 ShiftOrRotate(in ins); break;
             case Mnemonic.Shld: case Mnemonic.Shrd: DoubleShift(in ins); break;
             case Mnemonic.Bt: case Mnemonic.Bts: case Mnemonic.Btr: case Mnemonic.Btc: BitTest(in ins); break;
@@ -91,10 +121,22 @@ public sealed partial class X86Cpu
             case Mnemonic.Jmp:
                 _regs.Rip = BranchTarget(in ins);
                 return Step.Retired;
-            case Mnemonic.Jo: case Mnemonic.Jno: case Mnemonic.Jb: case Mnemonic.Jae:
-            case Mnemonic.Je: case Mnemonic.Jne: case Mnemonic.Jbe: case Mnemonic.Ja:
-            case Mnemonic.Js: case Mnemonic.Jns: case Mnemonic.Jp: case Mnemonic.Jnp:
-            case Mnemonic.Jl: case Mnemonic.Jge: case Mnemonic.Jle: case Mnemonic.Jg:
+            case Mnemonic.Jo:
+            case Mnemonic.Jno:
+            case Mnemonic.Jb:
+            case Mnemonic.Jae:
+            case Mnemonic.Je:
+            case Mnemonic.Jne:
+            case Mnemonic.Jbe:
+            case Mnemonic.Ja:
+            case Mnemonic.Js:
+            case Mnemonic.Jns:
+            case Mnemonic.Jp:
+            case Mnemonic.Jnp:
+            case Mnemonic.Jl:
+            case Mnemonic.Jge:
+            case Mnemonic.Jle:
+            case Mnemonic.Jg:
                 _regs.Rip = Condition(in ins) ? ins.NearBranch64 : ins.NextIP;
                 return Step.Retired;
             case Mnemonic.Call: Call(in ins); return Step.Retired;
@@ -104,11 +146,26 @@ public sealed partial class X86Cpu
             case Mnemonic.Jecxz: _regs.Rip = (uint)_regs.Rcx == 0 ? ins.NearBranch64 : ins.NextIP; return Step.Retired;
 
             // ---- string instructions: they count their own iterations ----
-            case Mnemonic.Movsb: case Mnemonic.Movsw: case Mnemonic.Movsd: case Mnemonic.Movsq:
-            case Mnemonic.Stosb: case Mnemonic.Stosw: case Mnemonic.Stosd: case Mnemonic.Stosq:
-            case Mnemonic.Lodsb: case Mnemonic.Lodsw: case Mnemonic.Lodsd: case Mnemonic.Lodsq:
-            case Mnemonic.Cmpsb: case Mnemonic.Cmpsw: case Mnemonic.Cmpsd: case Mnemonic.Cmpsq:
-            case Mnemonic.Scasb: case Mnemonic.Scasw: case Mnemonic.Scasd: case Mnemonic.Scasq:
+            case Mnemonic.Movsb:
+            case Mnemonic.Movsw:
+            case Mnemonic.Movsd:
+            case Mnemonic.Movsq:
+            case Mnemonic.Stosb:
+            case Mnemonic.Stosw:
+            case Mnemonic.Stosd:
+            case Mnemonic.Stosq:
+            case Mnemonic.Lodsb:
+            case Mnemonic.Lodsw:
+            case Mnemonic.Lodsd:
+            case Mnemonic.Lodsq:
+            case Mnemonic.Cmpsb:
+            case Mnemonic.Cmpsw:
+            case Mnemonic.Cmpsd:
+            case Mnemonic.Cmpsq:
+            case Mnemonic.Scasb:
+            case Mnemonic.Scasw:
+            case Mnemonic.Scasd:
+            case Mnemonic.Scasq:
                 if (!ins.IsStringInstruction)
                 {
                     // SSE2's movsd and cmpsd share the mnemonic with the string instructions.
@@ -123,8 +180,11 @@ public sealed partial class X86Cpu
             case Mnemonic.Endbr64:
             case Mnemonic.Endbr32:
             case Mnemonic.Pause:
-            case Mnemonic.Prefetchnta: case Mnemonic.Prefetcht0: case Mnemonic.Prefetcht1:
-            case Mnemonic.Prefetcht2: case Mnemonic.Prefetchw:
+            case Mnemonic.Prefetchnta:
+            case Mnemonic.Prefetcht0:
+            case Mnemonic.Prefetcht1:
+            case Mnemonic.Prefetcht2:
+            case Mnemonic.Prefetchw:
                 break;
 
             // ---- leaving user mode ----
@@ -139,13 +199,30 @@ public sealed partial class X86Cpu
                     throw Privileged(in ins);
                 _regs.Rip = ins.NextIP;
                 return Step.Halt;
-            case Mnemonic.Cli: case Mnemonic.Sti: case Mnemonic.In: case Mnemonic.Out:
-            case Mnemonic.Insb: case Mnemonic.Insw: case Mnemonic.Insd:
-            case Mnemonic.Outsb: case Mnemonic.Outsw: case Mnemonic.Outsd:
-            case Mnemonic.Lgdt: case Mnemonic.Lidt: case Mnemonic.Lldt: case Mnemonic.Ltr:
-            case Mnemonic.Rdmsr: case Mnemonic.Wrmsr: case Mnemonic.Invlpg: case Mnemonic.Wbinvd:
-            case Mnemonic.Invd: case Mnemonic.Clts: case Mnemonic.Swapgs: case Mnemonic.Sysret:
-            case Mnemonic.Iretq: case Mnemonic.Lmsw:
+            case Mnemonic.Cli:
+            case Mnemonic.Sti:
+            case Mnemonic.In:
+            case Mnemonic.Out:
+            case Mnemonic.Insb:
+            case Mnemonic.Insw:
+            case Mnemonic.Insd:
+            case Mnemonic.Outsb:
+            case Mnemonic.Outsw:
+            case Mnemonic.Outsd:
+            case Mnemonic.Lgdt:
+            case Mnemonic.Lidt:
+            case Mnemonic.Lldt:
+            case Mnemonic.Ltr:
+            case Mnemonic.Rdmsr:
+            case Mnemonic.Wrmsr:
+            case Mnemonic.Invlpg:
+            case Mnemonic.Wbinvd:
+            case Mnemonic.Invd:
+            case Mnemonic.Clts:
+            case Mnemonic.Swapgs:
+            case Mnemonic.Sysret:
+            case Mnemonic.Iretq:
+            case Mnemonic.Lmsw:
                 throw Privileged(in ins);
 
             case Mnemonic.INVALID:

@@ -17,9 +17,15 @@ public sealed partial class X86Cpu
         switch (ins.Mnemonic)
         {
             // ---- moves ----
-            case Mnemonic.Movaps: case Mnemonic.Movups: case Mnemonic.Movapd: case Mnemonic.Movupd:
-            case Mnemonic.Movdqa: case Mnemonic.Movdqu:
-            case Mnemonic.Movntps: case Mnemonic.Movntpd: case Mnemonic.Movntdq:
+            case Mnemonic.Movaps:
+            case Mnemonic.Movups:
+            case Mnemonic.Movapd:
+            case Mnemonic.Movupd:
+            case Mnemonic.Movdqa:
+            case Mnemonic.Movdqu:
+            case Mnemonic.Movntps:
+            case Mnemonic.Movntpd:
+            case Mnemonic.Movntdq:
                 WriteXmmOp(in ins, 0, ReadXmmOp(in ins, 1));
                 break;
             case Mnemonic.Movd: case Mnemonic.Movq: MovdMovq(in ins); break;
@@ -71,7 +77,9 @@ public sealed partial class X86Cpu
                 break;
             }
             case Mnemonic.Stmxcsr: WriteOp(in ins, 0, _regs.Mxcsr, 4); break;
-            case Mnemonic.Lfence: case Mnemonic.Sfence: case Mnemonic.Mfence:
+            case Mnemonic.Lfence:
+            case Mnemonic.Sfence:
+            case Mnemonic.Mfence:
                 break; // one simulated CPU runs at a time: every access is already in program order
             case Mnemonic.Clflush:
                 ReadMem(EffectiveAddress(in ins), 1); // no cache to flush, but the address must be readable

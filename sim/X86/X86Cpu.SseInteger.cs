@@ -10,17 +10,25 @@ public sealed partial class X86Cpu
     {
         switch (ins.Mnemonic)
         {
-            case Mnemonic.Psllw: case Mnemonic.Pslld: case Mnemonic.Psllq:
-            case Mnemonic.Psrlw: case Mnemonic.Psrld: case Mnemonic.Psrlq:
-            case Mnemonic.Psraw: case Mnemonic.Psrad:
-            case Mnemonic.Pslldq: case Mnemonic.Psrldq:
+            case Mnemonic.Psllw:
+            case Mnemonic.Pslld:
+            case Mnemonic.Psllq:
+            case Mnemonic.Psrlw:
+            case Mnemonic.Psrld:
+            case Mnemonic.Psrlq:
+            case Mnemonic.Psraw:
+            case Mnemonic.Psrad:
+            case Mnemonic.Pslldq:
+            case Mnemonic.Psrldq:
             {
                 ulong count = ins.Op1Kind == OpKind.Immediate8 ? ins.Immediate8 : (ulong)ReadXmmOp(in ins, 1);
                 ref UInt128 dst = ref Xmm(ins.Op0Register);
                 dst = Shift(ins.Mnemonic, dst, count);
                 return true;
             }
-            case Mnemonic.Pshufd: case Mnemonic.Pshuflw: case Mnemonic.Pshufhw:
+            case Mnemonic.Pshufd:
+            case Mnemonic.Pshuflw:
+            case Mnemonic.Pshufhw:
             {
                 UInt128 src = ReadXmmOp(in ins, 1);
                 Xmm(ins.Op0Register) = Shuffle(ins.Mnemonic, src, ins.Immediate8);

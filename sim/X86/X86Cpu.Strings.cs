@@ -78,20 +78,32 @@ public sealed partial class X86Cpu
         Register accumulator = LowHalf[size];
         switch (m)
         {
-            case Mnemonic.Movsb: case Mnemonic.Movsw: case Mnemonic.Movsd: case Mnemonic.Movsq:
+            case Mnemonic.Movsb:
+            case Mnemonic.Movsw:
+            case Mnemonic.Movsd:
+            case Mnemonic.Movsq:
                 WriteMem(rdi, ReadMem(rsi, size), size);
                 SetIndex(Register.RSI, rsi + step, address32);
                 SetIndex(Register.RDI, rdi + step, address32);
                 break;
-            case Mnemonic.Stosb: case Mnemonic.Stosw: case Mnemonic.Stosd: case Mnemonic.Stosq:
+            case Mnemonic.Stosb:
+            case Mnemonic.Stosw:
+            case Mnemonic.Stosd:
+            case Mnemonic.Stosq:
                 WriteMem(rdi, ReadReg(accumulator), size);
                 SetIndex(Register.RDI, rdi + step, address32);
                 break;
-            case Mnemonic.Lodsb: case Mnemonic.Lodsw: case Mnemonic.Lodsd: case Mnemonic.Lodsq:
+            case Mnemonic.Lodsb:
+            case Mnemonic.Lodsw:
+            case Mnemonic.Lodsd:
+            case Mnemonic.Lodsq:
                 WriteReg(accumulator, ReadMem(rsi, size));
                 SetIndex(Register.RSI, rsi + step, address32);
                 break;
-            case Mnemonic.Cmpsb: case Mnemonic.Cmpsw: case Mnemonic.Cmpsd: case Mnemonic.Cmpsq:
+            case Mnemonic.Cmpsb:
+            case Mnemonic.Cmpsw:
+            case Mnemonic.Cmpsd:
+            case Mnemonic.Cmpsq:
             {
                 ulong a = ReadMem(rsi, size), b = ReadMem(rdi, size);
                 ulong flags = _regs.Rflags;

@@ -1,9 +1,9 @@
 using BenchmarkDotNet.Attributes;
 using Iced.Intel;
 using MicroKernel.Processes;
-using MicroKernel.X86;
 using MicroKernel.Syscalls;
 using MicroKernel.Tracing;
+using MicroKernel.X86;
 using static Iced.Intel.AssemblerRegisters;
 
 namespace MicroKernel.Benchmarks;

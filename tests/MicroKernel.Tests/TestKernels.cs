@@ -2,8 +2,8 @@ using MicroKernel.Memory;
 using MicroKernel.Processes;
 using MicroKernel.Scheduling;
 using MicroKernel.Tracing;
-using MicroKernel.Userland.Loader;
 using MicroKernel.Userland.Examples;
+using MicroKernel.Userland.Loader;
 using MicroKernel.Userland.Runtime;
 
 namespace MicroKernel.Tests;

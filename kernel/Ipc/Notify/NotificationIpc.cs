@@ -26,16 +26,16 @@ internal sealed class NotificationIpc : IIpcFamily
         SyscallTable t = kernel.Syscalls;
         t.Register(new((long)SyscallNumber.NotifyCreate, "notify_create", [("name", H), ("name_len", I), ("flags", I)],
             (SimThread c, in SyscallArgs a) => Create(c, a.A0, a.A1, a.A2))
-            { Errors = [ErrorCode.InvalidArgument, ErrorCode.BadAddress, ErrorCode.LimitReached, ErrorCode.NoSuchName, ErrorCode.NameTaken] });
+        { Errors = [ErrorCode.InvalidArgument, ErrorCode.BadAddress, ErrorCode.LimitReached, ErrorCode.NoSuchName, ErrorCode.NameTaken] });
         t.Register(new((long)SyscallNumber.Notify, "notify", [("handle", I), ("count", I)], (SimThread c, in SyscallArgs a) => Notify(c, a.A0, a.A1))
-            { Errors = [ErrorCode.InvalidArgument, ErrorCode.BadHandle, ErrorCode.ObjectClosed, ErrorCode.NotPermitted, ErrorCode.LimitReached] });
+        { Errors = [ErrorCode.InvalidArgument, ErrorCode.BadHandle, ErrorCode.ObjectClosed, ErrorCode.NotPermitted, ErrorCode.LimitReached] });
         t.Register(new((long)SyscallNumber.Wait, "wait", [("handle", I), ("timeout", I)], (SimThread c, in SyscallArgs a) => Wait(c, a.A0, a.A1))
-            { Errors = [ErrorCode.InvalidArgument, ErrorCode.BadHandle, ErrorCode.ObjectClosed, ErrorCode.WouldBlock, ErrorCode.TimedOut, ErrorCode.NotPermitted] });
+        { Errors = [ErrorCode.InvalidArgument, ErrorCode.BadHandle, ErrorCode.ObjectClosed, ErrorCode.WouldBlock, ErrorCode.TimedOut, ErrorCode.NotPermitted] });
         t.Register(new((long)SyscallNumber.WaitAny, "wait_any", [("handles", H), ("count", I), ("timeout", I)],
             (SimThread c, in SyscallArgs a) => WaitAny(c, a.A0, a.A1, a.A2))
-            { Errors = [ErrorCode.InvalidArgument, ErrorCode.BadAddress, ErrorCode.BadHandle, ErrorCode.ObjectClosed, ErrorCode.WouldBlock, ErrorCode.TimedOut, ErrorCode.NotPermitted] });
+        { Errors = [ErrorCode.InvalidArgument, ErrorCode.BadAddress, ErrorCode.BadHandle, ErrorCode.ObjectClosed, ErrorCode.WouldBlock, ErrorCode.TimedOut, ErrorCode.NotPermitted] });
         t.Register(new((long)SyscallNumber.NotifyClose, "notify_close", [("handle", I)], (SimThread c, in SyscallArgs a) => Close(c, a.A0))
-            { Errors = [ErrorCode.BadHandle] });
+        { Errors = [ErrorCode.BadHandle] });
     }
 
     // A process's handle table, made at its first notification syscall and dropped when it exits (or restarts).

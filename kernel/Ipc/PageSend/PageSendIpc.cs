@@ -33,12 +33,12 @@ internal sealed class PageSendIpc : IIpcFamily
         _kernel = kernel;
         kernel.Syscalls.Register(new((long)SyscallNumber.Send, "send", [("pid", I), ("type", I), ("addr", H), ("npages", I), ("flags", ArgFormat.SendFlags)],
             (SimThread c, in SyscallArgs a) => Send(c, a.A0, a.A1, a.A2, a.A3, a.A4))
-            { Errors = [ErrorCode.InvalidArgument, ErrorCode.Misaligned, ErrorCode.BadAddress, ErrorCode.NotMapped, ErrorCode.NotPermitted, ErrorCode.NoSuchProcess, ErrorCode.ProcessExited, ErrorCode.NoHandler, ErrorCode.QueueFull, ErrorCode.NoMpuRegion, ErrorCode.OutOfMemory] });
+        { Errors = [ErrorCode.InvalidArgument, ErrorCode.Misaligned, ErrorCode.BadAddress, ErrorCode.NotMapped, ErrorCode.NotPermitted, ErrorCode.NoSuchProcess, ErrorCode.ProcessExited, ErrorCode.NoHandler, ErrorCode.QueueFull, ErrorCode.NoMpuRegion, ErrorCode.OutOfMemory] });
         kernel.Syscalls.Register(new((long)SyscallNumber.RegisterHandler, "register_handler", [("type", I), ("entry", H)],
             (SimThread c, in SyscallArgs a) => RegisterHandler(c, a.A0, a.A1))
-            { Errors = [ErrorCode.InvalidArgument] });
+        { Errors = [ErrorCode.InvalidArgument] });
         kernel.Syscalls.Register(new((long)SyscallNumber.Pause, "pause", [("ticks", I)], (SimThread c, in SyscallArgs a) => Pause(c, a.A0))
-            { Errors = [ErrorCode.TimedOut, ErrorCode.InvalidArgument, ErrorCode.NotPermitted] });
+        { Errors = [ErrorCode.TimedOut, ErrorCode.InvalidArgument, ErrorCode.NotPermitted] });
     }
 
     // The state of a process that uses page send (registers a handler, or receives); created here on first use.

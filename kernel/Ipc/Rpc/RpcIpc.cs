@@ -50,16 +50,16 @@ internal sealed class RpcIpc : IIpcFamily
         SyscallTable t = kernel.Syscalls;
         t.Register(new((long)SyscallNumber.RpcExport, "rpc_export", [("entry", H), ("vtable", H), ("nmethods", I), ("name", H), ("namelen", I)],
             (SimThread c, in SyscallArgs a) => Export(c, a.A0, a.A1, a.A2, a.A3, a.A4))
-            { Errors = [ErrorCode.NotPermitted, ErrorCode.InvalidArgument, ErrorCode.BadAddress, ErrorCode.NameInUse, ErrorCode.LimitReached] });
+        { Errors = [ErrorCode.NotPermitted, ErrorCode.InvalidArgument, ErrorCode.BadAddress, ErrorCode.NameInUse, ErrorCode.LimitReached] });
         t.Register(new((long)SyscallNumber.RpcCall, "rpc_call", [("object", I), ("method", ArgFormat.RpcMethod), ("a0", H), ("a1", H), ("a2", H), ("a3", H)],
             (SimThread c, in SyscallArgs a) => Call(c, a))
-            { Errors = [ErrorCode.NoSuchObject, ErrorCode.ServiceRestarting, ErrorCode.InvalidArgument, ErrorCode.NoSuchMethod, ErrorCode.BadArgCount, ErrorCode.NestingTooDeep, ErrorCode.NoMpuRegion, ErrorCode.OutOfMemory, ErrorCode.PeerFaulted] });
+        { Errors = [ErrorCode.NoSuchObject, ErrorCode.ServiceRestarting, ErrorCode.InvalidArgument, ErrorCode.NoSuchMethod, ErrorCode.BadArgCount, ErrorCode.NestingTooDeep, ErrorCode.NoMpuRegion, ErrorCode.OutOfMemory, ErrorCode.PeerFaulted] });
         t.Register(new((long)SyscallNumber.RpcShared, "rpc_shared", [("length", I)], (SimThread c, in SyscallArgs a) => Shared(c, a.A0), H)
-            { Errors = [ErrorCode.InvalidArgument, ErrorCode.OutOfMemory, ErrorCode.NoMpuRegion] });
+        { Errors = [ErrorCode.InvalidArgument, ErrorCode.OutOfMemory, ErrorCode.NoMpuRegion] });
         t.Register(new((long)SyscallNumber.RpcUnexport, "rpc_unexport", [("object", I)], (SimThread c, in SyscallArgs a) => Unexport(c, a.A0))
-            { Errors = [ErrorCode.NoSuchObject, ErrorCode.NotPermitted] });
+        { Errors = [ErrorCode.NoSuchObject, ErrorCode.NotPermitted] });
         t.Register(new((long)SyscallNumber.RpcLookup, "rpc_lookup", [("name", H), ("namelen", I)], (SimThread c, in SyscallArgs a) => Lookup(c, a.A0, a.A1))
-            { Errors = [ErrorCode.InvalidArgument, ErrorCode.BadAddress, ErrorCode.NoSuchObject, ErrorCode.ServiceRestarting] });
+        { Errors = [ErrorCode.InvalidArgument, ErrorCode.BadAddress, ErrorCode.NoSuchObject, ErrorCode.ServiceRestarting] });
     }
 
     public RpcStats Stats { get; } = new();

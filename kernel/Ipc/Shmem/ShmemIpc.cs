@@ -42,21 +42,21 @@ internal sealed partial class ShmemIpc : IIpcFamily
         _kernel = kernel;
         SyscallTable t = kernel.Syscalls;
         t.Register(new((long)SyscallNumber.ShmConnect, "shm_connect", [("pid", I)], (SimThread c, in SyscallArgs a) => Connect(c, a.A0))
-            { Errors = [ErrorCode.InvalidArgument, ErrorCode.NoSuchProcess, ErrorCode.ProcessExited] });
+        { Errors = [ErrorCode.InvalidArgument, ErrorCode.NoSuchProcess, ErrorCode.ProcessExited] });
         t.Register(new((long)SyscallNumber.ShmCreate, "shm_create", [("conn", I), ("size", I), ("flags", H)], (SimThread c, in SyscallArgs a) => Create(c, a.A0, a.A1, a.A2))
-            { Errors = [ErrorCode.InvalidArgument, ErrorCode.NoSuchConnection, ErrorCode.NotThisPair, ErrorCode.ProcessExited, ErrorCode.OutOfMemory, ErrorCode.NoMpuRegion] });
+        { Errors = [ErrorCode.InvalidArgument, ErrorCode.NoSuchConnection, ErrorCode.NotThisPair, ErrorCode.ProcessExited, ErrorCode.OutOfMemory, ErrorCode.NoMpuRegion] });
         t.Register(new((long)SyscallNumber.ShmAddress, "shm_address", [("segment", I)], (SimThread c, in SyscallArgs a) => Address(c, a.A0), H)
-            { Errors = [ErrorCode.NoSuchSegment, ErrorCode.NotThisPair] });
+        { Errors = [ErrorCode.NoSuchSegment, ErrorCode.NotThisPair] });
         t.Register(new((long)SyscallNumber.ShmSend, "shm_send", [("segment", I), ("type", I)], (SimThread c, in SyscallArgs a) => Send(c, a.A0, a.A1))
-            { Errors = [ErrorCode.InvalidArgument, ErrorCode.NoSuchSegment, ErrorCode.NotThisPair, ErrorCode.AlreadySent, ErrorCode.NotOwner, ErrorCode.NoHandler, ErrorCode.QueueFull] });
+        { Errors = [ErrorCode.InvalidArgument, ErrorCode.NoSuchSegment, ErrorCode.NotThisPair, ErrorCode.AlreadySent, ErrorCode.NotOwner, ErrorCode.NoHandler, ErrorCode.QueueFull] });
         t.Register(new((long)SyscallNumber.ShmCall, "shm_call", [("segment", I), ("type", I)], (SimThread c, in SyscallArgs a) => Call(c, a.A0, a.A1))
-            { Errors = [ErrorCode.InvalidArgument, ErrorCode.NoSuchSegment, ErrorCode.NotThisPair, ErrorCode.AlreadySent, ErrorCode.NotOwner, ErrorCode.NoHandler, ErrorCode.QueueFull, ErrorCode.PeerFaulted] });
+        { Errors = [ErrorCode.InvalidArgument, ErrorCode.NoSuchSegment, ErrorCode.NotThisPair, ErrorCode.AlreadySent, ErrorCode.NotOwner, ErrorCode.NoHandler, ErrorCode.QueueFull, ErrorCode.PeerFaulted] });
         t.Register(new((long)SyscallNumber.ShmDestroy, "shm_destroy", [("segment", I)], (SimThread c, in SyscallArgs a) => Destroy(c, a.A0))
-            { Errors = [ErrorCode.NoSuchSegment, ErrorCode.NotThisPair, ErrorCode.AlreadySent, ErrorCode.NotOwner] });
+        { Errors = [ErrorCode.NoSuchSegment, ErrorCode.NotThisPair, ErrorCode.AlreadySent, ErrorCode.NotOwner] });
         t.Register(new((long)SyscallNumber.ShmClose, "shm_close", [("conn", I)], (SimThread c, in SyscallArgs a) => Close(c, a.A0))
-            { Errors = [ErrorCode.NoSuchConnection, ErrorCode.NotThisPair, ErrorCode.ProcessExited] });
+        { Errors = [ErrorCode.NoSuchConnection, ErrorCode.NotThisPair, ErrorCode.ProcessExited] });
         t.Register(new((long)SyscallNumber.ShmHandler, "shm_handler", [("entry", H)], (SimThread c, in SyscallArgs a) => RegisterHandler(c, a.A0))
-            { Errors = [ErrorCode.InvalidArgument] });
+        { Errors = [ErrorCode.InvalidArgument] });
     }
 
     /// <summary>Live segments, by id (tests and the invariants read them).</summary>

@@ -1,6 +1,6 @@
 using System.Globalization;
-using Microsoft.Extensions.ObjectPool;
 using MicroKernel.Processes;
+using Microsoft.Extensions.ObjectPool;
 
 namespace MicroKernel.Ipc.Shmem;
 

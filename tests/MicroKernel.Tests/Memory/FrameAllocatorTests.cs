@@ -1,5 +1,5 @@
-using MicroKernel.Faults;
 using CsCheck;
+using MicroKernel.Faults;
 using MicroKernel.Hardware;
 using MicroKernel.Memory;
 

@@ -23,7 +23,8 @@ public class OneCpuTests
             {
                 thrown = e;
             }
-        }) { Name = "rogue" };
+        })
+        { Name = "rogue" };
         rogue.Start();
         rogue.Join(); // a host wait: no scheduling point, and the refusal is immediate
         return thrown;

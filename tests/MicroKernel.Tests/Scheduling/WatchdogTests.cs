@@ -1,7 +1,7 @@
-using Stopwatch = System.Diagnostics.Stopwatch;
 using MicroKernel.Hardware;
 using MicroKernel.Processes;
 using MicroKernel.Tracing;
+using Stopwatch = System.Diagnostics.Stopwatch;
 
 namespace MicroKernel.Tests.Scheduling;
 

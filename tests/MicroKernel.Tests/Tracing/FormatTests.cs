@@ -11,7 +11,8 @@ public class FormatTests
     {
         Scenario s = ScenarioRunner.Load("demo");
         return TraceHeader.For(s.Name, s.Source, ScenarioRunner.BuiltInText("demo"), s.Config, TraceCommands.SyscallTable(),
-            seedOption ? new Dictionary<string, string?> { ["seed"] = "5", ["scheduler"] = null } : new Dictionary<string, string?>()) with { MaxStoredReadBytes = maxStored };
+            seedOption ? new Dictionary<string, string?> { ["seed"] = "5", ["scheduler"] = null } : new Dictionary<string, string?>()) with
+        { MaxStoredReadBytes = maxStored };
     }
 
     [Fact]

@@ -2,8 +2,8 @@ using System.Diagnostics;
 using MicroKernel.Sim.Cli;
 using MicroKernel.Sim.Scenarios;
 using MicroKernel.Sim.Tracing;
-using MicroKernel.Tracing;
 using MicroKernel.Tests.X86;
+using MicroKernel.Tracing;
 
 namespace MicroKernel.Tests.Tracing;
 

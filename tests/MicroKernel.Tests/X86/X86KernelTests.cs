@@ -2,9 +2,9 @@ using Iced.Intel;
 using MicroKernel.Hardware;
 using MicroKernel.Memory;
 using MicroKernel.Processes;
-using MicroKernel.X86;
 using MicroKernel.Syscalls;
 using MicroKernel.Tracing;
+using MicroKernel.X86;
 using static Iced.Intel.AssemblerRegisters;
 
 namespace MicroKernel.Tests.X86;

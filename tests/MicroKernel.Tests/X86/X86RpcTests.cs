@@ -2,11 +2,11 @@ using Iced.Intel;
 using MicroKernel.Hardware;
 using MicroKernel.Memory;
 using MicroKernel.Processes;
-using MicroKernel.X86;
 using MicroKernel.Syscalls;
 using MicroKernel.Tests.Ipc;
 using MicroKernel.Tracing;
 using MicroKernel.Userland.Runtime;
+using MicroKernel.X86;
 using static Iced.Intel.AssemblerRegisters;
 
 namespace MicroKernel.Tests.X86;

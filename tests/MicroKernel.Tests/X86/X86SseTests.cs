@@ -1,9 +1,9 @@
-using MicroKernel.Tracing;
 using Iced.Intel;
 using MicroKernel.Hardware;
 using MicroKernel.Processes;
 using MicroKernel.Sim.Cli;
 using MicroKernel.Syscalls;
+using MicroKernel.Tracing;
 using MicroKernel.X86;
 using static Iced.Intel.AssemblerRegisters;
 

@@ -1,7 +1,7 @@
 using System.Text;
 using Iced.Intel;
-using MicroKernel.X86;
 using MicroKernel.Syscalls;
+using MicroKernel.X86;
 
 namespace MicroKernel.Tests.X86;
 

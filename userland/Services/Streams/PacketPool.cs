@@ -1,5 +1,5 @@
-using Microsoft.Extensions.ObjectPool;
 using MicroKernel.Userland.Runtime;
+using Microsoft.Extensions.ObjectPool;
 
 namespace MicroKernel.Userland.Services.Streams;
 
