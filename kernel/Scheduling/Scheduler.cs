@@ -144,6 +144,7 @@ public sealed class Scheduler
     /// </summary>
     internal void Kick(Process p)
     {
+        _kernel.Machine.Memory.Changes.Mark(Invariants.CheckedState.Other); // a thread may leave its wait to run a handler
         if (p.ThreadList.Any(t => t.State is SimThreadState.Ready or SimThreadState.Running or SimThreadState.Created)) return;
         SimThread? t = p.ThreadList.Where(t => !t.Killed && t.State is SimThreadState.Blocked or SimThreadState.Sleeping).MinBy(t => t.Tid);
         if (t is null) return;
@@ -154,6 +155,7 @@ public sealed class Scheduler
     /// <summary>Wakes a blocked thread with <paramref name="result"/> as the value its wait returns.</summary>
     internal void Wake(SimThread t, long result)
     {
+        _kernel.Machine.Memory.Changes.Mark(Invariants.CheckedState.Other); // a wait ends: the families' waiters change
         if (t.BlockedIn is null) return;
         t.BlockedIn.Remove(t);
         t.BlockedIn = null;

@@ -15,7 +15,7 @@ public sealed class LibcProgramTests : IDisposable
 {
     private static readonly string Dir = Path.Combine(CExamples.RepoRoot, "userland", "examples", "libc");
     private static readonly string Fixtures = Path.Combine(Dir, "fixtures");
-    private static readonly string MkGcc = Path.Combine(CExamples.RepoRoot, "userland", "bin", "mk-gcc");
+    private static readonly string MkGcc = CExamples.MkGcc;
     private readonly string _temp = Directory.CreateTempSubdirectory("mk-libc-").FullName;
 
     public void Dispose() => Directory.Delete(_temp, recursive: true);
