@@ -52,12 +52,13 @@ internal sealed class PerfettoProtoExporter
     /// <summary>
     /// Writes <paramref name="events"/> (in sequence order) to <paramref name="output"/>. The events are read twice
     /// (<see cref="PerfettoClock.Measure"/>, then the export), one at a time: a source that reads the trace file
-    /// block by block keeps the export's memory flat. Returns the number of events exported.
+    /// block by block keeps the export's memory flat. <paramref name="maxInterned"/> bounds the interning tables
+    /// (<see cref="PerfettoPacketWriter"/>). Returns the number of events exported.
     /// </summary>
-    public static long Export(IEnumerable<TraceEvent> events, Stream output, EventFormatter formatter)
+    public static long Export(IEnumerable<TraceEvent> events, Stream output, EventFormatter formatter, int maxInterned = PerfettoPacketWriter.MaxInterned)
     {
         PerfettoClock clock = PerfettoClock.Measure(events);
-        using var w = new PerfettoPacketWriter(output);
+        using var w = new PerfettoPacketWriter(output, maxInterned);
         return new PerfettoProtoExporter(w, formatter, clock).Run(events);
     }
 
@@ -106,11 +107,12 @@ internal sealed class PerfettoProtoExporter
                 case EventKind.SyscallExit when stack.Count > 0 && stack.Peek().Kind == "syscall":
                 {
                     Open call = stack.Pop();
-                    List<ulong> flows = call.EndFlows ?? [];
+                    List<ulong>? flows = call.EndFlows;
                     // A send reaches up to Result receivers: one flow to each, from the send's end.
                     if (e.Code == (long)SyscallNumber.Send && e.Result > 0)
                     {
                         var send = new PendingSend(e.Pid, (int)e.A0, e.A1, e.A4, (int)e.Result);
+                        flows ??= [];
                         for (int r = 0; r < send.Receivers; r++) flows.Add(send.Flows[r] = ++_flows);
                         _sends.Add(send);
                     }

@@ -92,6 +92,26 @@ public class PerfettoProtoExportTests
     }
 
     [Fact]
+    public void Interning_tables_cleared_on_the_way_change_nothing_perfetto_shows()
+    {
+        using var f = new TraceFixture();
+        Trace trace = TraceFixture.Read(f.Record("queue"));
+        var formatter = new EventFormatter(TraceCommands.SyscallTable());
+        using var whole = new MemoryStream();
+        using var small = new MemoryStream();
+        PerfettoProtoExporter.Export(trace.Events, whole, formatter);
+        PerfettoProtoExporter.Export(trace.Events, small, formatter, maxInterned: 16);
+        whole.Position = small.Position = 0;
+        PerfettoModel a = PerfettoModel.FromProto(whole), b = PerfettoModel.FromProto(small);
+        a.Clears.ShouldBe(1); // the first packet
+        b.Clears.ShouldBeGreaterThan(100);
+        b.Slices.ShouldBe(a.Slices);
+        b.Instants.ShouldBe(a.Instants);
+        b.Flows.ShouldBe(a.Flows);
+        b.Tracks.ShouldBe(a.Tracks);
+    }
+
+    [Fact]
     public void Packets_are_written_while_the_events_are_read()
     {
         using var f = new TraceFixture();
