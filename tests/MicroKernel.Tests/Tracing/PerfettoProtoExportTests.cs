@@ -81,14 +81,16 @@ public class PerfettoProtoExportTests
     {
         using var f = new TraceFixture();
         // pages: sends to handlers (one broadcast); queue: notifies to waits; rpc: rpc_call to the method;
-        // demo: thread_create to the new thread.
+        // demo: thread_create to the new thread; shmem: shm_send / shm_call to the segment handler.
         var flows = new List<string>();
-        foreach (string scenario in new[] { "pages", "queue", "rpc", "demo" })
+        foreach (string scenario in new[] { "pages", "queue", "rpc", "demo", "shmem" })
             flows.AddRange(ExportBoth(f, f.Record(scenario)).Proto.Flows);
         flows.ShouldContain(x => x.Contains("| send @") && x.Contains("| handler type "));
         flows.ShouldContain(x => x.Contains("| notify @") && x.Contains("| wait"));
         flows.ShouldContain(x => x.Contains("| rpc_call @") && x.Contains("| rpc object "));
         flows.ShouldContain(x => x.Contains("| thread_create @"));
+        flows.ShouldContain(x => x.Contains("| shm_send @") && x.Contains("| segment handler type "));
+        flows.ShouldContain(x => x.Contains("| shm_call @") && x.Contains("| segment handler type "));
     }
 
     [Fact]
