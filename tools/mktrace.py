@@ -18,7 +18,7 @@ import sys
 import zlib
 
 MAGIC = b"MKTRACE\x1a"
-VERSION = 1
+VERSION, OLDEST_VERSION = 2, 1
 
 # Event kinds (docs/trace-format.md, "Event kinds"): number -> name. Unknown numbers print as the number.
 KINDS = {
@@ -28,6 +28,9 @@ KINDS = {
     31: "Inject",
 }
 SYSCALL_ENTER, SYSCALL_EXIT = 4, 5
+# Record kinds of version 2 that are not events: a completed syscall (entry and exit in one record), and one equal
+# to the previous such record but for its time.
+SYSCALL_RECORD, SYSCALL_AGAIN = 0xF0, 0xF1
 
 # Field mask bits of an event.
 HAS_CODE, HAS_A0, HAS_RESULT, HAS_TEXT, HAS_INSTRUCTIONS, HAS_IO, SAME_CALL = 1, 2, 1 << 7, 1 << 8, 1 << 9, 1 << 10, 1 << 11
@@ -88,10 +91,35 @@ class Decoder:
     """The state that carries from event to event and across blocks: time, string table, open syscalls per tid."""
 
     def __init__(self):
-        self.tick, self.strings, self.open = 0, [], {}
+        self.tick, self.strings, self.open, self.last = 0, [], {}, None
 
-    def event(self, p, seq):
+    def record(self, p, seq, version):
+        """Decodes one record: a list of one event, or of two (entry, exit) for a syscall record."""
         kind = p.byte()
+        if version >= 2 and kind == SYSCALL_AGAIN:
+            if self.last is None:
+                raise Damaged(p.base + p.pos, f"event #{seq}: 'syscall again' with no syscall record before it")
+            delta = p.zigzag()
+            if delta < 0:
+                raise Damaged(p.base + p.pos, f"event #{seq}: virtual time goes backwards")
+            self.tick += delta
+            return self.pair(dict(self.last, tick=self.tick), seq)
+        if version >= 2 and kind == SYSCALL_RECORD:
+            e = self.event(p, seq + 1, SYSCALL_EXIT, record=True)
+            self.last = e if "io" not in e and "instructions" not in e else None
+            return self.pair(e, seq)
+        return [self.event(p, seq, kind, record=False)]
+
+    @staticmethod
+    def pair(exit_event, seq):
+        """A syscall record's two events: the entry (the exit's fields, without result and I/O), then the exit."""
+        entry = {"seq": seq, "tick": exit_event["tick"], "kind": KINDS[SYSCALL_ENTER], "pid": exit_event["pid"],
+                 "tid": exit_event["tid"], "code": exit_event["code"], "syscall": None, "a": exit_event["a"], "result": 0}
+        if "instructions" in exit_event:
+            entry["instructions"] = exit_event["instructions"]
+        return [entry, dict(exit_event, seq=seq + 1)]
+
+    def event(self, p, seq, kind, record):
         mask = p.varint()
         if mask > KNOWN_BITS:
             raise Damaged(p.base + p.pos, f"event #{seq}: unknown field bits 0x{mask:x}")
@@ -100,9 +128,11 @@ class Decoder:
             raise Damaged(p.base + p.pos, f"event #{seq}: virtual time goes backwards")
         self.tick += delta
         pid, tid = p.varint(), p.varint()
+        if record and mask & (HAS_TEXT | SAME_CALL):
+            raise Damaged(p.base + p.pos, f"event #{seq}: a syscall record with text or 'same call as entry'")
         code = p.zigzag() if mask & HAS_CODE else 0
         a = [p.varint() if mask & (HAS_A0 << i) else 0 for i in range(6)]
-        stack = self.open.setdefault(tid, [])
+        stack = [] if record else self.open.setdefault(tid, [])
         if mask & SAME_CALL:
             if kind != SYSCALL_EXIT or not stack:
                 raise Damaged(p.base + p.pos, f"event #{seq}: 'same call as entry' without an open entry")
@@ -224,8 +254,8 @@ def events(path, out):
         if fixed[:8] != MAGIC:
             raise Damaged(0, "not an mktrace file (bad magic bytes)")
         version, header_length = struct.unpack_from("<HI", fixed, 8)
-        if version != VERSION:
-            raise Damaged(8, f"format version {version}, but this reader reads version {VERSION}")
+        if not OLDEST_VERSION <= version <= VERSION:
+            raise Damaged(8, f"format version {version}, but this reader reads versions {OLDEST_VERSION} to {VERSION}")
         header_bytes = read_exact(f, header_length, 14, "the header")
         (crc,) = struct.unpack("<I", read_exact(f, 4, 14 + header_length, "the header's CRC"))
         if zlib.crc32(header_bytes) != crc:
@@ -251,12 +281,12 @@ def events(path, out):
                     raise Damaged(at, f"the block of events #{seq}.. fails its CRC-32 check: "
                                       f"the file is damaged between offsets {at} and {at + 9 + length + 4}")
                 p = Payload(payload, at + 9)
-                for _ in range(count):
-                    e = decoder.event(p, seq)
-                    if "syscall" in e:
-                        e["syscall"] = syscalls.get(e["code"], f"syscall_{e['code']}")
-                    out.write(to_json(e) + "\n")
-                    seq += 1
+                for _ in range(count):  # records: an event each, or a syscall's two
+                    for e in decoder.record(p, seq, version):
+                        if "syscall" in e:
+                            e["syscall"] = syscalls.get(e["code"], f"syscall_{e['code']}")
+                        out.write(to_json(e) + "\n")
+                        seq += 1
                 if p.pos != len(payload):
                     raise Damaged(at + 9 + p.pos, "stray bytes at the end of a block")
                 at += 9 + length + 4

@@ -3,8 +3,23 @@ namespace MicroKernel.Sim.Tracing;
 /// <summary>Constants of the binary trace format (docs/trace-format.md describes every byte).</summary>
 internal static class TraceFormat
 {
-    /// <summary>The version this build writes and reads. Bump it on any change to the byte layout.</summary>
-    public const int Version = 1;
+    /// <summary>The version this build writes. Bump it on any change to the byte layout.</summary>
+    public const int Version = 2;
+
+    /// <summary>The oldest version this build reads (version 1 has no syscall records; the rest is the same).</summary>
+    public const int OldestReadable = 1;
+
+    /// <summary>
+    /// Record kind of a completed syscall: its entry and exit events in one record (version 2). A record's first byte
+    /// is an <see cref="MicroKernel.Tracing.EventKind"/> for a single event, or one of these two.
+    /// </summary>
+    public const byte SyscallRecordKind = 0xF0;
+
+    /// <summary>
+    /// Record kind of a completed syscall equal to the previous syscall record in everything but time: only the tick
+    /// delta follows (a loop of null syscalls costs two bytes a call).
+    /// </summary>
+    public const byte SyscallAgainKind = 0xF1;
 
     /// <summary>"MKTRACE" and 0x1A: the first eight bytes of every trace (0x1A stops a text-mode type command).</summary>
     public static ReadOnlySpan<byte> Magic => "MKTRACE\x1A"u8;

@@ -33,8 +33,8 @@ internal static class TraceReader
         if (data.Length < 14) throw r.Error(data.Length, $"the file is {data.Length} bytes long: too short for a trace header (truncated, or not a trace)");
         if (!data.AsSpan(0, 8).SequenceEqual(TraceFormat.Magic)) throw r.Error(0, "not an mktrace file (bad magic bytes)");
         int version = BinaryPrimitives.ReadUInt16LittleEndian(data.AsSpan(8));
-        if (version != TraceFormat.Version)
-            throw r.Error(8, $"format version {version}, but this build reads version {TraceFormat.Version} (record the trace again, or use the matching mk)");
+        if (version is < TraceFormat.OldestReadable or > TraceFormat.Version)
+            throw r.Error(8, $"format version {version}, but this build reads versions {TraceFormat.OldestReadable} to {TraceFormat.Version} (record the trace again, or use the matching mk)");
         uint headerLength = BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(10));
         if (headerLength > TraceFormat.MaxHeader || 14 + (long)headerLength + 4 > data.Length)
             throw r.Error(10, $"the header claims {headerLength} bytes but the file has {Math.Max(0, data.Length - 18)} after it: truncated or damaged");
@@ -65,7 +65,7 @@ internal static class TraceReader
                     throw r.Error(at, $"the block of events #{events.Count}.. fails its CRC-32 check: the file is damaged between offsets {at} and {at + 9 + length + 4}");
                 if (count == 0 || count > length) throw r.Error(at + 5, $"block event count {count} is impossible for {length} bytes");
                 var payload = new Cursor(data, name) { Position = (int)at + 9, End = (int)(at + 9 + length) };
-                for (uint i = 0; i < count; i++) events.Add(decoder.Decode(ref payload, events.Count));
+                for (uint i = 0; i < count; i++) decoder.Decode(ref payload, events, version);
                 if (payload.Position != payload.End) throw r.Error(payload.Position, $"{payload.End - payload.Position} stray bytes at the end of a block");
                 r.Position = (int)(at + 9 + length + 4);
             }
@@ -145,10 +145,44 @@ internal static class TraceReader
         private readonly Dictionary<int, Stack<KernelEvent>> _open = [];
         private long _tick;
 
-        public TraceEvent Decode(ref Cursor c, long seq)
+        // The last syscall record, which a "syscall again" record repeats at a new time.
+        private KernelEvent? _lastRecord;
+
+        /// <summary>Decodes one record into <paramref name="events"/>: one event, or two for a syscall record.</summary>
+        public void Decode(ref Cursor c, List<TraceEvent> events, int version)
         {
+            long seq = events.Count;
             int start = c.Position;
             byte kindByte = c.Byte();
+            if (version >= 2 && kindByte == TraceFormat.SyscallAgainKind)
+            {
+                if (_lastRecord is not { } last) throw c.Error(start, $"event #{seq}: 'syscall again' with no syscall record before it");
+                long again = c.ZigZag();
+                if (again < 0) throw c.Error(start, $"event #{seq}: virtual time goes backwards by {-again} ticks");
+                _tick += again;
+                AddSyscall(events, new TraceEvent(last with { Seq = seq + 1, Tick = _tick }, null));
+                return;
+            }
+            if (version >= 2 && kindByte == TraceFormat.SyscallRecordKind)
+            {
+                TraceEvent exit = DecodeEvent(ref c, seq + 1, start, EventKind.SyscallExit, syscallRecord: true);
+                KernelEvent x = exit.Event;
+                _lastRecord = exit.Io is null && x.Instructions == 0 ? x : null;
+                AddSyscall(events, exit);
+                return;
+            }
+            events.Add(DecodeEvent(ref c, seq, start, (EventKind)kindByte, syscallRecord: false));
+        }
+
+        // A syscall record's two events: the entry (the exit's fields one seq before, without result and I/O), the exit.
+        private static void AddSyscall(List<TraceEvent> events, TraceEvent exit)
+        {
+            events.Add(new TraceEvent(exit.Event with { Seq = exit.Event.Seq - 1, Kind = EventKind.SyscallEnter, Result = 0 }, null));
+            events.Add(exit);
+        }
+
+        private TraceEvent DecodeEvent(ref Cursor c, long seq, int start, EventKind kind, bool syscallRecord)
+        {
             ulong maskValue = c.Varint();
             if (maskValue > TraceFormat.KnownBits) throw c.Error(start, $"event #{seq}: unknown field bits 0x{maskValue:x}");
             int mask = (int)maskValue;
@@ -157,7 +191,8 @@ internal static class TraceReader
             _tick += delta;
             ulong pid = c.Varint(), tid = c.Varint();
             if (pid > int.MaxValue || tid > int.MaxValue) throw c.Error(start, $"event #{seq}: pid/tid out of range");
-            var kind = (EventKind)kindByte;
+            if (syscallRecord && (mask & (TraceFormat.HasText | TraceFormat.SameCallAsEnter)) != 0)
+                throw c.Error(start, $"event #{seq}: a syscall record with text or 'same call as entry'");
             long code = (mask & TraceFormat.HasCode) != 0 ? c.ZigZag() : 0;
             ulong[] a = new ulong[6];
             for (int i = 0; i < 6; i++) a[i] = (mask & (TraceFormat.HasA0 << i)) != 0 ? c.Varint() : 0;
@@ -173,7 +208,7 @@ internal static class TraceReader
                     throw c.Error(start, $"event #{seq}: a syscall exit of tid {e.Tid} refers to an entry that does not exist");
                 e = e with { Code = enter.Code, A0 = enter.A0, A1 = enter.A1, A2 = enter.A2, A3 = enter.A3, A4 = enter.A4, A5 = enter.A5 };
             }
-            else if (kind == EventKind.SyscallExit && _open.TryGetValue(e.Tid, out Stack<KernelEvent>? s)) s.TryPop(out _);
+            else if (kind == EventKind.SyscallExit && !syscallRecord && _open.TryGetValue(e.Tid, out Stack<KernelEvent>? s)) s.TryPop(out _);
             if (kind == EventKind.SyscallEnter)
             {
                 if (!_open.TryGetValue(e.Tid, out Stack<KernelEvent>? s)) _open[e.Tid] = s = new Stack<KernelEvent>();
