@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MicroKernel.Processes;
 using MicroKernel.Syscalls;
 using MicroKernel.Tracing;
@@ -21,7 +22,7 @@ public sealed partial class Kernel
     private long _heldSeq;
     private long _heldTick;
     private long _heldInstructions;
-    private SimThread _heldCaller = null!;
+    private int _heldPid, _heldTid; // not the thread itself: a reference store costs a GC write barrier per syscall
     private long _heldNumber;
     private SyscallArgs _heldArgs;
 
@@ -36,6 +37,8 @@ public sealed partial class Kernel
 
     // A syscall entered (tracing only): the event sinks get its entry now, the record sinks later. Returns its
     // sequence number, which the exit needs to know whether its entry is still held.
+    // Out of line, as SyscallReturned: inlined, their event locals made every syscall's frame bigger, traced or not.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private long SyscallEntered(SimThread caller, long number, in SyscallArgs args)
     {
         ReleaseHeldEntry(); // a syscall inside a syscall (an RPC callee's, a handler's): the outer entry goes first
@@ -57,7 +60,8 @@ public sealed partial class Kernel
             _heldSeq = seq;
             _heldTick = tick;
             _heldInstructions = instructions;
-            _heldCaller = caller;
+            _heldPid = caller.Process.Pid;
+            _heldTid = caller.Tid;
             _heldNumber = number;
             _heldArgs = args;
         }
@@ -65,6 +69,7 @@ public sealed partial class Kernel
     }
 
     // The syscall whose entry was event `entrySeq` returns `result`.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private void SyscallReturned(SimThread caller, long number, in SyscallArgs args, long result, long entrySeq)
     {
         IReadOnlyList<UserIo>? io = caller.SyscallIo is { Count: > 0 } record ? record : null;
@@ -96,7 +101,7 @@ public sealed partial class Kernel
         _entryHeld = false;
         Deliver(_recordSinks, new KernelEvent
         {
-            Seq = _heldSeq, Tick = _heldTick, Pid = _heldCaller.Process.Pid, Tid = _heldCaller.Tid, Kind = EventKind.SyscallEnter,
+            Seq = _heldSeq, Tick = _heldTick, Pid = _heldPid, Tid = _heldTid, Kind = EventKind.SyscallEnter,
             Code = _heldNumber, A0 = _heldArgs.A0, A1 = _heldArgs.A1, A2 = _heldArgs.A2, A3 = _heldArgs.A3, A4 = _heldArgs.A4,
             A5 = _heldArgs.A5, Instructions = _heldInstructions,
         });

@@ -7,7 +7,8 @@ using MicroKernel.Benchmarks;
 // The exit code is 1 when a benchmark failed to build or run (BenchmarkDotNet itself exits 0): .ci/run relies on it.
 if (args is ["--cpu-probe", ..])
 {
-    EventCpuProbe.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 7);
+    EventCpuProbe.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 7,
+        args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : -1);
     return 0;
 }
 IEnumerable<Summary> summaries = BenchmarkSwitcher.FromAssembly(typeof(SyscallBenchmarks).Assembly).Run(args, BenchConfig.Create());
