@@ -3,21 +3,27 @@ namespace MicroKernel.Sim.Tracing;
 /// <summary>Constants of the binary trace format (docs/trace-format.md describes every byte).</summary>
 internal static class TraceFormat
 {
-    /// <summary>The version this build writes. Bump it on any change to the byte layout.</summary>
-    public const int Version = 2;
-
-    /// <summary>The oldest version this build reads (version 1 has no syscall records; the rest is the same).</summary>
-    public const int OldestReadable = 1;
+    /// <summary>The version this build writes and reads. Bump it on any change to the byte layout.</summary>
+    /// <remarks>2: self-contained blocks (first sequence number in the block header; tick, strings and open syscalls
+    /// restart in each block), optional block compression, the block index in the trailer and the footer.</remarks>
+    public const int Version = 3;
 
     /// <summary>
-    /// Record kind of a completed syscall: its entry and exit events in one record (version 2). A record's first byte
+    /// The oldest version this build reads. Not 2, though 3 only adds syscall records: a byte flipped from 3 to 2 would
+    /// then go unnoticed.
+    /// </summary>
+    /// <remarks>3: syscall records (<see cref="SyscallRecordKind"/>, <see cref="SyscallAgainKind"/>).</remarks>
+    public const int OldestReadable = 3;
+
+    /// <summary>
+    /// Record kind of a completed syscall: its entry and exit events in one record (version 3). A record's first byte
     /// is an <see cref="MicroKernel.Tracing.EventKind"/> for a single event, or one of these two.
     /// </summary>
     public const byte SyscallRecordKind = 0xF0;
 
     /// <summary>
-    /// Record kind of a completed syscall equal to the previous syscall record in everything but time: only the tick
-    /// delta follows (a loop of null syscalls costs two bytes a call).
+    /// Record kind of a completed syscall equal to the previous syscall record of its block in everything but time:
+    /// only the tick delta follows (a loop of null syscalls costs two bytes a call).
     /// </summary>
     public const byte SyscallAgainKind = 0xF1;
 
@@ -27,8 +33,21 @@ internal static class TraceFormat
     /// <summary>Tag of an event block.</summary>
     public const byte BlockTag = (byte)'B';
 
-    /// <summary>Tag of the trailer (the run's outcome), the last record of a complete trace.</summary>
+    /// <summary>Tag of the trailer (the run's outcome and the block index), the last record of a complete trace.</summary>
     public const byte TrailerTag = (byte)'E';
+
+    /// <summary>A block's fixed part: tag, codec, stored length, raw length, event count, first sequence number.</summary>
+    public const int BlockHeaderSize = 1 + 1 + 4 + 4 + 4 + 8;
+
+    /// <summary>The footer that ends the file: the trailer's offset (u64) and these four bytes.</summary>
+    public static ReadOnlySpan<byte> FooterMagic => "MKIX"u8;
+
+    /// <summary>Bytes of the footer.</summary>
+    public const int FooterSize = 8 + 4;
+
+    /// <summary>The smallest complete file: magic, version, header length, an empty header, its CRC, the smallest
+    /// trailer (tag, length, four one-byte varints and a zero block count, CRC) and the footer.</summary>
+    public const int MinFileSize = 14 + 4 + 1 + 4 + 5 + 4 + FooterSize;
 
     /// <summary>A block is flushed once its payload reaches this size.</summary>
     public const int BlockTarget = 32 * 1024;
