@@ -301,7 +301,7 @@ internal static class TraceReader
             return text;
         }
 
-        private TraceIo Io(ref Cursor c, long seq)
+        private static TraceIo Io(ref Cursor c, long seq)
         {
             int at = c.Position;
             ulong count = c.Varint();

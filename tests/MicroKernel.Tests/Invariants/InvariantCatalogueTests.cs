@@ -377,7 +377,7 @@ public partial class InvariantCatalogueTests
         e.Invariant.ShouldBe("frame-accounting");
         e.Where.ShouldBe("at the end of the run");
         r.Panic!.Pid.ShouldBe(0);
-        log.Events.Last().Kind.ShouldBe(EventKind.Panic);
+        log.Events[^1].Kind.ShouldBe(EventKind.Panic);
         e.Seq.ShouldBe(log.Events[^2].Seq); // the last event before the check
     }
 
