@@ -1,6 +1,7 @@
 using System.Text;
 using MicroKernel.Faults;
 using MicroKernel.Hardware;
+using MicroKernel.Invariants;
 using MicroKernel.Ipc;
 using MicroKernel.Ipc.Notify;
 using MicroKernel.Ipc.PageSend;
@@ -200,6 +201,7 @@ public sealed partial class Kernel
         Process p = thread.Process;
         // A thread inside an RPC call runs the callee's code: no handler of either process may interrupt it there.
         if (p.PendingUpcalls == 0 || p.InUpcall || thread.Killed || thread.RpcFrames.Count > 0) return;
+        Machine.Memory.Changes.Mark(CheckedState.All); // threads, processes and IPC state change: re-check everything
         p.InUpcall = true;
         bool ran = false;
         try
@@ -214,6 +216,8 @@ public sealed partial class Kernel
         finally
         {
             p.InUpcall = false;
+            // Marked again: the handlers' own syscalls took the marks, and a delivery changes state after its handler.
+            Machine.Memory.Changes.Mark(CheckedState.All);
         }
         if (ran)
             while (p.UpcallWaiters.Count > 0) Scheduler.Wake(p.UpcallWaiters.Waiters[0], 0);
@@ -222,6 +226,7 @@ public sealed partial class Kernel
     /// <summary>A family queued an upcall for <paramref name="process"/>: make sure some thread of it will run it.</summary>
     internal void UpcallQueued(Process process)
     {
+        Machine.Memory.Changes.Mark(CheckedState.All); // threads, processes and IPC state change: re-check everything
         process.PendingUpcalls++;
         Scheduler.Kick(process);
     }
@@ -261,8 +266,12 @@ public sealed partial class Kernel
         }
         long result;
         // A fault rule decides before the handler runs: a refused call changes nothing.
+        // What the syscall may change is marked for the invariant checks (all of it unless it declares less).
+        if (info is not null) Machine.Memory.Changes.Mark(info.Writes);
         if (Injector.HasSyscallRules && Injector.OnSyscall(caller, number, info, out ErrorCode injected)) result = (long)injected;
         else result = info is null ? (long)ErrorCode.UnknownSyscall : info.Handler(caller, args);
+        // Marked again at the exit: a handler that blocked ran on after other threads' check points took the marks.
+        if (info is not null) Machine.Memory.Changes.Mark(info.Writes);
         // The callee of an enclosing RPC call died while this syscall waited: unwind to that call.
         if (caller.RpcAborted) throw caller.Terminating();
         if (BrokenSyscall is { } broken && broken.Number == number && ++_brokenSeen == broken.Nth) result++;
@@ -352,6 +361,7 @@ public sealed partial class Kernel
     /// <summary>Creates a thread of <paramref name="process"/> starting at <paramref name="entry"/>; it is ready at once.</summary>
     internal SimThread CreateThread(Process process, string name, int priority, ulong entry, ulong argument, ulong stackTop, bool isMain = false)
     {
+        Machine.Memory.Changes.Mark(CheckedState.All); // threads, processes and IPC state change: re-check everything
         ProgramImage image = process.Image;
         var t = new SimThread(this, process, _nextTid++, name, priority, self => image.Run(self, entry, argument, stackTop)) { IsMain = isMain };
         process.ThreadList.Add(t);
@@ -365,6 +375,7 @@ public sealed partial class Kernel
     /// <summary>Ends <paramref name="process"/>: its memory is freed now, its threads unwind when next dispatched.</summary>
     internal void KillProcess(Process process, long status)
     {
+        Machine.Memory.Changes.Mark(CheckedState.All); // threads, processes and IPC state change: re-check everything
         if (process.State != ProcessState.Running) return;
         process.State = ProcessState.Dying;
         process.ExitStatus = status;
@@ -453,6 +464,7 @@ public sealed partial class Kernel
 
     internal void ThreadFinished(SimThread thread, long code, bool mainReturned)
     {
+        Machine.Memory.Changes.Mark(CheckedState.All); // threads, processes and IPC state change: re-check everything
         try
         {
             Process p = thread.Process;
@@ -514,6 +526,7 @@ public sealed partial class Kernel
 
     private void ReleaseIpc(Process p)
     {
+        Machine.Memory.Changes.Mark(CheckedState.All); // threads, processes and IPC state change: re-check everything
         foreach (IIpcFamily family in _families) family.OnProcessExit(p);
         p.PendingUpcalls = 0;
         while (p.UpcallWaiters.Count > 0) Scheduler.Wake(p.UpcallWaiters.Waiters[0], 0);

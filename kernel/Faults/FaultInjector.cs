@@ -129,6 +129,7 @@ internal sealed partial class FaultInjector
     private void Record(int rule, int pid, int tid, string text)
     {
         Injections++;
+        _kernel?.Machine.Memory.Changes.Mark(Invariants.CheckedState.All); // an injection may change anything
         _kernel?.Emit(new KernelEvent { Kind = EventKind.Inject, Code = rule, Pid = pid, Tid = tid, Text = text });
     }
 

@@ -21,8 +21,8 @@ public sealed class Machine
         Mmu = new Mmu(Memory, tlbSize);
         Mpu = model switch
         {
-            ProtectionModel.ArmV7Mpu => new Mpu.ArmV7Mpu(mpuRegions),
-            ProtectionModel.ArmV8Mpu => new Mpu.ArmV8Mpu(mpuRegions),
+            ProtectionModel.ArmV7Mpu => new Mpu.ArmV7Mpu(mpuRegions) { Changes = Memory.Changes },
+            ProtectionModel.ArmV8Mpu => new Mpu.ArmV8Mpu(mpuRegions) { Changes = Memory.Changes },
             _ => null,
         };
     }

@@ -38,6 +38,12 @@ public sealed class PhysicalMemory
     /// <summary>Number of 4 KiB frames.</summary>
     public int FrameCount { get; }
 
+    /// <summary>
+    /// What changed since the kernel last checked its invariants: shared by every model built on this RAM (frame
+    /// allocator, page tables, MMU and TLB), which mark what they change.
+    /// </summary>
+    public Invariants.StateChanges Changes { get; } = new();
+
     /// <summary>Total bytes of RAM.</summary>
     public ulong Size => (ulong)_bytes.LongLength;
 

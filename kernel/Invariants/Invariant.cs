@@ -9,13 +9,20 @@ public sealed class Invariant
 {
     private readonly Func<IEnumerable<string>> _check;
 
-    /// <summary>Creates an invariant; <paramref name="check"/> reads the kernel's state and never changes it.</summary>
-    internal Invariant(string name, string summary, Func<IEnumerable<string>> check)
+    /// <summary>
+    /// Creates an invariant; <paramref name="check"/> reads the kernel's state and never changes it, and only the parts
+    /// in <paramref name="reads"/> (all of them unless it says less).
+    /// </summary>
+    internal Invariant(string name, string summary, Func<IEnumerable<string>> check, CheckedState reads = CheckedState.All)
     {
         Name = name;
         Summary = summary;
         _check = check;
+        Reads = reads;
     }
+
+    /// <summary>The parts of the state the check reads: a check point skips it when none of them changed.</summary>
+    public CheckedState Reads { get; }
 
     /// <summary>The short name reports and panics use ("frame-accounting", "tlb-coherence").</summary>
     public string Name { get; }

@@ -6,7 +6,9 @@ namespace MicroKernel.Invariants;
 
 /// <summary>
 /// The invariants of memory: frame accounting, the hardware structures (page tables, TLB, MPU regions) against the
-/// VMAs the kernel keeps. The first entries of every kernel's catalogue.
+/// VMAs the kernel keeps. The first entries of every kernel's catalogue. Each declares what it reads: the ones that
+/// walk the process table read <see cref="CheckedState.Other"/> too (a process that exits changes what is live), and
+/// frame accounting counts IPC pins, which the families hold (Other).
 /// </summary>
 internal static class MemoryInvariants
 {
@@ -14,15 +16,19 @@ internal static class MemoryInvariants
     [
         new("frame-accounting",
             "the allocator's books balance, and every used frame has as many references as mappings plus IPC pins",
-            () => FrameAccounting(k)),
-        new("no-freed-frame-mapped", "no live address space maps a free frame (or one beyond RAM)", () => NoFreedFrameMapped(k)),
+            () => FrameAccounting(k), CheckedState.Frames | CheckedState.Spaces | CheckedState.Other),
+        new("no-freed-frame-mapped", "no live address space maps a free frame (or one beyond RAM)", () => NoFreedFrameMapped(k),
+            CheckedState.Frames | CheckedState.Spaces | CheckedState.Other),
         new("page-tables-match-vmas",
             "under paging, every user page-table entry lies in a VMA and has its protection, and every VMA page has one",
-            () => SpacesOf<PagedAddressSpace>(k).SelectMany(x => x.Item2.CheckTablesAgainstVmas(x.Item1.ToString()))),
+            () => SpacesOf<PagedAddressSpace>(k).SelectMany(x => x.Item2.CheckTablesAgainstVmas(x.Item1.ToString())),
+            CheckedState.Spaces | CheckedState.Other),
         new("tlb-coherence", "every valid TLB entry equals a fresh walk of the loaded page tables (no stale translation)",
-            () => k.Config.Protection == ProtectionModel.Paging ? k.Machine.Mmu.StaleTranslations() : []),
+            () => k.Config.Protection == ProtectionModel.Paging ? k.Machine.Mmu.StaleTranslations() : [],
+            CheckedState.Tlb | CheckedState.Spaces),
         new("mpu-regions", "an MPU address space keeps within its region budget, each region well-formed for the model",
-            () => SpacesOf<MpuAddressSpace>(k).SelectMany(x => x.Item2.CheckRegions(x.Item1.ToString()))),
+            () => SpacesOf<MpuAddressSpace>(k).SelectMany(x => x.Item2.CheckRegions(x.Item1.ToString())),
+            CheckedState.Spaces | CheckedState.Other),
     ];
 
     // (process, space) of every process whose memory is alive, lowest pid first.

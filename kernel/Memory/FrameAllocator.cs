@@ -108,6 +108,7 @@ public sealed class FrameAllocator
     public void AddRef(ulong frame)
     {
         if (_use[frame] == FrameUse.Free) throw new InvalidOperationException($"AddRef of free frame {frame}");
+        _memory.Changes.Mark(Invariants.CheckedState.Frames);
         _refs[frame]++;
     }
 
@@ -116,6 +117,7 @@ public sealed class FrameAllocator
     {
         if (_use[frame] == FrameUse.Free || _refs[frame] <= 0)
             throw new InvalidOperationException($"double free of frame {frame}");
+        _memory.Changes.Mark(Invariants.CheckedState.Frames);
         if (--_refs[frame] > 0) return;
         Count(_use[frame], -1);
         _use[frame] = FrameUse.Free;
@@ -129,6 +131,7 @@ public sealed class FrameAllocator
     public void Retag(ulong frame, FrameUse use)
     {
         if (_use[frame] == FrameUse.Free || use == FrameUse.Free) throw new InvalidOperationException($"bad retag of frame {frame}");
+        _memory.Changes.Mark(Invariants.CheckedState.Frames);
         Count(_use[frame], -1);
         _use[frame] = use;
         Count(use, +1);
@@ -168,6 +171,7 @@ public sealed class FrameAllocator
 
     private void Take(int f, FrameUse use)
     {
+        _memory.Changes.Mark(Invariants.CheckedState.Frames);
         _freeBitmap[f >> 6] &= ~(1UL << (f & 63));
         _use[f] = use;
         _refs[f] = 1;

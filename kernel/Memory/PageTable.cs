@@ -44,7 +44,7 @@ public sealed class PageTable
     internal ulong RootEntry(int slot) => _memory.ReadUInt64(RootAddress + ((ulong)slot << 3));
 
     /// <summary>Writes the PML4 entry in <paramref name="slot"/> directly (grant tables pointing into another table).</summary>
-    internal void SetRootEntry(int slot, ulong entry) => _memory.WriteUInt64(RootAddress + ((ulong)slot << 3), entry);
+    internal void SetRootEntry(int slot, ulong entry) => WriteEntry(RootAddress + ((ulong)slot << 3), entry);
 
     /// <summary>Creates an empty table, or returns null when no frame is free for the PML4.</summary>
     public static PageTable? TryCreate(PhysicalMemory memory, FrameAllocator frames) =>
@@ -104,7 +104,7 @@ public sealed class PageTable
         if (!_frames.TryAllocate(FrameUse.Kernel, out ulong deposit)) return false;
         _tableFrames.Add(deposit);
         _deposits[entryAddress] = deposit;
-        _memory.WriteUInt64(entryAddress, entry | Pte.LargePage);
+        WriteEntry(entryAddress, entry | Pte.LargePage);
         return true;
     }
 
@@ -122,7 +122,7 @@ public sealed class PageTable
             if ((entry & Pte.Present) == 0) return 0;
             if (Pte.IsLeaf(level, entry))
             {
-                _memory.WriteUInt64(entryAddress, 0);
+                WriteEntry(entryAddress, 0);
                 _deposits.Remove(entryAddress);
                 return entry;
             }
@@ -172,10 +172,10 @@ public sealed class PageTable
         ulong flags = entry & (0xFFFUL | Pte.NoExecute);
         if (level == 1) flags &= ~Pte.LargePage;
         ulong step = 1UL << Pte.PageShift(level - 1);
-        for (ulong i = 0; i < 512; i++) _memory.WriteUInt64(table + i * 8, (pageBase + i * step) | flags);
+        for (ulong i = 0; i < 512; i++) WriteEntry(table + i * 8, (pageBase + i * step) | flags);
         // The large entry's R/W, U/S and NX now live in the smaller entries; the table entry allows all, as ours do.
         ulong tableEntry = Pte.Make(frame, TableFlags) | (entry & Pte.Accessed);
-        _memory.WriteUInt64(entryAddress, tableEntry);
+        WriteEntry(entryAddress, tableEntry);
         return tableEntry;
     }
 
@@ -187,7 +187,7 @@ public sealed class PageTable
     {
         ulong address = LeafAddress(virtualAddress, create: true, out bool outOfMemory);
         if (outOfMemory) return false;
-        _memory.WriteUInt64(address, entry);
+        WriteEntry(address, entry);
         return true;
     }
 
@@ -197,7 +197,7 @@ public sealed class PageTable
         ulong address = LeafAddress(virtualAddress, create: false, out _);
         if (address == 0) return 0;
         ulong old = _memory.ReadUInt64(address);
-        if (old != 0) _memory.WriteUInt64(address, 0);
+        if (old != 0) WriteEntry(address, 0);
         return old;
     }
 
@@ -214,7 +214,7 @@ public sealed class PageTable
             if (i == 0 || (va & LeafTableSpan) == 0) entry = LeafAddress(va, create: false, out _);
             else if (entry != 0) entry += 8;
             ulong old = entry == 0 ? 0 : _memory.ReadUInt64(entry);
-            if (old != 0) _memory.WriteUInt64(entry, 0);
+            if (old != 0) WriteEntry(entry, 0);
             oldEntries[i] = old;
         }
     }
@@ -238,7 +238,7 @@ public sealed class PageTable
             {
                 entry += 8;
             }
-            _memory.WriteUInt64(entry, entries[i]);
+            WriteEntry(entry, entries[i]);
         }
         return entries.Length;
     }
@@ -257,11 +257,19 @@ public sealed class PageTable
         return found;
     }
 
+    // Every write of an entry goes through here: it marks the address spaces changed for the invariant checks.
+    private void WriteEntry(ulong address, ulong entry)
+    {
+        _memory.Changes.Mark(Invariants.CheckedState.Spaces);
+        _memory.WriteUInt64(address, entry);
+    }
+
     /// <summary>
     /// Frees every table frame. Leaf frames are not touched: the address space releases them first.
     /// </summary>
     public void FreeTables()
     {
+        _memory.Changes.Mark(Invariants.CheckedState.Spaces);
         foreach (ulong f in _tableFrames) _frames.Release(f);
         _tableFrames.Clear();
     }
@@ -337,7 +345,7 @@ public sealed class PageTable
                 if (!_frames.TryAllocate(FrameUse.Kernel, out ulong frame)) { outOfMemory = true; return 0; }
                 _tableFrames.Add(frame);
                 entry = Pte.Make(frame, TableFlags);
-                _memory.WriteUInt64(entryAddress, entry);
+                WriteEntry(entryAddress, entry);
                 if (level == 3) RootEntryAdded?.Invoke((int)((va >> 39) & 511), entry);
             }
             table = entry & Pte.AddressMask;

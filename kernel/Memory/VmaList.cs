@@ -64,14 +64,20 @@ internal sealed class VmaList
 
     /// <summary>
     /// Splits VMAs at <paramref name="start"/> and <paramref name="end"/> so that whole VMAs cover exactly
-    /// [start, end), and returns those (the range must be covered).
+    /// [start, end), and returns those (the range must be covered). The list is reused by the next call: iterate it
+    /// at once (a segment's ownership move protects its area twice a send, and must not allocate).
     /// </summary>
     public List<Vma> Carve(ulong start, ulong end)
     {
         SplitAt(start);
         SplitAt(end);
-        return _areas.Where(v => v.Start >= start && v.End <= end).ToList();
+        _carved.Clear();
+        foreach (Vma v in _areas)
+            if (v.Start >= start && v.End <= end) _carved.Add(v);
+        return _carved;
     }
+
+    private readonly List<Vma> _carved = [];
 
     public void Clear() => _areas.Clear();
 

@@ -12,7 +12,10 @@ internal sealed class HandoffGate
     // two-core machine the thread we wait for may need it). About two to ten microseconds in all.
     private const int SpinLimit = 20;
 
-    private readonly ManualResetEventSlim _parkedEvent = new(false, spinCount: 0);
+    // Parking in the OS: a monitor and a flag it guards (what ManualResetEventSlim does inside, with no handle to
+    // dispose). _wakeup is set by Open and consumed by the parked waiter.
+    private readonly object _parkLock = new();
+    private bool _wakeup;
     private int _open;
     private int _parked;
 
@@ -23,7 +26,7 @@ internal sealed class HandoffGate
     public void Open()
     {
         Interlocked.Exchange(ref _open, 1);
-        if (Volatile.Read(ref _parked) == 1) _parkedEvent.Set();
+        if (Volatile.Read(ref _parked) == 1) WakeParked();
     }
 
     /// <summary>Waits until <see cref="Open"/>, spinning briefly before parking; closes the gate behind.</summary>
@@ -38,17 +41,32 @@ internal sealed class HandoffGate
         Interlocked.Exchange(ref _parked, 1);
         try
         {
-            // Re-check after announcing we park: an Open in between either sees _parked (and sets the event) or
+            // Re-check after announcing we park: an Open in between either sees _parked (and wakes us) or
             // left _open set for us here.
-            while (Interlocked.Exchange(ref _open, 0) != 1)
-            {
-                _parkedEvent.Wait();
-                _parkedEvent.Reset();
-            }
+            while (Interlocked.Exchange(ref _open, 0) != 1) Park();
         }
         finally
         {
             Volatile.Write(ref _parked, 0);
+        }
+    }
+
+    // Sleeps until WakeParked, or returns at once if it already came; either way the wake-up is used up.
+    private void Park()
+    {
+        lock (_parkLock)
+        {
+            while (!_wakeup) Monitor.Wait(_parkLock);
+            _wakeup = false;
+        }
+    }
+
+    private void WakeParked()
+    {
+        lock (_parkLock)
+        {
+            _wakeup = true;
+            Monitor.Pulse(_parkLock);
         }
     }
 }

@@ -12,7 +12,8 @@ public sealed class Scheduler
     private readonly Kernel _kernel;
     private readonly ISchedulingPolicy _policy;
     private readonly PriorityQueue<SimThread, (long Tick, long Seq)> _sleepers = new();
-    private readonly ManualResetEventSlim _finished = new(false);
+    // Completed when the last thread exits; a one-shot signal that, unlike an event, owns no handle to dispose.
+    private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _sleepSeq;
     private long _sliceStart;
 
@@ -61,7 +62,7 @@ public sealed class Scheduler
         SimThread? first = PickNext();
         if (first is null) return;
         Dispatch(first, "start");
-        _finished.Wait();
+        _finished.Task.Wait();
     }
 
     /// <summary>A scheduling point: one tick passes; the policy may preempt the caller.</summary>
@@ -144,8 +145,14 @@ public sealed class Scheduler
     /// </summary>
     internal void Kick(Process p)
     {
-        if (p.ThreadList.Any(t => t.State is SimThreadState.Ready or SimThreadState.Running or SimThreadState.Created)) return;
-        SimThread? t = p.ThreadList.Where(t => !t.Killed && t.State is SimThreadState.Blocked or SimThreadState.Sleeping).MinBy(t => t.Tid);
+        _kernel.Machine.Memory.Changes.Mark(Invariants.CheckedState.Other); // a thread may leave its wait to run a handler
+        // Plain loops, no LINQ: a stream kicks its consumer once per packet, which must not allocate.
+        SimThread? t = null;
+        foreach (SimThread x in p.ThreadList)
+        {
+            if (x.State is SimThreadState.Ready or SimThreadState.Running or SimThreadState.Created) return;
+            if (!x.Killed && x.State is SimThreadState.Blocked or SimThreadState.Sleeping && (t is null || x.Tid < t.Tid)) t = x;
+        }
         if (t is null) return;
         t.SleepToken = 0;
         MakeReadyKeepWait(t);
@@ -154,6 +161,7 @@ public sealed class Scheduler
     /// <summary>Wakes a blocked thread with <paramref name="result"/> as the value its wait returns.</summary>
     internal void Wake(SimThread t, long result)
     {
+        _kernel.Machine.Memory.Changes.Mark(Invariants.CheckedState.Other); // a wait ends: the families' waiters change
         if (t.BlockedIn is null) return;
         t.BlockedIn.Remove(t);
         t.BlockedIn = null;
@@ -194,7 +202,7 @@ public sealed class Scheduler
         {
             self.CpuHolderId = SimThread.NoHolder;
             Current = null;
-            _finished.Set();
+            _finished.TrySetResult();
             return;
         }
         Dispatch(next, "exit");

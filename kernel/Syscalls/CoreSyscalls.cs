@@ -1,5 +1,6 @@
 using System.Text;
 using MicroKernel.Hardware;
+using MicroKernel.Invariants;
 using MicroKernel.Memory;
 using MicroKernel.Processes;
 using MicroKernel.Tracing;
@@ -23,9 +24,10 @@ internal static class CoreSyscalls
     {
         SyscallTable t = k.Syscalls;
         t.Register(new((long)SyscallNumber.Exit, "exit", [("code", I)], (SimThread c, in SyscallArgs a) => Exit(k, c, (long)a.A0)));
-        t.Register(new((long)SyscallNumber.Yield, "yield", [], (SimThread c, in SyscallArgs a) => { k.Scheduler.Yield(c); return 0; }));
-        t.Register(new((long)SyscallNumber.GetPid, "getpid", [], (SimThread c, in SyscallArgs a) => c.Process.Pid));
-        t.Register(new((long)SyscallNumber.GetTid, "gettid", [], (SimThread c, in SyscallArgs a) => c.Tid));
+        t.Register(new((long)SyscallNumber.Yield, "yield", [], (SimThread c, in SyscallArgs a) => { k.Scheduler.Yield(c); return 0; })
+            { Writes = CheckedState.None });
+        t.Register(new((long)SyscallNumber.GetPid, "getpid", [], (SimThread c, in SyscallArgs a) => c.Process.Pid) { Writes = CheckedState.None });
+        t.Register(new((long)SyscallNumber.GetTid, "gettid", [], (SimThread c, in SyscallArgs a) => c.Tid) { Writes = CheckedState.None });
         t.Register(new((long)SyscallNumber.ThreadCreate, "thread_create", [("entry", H), ("arg", H), ("stack", H)],
             (SimThread c, in SyscallArgs a) => ThreadCreate(k, c, a.A0, a.A1, a.A2))
             { Errors = [ErrorCode.InvalidArgument, ErrorCode.BadAddress, ErrorCode.LimitReached] });

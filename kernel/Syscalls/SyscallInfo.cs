@@ -33,4 +33,11 @@ public sealed record SyscallInfo(long Number, string Name, IReadOnlyList<(string
     /// rule's <c>error=</c> may name and what a <c>random</c> rule draws from.
     /// </summary>
     public IReadOnlyList<ErrorCode> Errors { get; init; } = [];
+
+    /// <summary>
+    /// The parts of the kernel's state this syscall may change: the invariant checks after it re-run only the
+    /// invariants that read them. Every part unless the syscall declares less (getpid, gettid and yield change none:
+    /// a context switch marks the TLB itself).
+    /// </summary>
+    public Invariants.CheckedState Writes { get; init; } = Invariants.CheckedState.All;
 }

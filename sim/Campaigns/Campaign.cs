@@ -51,7 +51,7 @@ public sealed class Campaign(CampaignTarget target, SeedRange seeds, CampaignMod
     }
 
     // Runs the requests on `jobs` host threads; the verdicts come back in the requests' order.
-    private RunVerdict[] Parallel(IReadOnlyList<RunRequest> requests, bool baseline, CampaignProgress progress, string phase)
+    private RunVerdict[] Parallel(List<RunRequest> requests, bool baseline, CampaignProgress progress, string phase)
     {
         var verdicts = new RunVerdict[requests.Count];
         progress.Run(phase, requests.Count, advance =>

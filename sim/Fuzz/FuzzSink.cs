@@ -58,7 +58,7 @@ internal sealed class FuzzSink(Kernel kernel, SyscallTally tally, long firstInde
         {
             (long Index, KernelEvent Enter) record = _inFlight.TryGetValue(e.Tid, out var stack) && stack.Count > 0 ? stack.Pop() : (firstIndex + Entered - 1, e);
             _last = _latest[e.Tid] = record;
-            if (!tally.Result(tally.RowOf(kernel.Syscalls, e.Code), e.Result))
+            if (!SyscallTally.Result(tally.RowOf(kernel.Syscalls, e.Code), e.Result))
             {
                 (long index, string call) = Describe(record);
                 Undocumented = (index, call, $"{_formatter.SyscallName(e.Code)} returned {EventFormatter.FormatResult(e.Result)}, an error its documentation does not list");

@@ -58,7 +58,7 @@ internal sealed class SyscallTally
     /// returns the joined thread's exit code, which may be any number, so its undocumented negatives are counted as
     /// successes.
     /// </summary>
-    public bool Result(Row row, long result)
+    public static bool Result(Row row, long result)
     {
         bool isError = result is < 0 and >= -4095;
         if (isError && Enum.IsDefined((ErrorCode)result) && row.Documented.Contains((ErrorCode)result))

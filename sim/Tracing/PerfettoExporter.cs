@@ -11,7 +11,8 @@ namespace MicroKernel.Sim.Tracing;
 /// process and one named track per simulated thread; on it a slice for the thread's life, a slice per syscall and
 /// per handler run (properly nested), instant events for faults and console output; a "kernel" process holds a CPU
 /// track (who ran when, and why the switch) and global instants (idle, deadlock). Flow arrows go from each send to
-/// the handler run (or failed delivery) it caused, from each thread_create to the thread it started, and from each
+/// the handler run (or failed delivery) it caused (a page send, or a shm_send / shm_call of a segment: category
+/// "shmem"), from each thread_create to the thread it started, and from each
 /// notify (or close) to the wait it ended. An RPC method runs on the caller's thread acting for the callee: its
 /// slices go on a named track of their own in the callee's process ("rpc: tid T of pid P").
 /// Perfetto binds a flow's end (and start) to the slice on top of its track's stack at the flow's timestamp, so
@@ -59,6 +60,9 @@ internal static class PerfettoExporter
         var open = new Dictionary<int, Stack<(int Index, string Kind)>>(); // per tid: open syscalls and handler runs
         var starts = new Dictionary<int, int>();                          // tid -> index of its ThreadStart
         var sends = new List<PendingSend>();
+        var shmPairs = new Dictionary<ulong, (int A, int B)>(); // shmem connection id -> its two pids (from shm_connect)
+        var shmSegments = new Dictionary<ulong, ulong>();       // shmem segment id -> its connection (from shm_create)
+        var shmSends = new Dictionary<int, PendingSend>();      // shm_send / shm_call entry -> the send it may become
         var creates = new Dictionary<int, (int Pid, int Tid, long Ts)>(); // new tid -> where its thread_create was
         var wakes = new Dictionary<int, List<(int Pid, int Tid, long Ts)>>(); // wait's entry -> the wakes it got
         int flowId = 0;
@@ -77,11 +81,19 @@ internal static class PerfettoExporter
                     break;
                 case EventKind.SyscallEnter:
                     stack.Push((i, "syscall"));
+                    // A shm_call's handler runs before the call returns: its send is pending from the entry on.
+                    if (e.Code is (long)SyscallNumber.ShmSend or (long)SyscallNumber.ShmCall && SegmentPeer(shmPairs, shmSegments, e.A0, e.Pid) is int peer)
+                    {
+                        var send = new PendingSend(e.Pid, tracks.Tid(e.Pid, e.Tid), peer, e.A1, 0, 1, Inside(ts, i)) { Shmem = true };
+                        sends.Add(send);
+                        shmSends[i] = send;
+                    }
                     break;
                 case EventKind.SyscallExit when stack.Count > 0 && stack.Peek().Kind == "syscall":
                 {
                     int at = stack.Pop().Index;
                     string call = formatter.FormatCall(e);
+                    TrackShmem(e, at, shmPairs, shmSegments, shmSends, sends);
                     if (wakes.Remove(at, out List<(int Pid, int Tid, long Ts)>? woken))
                         foreach ((int pid, int tid, long from) in woken)
                         {
@@ -149,13 +161,16 @@ internal static class PerfettoExporter
                         end = ts[i] + 1;
                         Slice(w, $"undelivered type {e.Code}", "handler", e.Pid, tid, from, to, e.Seq, ("detail", formatter.Format(e).Trim()));
                     }
-                    PendingSend? send = MatchSend(sends, (int)e.A0, (ulong)e.Code, e.Pid);
+                    // A segment handler's Delivery names its segment in its text; a page send's has none.
+                    bool shmem = e.Text is not null;
+                    PendingSend? send = MatchSend(sends, (int)e.A0, (ulong)e.Code, e.Pid, shmem);
                     if (send is not null)
                     {
                         send.Delivered.Add(e.Pid);
                         flowId++;
-                        Flow(w, "s", flowId, "ipc", "send", send.Pid, send.Tid, send.Ts);
-                        Flow(w, "f", flowId, "ipc", "send", e.Pid, tid, end);
+                        (string cat, string name) = shmem ? ("shmem", "shm_send") : ("ipc", "send");
+                        Flow(w, "s", flowId, cat, name, send.Pid, send.Tid, send.Ts);
+                        Flow(w, "f", flowId, cat, name, e.Pid, tid, end);
                     }
                     break;
                 }
@@ -273,11 +288,11 @@ internal static class PerfettoExporter
     }
 
     // The oldest send of (sender, type) that can have reached this receiver and has not yet been matched to it.
-    private static PendingSend? MatchSend(List<PendingSend> sends, int senderPid, ulong type, int receiver)
+    private static PendingSend? MatchSend(List<PendingSend> sends, int senderPid, ulong type, int receiver, bool shmem)
     {
         foreach (PendingSend s in sends)
         {
-            if (s.Pid != senderPid || s.Type != type || s.Delivered.Contains(receiver) || s.Delivered.Count >= s.Receivers) continue;
+            if (s.Shmem != shmem || s.Pid != senderPid || s.Type != type || s.Delivered.Contains(receiver) || s.Delivered.Count >= s.Receivers) continue;
             ulong target = s.Flags & SendFlagBits.TargetMask;
             bool reaches = target switch
             {
@@ -290,6 +305,20 @@ internal static class PerfettoExporter
         }
         return null;
     }
+
+    // Owned shared memory (docs/shmem.md): which pair a connection joins and which connection a segment is on, so a
+    // shm_send's receiver is known; a send or call that failed is no longer pending.
+    private static void TrackShmem(KernelEvent e, int enter, Dictionary<ulong, (int A, int B)> pairs, Dictionary<ulong, ulong> segments,
+        Dictionary<int, PendingSend> shmSends, List<PendingSend> sends)
+    {
+        if (e.Code == (long)SyscallNumber.ShmConnect && e.Result > 0) pairs[(ulong)e.Result] = (e.Pid, (int)e.A0);
+        else if (e.Code == (long)SyscallNumber.ShmCreate && e.Result > 0) segments[(ulong)e.Result] = e.A0;
+        if (shmSends.Remove(enter, out PendingSend? send) && e.Result < 0 && send.Delivered.Count == 0) sends.Remove(send);
+    }
+
+    // The other process of the segment's connection, when the trace showed it being made.
+    private static int? SegmentPeer(Dictionary<ulong, (int A, int B)> pairs, Dictionary<ulong, ulong> segments, ulong segment, int pid) =>
+        segments.TryGetValue(segment, out ulong connection) && pairs.TryGetValue(connection, out (int A, int B) pair) ? (pair.A == pid ? pair.B : pair.A) : null;
 
     private static void Meta(Utf8JsonWriter w, string name, int pid, int tid, string value, bool isProcess)
     {
@@ -361,6 +390,9 @@ internal static class PerfettoExporter
     private sealed record PendingSend(int Pid, int Tid, int TargetPid, ulong Type, ulong Flags, int Receivers, long Ts)
     {
         public HashSet<int> Delivered { get; } = [];
+
+        // A shm_send or shm_call (matched only to segment handler runs), not a page send.
+        public bool Shmem { get; init; }
     }
 
     /// <summary>

@@ -210,7 +210,7 @@ internal static class TraceReader
             return text;
         }
 
-        private TraceIo Io(ref Cursor c, long seq)
+        private static TraceIo Io(ref Cursor c, long seq)
         {
             int at = c.Position;
             ulong count = c.Varint();

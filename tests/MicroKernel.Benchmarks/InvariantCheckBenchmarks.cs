@@ -10,8 +10,8 @@ namespace MicroKernel.Benchmarks;
 /// <summary>
 /// What checking the invariant catalogue costs at each level of <see cref="KernelConfig.Check"/> (<c>--check</c>):
 /// the demo scenario, and a loop of null syscalls (getpid, the worst case for <see cref="CheckLevel.Syscall"/>),
-/// each as a ratio to the same run at <see cref="CheckLevel.End"/> (one check when the run ends). The loop is short
-/// because a checked syscall costs a whole catalogue pass (every page table walked, every frame counted).
+/// each as a ratio to the same run at <see cref="CheckLevel.End"/> (one check when the run ends). A getpid changes
+/// nothing, so its check point re-runs no invariant; a syscall that changes state costs a catalogue pass.
 /// </summary>
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
 [CategoriesColumn]

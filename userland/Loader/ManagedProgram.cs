@@ -96,10 +96,11 @@ public sealed class ManagedProgram : ProgramImage
     /// <inheritdoc />
     public override long RunUpcall(SimThread thread, ulong entry, in UpcallArgs args)
     {
-        // The handler runs on the interrupted thread, with a Sys of its own (its own console scratch slot).
+        // The handler runs on the interrupted thread, with a Sys of its own (its own console scratch slot), reused
+        // from the thread's previous handler run.
         LoadedImage loaded = Loaded;
         object body = loaded.Runtime.EntryAt(entry)!;
-        var sys = new Sys(thread, loaded.Runtime);
+        Sys sys = loaded.TakeHandlerView(thread);
         Sys? outer = Sys.Enter(sys);
         try
         {
@@ -118,6 +119,7 @@ public sealed class ManagedProgram : ProgramImage
         {
             sys.ReleaseScratch();
             Sys.Leave(outer);
+            loaded.ReturnHandlerView(thread, sys);
         }
     }
 

@@ -280,7 +280,7 @@ public sealed class Sys
     }
 
     // A join result in the error range is an error only if the target did not really exit with that code.
-    private bool ThreadFailed(int tid, long result) => result is (long)ErrorCode.NoSuchThread or (long)ErrorCode.NotPermitted && tid >= 0;
+    private static bool ThreadFailed(int tid, long result) => result is (long)ErrorCode.NoSuchThread or (long)ErrorCode.NotPermitted && tid >= 0;
 
     internal static long Checked(SyscallNumber number, long result) =>
         result < 0 ? throw new SyscallException(number, (ErrorCode)result) : result;

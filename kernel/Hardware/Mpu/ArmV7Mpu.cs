@@ -154,6 +154,7 @@ public sealed class ArmV7Mpu : Mpu
         _rbar[number] = baseAddress;
         _rasr[number] = rasr;
         _map = null;
+        Changes?.Mark(Invariants.CheckedState.Spaces);
         return MpuError.None;
     }
 
@@ -176,6 +177,7 @@ public sealed class ArmV7Mpu : Mpu
             return MpuError.RegionNumberOutOfRange;
         _rasr[number] &= ~RasrEnable;
         _map = null;
+        Changes?.Mark(Invariants.CheckedState.Spaces);
         return MpuError.None;
     }
 
@@ -185,6 +187,7 @@ public sealed class ArmV7Mpu : Mpu
         for (int n = 0; n < RegionCount; n++)
             _rasr[n] &= ~RasrEnable;
         _map = null;
+        Changes?.Mark(Invariants.CheckedState.Spaces);
     }
 
     /// <summary>

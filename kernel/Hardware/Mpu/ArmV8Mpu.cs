@@ -117,6 +117,7 @@ public sealed class ArmV8Mpu : Mpu
         _rbar[number] = rbar;
         _rlar[number] = rlar;
         _map = null;
+        Changes?.Mark(Invariants.CheckedState.Spaces);
         return MpuError.None;
     }
 
@@ -144,6 +145,7 @@ public sealed class ArmV8Mpu : Mpu
             return MpuError.RegionNumberOutOfRange;
         _rlar[number] &= ~RlarEnable;
         _map = null;
+        Changes?.Mark(Invariants.CheckedState.Spaces);
         return MpuError.None;
     }
 
@@ -153,6 +155,7 @@ public sealed class ArmV8Mpu : Mpu
         for (int n = 0; n < RegionCount; n++)
             _rlar[n] &= ~RlarEnable;
         _map = null;
+        Changes?.Mark(Invariants.CheckedState.Spaces);
     }
 
     /// <summary>

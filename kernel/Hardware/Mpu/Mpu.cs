@@ -24,14 +24,32 @@ public abstract class Mpu
     /// <see cref="DefaultMemoryMap"/> (ARMv7-M ARM B3.5.1; Armv8-M ARM B10.2). The reset value is 0; this machine's
     /// kernel sets it at boot, so a new MPU starts enabled.
     /// </summary>
-    public bool Enabled { get; set; } = true;
+    public bool Enabled
+    {
+        get => _enabled;
+        set { _enabled = value; Changes?.Mark(Invariants.CheckedState.Spaces); }
+    }
+
+    private bool _enabled = true;
 
     /// <summary>
     /// MPU_CTRL.PRIVDEFENA. Set (what the kernel uses): where no region matches, privileged accesses get the
     /// <see cref="DefaultMemoryMap"/> as a background region. Clear: they fault with NoRegion like user accesses, so a
     /// kernel must give itself regions too (the stricter setting some RTOSes pick to catch their own wild pointers).
     /// </summary>
-    public bool PrivilegedDefaultMap { get; set; } = true;
+    public bool PrivilegedDefaultMap
+    {
+        get => _privilegedDefaultMap;
+        set { _privilegedDefaultMap = value; Changes?.Mark(Invariants.CheckedState.Spaces); }
+    }
+
+    private bool _privilegedDefaultMap = true;
+
+    /// <summary>
+    /// Where the MPU marks that its regions changed (mpu-regions re-checks then): every register write marks it. Null
+    /// for an MPU alone, as in its own tests.
+    /// </summary>
+    internal Invariants.StateChanges? Changes { get; init; }
 
     /// <summary>Disables region <paramref name="number"/>.</summary>
     public abstract MpuError DisableRegion(int number);

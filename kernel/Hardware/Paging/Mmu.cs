@@ -21,7 +21,7 @@ public sealed class Mmu
     public Mmu(PhysicalMemory memory, int tlbSize = 64)
     {
         _memory = memory;
-        Tlb = new Tlb(tlbSize);
+        Tlb = new Tlb(tlbSize) { Changes = memory.Changes };
     }
 
     /// <summary>The translation cache.</summary>

@@ -64,9 +64,13 @@ public sealed class Tlb
         return ref shift == 30 ? ref _huge[number & (HugeEntries - 1)] : ref _large[number & (LargeEntries - 1)];
     }
 
+    /// <summary>Where the TLB marks that its entries changed (tlb-coherence re-checks then); null for a TLB alone.</summary>
+    internal Invariants.StateChanges? Changes { get; init; }
+
     // Caches a translation of the page of `shift` holding `va`.
     internal void Fill(ulong va, int shift, ulong pageBase, int allowed, bool global)
     {
+        Changes?.Mark(Invariants.CheckedState.Tlb);
         ref TlbEntry e = ref shift == PhysicalMemory.FrameShift ? ref Slot(va >> shift) : ref LargeSlot(va, shift);
         if (e.Tag != 0 && e.Global) _globalCount--;
         e = new TlbEntry { Tag = (va >> shift) + 1, FrameBase = pageBase, Allowed = allowed, Global = global };
@@ -76,6 +80,7 @@ public sealed class Tlb
     /// <summary>A CR3 load: drops every cached translation except the global ones (SDM 4.10.4.1).</summary>
     public void Flush()
     {
+        Changes?.Mark(Invariants.CheckedState.Tlb);
         Flushes++;
         if (_globalCount == 0) { ClearAll(); return; }
         GlobalKept += _globalCount;
@@ -87,6 +92,7 @@ public sealed class Tlb
     /// <summary>A full flush, global entries included (what toggling CR4.PGE does).</summary>
     public void FlushAll()
     {
+        Changes?.Mark(Invariants.CheckedState.Tlb);
         Flushes++;
         ClearAll();
     }
@@ -117,6 +123,7 @@ public sealed class Tlb
     /// </summary>
     public void Invalidate(ulong virtualAddress)
     {
+        Changes?.Mark(Invariants.CheckedState.Tlb);
         if (Injector is { } f && f.SkipTlbInvalidation(Invalidations + 1, virtualAddress))
         {
             Invalidations++;

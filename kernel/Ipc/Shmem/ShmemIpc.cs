@@ -32,6 +32,8 @@ internal sealed partial class ShmemIpc : IIpcFamily
     private readonly Dictionary<int, ErrorCode> _closed = [];
     // Each process's handler and queue, by pid: made at first use, dropped at exit; lookup only.
     private readonly Dictionary<int, ShmemProcessState> _states = [];
+    // Messages are pooled: a send allocates nothing in steady state.
+    private readonly ShmemMessagePool _messages = new();
     private int _nextConnection = 1;
     private int _nextSegment = 1;
 
@@ -161,7 +163,7 @@ internal sealed partial class ShmemIpc : IIpcFamily
         Process peer = s!.Connection.Peer(me);
         if (Find(peer) is not { Handler: not 0 } target) return (long)ErrorCode.NoHandler;
         if (target.Pending.Count >= _kernel.Config.MessageQueueCapacity) return (long)ErrorCode.QueueFull;
-        message = new ShmemMessage(s, type, me, call ? caller : null);
+        message = _messages.Get(s, type, me, call ? caller : null);
         if (!s.Unsafe)
         {
             // The sender's mapping loses access (and its TLB entries) before the receiver's gains it, at delivery.
@@ -223,6 +225,8 @@ internal sealed partial class ShmemIpc : IIpcFamily
             DropQueued(c.A, m);
             DropQueued(c.B, m);
             if (m.Caller is { } waiting && m.Reply.Count > 0) _kernel.Scheduler.Wake(waiting, (long)ErrorCode.PeerFaulted);
+            // A call whose handler runs now goes back to the pool when the handler returns (TryDeliverOne).
+            if (!m.Delivered) _messages.Return(m);
         }
         s.Messages.Clear();
     }
@@ -242,6 +246,7 @@ internal sealed partial class ShmemIpc : IIpcFamily
         Process p = thread.Process;
         if (Find(p) is not { } state || !state.Pending.TryDequeue(out ShmemMessage? m)) return false;
         p.PendingUpcalls--;
+        m.Delivered = true;
         Segment s = m.Segment;
         ulong at = s.AddressIn(p);
         if (!m.IsCall) s.Messages.Remove(m);
@@ -272,11 +277,13 @@ internal sealed partial class ShmemIpc : IIpcFamily
             thread.ReturnedFromUserCode();
         }
         if (m.IsCall) GiveBack(m, result);
-        _kernel.Emit(new KernelEvent
-        {
-            Pid = p.Pid, Tid = thread.Tid, Kind = EventKind.Delivery, Code = (long)m.Type,
-            A0 = (ulong)m.Sender.Pid, A1 = at, A2 = s.Size, A3 = args.A4, Result = result, Text = s.Describe(),
-        });
+        if (_kernel.Tracing) // the text is made only for a sink (Emit drops the event without one)
+            _kernel.Emit(new KernelEvent
+            {
+                Pid = p.Pid, Tid = thread.Tid, Kind = EventKind.Delivery, Code = (long)m.Type,
+                A0 = (ulong)m.Sender.Pid, A1 = at, A2 = s.Size, A3 = args.A4, Result = result, Text = s.Describe(),
+            });
+        _messages.Return(m);
         return true;
     }
 

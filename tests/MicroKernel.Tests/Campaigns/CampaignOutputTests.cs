@@ -18,7 +18,7 @@ public sealed class CampaignOutputTests : IDisposable
         code.ShouldBe(ExitCodes.ExpectationFailed);
         XDocument doc = XDocument.Load(file);
         XElement suite = doc.Root!.Element("testsuite")!;
-        int signatures = output.Split('\n').Count(l => l.TrimStart().StartsWith("#", StringComparison.Ordinal) && l.Contains("(run ", StringComparison.Ordinal));
+        int signatures = output.Split('\n').Count(l => l.TrimStart().StartsWith('#') && l.Contains("(run ", StringComparison.Ordinal));
         var cases = suite.Elements("testcase").ToList();
         cases.Count.ShouldBe(3 + signatures);
         int.Parse(suite.Attribute("tests")!.Value, CultureInfo.InvariantCulture).ShouldBe(cases.Count);

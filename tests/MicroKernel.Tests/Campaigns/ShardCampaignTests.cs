@@ -15,7 +15,7 @@ public sealed class ShardCampaignTests : IDisposable
 
     private static readonly string[] Campaign = ["campaign", "careless", "--systematic", "--check", "end"];
 
-    private string Merged(params string[] files)
+    private static string Merged(params string[] files)
     {
         var (code, output, err) = CampaignRig.Mk(["campaign", "merge", .. files]);
         err.ShouldBeEmpty();

@@ -83,7 +83,7 @@ public sealed class CliConventionTests
         err.ShouldContain("to stdout");
 
         var none = Mk("trace", "export", trace, viaFormat);
-        (none.Code, none.Err.Trim()).ShouldBe((ExitCodes.Usage, "error: say which format: --format perfetto"));
+        (none.Code, none.Err.Trim()).ShouldBe((ExitCodes.Usage, "error: say which format: --format perfetto|perfetto-proto"));
         var other = Mk("trace", "export", "--format", "chrome", trace, viaFormat);
         other.Code.ShouldBe(ExitCodes.Usage);
         other.Err.ShouldContain("'chrome'");

@@ -17,13 +17,15 @@ public sealed class DocCommandTests
         return data;
     }
 
+    private static readonly string[] DocFolders = ["docs", Path.Combine("docs", "labs")];
+
     private static IEnumerable<string> AllPages()
     {
         string root = CExamples.RepoRoot;
-        IEnumerable<string> docs = new[] { "docs", Path.Combine("docs", "labs") }
+        IEnumerable<string> docs = DocFolders
             .SelectMany(d => Directory.GetFiles(Path.Combine(root, d), "*.md"))
             .Select(f => Path.GetRelativePath(root, f));
-        return new[] { "README.md" }.Concat(docs).Order(StringComparer.Ordinal);
+        return docs.Prepend("README.md").Order(StringComparer.Ordinal);
     }
 
     private static IReadOnlyList<DocBlock> Blocks(string page) =>

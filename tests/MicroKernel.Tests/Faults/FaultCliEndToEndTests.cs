@@ -108,7 +108,7 @@ public sealed class FaultCliEndToEndTests : IDisposable
     public static TheoryData<string, string, string, int> ExecRules => new()
     {
         { "hello", "syscall name=write nth=1 error=BadAddress", "INJECT syscall write #1 -> BadAddress", 0 },
-        { "pageproducer", "frames nth=30", "INJECT frames #30 -> refused", 1 },
+        { "pageproducer", "frames nth=36", "INJECT frames #36 -> refused", 1 },
         { "sieve", "kill pid=1 tick=3", "INJECT kill pid 1 at tick 3", 137 },
         { "sieve", "kill pid=1 syscall=2", "INJECT kill pid 1 at its syscall #2 (exit)", 137 },
         { "sieve", "crash pid=1 tick=3", "INJECT crash pid 1 tid 1 at tick 3", 141 },

@@ -16,7 +16,7 @@ public class PuppetReplayFaultTests
 {
     private const ulong Page = 4096;
 
-    private static ProgramImage Program(string name, Func<Sys, long> main) => new ManagedProgram(name, () => new Lambda(main));
+    private static ManagedProgram Program(string name, Func<Sys, long> main) => new ManagedProgram(name, () => new Lambda(main));
 
     private sealed class Lambda(Func<Sys, long> main) : UserProgram
     {

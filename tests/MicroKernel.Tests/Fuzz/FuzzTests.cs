@@ -119,15 +119,15 @@ public sealed class FuzzTests : IDisposable
         using var k = new Kernel(new KernelConfig());
         var tally = new SyscallTally();
         SyscallTally.Row map = tally.RowOf(k.Syscalls, (long)SyscallNumber.Map);
-        tally.Result(map, (long)ErrorCode.OutOfMemory).ShouldBeTrue();
-        tally.Result(map, 0x10004000).ShouldBeTrue();
-        tally.Result(map, (long)ErrorCode.NoSuchThread).ShouldBeFalse();
+        SyscallTally.Result(map, (long)ErrorCode.OutOfMemory).ShouldBeTrue();
+        SyscallTally.Result(map, 0x10004000).ShouldBeTrue();
+        SyscallTally.Result(map, (long)ErrorCode.NoSuchThread).ShouldBeFalse();
         map.Errors[ErrorCode.OutOfMemory].ShouldBe(1);
         map.Ok.ShouldBe(1);
-        tally.Result(tally.RowOf(k.Syscalls, (long)SyscallNumber.ThreadJoin), -3).ShouldBeTrue(); // an exit code of -3
+        SyscallTally.Result(tally.RowOf(k.Syscalls, (long)SyscallNumber.ThreadJoin), -3).ShouldBeTrue(); // an exit code of -3
         SyscallTally.Row unknown = tally.RowOf(k.Syscalls, 99);
-        tally.Result(unknown, (long)ErrorCode.UnknownSyscall).ShouldBeTrue();
-        tally.Result(unknown, (long)ErrorCode.InvalidArgument).ShouldBeFalse();
+        SyscallTally.Result(unknown, (long)ErrorCode.UnknownSyscall).ShouldBeTrue();
+        SyscallTally.Result(unknown, (long)ErrorCode.InvalidArgument).ShouldBeFalse();
     }
 
     [Fact]

@@ -27,7 +27,7 @@ public sealed class PagingTests : IDisposable
 
     private Mmu Mmu => _rig.Machine.Mmu;
 
-    private ulong MapAt(PagedAddressSpace s, ulong va, ulong length = Page, Protection prot = Protection.ReadWrite)
+    private static ulong MapAt(PagedAddressSpace s, ulong va, ulong length = Page, Protection prot = Protection.ReadWrite)
     {
         s.Map(va, length, prot, "t", out ulong mapped).ShouldBe(ErrorCode.Ok);
         mapped.ShouldBe(va);

@@ -124,6 +124,11 @@ public class PerfettoExportTests
                         from.Name.ShouldBe("send", flow);
                         to.Cat.ShouldBe("handler", flow);
                         break;
+                    case "shmem":
+                        from.Name.ShouldBeOneOf(["shm_send", "shm_call"], flow);
+                        to.Cat.ShouldBe("handler", flow);
+                        to.Name.ShouldStartWith("segment handler type ", Case.Sensitive, flow);
+                        break;
                     case "thread":
                         from.Name.ShouldBe("thread_create", flow);
                         to.Cat.ShouldBe("thread", flow);
@@ -181,6 +186,49 @@ public class PerfettoExportTests
             foreach (Ev fin in ipc) Enclosing(slices, fin).Name.ShouldStartWith("handler type ");
             slices.ShouldContain(e => e.Name == "handler type 1" && e.Cat == "handler");
             events.ShouldContain(e => e.Ph == "i" && e.Name == "FAULT ReadOnly" && e.Pid == 4);
+        }
+    }
+
+    [Fact]
+    public void Shm_sends_and_calls_have_flow_arrows_from_the_sender_to_the_segment_handler()
+    {
+        // The seed's protocol: HereYouGo (parent pid 1 -> child pid 2), GiveAndGetBack (a call, child -> parent),
+        // ThanksDone (child -> parent). CheckStructure has bound each end to the slice Perfetto would.
+        using var f = new TraceFixture();
+        List<Ev> events = Export(f, "shmem", out JsonDocument doc);
+        using (doc)
+        {
+            List<Ev> slices = events.Where(e => e.Ph == "X").ToList();
+            var starts = events.Where(e => e.Ph == "s" && e.Cat == "shmem").ToList();
+            var arrows = starts.Select(s => (From: s, To: events.Single(x => x.Ph == "f" && x.Id == s.Id)))
+                .Select(a => $"{Enclosing(slices, a.From).Name} pid {a.From.Pid} -> {Enclosing(slices, a.To).Name} pid {a.To.Pid}")
+                .ToList();
+            arrows.ShouldBe([
+                "shm_send pid 1 -> segment handler type 1 pid 2",
+                "shm_call pid 2 -> segment handler type 2 pid 1",
+                "shm_send pid 2 -> segment handler type 3 pid 1",
+            ]);
+        }
+    }
+
+    [Fact]
+    public void Every_delivered_stream_payload_has_a_flow_arrow_across_its_boundary()
+    {
+        using var f = new TraceFixture();
+        List<Ev> events = Export(f, "streams", out JsonDocument doc);
+        using (doc)
+        {
+            List<Ev> slices = events.Where(e => e.Ph == "X").ToList();
+            var arrows = events.Where(e => e.Ph == "f" && e.Cat == "shmem")
+                .Select(fin => (Start: events.Single(x => x.Ph == "s" && x.Id == fin.Id), Handler: Enclosing(slices, fin).Name, To: fin.Pid))
+                .ToList();
+            // The recorder (pid 2) gets all 24 frames (type 0x5301 = 21249) and the end marker (0x5303), and gives
+            // every frame's segment back to the camera (0x5302); the end marker's return is dropped by the recorder's
+            // exit, which tears the connection down before the camera runs again.
+            arrows.Count(a => a.Start.Pid == 1 && a.To == 2 && a.Handler == "segment handler type 21249").ShouldBe(24);
+            arrows.Count(a => a.Start.Pid == 1 && a.To == 2 && a.Handler == "segment handler type 21251").ShouldBe(1);
+            arrows.Count(a => a.Start.Pid == 2 && a.To == 1 && a.Handler == "segment handler type 21250").ShouldBe(24);
+            arrows.Count(a => a.Start.Pid == 1 && a.To == 3 && a.Handler == "segment handler type 21249").ShouldBe(10);
         }
     }
 

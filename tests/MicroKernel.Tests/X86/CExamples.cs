@@ -22,15 +22,14 @@ internal static class CExamples
     /// <summary>The file <c>make fixtures</c> writes beside the fixtures: the gcc and ld that built them.</summary>
     public static readonly string ToolchainFile = Path.Combine(ExamplesDir, "fixtures.toolchain");
 
+    /// <summary>userland/bin/mk-gcc: gcc around the project's C library, which builds every example.</summary>
+    public static readonly string MkGcc = Path.Combine(RepoRoot, "userland", "bin", "mk-gcc");
+
     /// <summary>
-    /// The flags every example is built with, as the Makefile's CFLAGS line says (with <c>$(CURDIR)</c> = the
-    /// examples folder); <see cref="CFixtureTests"/> checks the two stay the same.
+    /// The flags every example is built with by mk-gcc, as the Makefile's CFLAGS line says (with <c>$(CURDIR)</c> =
+    /// the examples folder); <see cref="CFixtureTests"/> checks the two stay the same.
     /// </summary>
-    public static readonly string[] Flags =
-    [
-        "-static", "-nostdlib", "-fno-pie", "-no-pie", "-mgeneral-regs-only", "-O2",
-        $"-ffile-prefix-map={ExamplesDir}=.", "-Wl,--build-id=none",
-    ];
+    public static readonly string[] Flags = ["-O2", $"-ffile-prefix-map={ExamplesDir}=."];
 
     /// <summary>The examples' names (each NAME.c in the examples folder), in ordinal order.</summary>
     public static IReadOnlyList<string> Names =>
@@ -65,13 +64,13 @@ internal static class CExamples
     }
 
     /// <summary>
-    /// Compiles example <paramref name="name"/> into <paramref name="outFile"/> as the Makefile does (from the
-    /// examples folder, the source named relative to it). gcc must be on PATH: callers are gcc-only tests.
+    /// Compiles example <paramref name="name"/> into <paramref name="outFile"/> as the Makefile does, with mk-gcc
+    /// (from the examples folder, the source named relative to it). gcc must be on PATH: callers are gcc-only tests.
     /// </summary>
     public static void Build(string name, string outFile)
     {
-        (int code, string _, string errors) = Run("gcc", [.. Flags, "-o", outFile, name + ".c"]);
-        code.ShouldBe(0, $"gcc failed on {name}.c: {errors}");
+        (int code, string _, string errors) = Run(MkGcc, [.. Flags, "-o", outFile, name + ".c"]);
+        code.ShouldBe(0, $"mk-gcc failed on {name}.c: {errors}");
     }
 
     /// <summary>

@@ -35,7 +35,7 @@ public sealed class X86ShmemScenarioTests : IDisposable
         f.Reason.ShouldBe(FaultReason.NotPresent);
         f.Access.ShouldBe(AccessKind.Write);
         f.Detail.ShouldStartWith("shmem segment 1 of connection 1 (pids 1 and 2), owned by pid 1; ");
-        f.Detail.ShouldContain("mov qword [rbp],1", customMessage: "the x86 report keeps the instruction");
+        f.Detail.ShouldMatch(@"mov qword \[r[a-z0-9]+\],1", "the x86 report keeps the instruction (its register is gcc's choice)");
         k.FindProcess(4)!.Faults.ShouldHaveSingleItem().Detail.ShouldBe("shmem segment 2 of connection 2 (pids 3 and 4), owned by pid 3");
         k.Frames.UserCount.ShouldBe(0);
         k.ShouldBalance();

@@ -26,7 +26,7 @@ public sealed class X86SimulatorErrorTests : IDisposable
     private sealed class FailingMemory(IX86Memory inner) : IX86Memory
     {
         public MemoryFault? Read(ulong address, Span<byte> destination, AccessKind kind) =>
-            kind == AccessKind.Read ? throw new IndexOutOfRangeException("simulated interpreter bug") : inner.Read(address, destination, kind);
+            kind == AccessKind.Read ? throw new InvalidOperationException("simulated interpreter bug") : inner.Read(address, destination, kind);
 
         public MemoryFault? Write(ulong address, ReadOnlySpan<byte> source) => inner.Write(address, source);
 
@@ -56,8 +56,8 @@ public sealed class X86SimulatorErrorTests : IDisposable
         X86SimulatorException error = cpu.LastSimulatorError.ShouldNotBeNull();
         error.Rip.ShouldBe(FailingRip);
         error.Instruction.ShouldBe("mov rax,[rbx]");
-        error.Message.ShouldBe($"x86 interpreter internal error at 0x{FailingRip:x} (mov rax,[rbx]): IndexOutOfRangeException");
-        error.InnerException.ShouldBeOfType<IndexOutOfRangeException>().Message.ShouldBe("simulated interpreter bug");
+        error.Message.ShouldBe($"x86 interpreter internal error at 0x{FailingRip:x} (mov rax,[rbx]): InvalidOperationException");
+        error.InnerException.ShouldBeOfType<InvalidOperationException>().Message.ShouldBe("simulated interpreter bug");
 
         // The same program on sound memory runs to its exit: the error came from the memory, not the code.
         m.RunProcess().ShouldBe(StopReason.Syscall);
@@ -75,7 +75,7 @@ public sealed class X86SimulatorErrorTests : IDisposable
 
         r.Outcome.ShouldBe(RunOutcome.Panic);
         p!.Faults.ShouldBeEmpty();
-        r.Panic!.Summary.ShouldBe($"X86SimulatorException: x86 interpreter internal error at 0x{FailingRip:x} (mov rax,[rbx]): IndexOutOfRangeException");
+        r.Panic!.Summary.ShouldBe($"X86SimulatorException: x86 interpreter internal error at 0x{FailingRip:x} (mov rax,[rbx]): InvalidOperationException");
         r.Panic.KernelStack.ShouldContain("simulated interpreter bug"); // the inner exception, for the printed report only
         log.Events.Single(e => e.Kind == EventKind.Panic).Text.ShouldBe(r.Panic.Summary);
         log.Events.ShouldNotContain(e => e.Kind == EventKind.Fault);

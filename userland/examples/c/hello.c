@@ -1,10 +1,8 @@
-/* hello.c: the smallest MicroKernel C program: one write, exit code 0. */
-#include "../../include/mk.h"
+/* hello.c: the smallest MicroKernel C program: one line on the console, exit code 0. */
+#include <stdio.h>
 
-int main(int argc, char **argv)
+int main(void)
 {
-    (void)argc;
-    (void)argv;
-    mk_puts("hello from C\n");
+    printf("hello from C\n");
     return 0;
 }

@@ -6,20 +6,11 @@
  * Usage: kvclient [name [fallback]]   (default "kv" and "defaults").
  * Exit code: 0 when every check passed, 10 when a service never appeared, else the number of the first failed check.
  */
-#include "../../include/mk.h"
+#include <mk.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 enum { PUT, GET, GET_MANY, STOP };
-
-static void say(const char *what, long n)
-{
-    char line[100];
-    long len = 0;
-    for (long i = 0; what[i] && len < 76; i++)
-        line[len++] = what[i];
-    len += mk_format_long(line + len, n);
-    line[len++] = '\n';
-    mk_write(line, len);
-}
 
 /* The service's handle, once it is exported; gives up (exit 10) after 100 ticks without it. */
 static long wait_for(const char *name)
@@ -27,10 +18,8 @@ static long wait_for(const char *name)
     long h;
     for (long tries = 0; (h = mk_rpc_lookup(name)) < 0; tries++) {
         if (tries == 100) {
-            mk_puts("kvclient: no service named ");
-            mk_puts(name);
-            mk_puts("\n");
-            mk_exit(10);
+            printf("kvclient: no service named %s\n", name);
+            exit(10);
         }
         mk_sleep(1);
     }
@@ -52,7 +41,7 @@ int main(int argc, char **argv)
     /* A key only "defaults" has: kv's get asks it from inside the call (depth 2). */
     mk_rpc_call(defaults, PUT, 2, 150, 42, 0, 0);
     long nested = mk_rpc_call(kv, GET, 1, 150, 0, 0, 0);
-    say("C client: nested get 150 = ", nested);
+    printf("C client: nested get 150 = %ld\n", nested);
     if (nested != 42)
         return 4;
 
@@ -64,21 +53,21 @@ int main(int argc, char **argv)
         keys[i] = 100 + i;
     if (mk_rpc_call(kv, GET_MANY, 2, (long)keys, 4, 0, 0) != 4 || keys[0] != 1 || keys[3] != 721)
         return 6;
-    say("C client: get_many read ", keys[0] + keys[1] + keys[2] + keys[3]);
+    printf("C client: get_many read %ld\n", keys[0] + keys[1] + keys[2] + keys[3]);
     /* Wait until the C# client is done (it puts 999 = 1), then break the service. */
     while (mk_rpc_call(kv, GET, 1, 999, 0, 0, 0) != 1)
         mk_sleep(2);
     long r = mk_rpc_call(kv, GET_MANY, 2, 0, 1, 0, 0); /* NULL: the service reads address 0 and faults */
-    say("C client: get_many of NULL = ", r);
+    printf("C client: get_many of NULL = %ld\n", r);
     if (r != MK_EPEER_FAULTED)
         return 7;
     while ((r = mk_rpc_call(kv, GET, 1, 100, 0, 0, 0)) == MK_ERESTARTING)
         mk_sleep(1);
-    say("C client: after the restart, get 100 = ", r);
+    printf("C client: after the restart, get 100 = %ld\n", r);
     if (r != 0) /* a restarted service starts with fresh memory */
         return 8;
     if (mk_rpc_call(kv, STOP, 0, 0, 0, 0, 0) != 0 || mk_rpc_call(defaults, STOP, 0, 0, 0, 0, 0) != 0)
         return 9;
-    mk_puts("C client: all checks passed\n");
+    printf("C client: all checks passed\n");
     return 0;
 }

@@ -1,8 +1,9 @@
 /* notify.c: notifications from C (docs/notifications.md): counting, polling, wait_any, locks and errors.
  * Exits with the number of the first check that failed, 0 when all pass. */
-#include "../../include/mk.h"
+#include <mk.h>
+#include <stdio.h>
 
-#define CHECK(n, cond) do { if (!(cond)) { mk_puts("notify: check " #n " failed\n"); return n; } } while (0)
+#define CHECK(n, cond) do { if (!(cond)) { printf("notify: check %d failed\n", n); return n; } } while (0)
 
 int main(int argc, char **argv)
 {
@@ -28,6 +29,6 @@ int main(int argc, char **argv)
     CHECK(12, mk_notify_close(a) == 0 && mk_notify(a2, 1) == MK_ECLOSED);
     CHECK(13, mk_notify_close(a2) == 0 && mk_notify_close(a2) == MK_EBADHANDLE);
     CHECK(14, mk_notify_open("c/a") == MK_ENO_NAME);
-    mk_puts("notify: ok\n");
+    printf("notify: ok\n");
     return 0;
 }

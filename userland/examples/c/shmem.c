@@ -7,7 +7,11 @@
  *                      segment and its owner).
  *   shmem              alone: checks the error paths a lone process can reach; exit code 0 when all hold.
  */
-#include "../../include/mk.h"
+#include <mk.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #define HERE_YOU_GO        1
 #define GIVE_AND_GET_BACK  2
@@ -18,44 +22,25 @@ static volatile long given_segment, thanked;
 static char *volatile given_addr;
 static char final_text[64];
 
-static long append(char *line, long len, const char *text)
-{
-    while (*text)
-        line[len++] = *text++;
-    return len;
-}
-
-/* Prints "<a><n><b>'<quoted>'\n" (n < 0: left out; quoted = 0: no quotes). */
-static void say(const char *a, long n, const char *b, const char *quoted)
+/*
+ * printf for this program and its handler: the kernel runs a segment handler like a signal, at any syscall of main,
+ * even inside printf's own write, and stdio's buffer is not reentrant. So every line is formatted into a buffer of
+ * its own (vsnprintf is reentrant) and written with one syscall.
+ */
+static void say(const char *format, ...)
 {
     char line[160];
-    long len = append(line, 0, a);
-    if (n >= 0)
-        len += mk_format_long(line + len, n);
-    len = append(line, len, b);
-    if (quoted) {
-        line[len++] = '\'';
-        for (long i = 0; i < 60 && quoted[i]; i++)
-            line[len++] = quoted[i];
-        line[len++] = '\'';
-    }
-    line[len++] = '\n';
-    mk_write(line, len);
-}
-
-static void put(char *dst, const char *text)
-{
-    long i = 0;
-    do dst[i] = text[i]; while (text[i++]);
+    va_list ap;
+    va_start(ap, format);
+    int len = vsnprintf(line, sizeof line, format, ap);
+    va_end(ap);
+    mk_write(line, len < (int)sizeof line ? len : (int)sizeof line - 1);
 }
 
 /* "shmem-ready-PID": the public notification the child creates once its handler is bound (as the C# pair does). */
-static long ready_name(char *name, long pid)
+static void ready_name(char *name, size_t size, long pid)
 {
-    long len = append(name, 0, "shmem-ready-");
-    len += mk_format_long(name + len, pid);
-    name[len] = 0;
-    return len;
+    snprintf(name, size, "shmem-ready-%ld", pid);
 }
 
 static long parent_handler(long segment, long type, void *addr, long size, long from)
@@ -63,13 +48,12 @@ static long parent_handler(long segment, long type, void *addr, long size, long 
     (void)segment;
     (void)size;
     if (type == GIVE_AND_GET_BACK) {
-        say("C parent: GiveAndGetBack from pid ", MK_SHM_FROM(from), ": ", addr);
-        put(addr, "the parent had it back");
+        say("C parent: GiveAndGetBack from pid %ld: '%.60s'\n", MK_SHM_FROM(from), (char *)addr);
+        strcpy(addr, "the parent had it back");
         return 42;
     }
     if (type == THANKS_DONE) {
-        for (long i = 0; i < 63; i++)
-            final_text[i] = ((char *)addr)[i];
+        strncpy(final_text, addr, sizeof final_text - 1);
         thanked = 1;
     }
     return 0;
@@ -78,7 +62,7 @@ static long parent_handler(long segment, long type, void *addr, long size, long 
 static int parent(long child)
 {
     char name[32];
-    ready_name(name, child);
+    ready_name(name, sizeof name, child);
     if (mk_shm_handler(parent_handler) != 0)
         return 10;
     long ready;
@@ -90,21 +74,21 @@ static int parent(long child)
     if (segment < 0)
         return 11;
     char *addr = (char *)mk_shm_address(segment);
-    put(addr, "hello from the parent");
-    say("C parent: segment ", segment, ", sent to the child (HereYouGo)", 0);
+    strcpy(addr, "hello from the parent");
+    say("C parent: segment %ld, sent to the child (HereYouGo)\n", segment);
     if (mk_shm_send(segment, HERE_YOU_GO) != 0)
         return 12;
     /* C has no get(): the kernel refuses a second send, the segment is not this process's any more. */
     long again = mk_shm_send(segment, HERE_YOU_GO);
     if (again == MK_EALREADY_SENT)
-        mk_puts("C parent: a second send is refused: AlreadySent (the segment is in flight)\n");
+        say("C parent: a second send is refused: AlreadySent (the segment is in flight)\n");
     else if (again == MK_ENOT_OWNER)
-        mk_puts("C parent: a second send is refused: NotOwner (the child has it)\n");
+        say("C parent: a second send is refused: NotOwner (the child has it)\n");
     else
         return 13;
     while (!thanked)
         mk_pause(0);
-    say("C parent: ThanksDone, the segment says ", -1, "", final_text);
+    say("C parent: ThanksDone, the segment says '%.60s'\n", final_text);
     mk_sleep(20); /* the child tries its stale pointer while the segment still exists */
     return 0;
 }
@@ -123,27 +107,27 @@ static long child_handler(long segment, long type, void *addr, long size, long f
 static int child(void)
 {
     char name[32];
-    ready_name(name, mk_getpid());
+    ready_name(name, sizeof name, mk_getpid());
     if (mk_shm_handler(child_handler) != 0)
         return 20;
     mk_notify(mk_notify_create(name), 1);
     while (!given_segment)
         mk_pause(0);
     char *addr = given_addr;
-    say("C child: HereYouGo: segment ", given_segment, " says ", addr);
-    put(addr, "the child was here");
+    say("C child: HereYouGo: segment %ld says '%.60s'\n", given_segment, addr);
+    strcpy(addr, "the child was here");
     long reply = mk_shm_call(given_segment, GIVE_AND_GET_BACK);
-    say("C child: GiveAndGetBack returned ", reply, "; the segment says ", addr);
-    put(addr, "thanks from the child");
+    say("C child: GiveAndGetBack returned %ld; the segment says '%.60s'\n", reply, addr);
+    strcpy(addr, "thanks from the child");
     if (mk_shm_send(given_segment, THANKS_DONE) != 0)
         return 21;
-    mk_puts("C child: ThanksDone sent; writing through the pointer it kept (use after send)\n");
+    say("C child: ThanksDone sent; writing through the pointer it kept (use after send)\n");
     *(volatile long *)addr = 1;
-    mk_puts("C child: the write went through (wrong)\n");
+    say("C child: the write went through (wrong)\n");
     return 1;
 }
 
-#define CHECK(n, cond) do { if (!(cond)) { say("shmem: check ", n, " failed", 0); return n; } } while (0)
+#define CHECK(n, cond) do { if (!(cond)) { say("shmem: check %d failed\n", n); return n; } } while (0)
 
 static int alone(void)
 {
@@ -154,17 +138,14 @@ static int alone(void)
     CHECK(5, mk_shm_send(1, 1) == MK_ENO_SEGMENT);
     CHECK(6, mk_shm_close(1) == MK_ENO_CONNECTION);
     CHECK(7, mk_shm_handler(parent_handler) == 0 && mk_shm_handler(0) == 0);
-    mk_puts("shmem: the error paths hold\n");
+    say("shmem: the error paths hold\n");
     return 0;
 }
 
 int main(int argc, char **argv)
 {
     if (argc > 2 && argv[1][0] == 'p') {
-        long pid = 0;
-        for (const char *d = argv[2]; *d >= '0' && *d <= '9'; d++)
-            pid = pid * 10 + (*d - '0');
-        return parent(pid);
+        return parent(atol(argv[2]));
     }
     if (argc > 1 && argv[1][0] == 'c')
         return child();

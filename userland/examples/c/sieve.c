@@ -1,30 +1,23 @@
 /*
  * sieve.c: counts the primes below N with the sieve of Eratosthenes and prints the count.
  * A compute loop for measuring the CPU: byte stores, compares, branches, a multiply.
- * An optional first argument overrides N (decimal).
+ * An optional first argument overrides N (decimal, 2..1000000).
  */
-#include "../../include/mk.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #define DEFAULT_N 100000
 #define MAX_N 1000000
 
 static unsigned char composite[MAX_N];
 
-static long parse(const char *s)
-{
-    long v = 0;
-    while (*s >= '0' && *s <= '9')
-        v = v * 10 + (*s++ - '0');
-    return v;
-}
-
 int main(int argc, char **argv)
 {
-    long n = argc > 1 ? parse(argv[1]) : DEFAULT_N;
+    long n = argc > 1 ? strtol(argv[1], NULL, 10) : DEFAULT_N;
     if (n < 2 || n > MAX_N)
         n = DEFAULT_N;
-    for (long i = 0; i < n; i++)
-        composite[i] = 0;
+    memset(composite, 0, (size_t)n);
     long count = 0;
     for (long i = 2; i < n; i++) {
         if (composite[i])
@@ -33,18 +26,6 @@ int main(int argc, char **argv)
         for (long j = i * i; j < n; j += i)
             composite[j] = 1;
     }
-    char line[64];
-    const char *prefix = "primes below ";
-    long len = 0;
-    while (prefix[len]) {
-        line[len] = prefix[len];
-        len++;
-    }
-    len += mk_format_long(line + len, n);
-    line[len++] = ':';
-    line[len++] = ' ';
-    len += mk_format_long(line + len, count);
-    line[len++] = '\n';
-    mk_write(line, len);
+    printf("primes below %ld: %ld\n", n, count);
     return 0;
 }

@@ -1,7 +1,46 @@
-/* printf.c -- the printf family on integers, strings, chars and pointers: widths, precisions, flags, snprintf. */
+/* printf.c -- the printf family on integers, strings, chars and pointers: widths, precisions, flags, snprintf,
+ * the v forms; putchar, fputc, putc, puts, fputs, fwrite, fflush. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <limits.h>
+
+/* Each v form, behind a variadic function of this program (as a program's own logging function would be). */
+static int say(const char *format, ...)
+{
+    va_list ap;
+    va_start(ap, format);
+    int n = vprintf(format, ap);
+    va_end(ap);
+    return n;
+}
+
+static int say_to(FILE *f, const char *format, ...)
+{
+    va_list ap;
+    va_start(ap, format);
+    int n = vfprintf(f, format, ap);
+    va_end(ap);
+    return n;
+}
+
+static int format_into(char *buf, size_t size, const char *format, ...)
+{
+    va_list ap;
+    va_start(ap, format);
+    int n = vsnprintf(buf, size, format, ap);
+    va_end(ap);
+    return n;
+}
+
+static int format_all(char *buf, const char *format, ...)
+{
+    va_list ap;
+    va_start(ap, format);
+    int n = vsprintf(buf, format, ap);
+    va_end(ap);
+    return n;
+}
 
 int main(void)
 {
@@ -32,5 +71,25 @@ int main(void)
     putchar('\n');
     fputs("fputs to stdout\n", stdout);
     fprintf(stdout, "fprintf %d\n", 9);
+    n = say("vprintf %s %d %.2f\n", "args", 42, 2.5);
+    printf("vprintf returned %d\n", n);
+    n = say_to(stdout, "vfprintf %05x\n", 0xabcu);
+    printf("vfprintf returned %d\n", n);
+    char small[8];
+    n = format_into(small, sizeof small, "%s=%d", "truncated", 1234);
+    printf("vsnprintf %d [%s]\n", n, small);
+    n = format_into(NULL, 0, "%g", 1e-300);
+    printf("vsnprintf NULL %d\n", n);
+    char big[64];
+    n = format_all(big, "%-6s|%6.1e|%c", "vs", 12345.0, 'z');
+    printf("vsprintf %d [%s]\n", n, big);
+    int x = fputc('x', stdout);
+    int y = putc('y', stdout);
+    printf(" fputc %d putc %d\n", x, y);
+    size_t w = fwrite("fwrite 3 of 4 bytes\n", 5, 4, stdout);
+    printf(" -> %zu items\n", w);
+    printf("no newline yet...");
+    printf("fflush %d\n", fflush(stdout));
+    printf("fputs %d, puts %d\n", fputs("", stdout) >= 0, puts("") >= 0);
     return 0;
 }

@@ -50,6 +50,19 @@ int main(int argc, char **argv)
     errno = 0;
     void *huge = malloc((size_t)1 << 62);
     printf("malloc(2^62) %s errno set %d\n", huge == NULL ? "NULL" : "?", errno != 0);
+    void *empty = malloc(0);
+    printf("malloc(0) %s\n", empty != NULL ? "a unique pointer" : "NULL");
+    free(empty);
+    char *shrunk = malloc(64);
+    strcpy(shrunk, "kept when shrinking");
+    shrunk = realloc(shrunk, 8);
+    shrunk[7] = 0;
+    char *fresh = realloc(NULL, 16);
+    strcpy(fresh, "new");
+    printf("realloc smaller [%s], realloc(NULL) [%s]\n", shrunk, fresh);
+    free(shrunk);
+    free(fresh);
+    printf("calloc overflow %s\n", calloc((size_t)1 << 62, 16) == NULL ? "NULL" : "?");
     char *copy = strdup("duplicate");
     printf("strdup %s\n", copy);
     free(copy);
@@ -65,6 +78,15 @@ int main(int argc, char **argv)
     }
     char *end;
     printf("base 2 %ld, base 36 %ld, strtoul %lu\n", strtol("1010", &end, 2), strtol("zz", &end, 36), strtoul("4294967296", &end, 10));
+    errno = 0;
+    printf("strtoll %lld %lld range %d\n", strtoll("-9223372036854775808", &end, 10), strtoll("0x7fffffffffffffff", &end, 16), errno == ERANGE);
+    errno = 0;
+    unsigned long long u = strtoull("18446744073709551615", &end, 10);
+    printf("strtoull %llu range %d", u, errno == ERANGE);
+    u = strtoull("18446744073709551616", &end, 10);
+    printf(", %llu range %d", u, errno == ERANGE);
+    errno = 0;
+    printf(", negated %llu range %d\n", strtoull("-1", &end, 10), errno == ERANGE);
     printf("atoi %d %d %d, atol %ld\n", atoi("123"), atoi(" -45abc"), atoi("abc"), atol("-9876543210"));
     printf("abs %d %d, labs %ld, llabs %lld\n", abs(-5), abs(5), labs(-1234567890123L), llabs(-3LL));
 

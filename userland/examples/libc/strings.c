@@ -36,11 +36,16 @@ int main(void)
     struct { char name[24]; double weight; int id; } a = { "copied struct", 1.25, 7 }, b;
     memcpy(&b, &a, sizeof a);
     printf("memcpy %s %g %d\n", b.name, b.weight, b.id);
-    for (int c = 0; c < 128; c++) {
-        int mask = isalnum(c) | isalpha(c) << 1 | isblank(c) << 2 | iscntrl(c) << 3 | isdigit(c) << 4 | isgraph(c) << 5
-                 | islower(c) << 6 | isprint(c) << 7 | ispunct(c) << 8 | isspace(c) << 9 | isupper(c) << 10 | isxdigit(c) << 11;
-        (void)mask;
+    /* Every class of every character (EOF, then 0..255: the "C" locale has no class above 127), one mask each. */
+    for (int c = EOF; c < 256; c++) {
+        int mask = (!!isalnum(c)) | (!!isalpha(c)) << 1 | (!!isblank(c)) << 2 | (!!iscntrl(c)) << 3
+                 | (!!isdigit(c)) << 4 | (!!isgraph(c)) << 5 | (!!islower(c)) << 6 | (!!isprint(c)) << 7
+                 | (!!ispunct(c)) << 8 | (!!isspace(c)) << 9 | (!!isupper(c)) << 10 | (!!isxdigit(c)) << 11;
+        printf("%03x%c", mask, (c + 2) % 16 == 0 ? '\n' : ' ');
+        if (toupper(c) != (islower(c) ? c - 32 : c) || tolower(c) != (isupper(c) ? c + 32 : c))
+            printf("[case of %d]", c);
     }
+    printf("\n");
     int classes[12] = { 0 };
     for (int c = 0; c < 128; c++) {
         classes[0] += !!isalnum(c); classes[1] += !!isalpha(c); classes[2] += !!isblank(c); classes[3] += !!iscntrl(c);

@@ -7,12 +7,18 @@
 
 int main(int argc, char **argv, char **envp);
 char **environ;
+const char *__progname = ""; /* argv[0] without its folders, as glibc keeps it: assert's message starts with it */
 
 __attribute__((used, noreturn)) void __libc_start(long *sp)
 {
     int argc = (int)sp[0];
     char **argv = (char **)(sp + 1);
     environ = argv + argc + 1;
+    if (argc > 0 && argv[0]) {
+        __progname = argv[0];
+        for (const char *p = argv[0]; *p; p++)
+            if (*p == '/') __progname = p + 1;
+    }
     exit(main(argc, argv, environ));
 }
 
