@@ -19,6 +19,7 @@ public sealed class PackageUseTests
         ["System.CommandLine"] = "System.CommandLine",
         ["Spectre.Console"] = "Spectre.Console",
         ["System.IO.Hashing"] = "System.IO.Hashing",
+        ["Google.Protobuf"] = "Google.Protobuf", // the Perfetto protobuf export (sim/Protos)
         ["Microsoft.CodeAnalysis.CSharp"] = "Microsoft.CodeAnalysis", // the compiler API (with its C# part)
     };
 
@@ -26,6 +27,7 @@ public sealed class PackageUseTests
     private static readonly HashSet<string> BuildOnly = new(StringComparer.Ordinal)
     {
         "Microsoft.CodeAnalysis.Analyzers", // rules for analyzer authors, run on the analyzer project's own code
+        "Grpc.Tools",                       // protoc: makes C# from sim/Protos/*.proto at build time
     };
 
     private static readonly string[] ProductFolders = ["kernel", "userland", "sim"];
