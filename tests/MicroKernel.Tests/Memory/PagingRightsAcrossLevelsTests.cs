@@ -30,10 +30,17 @@ public sealed class PagingRightsAcrossLevelsTests
         return (ram, new Mmu(ram));
     }
 
-    public static TheoryData<int[]> TwoOrMoreLevels => new()
+    private static readonly int[][] LevelSets = [[3, 2], [3, 0], [2, 1], [1, 0], [3, 2, 1, 0]];
+
+    public static TheoryData<int[]> TwoOrMoreLevels
     {
-        new[] { 3, 2 }, new[] { 3, 0 }, new[] { 2, 1 }, new[] { 1, 0 }, new[] { 3, 2, 1, 0 },
-    };
+        get
+        {
+            var data = new TheoryData<int[]>();
+            foreach (int[] levels in LevelSets) data.Add(levels);
+            return data;
+        }
+    }
 
     [Theory, MemberData(nameof(TwoOrMoreLevels))]
     public void A_write_faults_ReadOnly_when_RW_is_clear_at_several_levels_and_a_read_still_works(int[] levels)
