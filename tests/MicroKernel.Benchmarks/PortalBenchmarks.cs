@@ -14,7 +14,6 @@ namespace MicroKernel.Benchmarks;
 /// seed's A/B/C route from the transfer until a parcel crosses it in one hop (3 hops -> 1).
 /// </summary>
 [BenchmarkCategory("portals")]
-[MemoryDiagnoser]
 public class PortalBenchmarks
 {
     private const int RoundTrips = 2_000;
