@@ -36,6 +36,8 @@ internal sealed class PerfettoProtoExporter
     private readonly Dictionary<int, Stack<Open>> _open = [];      // per tid: open syscalls, handler runs, rpc methods
     private readonly Dictionary<int, Open> _life = [];             // per tid: the slice of its life
     private readonly List<PendingSend> _sends = [];
+    private readonly Dictionary<ulong, (int A, int B)> _shmPairs = []; // shmem connection id -> its two pids (shm_connect)
+    private readonly Dictionary<ulong, ulong> _shmSegments = [];      // shmem segment id -> its connection (shm_create)
     private readonly Dictionary<int, ulong> _creates = [];         // new tid -> the flow from its thread_create
     private ulong _flows;
 
@@ -99,6 +101,13 @@ internal sealed class PerfettoProtoExporter
                     var call = new Open("syscall", e, ts, Track(e.Pid, e.Tid));
                     // A thread_create or rpc_call is the source of the flow to what it starts, which begins inside it.
                     if (e.Code is (long)SyscallNumber.ThreadCreate or (long)SyscallNumber.RpcCall) call.StartFlow = ++_flows;
+                    // A shm_call's handler runs before the call returns: its flow starts with the call (as in the JSON).
+                    if (e.Code == (long)SyscallNumber.ShmCall && ShmPeer(e.A0, e.Pid) is int peer)
+                    {
+                        call.ShmCall = new PendingSend(e.Pid, peer, e.A1, 0, 1) { Shmem = true };
+                        call.ShmCall.Flows[0] = call.StartFlow = ++_flows;
+                        _sends.Add(call.ShmCall);
+                    }
                     stack.Push(call);
                     _w.Begin(call.Track, ts, _formatter.SyscallName(e.Code), "syscall", call.StartFlow != 0 ? [call.StartFlow] : null);
                     break;
@@ -115,6 +124,17 @@ internal sealed class PerfettoProtoExporter
                         _sends.Add(send);
                     }
                     if (e.Code == (long)SyscallNumber.ThreadCreate && e.Result > 0 && call.StartFlow != 0) _creates[(int)e.Result] = call.StartFlow;
+                    // Owned shared memory: the pairs and segments, so a shm_send's receiver is known; its flow leaves
+                    // from the send's end. A failed shm_call is no longer pending.
+                    if (e.Code == (long)SyscallNumber.ShmConnect && e.Result > 0) _shmPairs[(ulong)e.Result] = (e.Pid, (int)e.A0);
+                    if (e.Code == (long)SyscallNumber.ShmCreate && e.Result > 0) _shmSegments[(ulong)e.Result] = e.A0;
+                    if (e.Code == (long)SyscallNumber.ShmSend && e.Result >= 0 && ShmPeer(e.A0, e.Pid) is int receiver)
+                    {
+                        var send = new PendingSend(e.Pid, receiver, e.A1, 0, 1) { Shmem = true };
+                        flows.Add(send.Flows[0] = ++_flows);
+                        _sends.Add(send);
+                    }
+                    if (call.ShmCall is { } failed && e.Result < 0 && failed.Delivered.Count == 0) _sends.Remove(failed);
                     _w.End(call.Track, ts, [("seq", e.Seq), ("call", _formatter.FormatCall(e)), ("result", EventFormatter.FormatResult(e.Result))],
                         flows, call.Woken);
                     break;
@@ -217,7 +237,7 @@ internal sealed class PerfettoProtoExporter
     private void Delivery(KernelEvent e, long ts, Stack<Open> stack)
     {
         ulong track = Track(e.Pid, e.Tid);
-        PendingSend? send = MatchSend((int)e.A0, (ulong)e.Code, e.Pid);
+        PendingSend? send = MatchSend((int)e.A0, (ulong)e.Code, e.Pid, shmem: e.Text is not null);
         ulong flow = 0;
         if (send is not null)
         {
@@ -245,11 +265,11 @@ internal sealed class PerfettoProtoExporter
     }
 
     // The oldest send of (sender, type) that can have reached this receiver and has not yet been matched to it.
-    private PendingSend? MatchSend(int senderPid, ulong type, int receiver)
+    private PendingSend? MatchSend(int senderPid, ulong type, int receiver, bool shmem)
     {
         foreach (PendingSend s in _sends)
         {
-            if (s.Pid != senderPid || s.Type != type || s.Delivered.Contains(receiver)) continue;
+            if (s.Shmem != shmem || s.Pid != senderPid || s.Type != type || s.Delivered.Contains(receiver)) continue;
             ulong target = s.Flags & SendFlagBits.TargetMask;
             bool reaches = target switch
             {
@@ -262,6 +282,10 @@ internal sealed class PerfettoProtoExporter
         }
         return null;
     }
+
+    // The other process of the segment's connection, when the trace showed it being made.
+    private int? ShmPeer(ulong segment, int pid) =>
+        _shmSegments.TryGetValue(segment, out ulong connection) && _shmPairs.TryGetValue(connection, out (int A, int B) pair) ? (pair.A == pid ? pair.B : pair.A) : null;
 
     // The handler's name from its start (the Upcall names the type; a segment handler has the segment's text).
     private static string HandlerName(KernelEvent upcall) => upcall.Text is not null ? $"segment handler type {upcall.Code}" : $"handler type {upcall.Code}";
@@ -318,6 +342,9 @@ internal sealed class PerfettoProtoExporter
         /// <summary>Flows that start at this slice's END (the wakes a notify caused).</summary>
         public List<ulong>? EndFlows { get; set; }
 
+        /// <summary>For a shm_call: the send its flow stands for, until the call returns.</summary>
+        public PendingSend? ShmCall { get; set; }
+
         /// <summary>Flows that end at this slice's END (the wakes that ended this wait).</summary>
         public List<ulong>? Woken { get; set; }
     }
@@ -331,5 +358,8 @@ internal sealed class PerfettoProtoExporter
         public int Receivers { get; } = receivers;
         public ulong[] Flows { get; } = new ulong[receivers];
         public HashSet<int> Delivered { get; } = [];
+
+        // A shm_send or shm_call (matched only to segment handler runs), not a page send.
+        public bool Shmem { get; init; }
     }
 }
