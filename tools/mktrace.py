@@ -3,8 +3,9 @@
 
 Usage: python3 tools/mktrace.py FILE.mktrace > FILE.jsonl
 
-Streams the trace record by record (one block in memory at a time), checks every CRC-32 and the trailer's count, and
-prints the same JSON Lines as `mk trace show FILE --jsonl`: a header line, then one object per event. A test
+Streams the trace record by record (one block in memory at a time: each block decodes alone, and a compressed one is
+expanded with zlib or, for Brotli blocks, the `brotli` module when it is installed), checks every CRC-32, the block
+index in the trailer and the footer, and prints the same JSON Lines as `mk trace show FILE --jsonl`: a header line, then one object per event. A test
 (tests/MicroKernel.Tests/Tracing/PythonReaderTests.cs) runs it on every built-in scenario's trace and compares the
 bytes, so the document, this reader and the C# reader cannot drift apart. Standard library only.
 Exit code 0, or 2 with a message naming the byte offset when the trace is damaged (like mk).
@@ -18,7 +19,10 @@ import sys
 import zlib
 
 MAGIC = b"MKTRACE\x1a"
-VERSION = 1
+VERSION = 2
+BLOCK_HEADER = 22  # tag, codec, stored length, raw length, event count, first sequence number
+FOOTER_MAGIC = b"MKIX"
+CODEC_NONE, CODEC_BROTLI, CODEC_ZLIB = 0, 1, 2
 
 # Event kinds (docs/trace-format.md, "Event kinds"): number -> name. Unknown numbers print as the number.
 KINDS = {
@@ -85,7 +89,8 @@ def fnv1a64(h, data):
 
 
 class Decoder:
-    """The state that carries from event to event and across blocks: time, string table, open syscalls per tid."""
+    """The state that carries from event to event inside one block: time, string table, open syscalls per tid.
+    A new Decoder starts each block (nothing carries across blocks)."""
 
     def __init__(self):
         self.tick, self.strings, self.open = 0, [], {}
@@ -216,6 +221,34 @@ def read_exact(f, n, offset, what):
     return data
 
 
+def expand(codec, stored, raw_length, at):
+    """A block's events as encoded: stored as they are, or expanded from zlib or Brotli."""
+    if codec == CODEC_NONE:
+        if raw_length != len(stored):
+            raise Damaged(at + 6, f"a stored block of {len(stored)} bytes claims {raw_length} expanded bytes")
+        return stored
+    if codec == CODEC_ZLIB:
+        try:
+            raw = zlib.decompress(stored)
+        except zlib.error:
+            raw = None
+    elif codec == CODEC_BROTLI:
+        try:
+            import brotli  # not in the standard library: Brotli blocks need the brotli package
+        except ImportError:
+            raise Damaged(at + 1, "a Brotli-compressed block: install the brotli module to read it, "
+                                  "or record with --compress zlib") from None
+        try:
+            raw = brotli.decompress(stored)
+        except brotli.error:
+            raw = None
+    else:
+        raise Damaged(at + 1, f"unknown block codec {codec}")
+    if raw is None or len(raw) != raw_length:
+        raise Damaged(at, f"the block does not expand to its {raw_length} bytes: the file is damaged")
+    return raw
+
+
 def events(path, out):
     """Streams the trace at `path`, writing the header line and each event's line to `out`."""
     with open(path, "rb") as f:
@@ -234,32 +267,41 @@ def events(path, out):
         syscalls = {int(k): v for k, v in header.get("syscalls", {}).items()}
         out.write(to_json({"header": header}) + "\n")
 
-        decoder, seq, at = Decoder(), 0, 14 + header_length + 4
+        seq, at, blocks = 0, 14 + header_length + 4, []
         while True:
             tag = f.read(1)
             if not tag:
                 raise Damaged(at, f"the trace ends after {seq} events without its trailer: truncated")
             if tag == b"B":
-                fields = read_exact(f, 8, at + 1, "a block header")
-                length, count = struct.unpack("<II", fields)
-                if at + 9 + length + 4 > size:
-                    raise Damaged(at, f"the block starting here needs {9 + length + 4} bytes but only {size - at} remain: "
+                fields = read_exact(f, BLOCK_HEADER - 1, at + 1, "a block header")
+                codec, length, raw_length, count, first_seq = struct.unpack("<BIIIQ", fields)
+                end = at + BLOCK_HEADER + length + 4
+                if end > size:
+                    raise Damaged(at, f"the block starting here needs {end - at} bytes but only {size - at} remain: "
                                       "truncated")
-                payload = read_exact(f, length, at + 9, "a block")
-                (crc,) = struct.unpack("<I", read_exact(f, 4, at + 9 + length, "a block's CRC"))
+                payload = read_exact(f, length, at + BLOCK_HEADER, "a block")
+                (crc,) = struct.unpack("<I", read_exact(f, 4, at + BLOCK_HEADER + length, "a block's CRC"))
                 if zlib.crc32(payload, zlib.crc32(fields)) != crc:
                     raise Damaged(at, f"the block of events #{seq}.. fails its CRC-32 check: "
-                                      f"the file is damaged between offsets {at} and {at + 9 + length + 4}")
-                p = Payload(payload, at + 9)
+                                      f"the file is damaged between offsets {at} and {end}")
+                if count == 0 or count > raw_length:
+                    raise Damaged(at + 10, f"block event count {count} is impossible for {raw_length} bytes")
+                if first_seq != seq:
+                    raise Damaged(at + 14, f"the block starts at event #{first_seq}, but #{seq} comes next")
+                raw = expand(codec, payload, raw_length, at)
+                # Offsets in messages: the file's for a stored block, the block's own for an expanded one.
+                p, decoder, first_tick = Payload(raw, at + BLOCK_HEADER if codec == CODEC_NONE else 0), Decoder(), None
                 for _ in range(count):
                     e = decoder.event(p, seq)
                     if "syscall" in e:
                         e["syscall"] = syscalls.get(e["code"], f"syscall_{e['code']}")
                     out.write(to_json(e) + "\n")
                     seq += 1
-                if p.pos != len(payload):
-                    raise Damaged(at + 9 + p.pos, "stray bytes at the end of a block")
-                at += 9 + length + 4
+                    first_tick = e["tick"] if first_tick is None else first_tick
+                if p.pos != len(raw):
+                    raise Damaged(p.base + p.pos, "stray bytes at the end of a block")
+                blocks.append((at, first_seq, count, first_tick, e["tick"]))
+                at = end
             elif tag == b"E":
                 fields = read_exact(f, 4, at + 1, "the trailer")
                 (length,) = struct.unpack("<I", fields)
@@ -271,8 +313,21 @@ def events(path, out):
                 count, outcome, ticks, switches = t.varint(), t.varint(), t.zigzag(), t.zigzag()
                 if count != seq:
                     raise Damaged(at, f"the trailer counts {count} events but the blocks hold {seq}")
+                # The block index: it must describe the blocks just read.
+                index, offset, tick, first = [], 0, 0, seq - count
+                for _ in range(t.varint()):
+                    offset += t.varint()
+                    n, first_tick = t.varint(), tick + t.varint()
+                    tick = first_tick + t.varint()
+                    index.append((offset, first, n, first_tick, tick))
+                    first += n
+                if index != blocks or t.pos != len(payload):
+                    raise Damaged(at, "the trailer's block index does not match the blocks")
+                footer = read_exact(f, 12, at + 9 + length, "the footer")
+                if footer[8:] != FOOTER_MAGIC or struct.unpack_from("<Q", footer)[0] != at:
+                    raise Damaged(at + 9 + length, "the footer does not point at the trailer")
                 if f.read(1):
-                    raise Damaged(at + 9 + length, "bytes follow the trailer")
+                    raise Damaged(at + 9 + length + 12, "bytes follow the trailer")
                 return {"events": count, "outcome": outcome, "ticks": ticks, "switches": switches}
             else:
                 raise Damaged(at, f"expected a block ('B') or the trailer ('E'), found byte 0x{tag[0]:02x}")

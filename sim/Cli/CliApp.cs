@@ -101,14 +101,15 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         var maps = new Option<bool>("--dump-maps") { Description = "Print each process's memory map and page tables (or MPU regions) when it exits" };
         Option<double?> watchdog = WatchdogOption();
         Option<string?> trace = TraceCommands.TraceOption();
+        Option<string?> compress = TraceCommands.CompressOption();
         Option<string[]> faults = FaultOption.Create();
         Option<CheckLevel?> check = CheckOption();
         var json = new Option<bool>("--json") { Description = "Print the run as one JSON document (outcome, processes, faults, console, counters, expectations) instead of the account" };
         var run = new Command("run", "Run a scenario and print what happened");
         run.Arguments.Add(scenario);
-        foreach (Option o in new Option[] { seed, policy, protection, switches, maps, watchdog, trace, faults, check, json }) run.Options.Add(o);
+        foreach (Option o in new Option[] { seed, policy, protection, switches, maps, watchdog, trace, compress, faults, check, json }) run.Options.Add(o);
         run.SetAction(r => RunScenario(r.GetValue(scenario) ?? "demo", r.GetValue(seed), r.GetValue(policy), r.GetValue(protection), r.GetValue(switches), r.GetValue(maps), r.GetValue(trace),
-            r.GetValue(watchdog), r.GetValue(faults) ?? [], r.GetValue(check), r.GetValue(json)));
+            r.GetValue(watchdog), r.GetValue(faults) ?? [], r.GetValue(check), r.GetValue(json), TraceCommands.Compression(r, compress)));
         root.Subcommands.Add(run);
 
         var programs = new Command("programs", "List the example programs scenarios can run");
@@ -178,7 +179,7 @@ public sealed class CliApp(TextWriter output, TextWriter error)
     }
 
     private int RunScenario(string source, ulong? seed, PolicyKind? policy, ProtectionModel? protection, bool switches, bool maps, string? tracePath = null,
-        double? watchdog = null, IReadOnlyList<string>? faults = null, CheckLevel? check = null, bool json = false)
+        double? watchdog = null, IReadOnlyList<string>? faults = null, CheckLevel? check = null, bool json = false, Tracing.TraceCompression compress = Tracing.TraceCompression.None)
     {
         Scenario s;
         try
@@ -196,7 +197,7 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         s = s with { Config = c with { Seed = seed ?? c.Seed, Policy = policy ?? c.Policy, Protection = protection ?? c.Protection, Faults = plan,
             WatchdogSeconds = watchdog ?? c.WatchdogSeconds, Check = check ?? c.Check } };
         // With --json, stdout holds the document alone: the trace's summary line goes to stderr.
-        var traces = new TraceCommands(json ? error : output, error);
+        var traces = new TraceCommands(json ? error : output, error) { Compress = compress };
         Tracing.TraceWriter? recorder = null;
         if (tracePath is not null)
         {

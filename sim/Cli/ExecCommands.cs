@@ -35,6 +35,7 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
         maxTicks.Description = "Stop the run past this virtual time";
         maxTicks.HelpName = "TICKS";
         Option<string?> trace = TraceCommands.TraceOption();
+        Option<string?> compress = TraceCommands.CompressOption();
         Option<double?> watchdog = CliApp.WatchdogOption();
         Option<string[]> faults = FaultOption.Create();
         Option<Invariants.CheckLevel?> check = CliApp.CheckOption();
@@ -43,13 +44,13 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
             "killed at --max-ticks or in a deadlock, 5 when the kernel or the interpreter failed: a panic; docs/x86.md)");
         exec.Arguments.Add(program);
         exec.Arguments.Add(args);
-        foreach (Option o in new Option[] { protection, memory, slice, noCache, maxTicks, trace, watchdog, faults, check }) exec.Options.Add(o);
+        foreach (Option o in new Option[] { protection, memory, slice, noCache, maxTicks, trace, compress, watchdog, faults, check }) exec.Options.Add(o);
         exec.SetAction(r => Exec(r.GetValue(program)!, r.GetValue(args) ?? [], new KernelConfig
         {
             Protection = r.GetValue(protection), Frames = r.GetValue(memory), InstructionsPerTick = r.GetValue(slice), MaxTicks = r.GetValue(maxTicks),
             WatchdogSeconds = r.GetValue(watchdog) ?? new KernelConfig().WatchdogSeconds,
             Check = r.GetValue(check) ?? Invariants.CheckLevel.End,
-        }, !r.GetValue(noCache), r.GetValue(trace), r.GetValue(faults) ?? []));
+        }, !r.GetValue(noCache), r.GetValue(trace), r.GetValue(faults) ?? [], TraceCommands.Compression(r, compress)));
 
         var file = new Argument<string>("PROGRAM") { Description = "A static ELF64 x86-64 executable or a flat binary", HelpName = "PROGRAM" };
         var disasm = new Command("disasm", "Disassemble a program's code (Iced, NASM syntax)");
@@ -58,7 +59,8 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
         return [exec, disasm];
     }
 
-    private int Exec(string path, string[] args, KernelConfig config, bool decodeCache, string? tracePath = null, IReadOnlyList<string>? faults = null)
+    private int Exec(string path, string[] args, KernelConfig config, bool decodeCache, string? tracePath = null, IReadOnlyList<string>? faults = null,
+        Tracing.TraceCompression compress = Tracing.TraceCompression.None)
     {
         if (config.Frames < 16 || config.Frames > Hardware.PhysicalMemory.MaxFrames || config.InstructionsPerTick < 1)
         {
@@ -71,7 +73,7 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
         config = config with { Faults = plan };
         X86Program? image = LoadImage(path, decodeCache);
         if (image is null) return LoadFailed;
-        if (tracePath is not null) return ExecRecorded(path, args, config, decodeCache, tracePath);
+        if (tracePath is not null) return ExecRecorded(path, args, config, decodeCache, tracePath, compress);
         using var kernel = new Kernel(config);
         kernel.AddSink(new ConsoleSink(output, error));
         Syscalls.ErrorCode spawned = kernel.Spawn(image, Path.GetFileName(path), out Process? process, arguments: args);
@@ -85,7 +87,7 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
     }
 
     // exec --trace: the run is the one-process scenario ExecScenario writes, so that replay rebuilds it from the header.
-    private int ExecRecorded(string path, string[] args, KernelConfig config, bool decodeCache, string tracePath)
+    private int ExecRecorded(string path, string[] args, KernelConfig config, bool decodeCache, string tracePath, Tracing.TraceCompression compress)
     {
         string? text = ExecScenario.Text(path, args, config, out string problem);
         if (text is null || !decodeCache)
@@ -93,7 +95,7 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
             error.WriteLine($"error: --trace: {(text is null ? problem + " (a trace stores the run as a scenario)" : "--no-decode-cache is not recorded; drop one of the two")}");
             return ExitCodes.Usage;
         }
-        var traces = new TraceCommands(error, error); // stdout is the program's console
+        var traces = new TraceCommands(error, error) { Compress = compress }; // stdout is the program's console
         Scenarios.Scenario scenario;
         Kernel kernel;
         Tracing.TraceWriter? recorder;

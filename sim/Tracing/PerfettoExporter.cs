@@ -26,11 +26,14 @@ internal static class PerfettoExporter
     /// <summary>The pseudo process (and thread) id of the kernel's tracks: far above any simulated id, never 0.</summary>
     public const int KernelPid = 1_000_000;
 
-    /// <summary>Writes <paramref name="trace"/> as JSON to <paramref name="output"/>.</summary>
+    /// <summary>
+    /// Writes <paramref name="trace"/> as JSON to <paramref name="output"/>, streaming the events twice: a first pass
+    /// names the processes and threads and finds the busiest tick (for the time scale), the second writes the slices.
+    /// Memory holds only what is open (syscalls, handler runs, threads, sends not yet delivered), not the trace.
+    /// </summary>
     public static void Export(Trace trace, Stream output, EventFormatter formatter)
     {
         IReadOnlyList<TraceEvent> events = trace.Events;
-        long[] ts = Timestamps(events, out long tickNs);
         using var w = new Utf8JsonWriter(output, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         w.WriteStartObject();
         w.WriteStartArray("traceEvents");
@@ -41,9 +44,13 @@ internal static class PerfettoExporter
         var threadName = new Dictionary<int, string>();
         var processName = new Dictionary<int, string>();
         var tracks = new Tracks(w);
+        var widest = new TickWidth();
+        int cpuTid = 0;
         foreach (TraceEvent te in events)
         {
             KernelEvent e = te.Event;
+            widest.Add(e.Tick);
+            if (cpuTid == 0 && e.Kind is not (EventKind.ProcessStart or EventKind.ThreadStart) && e.Tid != 0) cpuTid = e.Tid; // TraceAnalysis.FirstThread
             if (e.Kind == EventKind.ProcessStart)
             {
                 processName[e.Pid] = e.Text ?? "";
@@ -57,54 +64,60 @@ internal static class PerfettoExporter
             }
         }
 
-        var open = new Dictionary<int, Stack<(int Index, string Kind)>>(); // per tid: open syscalls and handler runs
-        var starts = new Dictionary<int, int>();                          // tid -> index of its ThreadStart
+        long tickNs = widest.TickNanoseconds;
+        var clock = new Clock(tickNs);
+        var open = new Dictionary<int, Stack<Opened>>();                   // per tid: open syscalls and handler runs
+        var starts = new Dictionary<int, Opened>();                        // tid -> its ThreadStart
         var sends = new List<PendingSend>();
         var shmPairs = new Dictionary<ulong, (int A, int B)>(); // shmem connection id -> its two pids (from shm_connect)
         var shmSegments = new Dictionary<ulong, ulong>();       // shmem segment id -> its connection (from shm_create)
-        var shmSends = new Dictionary<int, PendingSend>();      // shm_send / shm_call entry -> the send it may become
+        var shmSends = new Dictionary<long, PendingSend>();     // shm_send / shm_call entry (seq) -> the send it may become
         var creates = new Dictionary<int, (int Pid, int Tid, long Ts)>(); // new tid -> where its thread_create was
-        var wakes = new Dictionary<int, List<(int Pid, int Tid, long Ts)>>(); // wait's entry -> the wakes it got
+        var wakes = new Dictionary<long, List<(int Pid, int Tid, long Ts)>>(); // wait's entry (seq) -> the wakes it got
         int flowId = 0;
-        int cpuTid = TraceAnalysis.FirstThread(events);
-        long cpuSince = 0;
+        long cpuSince = 0, last = 0;
         string cpuWhy = "start";
+        bool any = false;
 
-        for (int i = 0; i < events.Count; i++)
+        foreach (TraceEvent te in events)
         {
-            KernelEvent e = events[i].Event;
-            Stack<(int Index, string Kind)> stack = Open(open, e.Tid);
+            KernelEvent e = te.Event;
+            long now = last = clock.Next(e.Tick);
+            any = true;
+            // Utf8JsonWriter keeps what it wrote until flushed: hand it on every 64 KiB, or the whole JSON piles up in memory.
+            if (w.BytesPending > 1 << 16) w.Flush();
+            Stack<Opened> stack = Open(open, e.Tid);
             switch (e.Kind)
             {
                 case EventKind.ThreadStart:
-                    starts[e.Tid] = i;
+                    starts[e.Tid] = new Opened(e, now, "thread");
                     break;
                 case EventKind.SyscallEnter:
-                    stack.Push((i, "syscall"));
+                    stack.Push(new Opened(e, now, "syscall"));
                     // A shm_call's handler runs before the call returns: its send is pending from the entry on.
                     if (e.Code is (long)SyscallNumber.ShmSend or (long)SyscallNumber.ShmCall && SegmentPeer(shmPairs, shmSegments, e.A0, e.Pid) is int peer)
                     {
-                        var send = new PendingSend(e.Pid, tracks.Tid(e.Pid, e.Tid), peer, e.A1, 0, 1, Inside(ts, i)) { Shmem = true };
+                        var send = new PendingSend(e.Pid, tracks.Tid(e.Pid, e.Tid), peer, e.A1, 0, 1, Inside(now)) { Shmem = true };
                         sends.Add(send);
-                        shmSends[i] = send;
+                        shmSends[e.Seq] = send;
                     }
                     break;
                 case EventKind.SyscallExit when stack.Count > 0 && stack.Peek().Kind == "syscall":
                 {
-                    int at = stack.Pop().Index;
+                    Opened at = stack.Pop();
                     string call = formatter.FormatCall(e);
-                    TrackShmem(e, at, shmPairs, shmSegments, shmSends, sends);
-                    if (wakes.Remove(at, out List<(int Pid, int Tid, long Ts)>? woken))
+                    TrackShmem(e, at.Event.Seq, shmPairs, shmSegments, shmSends, sends);
+                    if (wakes.Remove(at.Event.Seq, out List<(int Pid, int Tid, long Ts)>? woken))
                         foreach ((int pid, int tid, long from) in woken)
                         {
                             // The end just before the wait returns: nothing nested in it is open any more.
                             flowId++;
                             Flow(w, "s", flowId, "notify", "notify", pid, tid, from);
-                            Flow(w, "f", flowId, "notify", "notify", e.Pid, tracks.Tid(e.Pid, e.Tid), ts[i] - 1);
+                            Flow(w, "f", flowId, "notify", "notify", e.Pid, tracks.Tid(e.Pid, e.Tid), now - 1);
                         }
-                    Slice(w, formatter.SyscallName(e.Code), "syscall", e.Pid, tracks.Tid(e.Pid, e.Tid), ts[at], ts[i], e.Seq, ("call", call), ("result", EventFormatter.FormatResult(e.Result)));
+                    Slice(w, formatter.SyscallName(e.Code), "syscall", e.Pid, tracks.Tid(e.Pid, e.Tid), at.Ts, now, e.Seq, ("call", call), ("result", EventFormatter.FormatResult(e.Result)));
                     // A flow out of this call starts just inside it, before anything nested in it begins.
-                    long inside = Inside(ts, at);
+                    long inside = Inside(at.Ts);
                     if (e.Code == (long)SyscallNumber.Send && e.Result > 0)
                         sends.Add(new PendingSend(e.Pid, tracks.Tid(e.Pid, e.Tid), (int)e.A0, e.A1, e.A4, (int)e.Result, inside));
                     if (e.Code == (long)SyscallNumber.ThreadCreate && e.Result > 0)
@@ -114,26 +127,26 @@ internal static class PerfettoExporter
                     break;
                 }
                 case EventKind.Upcall:
-                    stack.Push((i, "handler"));
+                    stack.Push(new Opened(e, now, "handler"));
                     break;
                 case EventKind.RpcEnter:
-                    stack.Push((i, "rpc"));
+                    stack.Push(new Opened(e, now, "rpc"));
                     break;
                 case EventKind.RpcReturn when stack.Count > 0 && stack.Peek().Kind == "rpc":
                 {
                     // The method ran on the caller's thread acting for the callee: a slice on the (callee pid, tid)
                     // track, with a flow arrow from the calling thread.
-                    int at = stack.Pop().Index;
-                    KernelEvent enter = events[at].Event;
-                    long from = ts[at], to = ts[i];
+                    Opened at = stack.Pop();
+                    KernelEvent enter = at.Event;
+                    long from = at.Ts, to = now;
                     Slice(w, $"rpc object {enter.A0} method {enter.A1}", "rpc", enter.Pid, tracks.Tid(enter.Pid, enter.Tid), from, to, enter.Seq,
                         ("from pid", enter.A4.ToString(CultureInfo.InvariantCulture)), ("depth", enter.A2.ToString(CultureInfo.InvariantCulture)),
                         ("shared pages", enter.A5.ToString(CultureInfo.InvariantCulture)), ("mpu regions", enter.A3.ToString(CultureInfo.InvariantCulture)),
                         ("result", EventFormatter.FormatResult(e.Result)));
                     flowId++;
                     // From the caller's rpc_call (on its own track, or on the rpc track of the method that called).
-                    Flow(w, "s", flowId, "rpc", "rpc_call", (int)enter.A4, tracks.Tid((int)enter.A4, e.Tid), Inside(ts, at));
-                    Flow(w, "f", flowId, "rpc", "rpc_call", enter.Pid, tracks.Tid(enter.Pid, e.Tid), Inside(ts, at) + 1);
+                    Flow(w, "s", flowId, "rpc", "rpc_call", (int)enter.A4, tracks.Tid((int)enter.A4, e.Tid), Inside(at.Ts));
+                    Flow(w, "f", flowId, "rpc", "rpc_call", enter.Pid, tracks.Tid(enter.Pid, e.Tid), Inside(at.Ts) + 1);
                     break;
                 }
                 case EventKind.Delivery:
@@ -142,10 +155,10 @@ internal static class PerfettoExporter
                     int tid = tracks.Tid(e.Pid, e.Tid);
                     if (e.Result >= 0 && stack.Count > 0 && stack.Peek().Kind == "handler")
                     {
-                        int at = stack.Pop().Index;
-                        from = ts[at];
-                        to = ts[i];
-                        end = Inside(ts, at);
+                        Opened at = stack.Pop();
+                        from = at.Ts;
+                        to = now;
+                        end = Inside(at.Ts);
                         if (e.Text is not null) // a shared-memory segment handler (docs/shmem.md)
                             Slice(w, $"segment handler type {e.Code}", "handler", e.Pid, tid, from, to, e.Seq, ("from pid", e.A0.ToString(CultureInfo.InvariantCulture)),
                                 ("result", EventFormatter.FormatResult(e.Result)), ("segment", $"{e.Text}, {e.A2} bytes at 0x{e.A1:x}"));
@@ -156,9 +169,9 @@ internal static class PerfettoExporter
                     else
                     {
                         // A short slice of its own (half the gap to the next event), the arrow's end inside it.
-                        from = ts[i];
-                        to = ts[i] + 2;
-                        end = ts[i] + 1;
+                        from = now;
+                        to = now + 2;
+                        end = now + 1;
                         Slice(w, $"undelivered type {e.Code}", "handler", e.Pid, tid, from, to, e.Seq, ("detail", formatter.Format(e).Trim()));
                     }
                     // A segment handler's Delivery names its segment in its text; a page send's has none.
@@ -167,6 +180,7 @@ internal static class PerfettoExporter
                     if (send is not null)
                     {
                         send.Delivered.Add(e.Pid);
+                        if (send.Delivered.Count >= send.Receivers) sends.Remove(send); // done: the list holds only sends still in flight
                         flowId++;
                         (string cat, string name) = shmem ? ("shmem", "shm_send") : ("ipc", "send");
                         Flow(w, "s", flowId, cat, name, send.Pid, send.Tid, send.Ts);
@@ -179,20 +193,22 @@ internal static class PerfettoExporter
                     // Syscalls and handlers that never returned (exit, a kill) end with the thread.
                     while (stack.Count > 0)
                     {
-                        (int at, string kind) = stack.Pop();
-                        KernelEvent s = events[at].Event;
+                        Opened at = stack.Pop();
+                        KernelEvent s = at.Event;
+                        string kind = at.Kind;
                         string name = kind == "syscall" ? formatter.SyscallName(s.Code) : kind == "rpc" ? $"rpc object {s.A0} method {s.A1}" : $"handler type {s.Code}";
-                        Slice(w, name, kind, s.Pid, tracks.Tid(s.Pid, s.Tid), ts[at], ts[i], s.Seq, ("call", kind == "syscall" ? TraceShow.Unfinished(formatter, s) : "did not return"));
+                        Slice(w, name, kind, s.Pid, tracks.Tid(s.Pid, s.Tid), at.Ts, now, s.Seq, ("call", kind == "syscall" ? TraceShow.Unfinished(formatter, s) : "did not return"));
                     }
-                    int start = starts.GetValueOrDefault(e.Tid, i);
-                    KernelEvent st = events[start].Event;
-                    Slice(w, st.Text ?? "thread", "thread", e.Pid, e.Tid, ts[start], ts[i], st.Seq, ("exit code", e.Code.ToString(CultureInfo.InvariantCulture)));
+                    open.Remove(e.Tid);
+                    Opened start = starts.Remove(e.Tid, out Opened started) ? started : new Opened(e, now, "thread");
+                    KernelEvent st = start.Event;
+                    Slice(w, st.Text ?? "thread", "thread", e.Pid, e.Tid, start.Ts, now, st.Seq, ("exit code", e.Code.ToString(CultureInfo.InvariantCulture)));
                     if (creates.Remove(e.Tid, out (int Pid, int Tid, long Ts) c))
                     {
                         // To the new thread's life slice, just after it starts (before its first call).
                         flowId++;
                         Flow(w, "s", flowId, "thread", "thread_create", c.Pid, c.Tid, c.Ts);
-                        Flow(w, "f", flowId, "thread", "thread_create", e.Pid, e.Tid, Inside(ts, start));
+                        Flow(w, "f", flowId, "thread", "thread_create", e.Pid, e.Tid, Inside(start.Ts));
                     }
                     break;
                 }
@@ -200,35 +216,35 @@ internal static class PerfettoExporter
                 {
                     // A notify (or close) woke this thread: an arrow from the notifier's call, at the wake, to the
                     // wait it ended, drawn when that wait returns (a handler may run nested in the wait until then).
-                    int wait = WaitOf(events, formatter, stack);
+                    long wait = WaitOf(formatter, stack);
                     if (wait < 0) break;
                     if (!wakes.TryGetValue(wait, out List<(int Pid, int Tid, long Ts)>? list)) wakes[wait] = list = [];
-                    list.Add(((int)e.A2, tracks.Tid((int)e.A2, (int)e.A3), Inside(ts, i)));
+                    list.Add(((int)e.A2, tracks.Tid((int)e.A2, (int)e.A3), Inside(now)));
                     break;
                 }
                 case EventKind.Fault:
-                    Instant(w, $"FAULT {(Hardware.FaultReason)e.Code}", "fault", e.Pid, tracks.Tid(e.Pid, e.Tid), ts[i], "t", e.Seq, formatter.Format(e).Trim());
+                    Instant(w, $"FAULT {(Hardware.FaultReason)e.Code}", "fault", e.Pid, tracks.Tid(e.Pid, e.Tid), now, "t", e.Seq, formatter.Format(e).Trim());
                     break;
                 case EventKind.Inject:
                     // On the thread it hit; on the process's track when it hit no thread (a kill, a flip); else global.
-                    if (e.Pid == 0) Instant(w, "INJECT", "inject", KernelPid, KernelPid, ts[i], "g", e.Seq, formatter.Format(e).Trim());
-                    else Instant(w, "INJECT", "inject", e.Pid, e.Tid == 0 ? e.Pid : tracks.Tid(e.Pid, e.Tid), ts[i], e.Tid == 0 ? "p" : "t", e.Seq, formatter.Format(e).Trim());
+                    if (e.Pid == 0) Instant(w, "INJECT", "inject", KernelPid, KernelPid, now, "g", e.Seq, formatter.Format(e).Trim());
+                    else Instant(w, "INJECT", "inject", e.Pid, e.Tid == 0 ? e.Pid : tracks.Tid(e.Pid, e.Tid), now, e.Tid == 0 ? "p" : "t", e.Seq, formatter.Format(e).Trim());
                     break;
                 case EventKind.Console:
-                    Instant(w, "console", "console", e.Pid, tracks.Tid(e.Pid, e.Tid), ts[i], "t", e.Seq, e.Text ?? "");
+                    Instant(w, "console", "console", e.Pid, tracks.Tid(e.Pid, e.Tid), now, "t", e.Seq, e.Text ?? "");
                     break;
                 case EventKind.Switch:
-                    CpuSlice(w, cpuTid, threadName, cpuSince, ts[i], cpuWhy, e.Text ?? "");
+                    CpuSlice(w, cpuTid, threadName, cpuSince, now, cpuWhy, e.Text ?? "");
                     cpuTid = (int)e.A0;
-                    cpuSince = ts[i];
+                    cpuSince = now;
                     cpuWhy = e.Text ?? "";
                     break;
                 case EventKind.Idle or EventKind.Deadlock or EventKind.TickLimit or EventKind.Restart or EventKind.Panic:
-                    Instant(w, e.Kind.ToString().ToLowerInvariant(), "kernel", KernelPid, KernelPid, ts[i], "g", e.Seq, formatter.Format(e).Trim());
+                    Instant(w, e.Kind.ToString().ToLowerInvariant(), "kernel", KernelPid, KernelPid, now, "g", e.Seq, formatter.Format(e).Trim());
                     break;
             }
         }
-        if (cpuTid != 0 && events.Count > 0) CpuSlice(w, cpuTid, threadName, cpuSince, ts[^1], cpuWhy, "end");
+        if (cpuTid != 0 && any) CpuSlice(w, cpuTid, threadName, cpuSince, last, cpuWhy, "end");
 
         w.WriteEndArray();
         w.WriteString("displayTimeUnit", "ns");
@@ -246,44 +262,78 @@ internal static class PerfettoExporter
     /// <summary>
     /// Each event's time in ns: its tick times <paramref name="tickNs"/>, plus <see cref="Gap"/> times its rank among
     /// the events of that tick (in sequence order). A tick is 1 µs unless one holds more than 1000 / Gap events; then
-    /// it is the first power of ten that holds them all, so that no two events ever share a timestamp.
+    /// it is the first power of ten that holds them all, so that no two events ever share a timestamp. (The export
+    /// computes the same as it streams: <see cref="TickWidth"/>, then a <see cref="Clock"/>.)
     /// </summary>
     public static long[] Timestamps(IReadOnlyList<TraceEvent> events, out long tickNs)
     {
-        int most = 0;
-        for (int i = 0, run = 0; i < events.Count; i++)
-        {
-            run = i > 0 && events[i].Event.Tick == events[i - 1].Event.Tick ? run + 1 : 1;
-            most = Math.Max(most, run);
-        }
-        tickNs = 1000;
-        while (most * Gap > tickNs) tickNs *= 10;
+        var widest = new TickWidth();
+        foreach (TraceEvent e in events) widest.Add(e.Event.Tick);
+        tickNs = widest.TickNanoseconds;
+        var clock = new Clock(tickNs);
         var ts = new long[events.Count];
-        for (int i = 0, rank = 0; i < events.Count; i++)
-        {
-            rank = i > 0 && events[i].Event.Tick == events[i - 1].Event.Tick ? rank + 1 : 0;
-            ts[i] = events[i].Event.Tick * tickNs + rank * Gap;
-        }
+        for (int i = 0; i < events.Count; i++) ts[i] = clock.Next(events[i].Event.Tick);
         return ts;
     }
 
-    // The entry of the innermost open wait or wait_any on a thread's stack (-1 if none).
-    private static int WaitOf(IReadOnlyList<TraceEvent> events, EventFormatter formatter, Stack<(int Index, string Kind)> stack)
+    /// <summary>The first pass of the time scale: the most events one tick holds, and the tick's width that gives each its own nanoseconds.</summary>
+    private sealed class TickWidth
     {
-        foreach ((int index, string kind) in stack) // top first
-            if (kind == "syscall" && formatter.SyscallName(events[index].Event.Code) is "wait" or "wait_any") return index;
+        private long _tick = long.MinValue;
+        private int _run, _most;
+
+        public void Add(long tick)
+        {
+            _run = tick == _tick ? _run + 1 : 1;
+            _tick = tick;
+            _most = Math.Max(_most, _run);
+        }
+
+        public long TickNanoseconds
+        {
+            get
+            {
+                long ns = 1000;
+                while (_most * Gap > ns) ns *= 10;
+                return ns;
+            }
+        }
+    }
+
+    /// <summary>The second pass: each event's timestamp in order (its tick's start plus its rank in the tick times <see cref="Gap"/>).</summary>
+    private sealed class Clock(long tickNs)
+    {
+        private long _tick = long.MinValue;
+        private int _rank;
+
+        public long Next(long tick)
+        {
+            _rank = tick == _tick ? _rank + 1 : 0;
+            _tick = tick;
+            return tick * tickNs + _rank * Gap;
+        }
+    }
+
+    // The entry (its seq) of the innermost open wait or wait_any on a thread's stack (-1 if none).
+    private static long WaitOf(EventFormatter formatter, Stack<Opened> stack)
+    {
+        foreach (Opened o in stack) // top first
+            if (o.Kind == "syscall" && formatter.SyscallName(o.Event.Code) is "wait" or "wait_any") return o.Event.Seq;
         return -1;
     }
 
-    // Just after event i: inside a slice that starts there, before any later event's slice or instant.
-    private static long Inside(long[] ts, int i) => ts[i] + 1;
+    // Just after an event at `ts`: inside a slice that starts there, before any later event's slice or instant.
+    private static long Inside(long ts) => ts + 1;
+
+    // A syscall, handler run, RPC method or thread that has begun and not yet ended: its first event and time.
+    private readonly record struct Opened(KernelEvent Event, long Ts, string Kind);
 
     // Perfetto reads "ts" in µs as a double and rounds it to whole ns: a multiple of 0.001 survives exactly.
     private static double Micros(long ns) => ns / 1000.0;
 
-    private static Stack<(int, string)> Open(Dictionary<int, Stack<(int, string)>> open, int tid)
+    private static Stack<Opened> Open(Dictionary<int, Stack<Opened>> open, int tid)
     {
-        if (!open.TryGetValue(tid, out Stack<(int, string)>? s)) open[tid] = s = new Stack<(int, string)>();
+        if (!open.TryGetValue(tid, out Stack<Opened>? s)) open[tid] = s = new Stack<Opened>();
         return s;
     }
 
@@ -308,8 +358,8 @@ internal static class PerfettoExporter
 
     // Owned shared memory (docs/shmem.md): which pair a connection joins and which connection a segment is on, so a
     // shm_send's receiver is known; a send or call that failed is no longer pending.
-    private static void TrackShmem(KernelEvent e, int enter, Dictionary<ulong, (int A, int B)> pairs, Dictionary<ulong, ulong> segments,
-        Dictionary<int, PendingSend> shmSends, List<PendingSend> sends)
+    private static void TrackShmem(KernelEvent e, long enter, Dictionary<ulong, (int A, int B)> pairs, Dictionary<ulong, ulong> segments,
+        Dictionary<long, PendingSend> shmSends, List<PendingSend> sends)
     {
         if (e.Code == (long)SyscallNumber.ShmConnect && e.Result > 0) pairs[(ulong)e.Result] = (e.Pid, (int)e.A0);
         else if (e.Code == (long)SyscallNumber.ShmCreate && e.Result > 0) segments[(ulong)e.Result] = e.A0;

@@ -7,9 +7,11 @@ namespace MicroKernel.Sim.Tracing;
 /// Writes Perfetto TracePackets to a stream one at a time, as a <c>Trace</c> message's repeated field 1 (each
 /// packet: tag, length, bytes), so nothing is buffered beyond the current packet. It keeps what Perfetto asks of a
 /// packet sequence: every packet carries <see cref="Sequence"/> as its trusted_packet_sequence_id; the first one
-/// says the sequence's incremental state is cleared (and that it is the first on the sequence); names, categories
-/// and argument names are interned (an iid is defined in the interned_data of the first packet that uses it, and
-/// every event packet says it needs that state).
+/// says the sequence's incremental state is cleared (and that it is the first on the sequence); event names,
+/// categories, argument names and argument text are interned (an iid is defined in the interned_data of the first
+/// packet that uses it, and every event packet says it needs that state). The tables are bounded, as a Perfetto
+/// producer's are: past <see cref="MaxInterned"/> strings the writer clears them, and the next packet says the
+/// incremental state was cleared again and defines afresh what it uses.
 /// </summary>
 internal sealed class PerfettoPacketWriter : IDisposable
 {
@@ -20,14 +22,33 @@ internal sealed class PerfettoPacketWriter : IDisposable
     private readonly Dictionary<string, ulong> _names = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ulong> _categories = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ulong> _argNames = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ulong> _argValues = new(StringComparer.Ordinal);
+    private readonly int _maxInterned;
+    private readonly TracePacket _packet = new();
+    private readonly TrackEvent _event = new();
+    private readonly List<DebugAnnotation> _annotations = [];
+    private bool _clear = true;
     private bool _first = true;
     private ulong _nextTrack = 1;
 
-    /// <summary>Writes to <paramref name="output"/> (left open; <see cref="Dispose"/> flushes).</summary>
-    public PerfettoPacketWriter(Stream output) => _out = new CodedOutputStream(output, 1 << 16, leaveOpen: true);
+    /// <summary>The default bound of the interning tables (strings in all), which bounds the writer's memory.</summary>
+    public const int MaxInterned = 1 << 14;
+
+    /// <summary>
+    /// Writes to <paramref name="output"/> (left open; <see cref="Dispose"/> flushes), interning at most
+    /// <paramref name="maxInterned"/> strings between two clears.
+    /// </summary>
+    public PerfettoPacketWriter(Stream output, int maxInterned = MaxInterned)
+    {
+        _out = new CodedOutputStream(output, 1 << 16, leaveOpen: true);
+        _maxInterned = Math.Max(8, maxInterned);
+    }
 
     /// <summary>Packets written so far.</summary>
     public long Packets { get; private set; }
+
+    /// <summary>How many times the interning tables were cleared after the first packet.</summary>
+    public long Clears { get; private set; }
 
     /// <summary>A process's track: its pid and name (ProcessDescriptor). Returns the track's uuid.</summary>
     public ulong ProcessTrack(int pid, string? name)
@@ -73,17 +94,42 @@ internal sealed class PerfettoPacketWriter : IDisposable
     private void Event(TrackEvent.Types.Type type, ulong track, long ns, string? name, string? category, IReadOnlyList<ulong>? flows,
         IReadOnlyList<ulong>? terminating, ReadOnlySpan<(string Key, Arg Value)> args)
     {
-        var packet = new TracePacket { Timestamp = (ulong)ns, SequenceFlags = (uint)TracePacket.Types.SequenceFlags.SeqNeedsIncrementalState };
-        var e = new TrackEvent { Type = type, TrackUuid = track };
+        // Before the tables can overflow in this packet (at most 3 + args strings): start them afresh.
+        if (_names.Count + _categories.Count + _argNames.Count + _argValues.Count + 3 + 2 * args.Length > _maxInterned)
+        {
+            _names.Clear();
+            _categories.Clear();
+            _argNames.Clear();
+            _argValues.Clear();
+            _clear = true;
+            Clears++;
+        }
+        // One packet, one event and a pool of annotations, refilled for every event: the writer allocates only
+        // what it interns.
+        TracePacket packet = _packet;
+        TrackEvent e = _event;
+        packet.Timestamp = (ulong)ns;
+        packet.SequenceFlags = (uint)TracePacket.Types.SequenceFlags.SeqNeedsIncrementalState;
+        packet.InternedData = null;
+        e.Type = type;
+        e.TrackUuid = track;
+        e.ClearNameField();
+        e.CategoryIids.Clear();
+        e.FlowIds.Clear();
+        e.TerminatingFlowIds.Clear();
+        e.DebugAnnotations.Clear();
         if (name is not null) e.NameIid = Intern(_names, name, packet, static (d, iid, s) => d.EventNames.Add(new EventName { Iid = iid, Name = s }));
         if (category is not null) e.CategoryIids.Add(Intern(_categories, category, packet, static (d, iid, s) => d.EventCategories.Add(new EventCategory { Iid = iid, Name = s })));
         if (flows is not null) e.FlowIds.AddRange(flows);
         if (terminating is not null) e.TerminatingFlowIds.AddRange(terminating);
-        foreach ((string key, Arg value) in args)
+        for (int i = 0; i < args.Length; i++)
         {
-            var a = new DebugAnnotation { NameIid = Intern(_argNames, key, packet, static (d, iid, s) => d.DebugAnnotationNames.Add(new DebugAnnotationName { Iid = iid, Name = s })) };
-            if (value.Text is not null) a.StringValue = value.Text;
-            else a.IntValue = value.Number;
+            (string key, Arg value) = args[i];
+            if (i == _annotations.Count) _annotations.Add(new DebugAnnotation());
+            DebugAnnotation a = _annotations[i];
+            a.NameIid = Intern(_argNames, key, packet, static (d, iid, s) => d.DebugAnnotationNames.Add(new DebugAnnotationName { Iid = iid, Name = s }));
+            if (value.Text is not null) a.StringValueIid = Intern(_argValues, value.Text, packet, static (d, iid, s) => d.DebugAnnotationStringValues.Add(new InternedString { Iid = iid, Str = ByteString.CopyFromUtf8(s) }));
+            else a.IntValue = value.Number; // setting one member of the value oneof clears the other
             e.DebugAnnotations.Add(a);
         }
         packet.TrackEvent = e;
@@ -96,7 +142,7 @@ internal sealed class PerfettoPacketWriter : IDisposable
         if (table.TryGetValue(s, out ulong iid)) return iid;
         iid = (ulong)table.Count + 1; // iid 0 means "none"
         table[s] = iid;
-        define(packet.InternedData ??= new InternedData(), iid, s);
+        define(packet.InternedData ??= new InternedData(), iid, s); // new strings are rare: a fresh message each time
         return iid;
     }
 
@@ -105,10 +151,15 @@ internal sealed class PerfettoPacketWriter : IDisposable
         packet.TrustedPacketSequenceId = Sequence;
         if (_first)
         {
-            // Nothing before this packet on the sequence: Perfetto may use the interned data that follows.
             packet.FirstPacketOnSequence = true;
-            packet.SequenceFlags |= (uint)TracePacket.Types.SequenceFlags.SeqIncrementalStateCleared;
             _first = false;
+        }
+        else packet.ClearFirstPacketOnSequence();
+        if (_clear)
+        {
+            // Nothing interned before this packet is used from here on: Perfetto may drop its old tables.
+            packet.SequenceFlags |= (uint)TracePacket.Types.SequenceFlags.SeqIncrementalStateCleared;
+            _clear = false;
         }
         _out.WriteTag(1, WireFormat.WireType.LengthDelimited); // Trace.packet
         _out.WriteMessage(packet);

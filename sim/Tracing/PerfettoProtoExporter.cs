@@ -17,7 +17,8 @@ namespace MicroKernel.Sim.Tracing;
 /// named CPU track ("cpu (who runs)"), and its global instants go on the kernel's process track.
 /// Flows: Perfetto ties a flow to the slice of the events that carry its id, and its source is the earliest of them,
 /// so an id goes on an event of the cause's slice before any event of the effect's slice: on the send's END (a
-/// delivery comes later), on the BEGIN of each thread_create and rpc_call (the effect starts inside them), and on the
+/// delivery comes later), on the BEGIN of each thread_create, rpc_call, shm_send and shm_call (the effect may start
+/// inside them), and on the
 /// END of the call that notified (it returns before the wait it ended does); the effect's event terminates it.
 /// Time is the JSON export's (<see cref="PerfettoClock"/>); 1 tick = 1 µs unless a tick holds more than 250 events.
 /// </summary>
@@ -36,6 +37,8 @@ internal sealed class PerfettoProtoExporter
     private readonly Dictionary<int, Stack<Open>> _open = [];      // per tid: open syscalls, handler runs, rpc methods
     private readonly Dictionary<int, Open> _life = [];             // per tid: the slice of its life
     private readonly List<PendingSend> _sends = [];
+    private readonly Dictionary<ulong, (int A, int B)> _shmPairs = []; // shmem connection id -> its two pids (shm_connect)
+    private readonly Dictionary<ulong, ulong> _shmSegments = [];      // shmem segment id -> its connection (shm_create)
     private readonly Dictionary<int, ulong> _creates = [];         // new tid -> the flow from its thread_create
     private ulong _flows;
 
@@ -52,12 +55,13 @@ internal sealed class PerfettoProtoExporter
     /// <summary>
     /// Writes <paramref name="events"/> (in sequence order) to <paramref name="output"/>. The events are read twice
     /// (<see cref="PerfettoClock.Measure"/>, then the export), one at a time: a source that reads the trace file
-    /// block by block keeps the export's memory flat. Returns the number of events exported.
+    /// block by block keeps the export's memory flat. <paramref name="maxInterned"/> bounds the interning tables
+    /// (<see cref="PerfettoPacketWriter"/>). Returns the number of events exported.
     /// </summary>
-    public static long Export(IEnumerable<TraceEvent> events, Stream output, EventFormatter formatter)
+    public static long Export(IEnumerable<TraceEvent> events, Stream output, EventFormatter formatter, int maxInterned = PerfettoPacketWriter.MaxInterned)
     {
         PerfettoClock clock = PerfettoClock.Measure(events);
-        using var w = new PerfettoPacketWriter(output);
+        using var w = new PerfettoPacketWriter(output, maxInterned);
         return new PerfettoProtoExporter(w, formatter, clock).Run(events);
     }
 
@@ -99,22 +103,38 @@ internal sealed class PerfettoProtoExporter
                     var call = new Open("syscall", e, ts, Track(e.Pid, e.Tid));
                     // A thread_create or rpc_call is the source of the flow to what it starts, which begins inside it.
                     if (e.Code is (long)SyscallNumber.ThreadCreate or (long)SyscallNumber.RpcCall) call.StartFlow = ++_flows;
+                    // A shm_send or shm_call to a known peer: its segment handler may run before the call returns, so
+                    // its flow starts here (docs/shmem.md).
+                    ulong shmFlow = 0;
+                    if (e.Code is (long)SyscallNumber.ShmSend or (long)SyscallNumber.ShmCall && SegmentPeer(e.A0, e.Pid) is int peer)
+                    {
+                        call.ShmSend = new PendingSend(e.Pid, peer, e.A1, 0, 1) { Shmem = true };
+                        call.ShmSend.Flows[0] = shmFlow = ++_flows;
+                        _sends.Add(call.ShmSend);
+                    }
                     stack.Push(call);
-                    _w.Begin(call.Track, ts, _formatter.SyscallName(e.Code), "syscall", call.StartFlow != 0 ? [call.StartFlow] : null);
+                    ulong first = call.StartFlow != 0 ? call.StartFlow : shmFlow;
+                    _w.Begin(call.Track, ts, _formatter.SyscallName(e.Code), "syscall", first != 0 ? [first] : null);
                     break;
                 }
                 case EventKind.SyscallExit when stack.Count > 0 && stack.Peek().Kind == "syscall":
                 {
                     Open call = stack.Pop();
-                    List<ulong> flows = call.EndFlows ?? [];
+                    List<ulong>? flows = call.EndFlows;
                     // A send reaches up to Result receivers: one flow to each, from the send's end.
                     if (e.Code == (long)SyscallNumber.Send && e.Result > 0)
                     {
                         var send = new PendingSend(e.Pid, (int)e.A0, e.A1, e.A4, (int)e.Result);
+                        flows ??= [];
                         for (int r = 0; r < send.Receivers; r++) flows.Add(send.Flows[r] = ++_flows);
                         _sends.Add(send);
                     }
                     if (e.Code == (long)SyscallNumber.ThreadCreate && e.Result > 0 && call.StartFlow != 0) _creates[(int)e.Result] = call.StartFlow;
+                    // Owned shared memory: which pair a connection joins and which connection a segment is on, so a
+                    // shm_send's receiver is known; a send or call that failed is no longer pending.
+                    if (e.Code == (long)SyscallNumber.ShmConnect && e.Result > 0) _shmPairs[(ulong)e.Result] = (e.Pid, (int)e.A0);
+                    else if (e.Code == (long)SyscallNumber.ShmCreate && e.Result > 0) _shmSegments[(ulong)e.Result] = e.A0;
+                    if (call.ShmSend is { } shm && e.Result < 0 && shm.Delivered.Count == 0) _sends.Remove(shm);
                     _w.End(call.Track, ts, [("seq", e.Seq), ("call", _formatter.FormatCall(e)), ("result", EventFormatter.FormatResult(e.Result))],
                         flows, call.Woken);
                     break;
@@ -217,7 +237,8 @@ internal sealed class PerfettoProtoExporter
     private void Delivery(KernelEvent e, long ts, Stack<Open> stack)
     {
         ulong track = Track(e.Pid, e.Tid);
-        PendingSend? send = MatchSend((int)e.A0, (ulong)e.Code, e.Pid);
+        // A segment handler's Delivery names its segment in its text; a page send's has none.
+        PendingSend? send = MatchSend((int)e.A0, (ulong)e.Code, e.Pid, shmem: e.Text is not null);
         ulong flow = 0;
         if (send is not null)
         {
@@ -245,11 +266,11 @@ internal sealed class PerfettoProtoExporter
     }
 
     // The oldest send of (sender, type) that can have reached this receiver and has not yet been matched to it.
-    private PendingSend? MatchSend(int senderPid, ulong type, int receiver)
+    private PendingSend? MatchSend(int senderPid, ulong type, int receiver, bool shmem)
     {
         foreach (PendingSend s in _sends)
         {
-            if (s.Pid != senderPid || s.Type != type || s.Delivered.Contains(receiver)) continue;
+            if (s.Shmem != shmem || s.Pid != senderPid || s.Type != type || s.Delivered.Contains(receiver)) continue;
             ulong target = s.Flags & SendFlagBits.TargetMask;
             bool reaches = target switch
             {
@@ -262,6 +283,10 @@ internal sealed class PerfettoProtoExporter
         }
         return null;
     }
+
+    // The other process of the segment's connection, when the trace showed it being made.
+    private int? SegmentPeer(ulong segment, int pid) =>
+        _shmSegments.TryGetValue(segment, out ulong connection) && _shmPairs.TryGetValue(connection, out (int A, int B) pair) ? (pair.A == pid ? pair.B : pair.A) : null;
 
     // The handler's name from its start (the Upcall names the type; a segment handler has the segment's text).
     private static string HandlerName(KernelEvent upcall) => upcall.Text is not null ? $"segment handler type {upcall.Code}" : $"handler type {upcall.Code}";
@@ -320,6 +345,9 @@ internal sealed class PerfettoProtoExporter
 
         /// <summary>Flows that end at this slice's END (the wakes that ended this wait).</summary>
         public List<ulong>? Woken { get; set; }
+
+        /// <summary>The send a shm_send or shm_call became, while it may still fail.</summary>
+        public PendingSend? ShmSend { get; set; }
     }
 
     private sealed class PendingSend(int pid, int targetPid, ulong type, ulong flags, int receivers)
@@ -331,5 +359,8 @@ internal sealed class PerfettoProtoExporter
         public int Receivers { get; } = receivers;
         public ulong[] Flows { get; } = new ulong[receivers];
         public HashSet<int> Delivered { get; } = [];
+
+        /// <summary>A shm_send or shm_call (matched only to segment handler runs), not a page send.</summary>
+        public bool Shmem { get; init; }
     }
 }

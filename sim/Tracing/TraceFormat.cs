@@ -4,7 +4,9 @@ namespace MicroKernel.Sim.Tracing;
 internal static class TraceFormat
 {
     /// <summary>The version this build writes and reads. Bump it on any change to the byte layout.</summary>
-    public const int Version = 1;
+    /// <remarks>2: self-contained blocks (first sequence number in the block header; tick, strings and open syscalls
+    /// restart in each block), optional block compression, the block index in the trailer and the footer.</remarks>
+    public const int Version = 2;
 
     /// <summary>"MKTRACE" and 0x1A: the first eight bytes of every trace (0x1A stops a text-mode type command).</summary>
     public static ReadOnlySpan<byte> Magic => "MKTRACE\x1A"u8;
@@ -12,8 +14,21 @@ internal static class TraceFormat
     /// <summary>Tag of an event block.</summary>
     public const byte BlockTag = (byte)'B';
 
-    /// <summary>Tag of the trailer (the run's outcome), the last record of a complete trace.</summary>
+    /// <summary>Tag of the trailer (the run's outcome and the block index), the last record of a complete trace.</summary>
     public const byte TrailerTag = (byte)'E';
+
+    /// <summary>A block's fixed part: tag, codec, stored length, raw length, event count, first sequence number.</summary>
+    public const int BlockHeaderSize = 1 + 1 + 4 + 4 + 4 + 8;
+
+    /// <summary>The footer that ends the file: the trailer's offset (u64) and these four bytes.</summary>
+    public static ReadOnlySpan<byte> FooterMagic => "MKIX"u8;
+
+    /// <summary>Bytes of the footer.</summary>
+    public const int FooterSize = 8 + 4;
+
+    /// <summary>The smallest complete file: magic, version, header length, an empty header, its CRC, the smallest
+    /// trailer (tag, length, four one-byte varints and a zero block count, CRC) and the footer.</summary>
+    public const int MinFileSize = 14 + 4 + 1 + 4 + 5 + 4 + FooterSize;
 
     /// <summary>A block is flushed once its payload reaches this size.</summary>
     public const int BlockTarget = 32 * 1024;

@@ -5,101 +5,192 @@ using MicroKernel.Tracing;
 namespace MicroKernel.Sim.Tracing;
 
 /// <summary>
-/// Reads a binary trace (docs/trace-format.md) and checks everything: magic, version, the header's and every
-/// block's CRC-32, every field's bounds, the trailer's event count, nothing after the trailer. Any problem is a
+/// Opens a binary trace (docs/trace-format.md) without loading its events: reads and checks the magic, the version,
+/// the header and the trailer with its block index (found through the footer), and by default checks every block
+/// (framing, CRC-32, every field) in one streaming pass. The events are then read block by block as they are used
+/// (<see cref="TraceEventList"/>), so memory stays flat whatever the trace's length. Any problem is a
 /// <see cref="TraceFormatException"/> naming the byte offset: a damaged trace is refused, never half-replayed.
 /// </summary>
 internal static class TraceReader
 {
-    /// <summary>Reads the trace at <paramref name="path"/>.</summary>
-    public static Trace Read(string path)
+    /// <summary>Opens the trace at <paramref name="path"/> and checks every block.</summary>
+    public static Trace Read(string path) => Open(path, verify: true);
+
+    /// <summary>Opens a trace held in memory and checks every block; <paramref name="name"/> names it in errors.</summary>
+    public static Trace Read(byte[] data, string name) => Open(() => new MemoryStream(data, writable: false), name, verify: true);
+
+    /// <summary>
+    /// Opens the trace at <paramref name="path"/>: header, trailer and index; with <paramref name="verify"/> also
+    /// every block (otherwise a damaged block is found when it is read: <c>trace show</c> skips it).
+    /// </summary>
+    public static Trace Open(string path, bool verify)
     {
-        byte[] data;
         try
         {
-            data = File.ReadAllBytes(path);
+            using (File.OpenHandle(path)) { }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             throw new TraceFormatException(path, 0, $"cannot read the file: {e.Message}");
         }
-        return Read(data, path);
+        return Open(() => new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16), path, verify);
     }
 
-    /// <summary>Reads a trace held in memory; <paramref name="name"/> names it in errors.</summary>
-    public static Trace Read(byte[] data, string name)
+    /// <summary>Opens the trace that <paramref name="open"/> gives a fresh seekable stream of (each reader of its events opens its own).</summary>
+    public static Trace Open(Func<Stream> open, string name, bool verify)
     {
-        var r = new Cursor(data, name);
-        if (data.Length < 14) throw r.Error(data.Length, $"the file is {data.Length} bytes long: too short for a trace header (truncated, or not a trace)");
-        if (!data.AsSpan(0, 8).SequenceEqual(TraceFormat.Magic)) throw r.Error(0, "not an mktrace file (bad magic bytes)");
-        int version = BinaryPrimitives.ReadUInt16LittleEndian(data.AsSpan(8));
+        using Stream stream = open();
+        long length = stream.Length;
+        var file = new FileReader(stream, name);
+        if (length < 14) throw file.Error(length, $"the file is {length} bytes long: too short for a trace header (truncated, or not a trace)");
+        byte[] fixedPart = file.Read(0, 14);
+        if (!fixedPart.AsSpan(0, 8).SequenceEqual(TraceFormat.Magic)) throw file.Error(0, "not an mktrace file (bad magic bytes)");
+        int version = BinaryPrimitives.ReadUInt16LittleEndian(fixedPart.AsSpan(8));
         if (version != TraceFormat.Version)
-            throw r.Error(8, $"format version {version}, but this build reads version {TraceFormat.Version} (record the trace again, or use the matching mk)");
-        uint headerLength = BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(10));
-        if (headerLength > TraceFormat.MaxHeader || 14 + (long)headerLength + 4 > data.Length)
-            throw r.Error(10, $"the header claims {headerLength} bytes but the file has {Math.Max(0, data.Length - 18)} after it: truncated or damaged");
-        ReadOnlySpan<byte> json = data.AsSpan(14, (int)headerLength);
-        uint stored = BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(14 + (int)headerLength));
-        if (Crc32.Compute(json) != stored) throw r.Error(14, "the header fails its CRC-32 check: the file is damaged");
+            throw file.Error(8, $"format version {version}, but this build reads version {TraceFormat.Version} (record the trace again, or use the matching mk)");
+        uint headerLength = BinaryPrimitives.ReadUInt32LittleEndian(fixedPart.AsSpan(10));
+        if (headerLength > TraceFormat.MaxHeader || 14 + (long)headerLength + 4 > length)
+            throw file.Error(10, $"the header claims {headerLength} bytes but the file has {Math.Max(0, length - 18)} after it: truncated or damaged");
+        byte[] headerBytes = file.Read(14, (int)headerLength + 4);
+        ReadOnlySpan<byte> json = headerBytes.AsSpan(0, (int)headerLength);
+        if (Crc32.Compute(json) != BinaryPrimitives.ReadUInt32LittleEndian(headerBytes.AsSpan((int)headerLength)))
+            throw file.Error(14, "the header fails its CRC-32 check: the file is damaged");
         TraceHeader header = TraceHeader.FromJson(json, name, 14);
+        long blocksStart = 14 + headerLength + 4;
 
-        var events = new List<TraceEvent>();
-        var decoder = new EventDecoder();
-        r.Position = 14 + (int)headerLength + 4;
+        (TraceSummary summary, TraceBlockIndex index, long trailerOffset) = Tail(file, length, blocksStart)
+            ?? throw Scan(file, length, blocksStart); // no usable footer: walk the records to say what is wrong
+        var events = new TraceEventList(open, name, index, trailerOffset);
+        if (verify) events.Verify();
+        return new Trace(name, header, events, summary, length) { Index = index };
+    }
+
+    // The footer, the trailer and its block index; null when the footer is missing or points nowhere.
+    private static (TraceSummary, TraceBlockIndex, long)? Tail(FileReader file, long length, long blocksStart)
+    {
+        if (length < blocksStart + 5 + 4 + TraceFormat.FooterSize) return null;
+        byte[] footer = file.Read(length - TraceFormat.FooterSize, TraceFormat.FooterSize);
+        if (!footer.AsSpan(8).SequenceEqual(TraceFormat.FooterMagic)) return null;
+        ulong at = BinaryPrimitives.ReadUInt64LittleEndian(footer);
+        if (at < (ulong)blocksStart || at > (ulong)(length - TraceFormat.FooterSize - 9)) return null;
+        long trailerOffset = (long)at;
+        byte[] head = file.Read(trailerOffset, 5);
+        if (head[0] != TraceFormat.TrailerTag) return null;
+        uint payloadLength = BinaryPrimitives.ReadUInt32LittleEndian(head.AsSpan(1));
+        if (trailerOffset + 5 + (long)payloadLength + 4 != length - TraceFormat.FooterSize) return null;
+        byte[] rest = file.Read(trailerOffset + 5, (int)payloadLength + 4);
+        if (TraceWriter.Crc32Of(head.AsSpan(1, 4), rest.AsSpan(0, (int)payloadLength)) != BinaryPrimitives.ReadUInt32LittleEndian(rest.AsSpan((int)payloadLength)))
+            throw file.Error(trailerOffset, "the trailer fails its CRC-32 check: the file is damaged");
+        var t = new Cursor(rest, file.Name, trailerOffset + 5) { End = (int)payloadLength };
+        long count = (long)t.Varint();
+        ulong outcome = t.Varint();
+        long ticks = t.ZigZag(), switches = t.ZigZag();
+        if (outcome > (ulong)RunOutcome.Panic) throw file.Error(trailerOffset, $"unknown run outcome {outcome}");
+        ulong blockCount = t.Varint();
+        if (blockCount > payloadLength) throw file.Error(trailerOffset, $"the trailer indexes {blockCount} blocks in {payloadLength} bytes: the file is damaged");
+        var blocks = new List<BlockInfo>((int)blockCount);
+        long offset = 0, tick = 0, seq = 0;
+        for (ulong i = 0; i < blockCount; i++)
+        {
+            ulong delta = t.Varint(), n = t.Varint(), tickDelta = t.Varint(), span = t.Varint();
+            offset += (long)Math.Min(delta, (ulong)length);
+            bool first = i == 0;
+            if ((first ? offset != blocksStart : delta < TraceFormat.BlockHeaderSize + 4) || offset + TraceFormat.BlockHeaderSize + 4 > trailerOffset
+                || n == 0 || n > TraceFormat.MaxBlockPayload || tickDelta > long.MaxValue / 4 || span > long.MaxValue / 4)
+                throw file.Error(trailerOffset, $"the trailer's index entry of block {i} (offset {offset}) is impossible: the file is damaged");
+            long firstTick = tick + (long)tickDelta;
+            blocks.Add(new BlockInfo(offset, seq, (int)n, firstTick, firstTick + (long)span));
+            seq += (long)n;
+            tick = firstTick + (long)span;
+        }
+        if (t.Position != t.End) throw file.Error(trailerOffset, "stray bytes at the end of the trailer: the file is damaged");
+        if (blockCount == 0 && trailerOffset != blocksStart) throw file.Error(blocksStart, "records between the header and a trailer that indexes none: the file is damaged");
+        if (count != seq) throw file.Error(trailerOffset, $"the trailer counts {count} events but its index holds {seq}: the file is damaged");
+        return (new TraceSummary(count, (RunOutcome)outcome, ticks, switches), new TraceBlockIndex(blocks), trailerOffset);
+    }
+
+    // Walks the records from the first block, as a reader without the index would, to name what is wrong with a file
+    // whose footer is missing: it was cut short, or bytes follow the trailer, or a record is damaged.
+    private static TraceFormatException Scan(FileReader file, long length, long at)
+    {
+        long events = 0;
         while (true)
         {
-            long at = r.Position;
-            if (r.Position >= data.Length)
-                throw r.Error(at, $"the trace ends after {events.Count} events without its trailer: truncated (was the recording cut short?)");
-            byte tag = data[r.Position];
+            if (at >= length) return file.Error(at, $"the trace ends after {events} events without its trailer: truncated (was the recording cut short?)");
+            byte tag = file.Read(at, 1)[0];
             if (tag == TraceFormat.BlockTag)
             {
-                if (data.Length - at < 13) throw r.Error(at, $"block header cut short after {events.Count} events: truncated");
-                uint length = BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan((int)at + 1));
-                uint count = BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan((int)at + 5));
-                if (length > TraceFormat.MaxBlockPayload) throw r.Error(at + 1, $"block length {length} is impossible: the file is damaged");
-                if (at + 9 + length + 4 > data.Length)
-                    throw r.Error(at, $"the block starting here needs {9 + length + 4} bytes but only {data.Length - at} remain: truncated");
-                uint crc = BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan((int)(at + 9 + length)));
-                if (TraceWriter.Crc32Of(data.AsSpan((int)at + 1, 8), data.AsSpan((int)at + 9, (int)length)) != crc)
-                    throw r.Error(at, $"the block of events #{events.Count}.. fails its CRC-32 check: the file is damaged between offsets {at} and {at + 9 + length + 4}");
-                if (count == 0 || count > length) throw r.Error(at + 5, $"block event count {count} is impossible for {length} bytes");
-                var payload = new Cursor(data, name) { Position = (int)at + 9, End = (int)(at + 9 + length) };
-                for (uint i = 0; i < count; i++) events.Add(decoder.Decode(ref payload, events.Count));
-                if (payload.Position != payload.End) throw r.Error(payload.Position, $"{payload.End - payload.Position} stray bytes at the end of a block");
-                r.Position = (int)(at + 9 + length + 4);
+                if (length - at < TraceFormat.BlockHeaderSize) return file.Error(at, $"block header cut short after {events} events: truncated");
+                byte[] head = file.Read(at, TraceFormat.BlockHeaderSize);
+                uint stored = BinaryPrimitives.ReadUInt32LittleEndian(head.AsSpan(2));
+                if (stored > TraceFormat.MaxBlockPayload) return file.Error(at + 2, $"block length {stored} is impossible: the file is damaged");
+                if (at + TraceFormat.BlockHeaderSize + stored + 4 > length)
+                    return file.Error(at, $"the block starting here needs {TraceFormat.BlockHeaderSize + stored + 4} bytes but only {length - at} remain: truncated");
+                events += BinaryPrimitives.ReadUInt32LittleEndian(head.AsSpan(10));
+                at += TraceFormat.BlockHeaderSize + stored + 4;
             }
             else if (tag == TraceFormat.TrailerTag)
             {
-                if (data.Length - at < 9) throw r.Error(at, "the trailer is cut short: truncated");
-                uint length = BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan((int)at + 1));
-                if (at + 5 + (long)length + 4 != data.Length)
-                    throw r.Error(at, at + 5 + (long)length + 4 > data.Length ? "the trailer is cut short: truncated" : "bytes follow the trailer: the file is damaged");
-                uint crc = BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan((int)(at + 5 + length)));
-                if (TraceWriter.Crc32Of(data.AsSpan((int)at + 1, 4), data.AsSpan((int)at + 5, (int)length)) != crc)
-                    throw r.Error(at, "the trailer fails its CRC-32 check: the file is damaged");
-                var t = new Cursor(data, name) { Position = (int)at + 5, End = (int)(at + 5 + length) };
-                long count = (long)t.Varint();
-                ulong outcome = t.Varint();
-                long ticks = t.ZigZag(), switches = t.ZigZag();
-                if (count != events.Count) throw r.Error(at, $"the trailer counts {count} events but the blocks hold {events.Count}: blocks are missing");
-                if (outcome > (ulong)RunOutcome.Panic) throw r.Error(at, $"unknown run outcome {outcome}");
-                return new Trace(name, header, events, new TraceSummary(count, (RunOutcome)outcome, ticks, switches), data.Length);
+                if (length - at < 5) return file.Error(at, "the trailer is cut short: truncated");
+                uint payload = BinaryPrimitives.ReadUInt32LittleEndian(file.Read(at + 1, 4));
+                long end = at + 5 + (long)payload + 4 + TraceFormat.FooterSize;
+                return end > length ? file.Error(at, "the trailer (or the footer after it) is cut short: truncated")
+                    : end < length ? file.Error(at, "bytes follow the trailer: the file is damaged")
+                    : file.Error(length - TraceFormat.FooterSize, "the footer does not point at the trailer: the file is damaged");
             }
             else
             {
-                throw r.Error(at, $"expected a block ('B') or the trailer ('E') after {events.Count} events, found byte 0x{tag:x2}: the file is damaged");
+                return file.Error(at, $"expected a block ('B') or the trailer ('E') after {events} events, found byte 0x{tag:x2}: the file is damaged");
             }
         }
     }
 
+    /// <summary>Reads whole ranges of a trace file, counting the bytes; every problem names the file.</summary>
+    internal sealed class FileReader(Stream stream, string name)
+    {
+        /// <summary>The file's name in errors.</summary>
+        public string Name => name;
+
+        /// <summary>Bytes read so far.</summary>
+        public long BytesRead { get; private set; }
+
+        /// <summary>The error at <paramref name="offset"/>.</summary>
+        public TraceFormatException Error(long offset, string problem) => new(name, offset, problem);
+
+        /// <summary>Exactly <paramref name="count"/> bytes from <paramref name="offset"/> into a new array.</summary>
+        public byte[] Read(long offset, int count)
+        {
+            byte[] buffer = new byte[count];
+            Read(offset, buffer.AsSpan());
+            return buffer;
+        }
+
+        /// <summary>Fills <paramref name="buffer"/> from <paramref name="offset"/>.</summary>
+        public void Read(long offset, Span<byte> buffer)
+        {
+            try
+            {
+                stream.Position = offset;
+                stream.ReadExactly(buffer);
+            }
+            catch (Exception e) when (e is IOException or EndOfStreamException)
+            {
+                throw Error(offset, $"cannot read {buffer.Length} bytes here: {e.Message}");
+            }
+            BytesRead += buffer.Length;
+        }
+    }
+
     /// <summary>A bounded position in the file: every read checks it stays inside its record.</summary>
-    internal struct Cursor(byte[] data, string name)
+    /// <remarks><paramref name="origin"/> is the file offset of <c>data[0]</c>, for errors; -1 when the data is an
+    /// expanded (compressed) payload, whose offsets are not the file's: errors then name <paramref name="block"/>.</remarks>
+    internal struct Cursor(byte[] data, string name, long origin, long block = 0)
     {
         public int Position;
         public int End = data.Length;
 
-        public readonly TraceFormatException Error(long offset, string problem) => new(name, offset, problem);
+        public readonly TraceFormatException Error(long offset, string problem) =>
+            origin >= 0 ? new(name, origin + offset, problem) : new(name, block, $"{problem} (at byte {offset} of the block's expanded events)");
 
         public byte Byte()
         {
@@ -138,8 +229,8 @@ internal static class TraceReader
         public ulong UInt64() => BinaryPrimitives.ReadUInt64LittleEndian(Bytes(8));
     }
 
-    /// <summary>Decodes events in order; keeps the state that spans blocks (string table, open syscalls, time).</summary>
-    private sealed class EventDecoder
+    /// <summary>Decodes the events of one block in order; keeps the block's state (string table, open syscalls, time).</summary>
+    internal sealed class EventDecoder
     {
         private readonly List<string> _strings = [];
         private readonly Dictionary<int, Stack<KernelEvent>> _open = [];

@@ -7,7 +7,7 @@ namespace MicroKernel.Sim.Tracing;
 /// <summary>Which events <c>trace show</c> prints, and how (the strace options).</summary>
 /// <param name="Pids">Only these processes (empty = all).</param>
 /// <param name="Syscalls">Only syscalls with these names (empty = every event kind); faults and exits are kept, as strace keeps signals and exits.</param>
-/// <param name="From">Only events at or after this tick.</param>
+/// <param name="From">Only events at or after this tick (the reader jumps to the first block that can hold one).</param>
 /// <param name="To">Only events at or before this tick.</param>
 /// <param name="Enters">Also print syscall entries (normally only exits, which carry the result).</param>
 /// <param name="Io">Print the user memory each syscall read and wrote.</param>
@@ -32,6 +32,9 @@ internal sealed record ShowFilter(IReadOnlyCollection<int> Pids, IReadOnlyCollec
 
     /// <summary>strace <c>-s</c>: bytes of a string argument shown before <c>...</c>.</summary>
     public int StringLimit { get; init; } = StraceString.DefaultLimit;
+
+    /// <summary>Only events from this sequence number on (the reader jumps to its block).</summary>
+    public long? FromSeq { get; init; }
 }
 
 /// <summary>
@@ -42,14 +45,17 @@ internal sealed record ShowFilter(IReadOnlyCollection<int> Pids, IReadOnlyCollec
 /// </summary>
 internal static class TraceShow
 {
-    /// <summary>Prints the header and the events that pass <paramref name="filter"/>; returns how many were printed.</summary>
-    public static int Text(Trace trace, ShowFilter filter, EventFormatter formatter, TextWriter output)
+    /// <summary>
+    /// Prints the header and the events that pass <paramref name="filter"/>; returns how many were printed. The trace
+    /// is streamed twice from the first block the range needs (the trailer's index finds it): a first pass finds the
+    /// calls that never return (so that their entry prints as <c>exit(0) = ?</c>), the second prints. A block that
+    /// cannot be read is skipped with a <c># skipped</c> line and passed to <paramref name="damaged"/>.
+    /// </summary>
+    public static int Text(Trace trace, ShowFilter filter, EventFormatter formatter, TextWriter output, Action<BlockDamage>? damaged = null)
     {
-        IReadOnlyList<TraceEvent> events = trace.Events;
-        (bool[] returns, int[] enterOf) = Pairs(events);
         if (filter.Summary)
         {
-            SyscallSummary.Write(Calls(events, filter, formatter, returns, enterOf), formatter, output);
+            SyscallSummary.Write(Calls(trace, filter, formatter, damaged), formatter, output);
             return 0;
         }
         TraceHeader h = trace.Header;
@@ -58,16 +64,22 @@ internal static class TraceShow
         string options = string.Join(" ", h.Options.Where(o => o.Value is not null).Select(o => $"--{o.Key} {o.Value}"));
         output.WriteLine($"# config: {string.Join(", ", h.Config.Select(c => $"{c.Key}={c.Value}"))}{(options.Length > 0 ? "; options: " + options : "")}");
         foreach ((string path, string sha256) in h.Binaries) output.WriteLine($"# binary: {path} sha256 {sha256}");
+        HashSet<long> neverReturn = NeverReturning(trace, filter);
+        var open = new Dictionary<int, Stack<long>>(); // per tid: the ticks of its open syscall entries
         int printed = 0;
         long? previousTick = null;
-        for (int i = 0; i < events.Count; i++)
+        foreach (TraceEvent te in Range(trace, filter, d =>
         {
-            TraceEvent te = events[i];
+            output.WriteLine($"# skipped events #{d.Block.FirstSeq}..#{d.Block.EndSeq - 1} (ticks {d.Block.FirstTick}..{d.Block.LastTick}): {d.Error.Problem} (offset {d.Error.Offset})");
+            damaged?.Invoke(d);
+        }))
+        {
             KernelEvent e = te.Event;
-            if (!Passes(e, filter, formatter)) continue;
-            if (e.Kind == EventKind.SyscallEnter && returns[i] && !filter.Enters) continue;
-            long? enterTick = enterOf[i] >= 0 ? events[enterOf[i]].Event.Tick : null;
-            output.WriteLine(StraceLine(formatter, te, returns[i], filter, filter.Relative ? e.Tick - (previousTick ?? e.Tick) : null, enterTick));
+            long? enterTick = Pair(open, e);
+            if (!InRange(e, filter) || !Passes(e, filter, formatter)) continue;
+            bool returns = e.Kind == EventKind.SyscallEnter && !neverReturn.Contains(e.Seq);
+            if (returns && !filter.Enters) continue;
+            output.WriteLine(StraceLine(formatter, te, returns, filter, filter.Relative ? e.Tick - (previousTick ?? e.Tick) : null, enterTick));
             previousTick = e.Tick;
             printed++;
             if (filter.Io && te.Io is { } io)
@@ -78,20 +90,109 @@ internal static class TraceShow
         return printed;
     }
 
-    // Each call once for -c: a returned call at its exit (ticks from its entry), an unfinished one at its entry.
-    private static IEnumerable<(KernelEvent, long)> Calls(IReadOnlyList<TraceEvent> events, ShowFilter filter, EventFormatter formatter, bool[] returns, int[] enterOf)
+    // The events a listing needs, in order: from one block before the first block of the range (so that calls entered
+    // just before it pair with their exits) to the end of the range. Ticks never decrease, so the first event after
+    // --to ends it.
+    private static IEnumerable<TraceEvent> Range(Trace trace, ShowFilter filter, Action<BlockDamage>? damaged)
     {
-        for (int i = 0; i < events.Count; i++)
+        IEnumerable<TraceEvent> events = trace.Events;
+        if (trace.Index is { } index && (filter.FromSeq is not null || filter.From is not null))
         {
-            KernelEvent e = events[i].Event;
-            if (!Passes(e, filter, formatter)) continue;
-            if (e.Kind == EventKind.SyscallExit) yield return (e, enterOf[i] >= 0 ? e.Tick - events[enterOf[i]].Event.Tick : 0);
-            else if (e.Kind == EventKind.SyscallEnter && !returns[i]) yield return (e, 0);
+            int block = Math.Max(filter.FromSeq is { } seq ? index.BlockOfSeq(Math.Min(seq, trace.Events.Count - 1L)) : 0,
+                filter.From is { } tick ? index.FirstBlockFromTick(tick) : 0);
+            if (block >= index.Blocks.Count) yield break;
+            // A damaged block before the range (the one read only to pair calls) is not the listing's concern.
+            long fromSeq = filter.FromSeq ?? 0, fromTick = filter.From ?? long.MinValue;
+            events = trace.From(index.Blocks[Math.Max(0, block - 1)].FirstSeq,
+                damaged is null ? null : d => { if (d.Block.EndSeq > fromSeq && d.Block.LastTick >= fromTick) damaged(d); });
+        }
+        else if (trace.Index is not null) events = trace.From(0, damaged);
+        foreach (TraceEvent te in events)
+        {
+            if (filter.To is { } to && te.Event.Tick > to) yield break;
+            yield return te;
         }
     }
 
+    private static bool InRange(KernelEvent e, ShowFilter f) => e.Seq >= (f.FromSeq ?? 0) && e.Tick >= (f.From ?? long.MinValue) && e.Tick <= (f.To ?? long.MaxValue);
+
+    // Pairs a syscall exit with its entry (the last open entry of its tid): the entry's tick, or null.
+    private static long? Pair(Dictionary<int, Stack<long>> open, KernelEvent e)
+    {
+        if (e.Kind == EventKind.SyscallEnter)
+        {
+            if (!open.TryGetValue(e.Tid, out Stack<long>? s)) open[e.Tid] = s = new Stack<long>();
+            s.Push(e.Tick);
+        }
+        else if (e.Kind == EventKind.SyscallExit && open.TryGetValue(e.Tid, out Stack<long>? s) && s.TryPop(out long tick)) return tick;
+        return null;
+    }
+
+    // The first pass: the entries in the range whose call never returns (exit, thread_exit, a killed or forever
+    // blocked call). It reads past the range's end only while some entry in it is still open, and an entry still open
+    // when its thread exits never returns.
+    private static HashSet<long> NeverReturning(Trace trace, ShowFilter filter)
+    {
+        var open = new Dictionary<int, Stack<long>>();
+        var never = new HashSet<long>();
+        int pending = 0;
+        // A damaged block is skipped here without a word: the printing pass says it once.
+        IEnumerable<TraceEvent> events = Range(trace, filter with { To = null }, _ => { });
+        foreach (TraceEvent te in events)
+        {
+            KernelEvent e = te.Event;
+            bool inRange = InRange(e, filter);
+            if (!inRange && filter.To is { } to && e.Tick > to && pending == 0) break;
+            if (e.Kind == EventKind.SyscallEnter)
+            {
+                if (!open.TryGetValue(e.Tid, out Stack<long>? s)) open[e.Tid] = s = new Stack<long>();
+                s.Push(inRange ? e.Seq : -1);
+                if (inRange) pending++;
+            }
+            else if (e.Kind == EventKind.SyscallExit && open.TryGetValue(e.Tid, out Stack<long>? s) && s.TryPop(out long seq) && seq >= 0) pending--;
+            else if (e.Kind == EventKind.ThreadExit && open.Remove(e.Tid, out Stack<long>? left))
+                foreach (long unfinished in left)
+                    if (unfinished >= 0)
+                    {
+                        never.Add(unfinished);
+                        pending--;
+                    }
+        }
+        foreach (Stack<long> left in open.Values)
+            foreach (long unfinished in left)
+                if (unfinished >= 0) never.Add(unfinished);
+        return never;
+    }
+
+    // Each call once for -c: a returned call at its exit (ticks from its entry), an unfinished one at its entry
+    // (when its thread exits, or at the end).
+    private static IEnumerable<(KernelEvent, long)> Calls(Trace trace, ShowFilter filter, EventFormatter formatter, Action<BlockDamage>? damaged)
+    {
+        var open = new Dictionary<int, Stack<KernelEvent>>();
+        foreach (TraceEvent te in Range(trace, filter, damaged))
+        {
+            KernelEvent e = te.Event;
+            if (e.Kind == EventKind.SyscallEnter)
+            {
+                if (!open.TryGetValue(e.Tid, out Stack<KernelEvent>? s)) open[e.Tid] = s = new Stack<KernelEvent>();
+                s.Push(e);
+            }
+            else if (e.Kind == EventKind.SyscallExit)
+            {
+                long? enterTick = open.TryGetValue(e.Tid, out Stack<KernelEvent>? s) && s.TryPop(out KernelEvent enter) ? enter.Tick : null;
+                if (InRange(e, filter) && Passes(e, filter, formatter)) yield return (e, enterTick is { } t ? e.Tick - t : 0);
+            }
+            else if (e.Kind == EventKind.ThreadExit && open.Remove(e.Tid, out Stack<KernelEvent>? left))
+                foreach (KernelEvent unfinished in left)
+                    if (InRange(unfinished, filter) && Passes(unfinished, filter, formatter)) yield return (unfinished, 0);
+        }
+        foreach (Stack<KernelEvent> left in open.Values)
+            foreach (KernelEvent unfinished in left)
+                if (InRange(unfinished, filter) && Passes(unfinished, filter, formatter)) yield return (unfinished, 0);
+    }
+
     /// <summary>Writes the header (first line) and each passing event as one JSON object per line.</summary>
-    public static int JsonLines(Trace trace, ShowFilter filter, EventFormatter formatter, Stream output)
+    public static int JsonLines(Trace trace, ShowFilter filter, EventFormatter formatter, Stream output, Action<BlockDamage>? damaged = null)
     {
         var options = new JsonWriterOptions { Indented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
         using (JsonDocument header = JsonDocument.Parse(trace.Header.ToJson()))
@@ -104,11 +205,14 @@ internal static class TraceShow
         }
         output.WriteByte((byte)'\n');
         int printed = 0;
-        foreach (TraceEvent te in trace.Events)
+        using var line = new Utf8JsonWriter(output, options); // one writer, reset after each line: nothing allocated per event
+        foreach (TraceEvent te in Range(trace, filter, damaged))
         {
             KernelEvent e = te.Event;
-            if (!Passes(e, filter, formatter)) continue;
-            using (var w = new Utf8JsonWriter(output, options)) Write(w, te, formatter);
+            if (!InRange(e, filter) || !Passes(e, filter, formatter)) continue;
+            Write(line, te, formatter);
+            line.Flush();
+            line.Reset();
             output.WriteByte((byte)'\n');
             printed++;
         }
@@ -164,31 +268,6 @@ internal static class TraceShow
         if (f.Syscalls.Count > 0 && !kept && !(call && f.Syscalls.Contains(formatter.SyscallName(e.Code)))) return false;
         if (f.FailedOnly && !kept && !(e.Kind == EventKind.SyscallExit && e.Result < 0)) return false;
         return true;
-    }
-
-    // Pairs each syscall entry with its exit: returns[enter] says whether the exit is in the trace (exit, thread_exit
-    // and killed calls never return), enterOf[exit] is the index of its entry (-1 for every other event).
-    private static (bool[] Returns, int[] EnterOf) Pairs(IReadOnlyList<TraceEvent> events)
-    {
-        var returned = new bool[events.Count];
-        var enterOf = new int[events.Count];
-        Array.Fill(enterOf, -1);
-        var open = new Dictionary<int, Stack<int>>();
-        for (int i = 0; i < events.Count; i++)
-        {
-            KernelEvent e = events[i].Event;
-            if (e.Kind == EventKind.SyscallEnter)
-            {
-                if (!open.TryGetValue(e.Tid, out Stack<int>? s)) open[e.Tid] = s = new Stack<int>();
-                s.Push(i);
-            }
-            else if (e.Kind == EventKind.SyscallExit && open.TryGetValue(e.Tid, out Stack<int>? s) && s.TryPop(out int enter))
-            {
-                returned[enter] = true;
-                enterOf[i] = enter;
-            }
-        }
-        return (returned, enterOf);
     }
 
     /// <summary>

@@ -8,7 +8,8 @@ namespace MicroKernel.Sim.Tracing;
 /// <summary>
 /// Records the kernel's event stream into the binary trace format (docs/trace-format.md): a sink that encodes each
 /// event into a block buffer (varints, only non-zero fields, interned strings, syscall exits that do not repeat
-/// their arguments) and writes a block with its CRC every 32 KiB. Nothing is allocated per event: the event comes by
+/// their arguments) and writes a block with its CRC every 32 KiB. Each block decodes on its own (its tick deltas,
+/// string numbers and open syscalls restart), and the trailer indexes them, so a reader can seek. Nothing is allocated per event: the event comes by
 /// reference, its I/O from the thread's reused buffer, and the encoder writes into its own reused block buffer, so
 /// recording costs little next to the run (docs/trace-format.md has the figures).
 /// </summary>
@@ -31,13 +32,22 @@ internal sealed class TraceWriter : IEventSink, IDisposable
     private int _blockEvents;
     private long _lastTick;
     private bool _finished;
+    private readonly TraceCompression _compression;
+    private byte[] _packed = [];
+    private readonly List<BlockInfo> _index = [];
+    private long _blockFirstTick;
     private int _lastTid;
     private Stack<CallKey>? _lastCalls;
 
     /// <summary>Starts a trace on <paramref name="stream"/>: writes the magic and the header at once.</summary>
-    public TraceWriter(Stream stream, TraceHeader header, bool ownsStream = true)
+    /// <param name="stream">Where the trace goes.</param>
+    /// <param name="header">The header.</param>
+    /// <param name="ownsStream">Dispose <paramref name="stream"/> with the writer.</param>
+    /// <param name="compression">How blocks are stored (<c>--compress</c>: <see cref="TraceCompression.Brotli"/>).</param>
+    public TraceWriter(Stream stream, TraceHeader header, bool ownsStream = true, TraceCompression compression = TraceCompression.None)
     {
         _stream = stream;
+        _compression = compression;
         _ownsStream = ownsStream;
         _maxStoredReadBytes = header.MaxStoredReadBytes;
         byte[] json = header.ToJson();
@@ -61,6 +71,7 @@ internal sealed class TraceWriter : IEventSink, IDisposable
     public void Emit(in KernelEvent e)
     {
         if (_finished) return;
+        if (_blockEvents == 0) _blockFirstTick = e.Tick;
         EnsureRoom(128);
         int mask = 0;
         bool sameCall = false;
@@ -111,7 +122,10 @@ internal sealed class TraceWriter : IEventSink, IDisposable
         if (_length >= TraceFormat.BlockTarget) FlushBlock();
     }
 
-    /// <summary>Writes the last block and the trailer (the run's outcome), and flushes. Later events are ignored.</summary>
+    /// <summary>
+    /// Writes the last block, the trailer (the run's outcome and the block index) and the footer (the trailer's
+    /// offset), and flushes. Later events are ignored.
+    /// </summary>
     public void Finish(RunResult result)
     {
         if (_finished) return;
@@ -122,6 +136,19 @@ internal sealed class TraceWriter : IEventSink, IDisposable
         WriteVarint((ulong)result.Outcome);
         WriteVarint(ZigZag(result.Ticks));
         WriteVarint(ZigZag(result.Switches));
+        WriteVarint((ulong)_index.Count);
+        long previousOffset = 0, previousTick = 0;
+        foreach (BlockInfo b in _index)
+        {
+            EnsureRoom(48);
+            WriteVarint((ulong)(b.Offset - previousOffset));
+            WriteVarint((ulong)b.Count);
+            WriteVarint((ulong)(b.FirstTick - previousTick));
+            WriteVarint((ulong)(b.LastTick - b.FirstTick));
+            previousOffset = b.Offset;
+            previousTick = b.LastTick;
+        }
+        long trailerOffset = BytesWritten;
         Span<byte> head = stackalloc byte[5];
         head[0] = TraceFormat.TrailerTag;
         BinaryPrimitives.WriteUInt32LittleEndian(head[1..], (uint)_length);
@@ -130,6 +157,11 @@ internal sealed class TraceWriter : IEventSink, IDisposable
         uint crc = Crc32.Compute(_crc, head[1..], _block.AsSpan(0, _length));
         WriteUInt32(crc);
         BytesWritten += 5 + _length;
+        Span<byte> footer = stackalloc byte[TraceFormat.FooterSize];
+        BinaryPrimitives.WriteUInt64LittleEndian(footer, (ulong)trailerOffset);
+        TraceFormat.FooterMagic.CopyTo(footer[8..]);
+        _stream.Write(footer);
+        BytesWritten += TraceFormat.FooterSize;
         _stream.Flush();
     }
 
@@ -139,19 +171,38 @@ internal sealed class TraceWriter : IEventSink, IDisposable
         if (_ownsStream) _stream.Dispose();
     }
 
+    // Writes the block and starts the next from scratch: no tick, string or open syscall carries over, so that a
+    // reader can decode any block alone (docs/trace-format.md, "Each block decodes alone").
     private void FlushBlock()
     {
         if (_blockEvents == 0) return;
-        Span<byte> head = stackalloc byte[9];
+        long firstSeq = EventCount - _blockEvents;
+        _index.Add(new BlockInfo(BytesWritten, firstSeq, _blockEvents, _blockFirstTick, _lastTick));
+        ReadOnlySpan<byte> payload = _block.AsSpan(0, _length);
+        TraceCompression codec = TraceCompression.None;
+        if (_compression != TraceCompression.None && BlockCodec.Compress(_compression, payload, ref _packed) is var packed and >= 0)
+        {
+            codec = _compression;
+            payload = _packed.AsSpan(0, packed);
+        }
+        Span<byte> head = stackalloc byte[TraceFormat.BlockHeaderSize];
         head[0] = TraceFormat.BlockTag;
-        BinaryPrimitives.WriteUInt32LittleEndian(head[1..], (uint)_length);
-        BinaryPrimitives.WriteUInt32LittleEndian(head[5..], (uint)_blockEvents);
+        head[1] = (byte)codec;
+        BinaryPrimitives.WriteUInt32LittleEndian(head[2..], (uint)payload.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(head[6..], (uint)_length);
+        BinaryPrimitives.WriteUInt32LittleEndian(head[10..], (uint)_blockEvents);
+        BinaryPrimitives.WriteUInt64LittleEndian(head[14..], (ulong)firstSeq);
         _stream.Write(head);
-        _stream.Write(_block, 0, _length);
-        WriteUInt32(Crc32.Compute(_crc, head[1..], _block.AsSpan(0, _length)));
-        BytesWritten += 9 + _length;
+        _stream.Write(payload);
+        WriteUInt32(Crc32.Compute(_crc, head[1..], payload));
+        BytesWritten += TraceFormat.BlockHeaderSize + payload.Length;
         _length = 0;
         _blockEvents = 0;
+        _lastTick = 0;
+        _strings.Clear();
+        _openCalls.Clear();
+        _lastTid = 0;
+        _lastCalls = null;
     }
 
     /// <summary>The CRC of a record: its length/count fields, then its payload.</summary>

@@ -26,7 +26,7 @@ public class CorruptTraceTests
 
     [Theory]
     [InlineData("replay")]
-    [InlineData("show")]
+    [InlineData("export")]
     public void A_flipped_byte_in_the_middle_is_refused_with_its_offset(string command)
     {
         using var f = new TraceFixture();

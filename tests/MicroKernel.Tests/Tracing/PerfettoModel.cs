@@ -16,6 +16,13 @@ internal sealed class PerfettoModel
     public List<string> Instants { get; } = [];
     public List<string> Flows { get; } = [];
 
+    /// <summary>Packets that cleared the sequence's incremental state (the proto export only; the first one too).</summary>
+    public int Clears { get; private set; }
+
+    // A TrackEvent with its interned strings looked up.
+    private sealed record Resolved(TrackEvent.Types.Type Type, string Track, ulong Uuid, string? Name, string? Category,
+        List<KeyValuePair<string, string>> Args, ulong[] FlowIds, ulong[] TerminatingFlowIds);
+
     /// <summary>Slices that began and never ended (the proto export only): their keys.</summary>
     public List<string> Unended { get; } = [];
 
@@ -118,7 +125,8 @@ internal sealed class PerfettoModel
         var names = new Dictionary<ulong, string>();
         var categories = new Dictionary<ulong, string>();
         var argNames = new Dictionary<ulong, string>();
-        var events = new List<(long Ts, int Order, TrackEvent Event)>();
+        var argValues = new Dictionary<ulong, string>();
+        var events = new List<(long Ts, int Order, Resolved Event)>();
         static void Define(Dictionary<ulong, string> table, ulong iid, string value)
         {
             iid.ShouldNotBe(0ul);
@@ -127,11 +135,20 @@ internal sealed class PerfettoModel
         foreach (TracePacket p in trace.Packet)
         {
             p.TrustedPacketSequenceId.ShouldBe(1u);
+            if ((p.SequenceFlags & (uint)TracePacket.Types.SequenceFlags.SeqIncrementalStateCleared) != 0)
+            {
+                m.Clears++;
+                names.Clear();
+                categories.Clear();
+                argNames.Clear();
+                argValues.Clear();
+            }
             if (p.InternedData is { } d)
             {
                 foreach (EventName n in d.EventNames) Define(names, n.Iid, n.Name);
                 foreach (EventCategory c in d.EventCategories) Define(categories, c.Iid, c.Name);
                 foreach (DebugAnnotationName a in d.DebugAnnotationNames) Define(argNames, a.Iid, a.Name);
+                foreach (InternedString v in d.DebugAnnotationStringValues) Define(argValues, v.Iid, v.Str.ToStringUtf8());
             }
             if (p.TrackDescriptor is { } t)
             {
@@ -144,46 +161,46 @@ internal sealed class PerfettoModel
             }
             if (p.TrackEvent is { } e)
             {
+                // Interned strings are looked up now: a later clear makes their iids mean something else.
                 (p.SequenceFlags & (uint)TracePacket.Types.SequenceFlags.SeqNeedsIncrementalState).ShouldNotBe(0u);
                 tracks.ShouldContainKey(e.TrackUuid);
-                if (e.HasNameIid) names.ShouldContainKey(e.NameIid);
-                foreach (ulong c in e.CategoryIids) categories.ShouldContainKey(c);
-                foreach (DebugAnnotation a in e.DebugAnnotations) argNames.ShouldContainKey(a.NameIid);
-                events.Add(((long)p.Timestamp, events.Count, e));
+                string? name = e.HasNameIid ? names[e.NameIid] : null;
+                string? category = e.CategoryIids.Count > 0 ? categories[e.CategoryIids.Single()] : null;
+                var args = e.DebugAnnotations.Select(a => KeyValuePair.Create(argNames[a.NameIid],
+                    a.HasStringValueIid ? argValues[a.StringValueIid] : a.HasStringValue ? a.StringValue : a.IntValue.ToString(CultureInfo.InvariantCulture))).ToList();
+                events.Add(((long)p.Timestamp, events.Count, new Resolved(e.Type, tracks[e.TrackUuid], e.TrackUuid, name, category, args, [.. e.FlowIds], [.. e.TerminatingFlowIds])));
             }
         }
 
-        var open = new Dictionary<ulong, Stack<(string Name, string Cat, long Ts, TrackEvent Begin)>>();
+        var open = new Dictionary<ulong, Stack<(string Name, string Cat, long Ts, Resolved Begin)>>();
         var flowSource = new Dictionary<ulong, string>();
-        void Flows(TrackEvent e, string slice)
+        void Flows(Resolved e, string slice)
         {
             foreach (ulong id in e.FlowIds) flowSource.TryAdd(id, slice).ShouldBeTrue($"flow {id} passes through {slice}: not a flow we write");
             foreach (ulong id in e.TerminatingFlowIds)
                 if (flowSource.Remove(id, out string? from)) m.Flows.Add($"{from} -> {slice}");
                 else throw new ShouldAssertException($"flow {id} ends at {slice} before it starts");
         }
-        string ArgsOf(params TrackEvent[] es) => Args(es.SelectMany(x => x.DebugAnnotations).Select(a =>
-            KeyValuePair.Create(argNames[a.NameIid], a.HasStringValue ? a.StringValue : a.IntValue.ToString(CultureInfo.InvariantCulture))));
-        foreach ((long ts, _, TrackEvent e) in events.OrderBy(x => x.Ts).ThenBy(x => x.Order))
+        foreach ((long ts, _, Resolved e) in events.OrderBy(x => x.Ts).ThenBy(x => x.Order))
         {
-            string track = tracks[e.TrackUuid];
-            if (!open.TryGetValue(e.TrackUuid, out var stack)) open[e.TrackUuid] = stack = new();
+            string track = e.Track;
+            if (!open.TryGetValue(e.Uuid, out var stack)) open[e.Uuid] = stack = new();
             switch (e.Type)
             {
                 case TrackEvent.Types.Type.SliceBegin:
-                    stack.Push((names[e.NameIid], categories[e.CategoryIids.Single()], ts, e));
-                    Flows(e, Key(track, names[e.NameIid], ts));
+                    stack.Push((e.Name!, e.Category!, ts, e));
+                    Flows(e, Key(track, e.Name!, ts));
                     break;
                 case TrackEvent.Types.Type.SliceEnd:
                 {
                     stack.ShouldNotBeEmpty($"an END at {ts} on {track} with no open slice");
                     var b = stack.Pop();
-                    m.Slices.Add($"{Key(track, b.Name, b.Ts)} +{ts - b.Ts} [{b.Cat}] {ArgsOf(b.Begin, e)}");
+                    m.Slices.Add($"{Key(track, b.Name, b.Ts)} +{ts - b.Ts} [{b.Cat}] {Args(b.Begin.Args.Concat(e.Args))}");
                     Flows(e, Key(track, b.Name, b.Ts));
                     break;
                 }
                 case TrackEvent.Types.Type.Instant:
-                    m.Instants.Add($"{Key(track, names[e.NameIid], ts)} [{categories[e.CategoryIids.Single()]}] {ArgsOf(e)}");
+                    m.Instants.Add($"{Key(track, e.Name!, ts)} [{e.Category}] {Args(e.Args)}");
                     break;
                 default:
                     throw new ShouldAssertException($"unexpected event type {e.Type}");

@@ -81,14 +81,36 @@ public class PerfettoProtoExportTests
     {
         using var f = new TraceFixture();
         // pages: sends to handlers (one broadcast); queue: notifies to waits; rpc: rpc_call to the method;
-        // demo: thread_create to the new thread.
+        // demo: thread_create to the new thread; shmem: shm_send / shm_call to the segment handler.
         var flows = new List<string>();
-        foreach (string scenario in new[] { "pages", "queue", "rpc", "demo" })
+        foreach (string scenario in new[] { "pages", "queue", "rpc", "demo", "shmem" })
             flows.AddRange(ExportBoth(f, f.Record(scenario)).Proto.Flows);
         flows.ShouldContain(x => x.Contains("| send @") && x.Contains("| handler type "));
         flows.ShouldContain(x => x.Contains("| notify @") && x.Contains("| wait"));
         flows.ShouldContain(x => x.Contains("| rpc_call @") && x.Contains("| rpc object "));
         flows.ShouldContain(x => x.Contains("| thread_create @"));
+        flows.ShouldContain(x => x.Contains("| shm_send @") && x.Contains("| segment handler type "));
+        flows.ShouldContain(x => x.Contains("| shm_call @") && x.Contains("| segment handler type "));
+    }
+
+    [Fact]
+    public void Interning_tables_cleared_on_the_way_change_nothing_perfetto_shows()
+    {
+        using var f = new TraceFixture();
+        Trace trace = TraceFixture.Read(f.Record("queue"));
+        var formatter = new EventFormatter(TraceCommands.SyscallTable());
+        using var whole = new MemoryStream();
+        using var small = new MemoryStream();
+        PerfettoProtoExporter.Export(trace.Events, whole, formatter);
+        PerfettoProtoExporter.Export(trace.Events, small, formatter, maxInterned: 16);
+        whole.Position = small.Position = 0;
+        PerfettoModel a = PerfettoModel.FromProto(whole), b = PerfettoModel.FromProto(small);
+        a.Clears.ShouldBe(1); // the first packet
+        b.Clears.ShouldBeGreaterThan(100);
+        b.Slices.ShouldBe(a.Slices);
+        b.Instants.ShouldBe(a.Instants);
+        b.Flows.ShouldBe(a.Flows);
+        b.Tracks.ShouldBe(a.Tracks);
     }
 
     [Fact]

@@ -38,7 +38,7 @@ public sealed class PythonReaderTests
     {
         // Events no scenario makes: every character class the JSON escaper treats apart, a kind number the format
         // does not know, arguments and codes at the ends of their ranges, and enough events for several blocks
-        // (the tick, string table and open syscalls carry across them).
+        // (each restarts its tick, string table and open syscalls: they decode alone).
         Scenario s = ScenarioRunner.Load("demo");
         using var f = new TraceFixture();
         string path = f.PathOf("crafted.mktrace");
