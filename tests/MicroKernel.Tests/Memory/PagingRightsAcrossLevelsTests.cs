@@ -30,20 +30,13 @@ public sealed class PagingRightsAcrossLevelsTests
         return (ram, new Mmu(ram));
     }
 
-    private static readonly int[][] LevelSets = [[3, 2], [3, 0], [2, 1], [1, 0], [3, 2, 1, 0]];
-
-    public static TheoryData<int[]> TwoOrMoreLevels
-    {
-        get
-        {
-            var data = new TheoryData<int[]>();
-            foreach (int[] levels in LevelSets) data.Add(levels);
-            return data;
-        }
-    }
-
-    [Theory, MemberData(nameof(TwoOrMoreLevels))]
-    public void A_write_faults_ReadOnly_when_RW_is_clear_at_several_levels_and_a_read_still_works(int[] levels)
+    [Theory]
+    [InlineData(3, 2)]
+    [InlineData(3, 0)]
+    [InlineData(2, 1)]
+    [InlineData(1, 0)]
+    [InlineData(3, 2, 1, 0)]
+    public void A_write_faults_ReadOnly_when_RW_is_clear_at_several_levels_and_a_read_still_works(params int[] levels)
     {
         (_, Mmu mmu) = Tables(levels, clear: RW);
         mmu.LoadRoot(1UL << 12);
@@ -57,8 +50,13 @@ public sealed class PagingRightsAcrossLevelsTests
         f.Reason.ShouldBe(FaultReason.ReadOnly);
     }
 
-    [Theory, MemberData(nameof(TwoOrMoreLevels))]
-    public void A_user_access_faults_Supervisor_when_US_is_clear_at_several_levels_and_the_kernel_still_reaches_the_page(int[] levels)
+    [Theory]
+    [InlineData(3, 2)]
+    [InlineData(3, 0)]
+    [InlineData(2, 1)]
+    [InlineData(1, 0)]
+    [InlineData(3, 2, 1, 0)]
+    public void A_user_access_faults_Supervisor_when_US_is_clear_at_several_levels_and_the_kernel_still_reaches_the_page(params int[] levels)
     {
         (_, Mmu mmu) = Tables(levels, clear: US);
         mmu.LoadRoot(1UL << 12);
@@ -72,8 +70,13 @@ public sealed class PagingRightsAcrossLevelsTests
         f.Reason.ShouldBe(FaultReason.Supervisor);
     }
 
-    [Theory, MemberData(nameof(TwoOrMoreLevels))]
-    public void A_fetch_faults_NoExecute_when_NX_is_set_at_several_levels(int[] levels)
+    [Theory]
+    [InlineData(3, 2)]
+    [InlineData(3, 0)]
+    [InlineData(2, 1)]
+    [InlineData(1, 0)]
+    [InlineData(3, 2, 1, 0)]
+    public void A_fetch_faults_NoExecute_when_NX_is_set_at_several_levels(params int[] levels)
     {
         (_, Mmu mmu) = Tables(levels, set: NX);
         mmu.LoadRoot(1UL << 12);
