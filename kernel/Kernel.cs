@@ -103,9 +103,6 @@ public sealed partial class Kernel
     /// <summary>True while anyone listens to events (then syscalls build enter/exit events).</summary>
     public bool Tracing => _sinks.Count > 0;
 
-    /// <summary>Adds a listener to the event stream.</summary>
-    public void AddSink(IEventSink sink) => _sinks.Add(sink);
-
     /// <summary>
     /// A planted kernel bug, null in every normal run: the <c>Nth</c> call of syscall <c>Number</c> returns its result
     /// + 1, with no event saying so. Only <c>mk replay --break</c> and its tests set it, to check that replay reports
@@ -174,6 +171,7 @@ public sealed partial class Kernel
         {
             HostWatchdog.Unwatch(this);
         }
+        ReleaseHeldEntry(); // a syscall that never returned (its thread was stopped inside it)
         EndCheckPoint();
         return new RunResult(_panic is null ? _outcome : RunOutcome.Panic, Scheduler.Now, Scheduler.Switches,
             _processes.Values.ToList(), _deadlockReport, _panic)
@@ -258,9 +256,10 @@ public sealed partial class Kernel
         caller.UpcallsSeenAtEntry = caller.Process.UpcallsRun;
         if (caller.Process.PendingUpcalls != 0) UpcallPoint(caller);
         SyscallInfo? info = Syscalls.Find(number);
+        long entrySeq = 0;
         if (_sinks.Count > 0)
         {
-            EmitSyscall(EventKind.SyscallEnter, caller, number, args, 0);
+            entrySeq = SyscallEntered(caller, number, args);
             caller.SyscallIo = caller.IoRecord;
             caller.IoRecord.Clear();
         }
@@ -275,7 +274,7 @@ public sealed partial class Kernel
         // The callee of an enclosing RPC call died while this syscall waited: unwind to that call.
         if (caller.RpcAborted) throw caller.Terminating();
         if (BrokenSyscall is { } broken && broken.Number == number && ++_brokenSeen == broken.Nth) result++;
-        if (_sinks.Count > 0) EmitSyscall(EventKind.SyscallExit, caller, number, args, result);
+        if (_sinks.Count > 0) SyscallReturned(caller, number, args, result, entrySeq);
         caller.SyscallIo = null;
         SyscallCheckPoint(caller, number);
         return result;
@@ -403,6 +402,7 @@ public sealed partial class Kernel
     internal void Emit(in KernelEvent e)
     {
         if (_sinks.Count == 0) return;
+        ReleaseHeldEntry();
         Deliver(e with { Seq = _nextSeq++, Tick = Scheduler.Now });
     }
 
@@ -625,14 +625,4 @@ public sealed partial class Kernel
             if (!ReferenceEquals(t, Scheduler.Current)) Scheduler.Interrupt(t);
         }
     }
-
-    private void EmitSyscall(EventKind kind, SimThread caller, long number, in SyscallArgs a, long result) =>
-        Deliver(new KernelEvent
-        {
-            Seq = _nextSeq++, Tick = Scheduler.Now,
-            Pid = caller.Process.Pid, Tid = caller.Tid, Kind = kind, Code = number,
-            A0 = a.A0, A1 = a.A1, A2 = a.A2, A3 = a.A3, A4 = a.A4, A5 = a.A5, Result = result,
-            Instructions = caller.InstructionsRetired,
-            Io = kind == EventKind.SyscallExit && caller.SyscallIo is { Count: > 0 } io ? io : null,
-        });
 }

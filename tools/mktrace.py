@@ -19,7 +19,7 @@ import sys
 import zlib
 
 MAGIC = b"MKTRACE\x1a"
-VERSION = 2
+VERSION, OLDEST_VERSION = 3, 3
 BLOCK_HEADER = 22  # tag, codec, stored length, raw length, event count, first sequence number
 FOOTER_MAGIC = b"MKIX"
 CODEC_NONE, CODEC_BROTLI, CODEC_ZLIB = 0, 1, 2
@@ -32,6 +32,9 @@ KINDS = {
     31: "Inject",
 }
 SYSCALL_ENTER, SYSCALL_EXIT = 4, 5
+# Record kinds of version 3 that are not events: a completed syscall (entry and exit in one record), and one equal
+# to the block's previous such record but for its time.
+SYSCALL_RECORD, SYSCALL_AGAIN = 0xF0, 0xF1
 
 # Field mask bits of an event.
 HAS_CODE, HAS_A0, HAS_RESULT, HAS_TEXT, HAS_INSTRUCTIONS, HAS_IO, SAME_CALL = 1, 2, 1 << 7, 1 << 8, 1 << 9, 1 << 10, 1 << 11
@@ -93,10 +96,35 @@ class Decoder:
     A new Decoder starts each block (nothing carries across blocks)."""
 
     def __init__(self):
-        self.tick, self.strings, self.open = 0, [], {}
+        self.tick, self.strings, self.open, self.last = 0, [], {}, None
 
-    def event(self, p, seq):
+    def record(self, p, seq):
+        """Decodes one record: a list of one event, or of two (entry, exit) for a syscall record."""
         kind = p.byte()
+        if kind == SYSCALL_AGAIN:
+            if self.last is None:
+                raise Damaged(p.base + p.pos, f"event #{seq}: 'syscall again' with no syscall record before it in its block")
+            delta = p.zigzag()
+            if delta < 0:
+                raise Damaged(p.base + p.pos, f"event #{seq}: virtual time goes backwards")
+            self.tick += delta
+            return self.pair(dict(self.last, tick=self.tick), seq)
+        if kind == SYSCALL_RECORD:
+            e = self.event(p, seq + 1, SYSCALL_EXIT, record=True)
+            self.last = e if "io" not in e and "instructions" not in e else None
+            return self.pair(e, seq)
+        return [self.event(p, seq, kind, record=False)]
+
+    @staticmethod
+    def pair(exit_event, seq):
+        """A syscall record's two events: the entry (the exit's fields, without result and I/O), then the exit."""
+        entry = {"seq": seq, "tick": exit_event["tick"], "kind": KINDS[SYSCALL_ENTER], "pid": exit_event["pid"],
+                 "tid": exit_event["tid"], "code": exit_event["code"], "syscall": None, "a": exit_event["a"], "result": 0}
+        if "instructions" in exit_event:
+            entry["instructions"] = exit_event["instructions"]
+        return [entry, dict(exit_event, seq=seq + 1)]
+
+    def event(self, p, seq, kind, record):
         mask = p.varint()
         if mask > KNOWN_BITS:
             raise Damaged(p.base + p.pos, f"event #{seq}: unknown field bits 0x{mask:x}")
@@ -105,9 +133,11 @@ class Decoder:
             raise Damaged(p.base + p.pos, f"event #{seq}: virtual time goes backwards")
         self.tick += delta
         pid, tid = p.varint(), p.varint()
+        if record and mask & (HAS_TEXT | SAME_CALL):
+            raise Damaged(p.base + p.pos, f"event #{seq}: a syscall record with text or 'same call as entry'")
         code = p.zigzag() if mask & HAS_CODE else 0
         a = [p.varint() if mask & (HAS_A0 << i) else 0 for i in range(6)]
-        stack = self.open.setdefault(tid, [])
+        stack = [] if record else self.open.setdefault(tid, [])
         if mask & SAME_CALL:
             if kind != SYSCALL_EXIT or not stack:
                 raise Damaged(p.base + p.pos, f"event #{seq}: 'same call as entry' without an open entry")
@@ -257,7 +287,7 @@ def events(path, out):
         if fixed[:8] != MAGIC:
             raise Damaged(0, "not an mktrace file (bad magic bytes)")
         version, header_length = struct.unpack_from("<HI", fixed, 8)
-        if version != VERSION:
+        if not OLDEST_VERSION <= version <= VERSION:
             raise Damaged(8, f"format version {version}, but this reader reads version {VERSION}")
         header_bytes = read_exact(f, header_length, 14, "the header")
         (crc,) = struct.unpack("<I", read_exact(f, 4, 14 + header_length, "the header's CRC"))
@@ -291,13 +321,16 @@ def events(path, out):
                 raw = expand(codec, payload, raw_length, at)
                 # Offsets in messages: the file's for a stored block, the block's own for an expanded one.
                 p, decoder, first_tick = Payload(raw, at + BLOCK_HEADER if codec == CODEC_NONE else 0), Decoder(), None
-                for _ in range(count):
-                    e = decoder.event(p, seq)
-                    if "syscall" in e:
-                        e["syscall"] = syscalls.get(e["code"], f"syscall_{e['code']}")
-                    out.write(to_json(e) + "\n")
-                    seq += 1
-                    first_tick = e["tick"] if first_tick is None else first_tick
+                while seq < first_seq + count:  # records: an event each, or a syscall's two
+                    decoded = decoder.record(p, seq)
+                    if seq + len(decoded) > first_seq + count:
+                        raise Damaged(p.base + p.pos, f"event #{seq}: a syscall record past the block's event count")
+                    for e in decoded:
+                        if "syscall" in e:
+                            e["syscall"] = syscalls.get(e["code"], f"syscall_{e['code']}")
+                        out.write(to_json(e) + "\n")
+                        seq += 1
+                        first_tick = e["tick"] if first_tick is None else first_tick
                 if p.pos != len(raw):
                     raise Damaged(p.base + p.pos, "stray bytes at the end of a block")
                 blocks.append((at, first_seq, count, first_tick, e["tick"]))

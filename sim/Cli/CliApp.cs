@@ -108,6 +108,7 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         var run = new Command("run", "Run a scenario and print what happened");
         run.Arguments.Add(scenario);
         foreach (Option o in new Option[] { seed, policy, protection, switches, maps, watchdog, trace, compress, faults, check, json }) run.Options.Add(o);
+        TraceCommands.CompressNeedsTrace(run, trace, compress);
         run.SetAction(r => RunScenario(r.GetValue(scenario) ?? "demo", r.GetValue(seed), r.GetValue(policy), r.GetValue(protection), r.GetValue(switches), r.GetValue(maps), r.GetValue(trace),
             r.GetValue(watchdog), r.GetValue(faults) ?? [], r.GetValue(check), r.GetValue(json), TraceCommands.Compression(r, compress)));
         root.Subcommands.Add(run);

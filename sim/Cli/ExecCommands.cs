@@ -45,6 +45,7 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
         exec.Arguments.Add(program);
         exec.Arguments.Add(args);
         foreach (Option o in new Option[] { protection, memory, slice, noCache, maxTicks, trace, compress, watchdog, faults, check }) exec.Options.Add(o);
+        TraceCommands.CompressNeedsTrace(exec, trace, compress);
         exec.SetAction(r => Exec(r.GetValue(program)!, r.GetValue(args) ?? [], new KernelConfig
         {
             Protection = r.GetValue(protection), Frames = r.GetValue(memory), InstructionsPerTick = r.GetValue(slice), MaxTicks = r.GetValue(maxTicks),

@@ -36,6 +36,13 @@ internal sealed class TraceCommands(TextWriter output, TextWriter error)
         return o;
     }
 
+    /// <summary>Makes <paramref name="command"/> refuse <c>--compress</c> without <c>--trace</c> (there is nothing to compress).</summary>
+    public static void CompressNeedsTrace(Command command, Option<string?> trace, Option<string?> compress) =>
+        command.Validators.Add(r =>
+        {
+            if (r.GetResult(compress) is not null && r.GetResult(trace) is null) r.AddError("--compress: only with --trace FILE (it compresses the trace's blocks)");
+        });
+
     /// <summary>The codec <c>--compress</c> asked for (<see cref="TraceCompression.None"/> when it is absent).</summary>
     public static TraceCompression Compression(ParseResult r, Option<string?> compress) =>
         r.GetResult(compress) is null ? TraceCompression.None : r.GetValue(compress) == "zlib" ? TraceCompression.ZLib : TraceCompression.Brotli;

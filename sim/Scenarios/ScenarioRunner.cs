@@ -11,7 +11,7 @@ namespace MicroKernel.Sim.Scenarios;
 public static class ScenarioRunner
 {
     /// <summary>The embedded scenarios, by name (the demo is "demo").</summary>
-    public static IReadOnlyList<string> BuiltInNames { get; } = ["careless", "deadlock", "demo", "mpu", "pages", "queue", "rpc", "shmem", "streams"];
+    public static IReadOnlyList<string> BuiltInNames { get; } = ["careless", "deadlock", "demo", "mpu", "pages", "portals", "queue", "rpc", "shmem", "streams"];
 
     /// <summary>Program names a scenario may use.</summary>
     public static IReadOnlyCollection<string> Programs => ExamplePrograms.All.Keys.ToList();

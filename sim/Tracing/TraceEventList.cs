@@ -176,7 +176,7 @@ internal sealed class TraceEventList(Func<Stream> open, string name, TraceBlockI
             }
             var decoder = new TraceReader.EventDecoder();
             var events = new TraceEvent[count];
-            for (int i = 0; i < count; i++) events[i] = decoder.Decode(ref c, info.FirstSeq + i);
+            for (int i = 0; i < count;) i += decoder.Decode(ref c, info.FirstSeq + i, events, i); // a syscall record is two
             if (c.Position != c.End) throw c.Error(c.Position, $"{c.End - c.Position} stray bytes at the end of a block");
             if (events[0].Event.Tick != info.FirstTick || events[^1].Event.Tick != info.LastTick)
                 throw _file.Error(at, $"the block of events #{info.FirstSeq}.. runs from tick {events[0].Event.Tick} to {events[^1].Event.Tick}, but the index says {info.FirstTick} to {info.LastTick}: the file is damaged");

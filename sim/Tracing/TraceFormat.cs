@@ -6,7 +6,26 @@ internal static class TraceFormat
     /// <summary>The version this build writes and reads. Bump it on any change to the byte layout.</summary>
     /// <remarks>2: self-contained blocks (first sequence number in the block header; tick, strings and open syscalls
     /// restart in each block), optional block compression, the block index in the trailer and the footer.</remarks>
-    public const int Version = 2;
+    public const int Version = 3;
+
+    /// <summary>
+    /// The oldest version this build reads. Not 2, though 3 only adds syscall records: a byte flipped from 3 to 2 would
+    /// then go unnoticed.
+    /// </summary>
+    /// <remarks>3: syscall records (<see cref="SyscallRecordKind"/>, <see cref="SyscallAgainKind"/>).</remarks>
+    public const int OldestReadable = 3;
+
+    /// <summary>
+    /// Record kind of a completed syscall: its entry and exit events in one record (version 3). A record's first byte
+    /// is an <see cref="MicroKernel.Tracing.EventKind"/> for a single event, or one of these two.
+    /// </summary>
+    public const byte SyscallRecordKind = 0xF0;
+
+    /// <summary>
+    /// Record kind of a completed syscall equal to the previous syscall record of its block in everything but time:
+    /// only the tick delta follows (a loop of null syscalls costs two bytes a call).
+    /// </summary>
+    public const byte SyscallAgainKind = 0xF1;
 
     /// <summary>"MKTRACE" and 0x1A: the first eight bytes of every trace (0x1A stops a text-mode type command).</summary>
     public static ReadOnlySpan<byte> Magic => "MKTRACE\x1A"u8;

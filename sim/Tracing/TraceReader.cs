@@ -46,7 +46,7 @@ internal static class TraceReader
         byte[] fixedPart = file.Read(0, 14);
         if (!fixedPart.AsSpan(0, 8).SequenceEqual(TraceFormat.Magic)) throw file.Error(0, "not an mktrace file (bad magic bytes)");
         int version = BinaryPrimitives.ReadUInt16LittleEndian(fixedPart.AsSpan(8));
-        if (version != TraceFormat.Version)
+        if (version is < TraceFormat.OldestReadable or > TraceFormat.Version)
             throw file.Error(8, $"format version {version}, but this build reads version {TraceFormat.Version} (record the trace again, or use the matching mk)");
         uint headerLength = BinaryPrimitives.ReadUInt32LittleEndian(fixedPart.AsSpan(10));
         if (headerLength > TraceFormat.MaxHeader || 14 + (long)headerLength + 4 > length)
@@ -236,10 +236,45 @@ internal static class TraceReader
         private readonly Dictionary<int, Stack<KernelEvent>> _open = [];
         private long _tick;
 
-        public TraceEvent Decode(ref Cursor c, long seq)
+        // The block's last syscall record, which a "syscall again" record repeats at a new time.
+        private KernelEvent? _lastRecord;
+
+        /// <summary>
+        /// Decodes one record into <paramref name="events"/> at <paramref name="at"/>: one event, or two for a syscall
+        /// record (docs/trace-format.md, "Syscall records"). Returns how many.
+        /// </summary>
+        public int Decode(ref Cursor c, long seq, TraceEvent[] events, int at)
         {
             int start = c.Position;
             byte kindByte = c.Byte();
+            if (kindByte is TraceFormat.SyscallRecordKind or TraceFormat.SyscallAgainKind)
+            {
+                if (at + 2 > events.Length) throw c.Error(start, $"event #{seq}: a syscall record (two events) past the block's event count");
+                TraceEvent exit;
+                if (kindByte == TraceFormat.SyscallAgainKind)
+                {
+                    if (_lastRecord is not { } last) throw c.Error(start, $"event #{seq}: 'syscall again' with no syscall record before it in its block");
+                    long again = c.ZigZag();
+                    if (again < 0) throw c.Error(start, $"event #{seq}: virtual time goes backwards by {-again} ticks");
+                    _tick += again;
+                    exit = new TraceEvent(last with { Seq = seq + 1, Tick = _tick }, null);
+                }
+                else
+                {
+                    exit = DecodeEvent(ref c, seq + 1, start, EventKind.SyscallExit, syscallRecord: true);
+                    _lastRecord = exit.Io is null && exit.Event.Instructions == 0 ? exit.Event : null;
+                }
+                // The entry: the exit's fields one seq before, without result and I/O.
+                events[at] = new TraceEvent(exit.Event with { Seq = seq, Kind = EventKind.SyscallEnter, Result = 0 }, null);
+                events[at + 1] = exit;
+                return 2;
+            }
+            events[at] = DecodeEvent(ref c, seq, start, (EventKind)kindByte, syscallRecord: false);
+            return 1;
+        }
+
+        private TraceEvent DecodeEvent(ref Cursor c, long seq, int start, EventKind kind, bool syscallRecord)
+        {
             ulong maskValue = c.Varint();
             if (maskValue > TraceFormat.KnownBits) throw c.Error(start, $"event #{seq}: unknown field bits 0x{maskValue:x}");
             int mask = (int)maskValue;
@@ -248,7 +283,8 @@ internal static class TraceReader
             _tick += delta;
             ulong pid = c.Varint(), tid = c.Varint();
             if (pid > int.MaxValue || tid > int.MaxValue) throw c.Error(start, $"event #{seq}: pid/tid out of range");
-            var kind = (EventKind)kindByte;
+            if (syscallRecord && (mask & (TraceFormat.HasText | TraceFormat.SameCallAsEnter)) != 0)
+                throw c.Error(start, $"event #{seq}: a syscall record with text or 'same call as entry'");
             long code = (mask & TraceFormat.HasCode) != 0 ? c.ZigZag() : 0;
             ulong[] a = new ulong[6];
             for (int i = 0; i < 6; i++) a[i] = (mask & (TraceFormat.HasA0 << i)) != 0 ? c.Varint() : 0;
@@ -264,7 +300,7 @@ internal static class TraceReader
                     throw c.Error(start, $"event #{seq}: a syscall exit of tid {e.Tid} refers to an entry that does not exist");
                 e = e with { Code = enter.Code, A0 = enter.A0, A1 = enter.A1, A2 = enter.A2, A3 = enter.A3, A4 = enter.A4, A5 = enter.A5 };
             }
-            else if (kind == EventKind.SyscallExit && _open.TryGetValue(e.Tid, out Stack<KernelEvent>? s)) s.TryPop(out _);
+            else if (kind == EventKind.SyscallExit && !syscallRecord && _open.TryGetValue(e.Tid, out Stack<KernelEvent>? s)) s.TryPop(out _);
             if (kind == EventKind.SyscallEnter)
             {
                 if (!_open.TryGetValue(e.Tid, out Stack<KernelEvent>? s)) _open[e.Tid] = s = new Stack<KernelEvent>();

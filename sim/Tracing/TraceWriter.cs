@@ -39,6 +39,12 @@ internal sealed class TraceWriter : IEventSink, IDisposable
     private int _lastTid;
     private Stack<CallKey>? _lastCalls;
 
+    // The block's last syscall record (valid once _haveLastRecord): the next equal one is written as "again".
+    private bool _haveLastRecord;
+    private int _recPid, _recTid;
+    private long _recCode, _recResult;
+    private MicroKernel.Syscalls.SyscallArgs _recArgs;
+
     /// <summary>Starts a trace on <paramref name="stream"/>: writes the magic and the header at once.</summary>
     /// <param name="stream">Where the trace goes.</param>
     /// <param name="header">The header.</param>
@@ -122,6 +128,80 @@ internal sealed class TraceWriter : IEventSink, IDisposable
         if (_length >= TraceFormat.BlockTarget) FlushBlock();
     }
 
+    /// <inheritdoc />
+    public bool TakesSyscallRecords => true;
+
+    /// <summary>
+    /// A syscall with no event between its entry and exit: one record (docs/trace-format.md, "Syscall records"),
+    /// two bytes when it equals the previous syscall record in all but time.
+    /// </summary>
+    public void EmitSyscall(in SyscallRecord r)
+    {
+        if (_finished) return;
+        if (_blockEvents == 0) _blockFirstTick = r.Tick;
+        EnsureRoom(128);
+        Span<byte> b = _block;
+        int at = _length;
+        if (_haveLastRecord && r.Code == _recCode && r.Result == _recResult && r.Tid == _recTid && r.Pid == _recPid
+            && r.Instructions == 0 && r.Io is null && r.Args.Equals(_recArgs))
+        {
+            b[at++] = TraceFormat.SyscallAgainKind;
+            at = Varint(b, at, ZigZag(r.Tick - _lastTick));
+            _lastTick = r.Tick;
+            _length = at;
+        }
+        else
+        {
+            WriteSyscallRecord(in r);
+        }
+        EventCount += 2;
+        _blockEvents += 2; // the block header and the index count events
+        if (_length >= TraceFormat.BlockTarget) FlushBlock();
+    }
+
+    // A full syscall record: the fields of its exit event (no text), the entry's being the same but the result and I/O.
+    private void WriteSyscallRecord(in SyscallRecord r)
+    {
+        int mask = 0;
+        if (r.Code != 0) mask |= TraceFormat.HasCode;
+        if (r.Args.A0 != 0) mask |= TraceFormat.HasA0;
+        if (r.Args.A1 != 0) mask |= TraceFormat.HasA0 << 1;
+        if (r.Args.A2 != 0) mask |= TraceFormat.HasA0 << 2;
+        if (r.Args.A3 != 0) mask |= TraceFormat.HasA0 << 3;
+        if (r.Args.A4 != 0) mask |= TraceFormat.HasA0 << 4;
+        if (r.Args.A5 != 0) mask |= TraceFormat.HasA0 << 5;
+        if (r.Result != 0) mask |= TraceFormat.HasResult;
+        if (r.Instructions != 0) mask |= TraceFormat.HasInstructions;
+        if (r.Io is { Count: > 0 }) mask |= TraceFormat.HasIo;
+        Span<byte> b = _block;
+        int at = _length;
+        b[at++] = TraceFormat.SyscallRecordKind;
+        at = Varint(b, at, (ulong)mask);
+        at = Varint(b, at, ZigZag(r.Tick - _lastTick));
+        _lastTick = r.Tick;
+        at = Varint(b, at, (uint)r.Pid);
+        at = Varint(b, at, (uint)r.Tid);
+        if ((mask & TraceFormat.HasCode) != 0) at = Varint(b, at, ZigZag(r.Code));
+        if ((mask & TraceFormat.HasA0) != 0) at = Varint(b, at, r.Args.A0);
+        if ((mask & (TraceFormat.HasA0 << 1)) != 0) at = Varint(b, at, r.Args.A1);
+        if ((mask & (TraceFormat.HasA0 << 2)) != 0) at = Varint(b, at, r.Args.A2);
+        if ((mask & (TraceFormat.HasA0 << 3)) != 0) at = Varint(b, at, r.Args.A3);
+        if ((mask & (TraceFormat.HasA0 << 4)) != 0) at = Varint(b, at, r.Args.A4);
+        if ((mask & (TraceFormat.HasA0 << 5)) != 0) at = Varint(b, at, r.Args.A5);
+        if ((mask & TraceFormat.HasResult) != 0) at = Varint(b, at, ZigZag(r.Result));
+        _length = at;
+        EnsureRoom(16);
+        if ((mask & TraceFormat.HasInstructions) != 0) WriteVarint(ZigZag(r.Instructions));
+        if ((mask & TraceFormat.HasIo) != 0) WriteIo(r.Io!);
+        // Only a record a reader can repeat exactly (no instruction count, no I/O) may be the model of "again".
+        _haveLastRecord = r.Instructions == 0 && r.Io is null;
+        _recPid = r.Pid;
+        _recTid = r.Tid;
+        _recCode = r.Code;
+        _recResult = r.Result;
+        _recArgs = r.Args;
+    }
+
     /// <summary>
     /// Writes the last block, the trailer (the run's outcome and the block index) and the footer (the trailer's
     /// offset), and flushes. Later events are ignored.
@@ -203,6 +283,7 @@ internal sealed class TraceWriter : IEventSink, IDisposable
         _openCalls.Clear();
         _lastTid = 0;
         _lastCalls = null;
+        _haveLastRecord = false;
     }
 
     /// <summary>The CRC of a record: its length/count fields, then its payload.</summary>

@@ -9,9 +9,9 @@ using MicroKernel.Tracing;
 namespace MicroKernel.Benchmarks;
 
 /// <summary>
-/// What the event path costs per syscall: a loop of null syscalls (getpid, two events each: entry and exit) on a
-/// kernel with no sink (the baseline), with a sink that only counts (the kernel's cost of building and handing out
-/// events), and recording a binary trace into memory (a <see cref="MemoryStream"/> rewound before each batch, so its
+/// What the event path costs per syscall: a loop of null syscalls (getpid, two events each: entry and exit, handed
+/// out as one <see cref="SyscallRecord"/>) on a kernel with no sink (the baseline), with a sink that only counts (the
+/// kernel's cost of handing out a syscall), and recording a binary trace into memory (a <see cref="MemoryStream"/> rewound before each batch, so its
 /// capacity is reused); and the same loop under a fault plan with one rule that never fires (the cost of the
 /// injection point on every syscall; the baseline runs <see cref="FaultPlan.None"/>, the default).
 /// Each benchmark has its own kernel, resident (<see cref="ResidentProgram"/>) so boot and host-thread costs are out
@@ -46,7 +46,7 @@ public class EventBenchmarks
     public void SetupIdleFaultRule() =>
         _loop = Loop(faults: new FaultPlan([new SyscallFaultRule("getpid", long.MaxValue, ErrorCode.InvalidArgument)]));
 
-    [GlobalSetup(Target = nameof(EncodeNullSyscallEvents))]
+    [GlobalSetup(Targets = [nameof(EncodeNullSyscallEvents), nameof(EncodeNullSyscallRecords)])]
     public void SetupEncoder()
     {
         Scenario demo = ScenarioRunner.Load("demo");
@@ -86,6 +86,20 @@ public class EventBenchmarks
         }
     }
 
+    /// <summary>The trace writer alone on a getpid's syscall record (no kernel): what recording costs the writer now.</summary>
+    [Benchmark(OperationsPerInvoke = Calls)]
+    public void EncodeNullSyscallRecords()
+    {
+        _traceBuffer.Position = 0;
+        long seq = 0;
+        for (int i = 0; i < Calls; i++)
+        {
+            _tick++;
+            _encoder.EmitSyscall(new SyscallRecord(seq, _tick, 1, 1, (long)SyscallNumber.GetPid, default, 1, 0, null));
+            seq += 2;
+        }
+    }
+
     // A resident kernel at the default settings whose program makes Calls getpid syscalls per batch.
     private static ResidentProgram Loop(IEventSink? sink = null, FaultPlan? faults = null) =>
         new(sys => () =>
@@ -95,10 +109,15 @@ public class EventBenchmarks
             if (sum != Calls) throw new InvalidOperationException($"getpid returned {sum / Calls}, not 1");
         }, frames: 64, BenchKernels.DefaultAccessesPerTick, sink, faults);
 
+    // Takes syscall records, as the trace writer does: the row is the kernel's own cost of handing out a syscall.
     private sealed class CountingSink : IEventSink
     {
         public long Count { get; private set; }
 
         public void Emit(in KernelEvent e) => Count++;
+
+        public bool TakesSyscallRecords => true;
+
+        public void EmitSyscall(in SyscallRecord r) => Count += 2;
     }
 }

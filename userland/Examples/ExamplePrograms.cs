@@ -33,5 +33,6 @@ public static class ExamplePrograms
         ["shmem-child"] = () => new ShmemChildProgram(),
         ["stream-camera"] = () => new StreamCameraProgram(),
         ["stream-consumer"] = () => new StreamConsumerProgram(),
+        ["portals-node"] = () => new PortalsNodeProgram(),
     }.ToImmutableSortedDictionary(StringComparer.Ordinal);
 }

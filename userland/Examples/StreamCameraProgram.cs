@@ -62,10 +62,13 @@ public sealed class StreamCameraProgram : UserProgram
         }
 
         // Drain: let the segments come home, then the end marker (a consumer that is gone or stuck is not waited for).
-        for (int round = 0; round < 200 && (recorder.Away > 0 || analytics.Away > 0); round++) sys.Sleep(1);
+        // Each waits on this side's own notification, which the segment handler signals when a segment is home.
+        recorder.WaitHome(200);
+        analytics.WaitHome(200);
         recorder.TryEnd();
         analytics.TryEnd();
-        for (int round = 0; round < 200 && (recorder.Away > 0 || analytics.Away > 0); round++) sys.Sleep(1);
+        recorder.WaitHome(200);
+        analytics.WaitHome(200);
 
         sys.PrintLine(Text($"camera: {frames} frames produced, {poolEmpty} skipped for want of a packet"));
         sys.PrintLine(Text($"camera: display {displayed} of {frames} by reference, {outOfOrder} out of order, {corrupt} corrupt"));
@@ -76,8 +79,9 @@ public sealed class StreamCameraProgram : UserProgram
         return clean ? 0 : 1;
     }
 
+    // A peer gone after it got the end marker simply finished: "gone" is said only of one that went before.
     private static void Account(Sys sys, BoundarySource b, Multicast m, int output, int frames) =>
-        sys.PrintLine(Text($"camera: {b.Name} {b.Sent} of {frames} copied across its boundary, {m.Dropped(output)} refused{(b.PeerGone ? ", its process is gone" : "")}{(b.Ended ? ", end sent" : "")}"));
+        sys.PrintLine(Text($"camera: {b.Name} {b.Sent} of {frames} copied across its boundary, {m.Dropped(output)} refused{(b.PeerGone && !b.Ended ? ", its process is gone" : "")}{(b.Ended ? ", end sent" : "")}"));
 
     private static int Arg(Sys sys, int i, int fallback) => sys.Args.Count > i ? int.Parse(sys.Args[i], CultureInfo.InvariantCulture) : fallback;
 

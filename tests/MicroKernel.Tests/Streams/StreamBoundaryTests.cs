@@ -150,4 +150,122 @@ public class StreamBoundaryTests
         k.Frames.UserCount.ShouldBe(0);
         k.ShouldBalance();
     }
+
+    [Theory]
+    [InlineData(ProtectionModel.Paging)]
+    [InlineData(ProtectionModel.ArmV7Mpu)]
+    public void The_destination_pool_lives_in_a_segment_its_consumer_owns_which_the_source_cannot_touch(ProtectionModel model)
+    {
+        var k = Boot(model);
+        int poolSegment = 0;
+        var received = new List<ulong>();
+        k.Spawn("producer", sys =>
+        {
+            BoundarySource? source = null;
+            sys.RegisterSegmentHandler((_, m) => { source?.OnSegment(m); return 0; });
+            var pool = PacketPool.Create(sys, "producer", Layout, 2);
+            Notification.OpenWhenCreated(sys, "ready").Wait();
+            source = BoundarySource.Connect(sys, "b", 2, Layout, 2);
+            for (ulong i = 1; i <= 4; i++)
+            {
+                pool.TryAcquire(out Packet p).ShouldBeTrue();
+                p.Sequence = i;
+                p.Length = 16;
+                sys.Memory.WriteUInt64(p.Address, i * 7);
+                source.Push(p).ShouldBeTrue();
+                source.WaitHome(100).ShouldBeTrue("the destination's handler signals this side's own notification");
+            }
+            // The consumer's pool is mapped here too (a segment of this pair), with no access: touching it faults,
+            // and this process's exit then tears the pair's connection down, the pool with it.
+            Segment pool2 = k.Family<ShmemIpc>().Segments.Single(s => s.Id == poolSegment);
+            sys.Memory.ReadUInt64(pool2.AddressIn(k.FindProcess(1)!));
+            return 0;
+        });
+        k.Spawn("consumer", sys =>
+        {
+            var fifo = new FifoQueue(2);
+            var destination = BoundaryDestination.Create(sys, "b", 1, Layout, 2, fifo);
+            poolSegment = destination.Pool.Segment;
+            sys.RegisterSegmentHandler((s, m) => destination.OnSegment(s, m));
+            Notification.Create(sys, "ready").Notify();
+            // Until the producer's exit takes the pool's segment away.
+            while (sys.Syscall(Syscalls.SyscallNumber.ShmAddress, (ulong)poolSegment) >= 0)
+            {
+                while (fifo.TryPop(out Packet p))
+                {
+                    received.Add(sys.Memory.ReadUInt64(p.Address));
+                    p.Release();
+                }
+                destination.WaitForPackets(8);
+            }
+            return 0;
+        });
+        var (r, _) = k.RunLogged();
+        r.Outcome.ShouldBe(RunOutcome.Completed, r.Panic?.ToString());
+        poolSegment.ShouldBeGreaterThan(0);
+        received.ShouldBe([7UL, 14, 21, 28]);
+        Process producer = k.FindProcess(1)!;
+        producer.Faults.Count.ShouldBe(1);
+        producer.Faults[0].ToString().ShouldContain($"shmem segment {poolSegment} of connection 1 (pids 1 and 2), owned by pid 2");
+        k.FindProcess(2)!.ExitStatus.ShouldBe(0);
+        k.Frames.UserCount.ShouldBe(0, "the pool's segment went with the connection");
+        k.ShouldBalance();
+    }
+
+    [Theory]
+    [InlineData(ProtectionModel.Paging, "camera")]
+    [InlineData(ProtectionModel.Paging, "recorder")]
+    [InlineData(ProtectionModel.ArmV7Mpu, "camera")]
+    [InlineData(ProtectionModel.ArmV7Mpu, "recorder")]
+    public void A_consumer_that_faults_writing_at_the_others_buffers_corrupts_nothing_and_stalls_nobody(ProtectionModel model, string target)
+    {
+        // The streams scenario's camera and recorder; behind the third boundary a consumer that takes 5 frames, then
+        // writes where the camera's pool or the recorder's pool is (in their spaces; under an MPU the same address).
+        var k = Boot(model);
+        k.Spawn("stream-camera", "24", "2", "3");
+        k.Spawn("stream-consumer", "recorder");
+        ulong aimedAt = 0;
+        k.Spawn("wild", sys =>
+        {
+            var fifo = new FifoQueue(4);
+            var destination = BoundaryDestination.Create(sys, "boundary:wild", 1, new PacketLayout(4080, 64, StreamAccess.Read, SyncRequirement.Wakeup), 4, fifo);
+            sys.RegisterSegmentHandler((s, m) => destination.OnSegment(s, m));
+            Notification.Create(sys, "streams-ready-3").Notify();
+            for (int n = 0; !destination.Ended; destination.WaitForPackets(8))
+                while (fifo.TryPop(out Packet p))
+                {
+                    p.Release();
+                    if (++n != 5) continue;
+                    Process victim = k.FindProcess(target == "camera" ? 1 : 2)!;
+                    aimedAt = target == "camera"
+                        ? victim.AddressSpace.Areas.Single(v => v.Name == "anon").Start
+                        : k.Family<ShmemIpc>().Segments.Single(s => s.Owner == victim && s.Size == 4 * 4096UL).AddressIn(victim);
+                    // Under paging the address means nothing here (or is this process's own memory); under an MPU
+                    // it is the very block, which no region of this process covers.
+                    sys.Memory.WriteUInt64(aimedAt, 0xBAD);
+                    sys.Memory.WriteUInt64(aimedAt + 8, 0xBAD);
+                }
+            destination.Finish(sys);
+            return 0;
+        });
+        var (r, _) = k.RunLogged();
+        r.Outcome.ShouldBe(RunOutcome.Completed, r.Panic?.ToString());
+        string console = k.ConsoleOutput.ToString();
+        Process wild = k.FindProcess(3)!;
+        aimedAt.ShouldBeGreaterThan(0UL);
+        if (model != ProtectionModel.Paging)
+        {
+            wild.Faults.Count.ShouldBe(1, "it only maps its own pool and transfer segments: the others' buffers are not there for it");
+            wild.ExitStatus.ShouldBeGreaterThanOrEqualTo(128);
+            console.ShouldMatch(@"camera: analytics \d+ of 24 copied across its boundary, \d+ refused, its process is gone");
+        }
+        console.ShouldContain("camera: display 24 of 24 by reference, 0 out of order, 0 corrupt");
+        console.ShouldContain("camera: recorder 24 of 24 copied across its boundary, 0 refused, end sent");
+        console.ShouldContain("recorder: 24 frames in order (0 out of order, 0 corrupt), 0 dropped on this side, end received");
+        console.ShouldContain("camera: pool 24 acquired, 24 returned, 4 of 4 free: no packet lost or leaked upstream");
+        k.FindProcess(1)!.ExitStatus.ShouldBe(0);
+        k.FindProcess(2)!.ExitStatus.ShouldBe(0);
+        k.Frames.UserCount.ShouldBe(0);
+        k.ShouldBalance();
+    }
 }

@@ -9,6 +9,7 @@ public class StreamsScenarioTests
     [Theory]
     [InlineData("Paging")]
     [InlineData("ArmV7Mpu")]
+    [InlineData("ArmV8Mpu")]
     public void The_scenario_meets_every_expectation(string protection)
     {
         var (code, output, err) = TraceFixture.Mk("run", "streams", "--protection", protection);
@@ -19,17 +20,19 @@ public class StreamsScenarioTests
         output.ShouldContain("frames: 511 free, 1 kernel, 0 user of 512");
     }
 
-    [Fact]
-    public void Record_replay_and_syscalls_only_replay_match_with_zero_divergence()
+    [Theory]
+    [InlineData("Paging")]
+    [InlineData("ArmV7Mpu")]
+    public void Record_replay_and_syscalls_only_replay_match_with_zero_divergence(string protection)
     {
         using var f = new TraceFixture();
-        string trace = f.Record("streams");
+        string trace = f.Record("streams", "--protection", protection);
         var (code, output, _) = TraceFixture.Mk("replay", trace);
         code.ShouldBe(ExitCodes.Ok, output);
         output.ShouldContain($"OK: all {TraceFixture.Read(trace).Events.Count} events match the recording");
         (code, output, _) = TraceFixture.Mk("replay", "--syscalls-only", trace);
         code.ShouldBe(ExitCodes.Ok, output);
         output.ShouldContain("every result as recorded");
-        File.ReadAllBytes(trace).ShouldBe(File.ReadAllBytes(f.Record("streams")));
+        File.ReadAllBytes(trace).ShouldBe(File.ReadAllBytes(f.Record("streams", "--protection", protection)));
     }
 }

@@ -55,6 +55,9 @@ public class CompressionTests
         TraceFixture.Mk("trace", "show", packed, "--jsonl").Out.ShouldBe(expected);
         TraceFixture.Mk("trace", "show", zlib, "--jsonl").Out.ShouldBe(expected);
         TraceFixture.Mk("run", "queue", "--trace", f.PathOf("x.mktrace"), "--compress", "lz4").Code.ShouldBe(ExitCodes.Usage);
+        var (alone, _, aloneErr) = TraceFixture.Mk("run", "queue", "--compress");
+        alone.ShouldBe(ExitCodes.Usage);
+        aloneErr.ShouldContain("--compress: only with --trace FILE");
     }
 
     [PythonFact]

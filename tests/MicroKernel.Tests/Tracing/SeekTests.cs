@@ -157,6 +157,23 @@ public class SeekTests
             .ShouldContain("trailer fails its CRC-32 check");
     }
 
+    [Fact]
+    public void A_divergence_at_a_blocks_first_event_still_shows_the_events_before_it()
+    {
+        using var f = new TraceFixture();
+        using Trace trace = TraceReader.Read(LongTraces.RecordFile(f, 20_000));
+        BlockInfo block = trace.Index!.Blocks[5];
+        var checker = new ReplayChecker(trace.Events, 5);
+        for (long seq = 0; seq < block.FirstSeq; seq++) checker.Emit(trace.Events[(int)seq].Event);
+        KernelEvent first = trace.Events[(int)block.FirstSeq].Event;
+        checker.Emit(first with { Result = first.Result + 1 });
+
+        Divergence d = checker.Divergence.ShouldNotBeNull();
+        d.Seq.ShouldBe(block.FirstSeq);
+        d.Before.Select(e => e.Event.Seq).ShouldBe([.. Enumerable.Range(0, 5).Select(i => block.FirstSeq - 5 + i)]);
+        d.Differences.ShouldContain(x => x.StartsWith("result:", StringComparison.Ordinal));
+    }
+
     private static long SeqOf(string line) => long.Parse(line[1..line.IndexOf(' ')], CultureInfo.InvariantCulture);
 
     private static EventFormatter Formatter { get; } = new(TraceCommands.SyscallTable());

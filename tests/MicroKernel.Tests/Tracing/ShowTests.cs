@@ -111,7 +111,7 @@ public class ShowTests
             using JsonDocument doc = JsonDocument.Parse(lines[i]);
             doc.RootElement.GetProperty("seq").GetInt64().ShouldBe(i - 1);
         }
-        TraceFixture.Mk("trace", "show", path, "--header").Out.ShouldContain("\"formatVersion\": 2");
+        TraceFixture.Mk("trace", "show", path, "--header").Out.ShouldContain("\"formatVersion\": 3");
     }
 
     [Fact]

@@ -29,7 +29,7 @@ public sealed class LibcProgramTests : IDisposable
     public void Every_program_has_its_fixtures_and_they_use_sse2()
     {
         string[] names = [.. Names()];
-        names.ShouldBe(["floats", "printf", "stdlib", "strings", "sweep"]);
+        names.ShouldBe(["floats", "matrix", "printf", "stdlib", "strings", "sweep", "wordfreq"]);
         foreach (string name in names)
         {
             File.Exists(Path.Combine(Fixtures, name + ".expected")).ShouldBeTrue($"{name}.expected: run `make -C userland/examples/libc fixtures`");

@@ -17,6 +17,9 @@ internal sealed class MessageReader
         Key = BinaryPrimitives.ReadUInt64LittleEndian(message.AsSpan(8));
     }
 
+    /// <summary>The whole message, as read from the link.</summary>
+    public byte[] Message => _message;
+
     /// <summary>The message's kind.</summary>
     public MessageKind Kind { get; }
 

@@ -112,6 +112,12 @@ public sealed partial class Node
         int via = (int)m.U64();
         ulong key = m.U64(), recv = m.U64(), send = m.U64();
         NodeLink? toProxy = via == Pid ? _loopback : LinkTo(via);
+        if (toProxy is not null && !toProxy.Ends.ContainsKey(key) && !toProxy.Registered.Contains(key))
+        {
+            // R's portal is still on its way from the proxy's node: wait for it, reading nothing more from Q.
+            toQ.Parked = m.Message;
+            return;
+        }
         if (toProxy is null || !toProxy.Ends.TryGetValue(key, out HopEnd end) || !end.Outward || end.Router.Outward is not { } old || old.RecvKey != key || old.Link != toProxy)
         {
             Stats.Dropped++;

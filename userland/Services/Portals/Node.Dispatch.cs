@@ -18,6 +18,13 @@ public sealed partial class Node
             foreach (NodeLink link in _links.Values.ToList())
             {
                 if (link.Dead) continue;
+                if (link.Parked is { } parked)
+                {
+                    link.Parked = null;
+                    Dispatch(link, parked);
+                    if (link.Parked is not null) continue;
+                    progress = true;
+                }
                 if (link is PoolLink pool)
                 {
                     Flush(pool);
@@ -25,7 +32,7 @@ public sealed partial class Node
                     if (pool.PeerGone) LinkDied(pool);
                 }
                 else
-                    while (_loopback.Queue.TryDequeue(out byte[]? m))
+                    while (link.Parked is null && _loopback.Queue.TryDequeue(out byte[]? m))
                     {
                         Dispatch(link, m);
                         progress = true;
@@ -42,7 +49,7 @@ public sealed partial class Node
     private bool ReadLink(PoolLink link)
     {
         bool read = false;
-        while (!link.Dead && link.Pool.TryRead(_sys.Memory) is { } message)
+        while (!link.Dead && link.Parked is null && link.Pool.TryRead(_sys.Memory) is { } message)
         {
             read = true;
             Dispatch(link, message);
@@ -115,9 +122,11 @@ public sealed partial class Node
         else if (r.Role == RouterRole.Endpoint) r.PeerFinalSeq = finalSeq;
     }
 
-    // A parcel nobody will read: the portals it carried are closed, so their peers learn it.
+    // A parcel nobody will read: the portals it carried are closed, so their peers learn it; its segments are destroyed.
     private void DropParcel(Parcel parcel)
     {
+        foreach (Userland.Runtime.Shmem s in parcel.Segments)
+            if (s.Owned) s.Destroy();
         foreach (Portal p in parcel.Portals)
             if (_routers.TryGetValue(p.Id, out Router? r) && r.Role == RouterRole.Endpoint) CloseRouter(r);
     }

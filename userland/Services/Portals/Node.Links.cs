@@ -13,6 +13,7 @@ public sealed partial class Node
     private readonly List<PageMessage> _offers = [];
     private readonly HashSet<int> _wantInitial = [];
     private readonly Dictionary<int, Router> _initial = [];
+    private readonly HashSet<int> _lostPeers = [];
 
     /// <summary>
     /// Connects this node with node <paramref name="peerPid"/> (both call it) and returns the first portal of the
@@ -25,14 +26,21 @@ public sealed partial class Node
         if (peerPid == Pid || peerPid <= 0) throw new ArgumentOutOfRangeException(nameof(peerPid), Text($"node {Pid} cannot connect to pid {peerPid}"));
         if (_initial.ContainsKey(peerPid) || !_wantInitial.Add(peerPid)) throw new InvalidOperationException(Text($"node {Pid} already connected to pid {peerPid}"));
         if (LinkTo(peerPid) is PoolLink existing) AddInitialPortal(existing);
-        while (!_initial.ContainsKey(peerPid))
+        while (!_initial.ContainsKey(peerPid) && !_lostPeers.Contains(peerPid))
         {
             // The peer may not have made its node yet: the lower pid retries its offer, the higher one waits for it.
             if (Pid < peerPid && TryOffer(peerPid) is not null) break;
             Pump();
-            if (!_initial.ContainsKey(peerPid)) BlockOnce(Pid < peerPid ? 2 : 16);
+            if (!_initial.ContainsKey(peerPid) && !_lostPeers.Contains(peerPid)) BlockOnce(Pid < peerPid ? 2 : 16);
         }
-        return new Portal(_initial[peerPid].Id);
+        if (!_initial.TryGetValue(peerPid, out Router? r))
+        {
+            // The peer linked with us and died before the application asked: a portal whose peer is closed.
+            r = NewRouter(Pid < peerPid ? 0 : 1);
+            r.Broken = true;
+            _initial[peerPid] = r;
+        }
+        return new Portal(r.Id);
     }
 
     // The first portal pair of a link, made as soon as the link exists when the application asked for it (before any
@@ -161,6 +169,7 @@ public sealed partial class Node
         link.Outbox.Clear();
         _links.Remove(link.PeerPid);
         Stats.LinksLost++;
+        _lostPeers.Add(link.PeerPid);
         foreach ((ulong key, HopEnd end) in link.Ends.OrderBy(e => e.Key).ToList())
             BreakRouter(end.Router, except: key, link);
         link.Ends.Clear();

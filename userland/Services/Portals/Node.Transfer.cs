@@ -1,3 +1,6 @@
+using MicroKernel.Syscalls;
+using MicroKernel.Userland.Runtime;
+
 namespace MicroKernel.Userland.Services.Portals;
 
 // Parcels on the wire, and portals that travel in them.
@@ -23,7 +26,19 @@ public sealed partial class Node
             w.U64(theirRecv).U64(theirSend).U64((ulong)a.Side).I64(a.NextSendSeq).I64(a.NextRecvSeq).I64(a.PeerFinalSeq).U64(a.Broken ? 1UL : 0);
             moved.Add(a);
         }
+        if (hop.Link is PoolLink toPeer)
+        {
+            w.U64((ulong)parcel.Segments.Count);
+            foreach (Shmem s in parcel.Segments)
+            {
+                Shmem moving = OnConnectionWith(toPeer.PeerPid, s);
+                // The peer's handler queue holds 16 messages: a full one drains as soon as the peer runs.
+                while (_sys.Syscall(SyscallNumber.ShmSend, (ulong)moving.Id, PortalsProtocol.SegmentType) == (long)ErrorCode.QueueFull) _sys.Sleep(1);
+                w.U64((ulong)moving.Id);
+            }
+        }
         hop.Link.Send(this, w.ToArray());
+        if (hop.Link is LoopbackLink) _localSegments[(hop.SendKey, parcel.Sequence)] = [.. parcel.Segments];
         foreach (Router a in moved)
         {
             Parcel[] buffered = [.. a.Inbound.Values];
@@ -57,6 +72,54 @@ public sealed partial class Node
             Attach(r, new Hop(link, send, recv), outward: true);
             portals[i] = new Portal(r.Id);
         }
-        return new Parcel(seq, hops, bytes, portals, []);
+        Shmem[] segments = [];
+        if (link is PoolLink)
+        {
+            var ids = new int[(int)m.U64()];
+            for (int i = 0; i < ids.Length; i++) ids[i] = (int)m.U64();
+            segments = [.. ids.Select(TakeSegment).OfType<Shmem>()];
+        }
+        else if (_localSegments.Remove((m.Key, seq), out Shmem[]? local)) segments = local;
+        return new Parcel(seq, hops, bytes, portals, segments);
+    }
+
+    // Segments that arrived by shm_send, noted by the segment handler (which may run at any syscall or access of this
+    // process, so it only adds); segments of parcels on the loopback, by (key, sequence).
+    private readonly Dictionary<int, SegmentMessage> _segmentArrivals = [];
+    private readonly Dictionary<(ulong, long), Shmem[]> _localSegments = [];
+    // Which node each segment this process owns is shared with (those it received), so it can go on without a copy.
+    private readonly Dictionary<int, int> _segmentPeers = [];
+
+    private long OnSegment(Sys s, SegmentMessage m)
+    {
+        if (m.Type == PortalsProtocol.SegmentType && !m.IsCall) _segmentArrivals[m.Segment] = m;
+        return 0;
+    }
+
+    // The segment a parcel names: its shm message was sent before the parcel was written, but its handler may not
+    // have run yet (a pending upcall runs at the next syscall entry): one cheap syscall lets it run. Null when it
+    // never comes: its sender died and the kernel tore the segment down with their connection.
+    private Shmem? TakeSegment(int id)
+    {
+        if (!_segmentArrivals.ContainsKey(id)) _sys.Syscall(SyscallNumber.GetPid);
+        if (!_segmentArrivals.Remove(id, out SegmentMessage m)) return null;
+        _segmentPeers[id] = m.SenderPid;
+        return Shmem.Received(_sys, m);
+    }
+
+    /// <summary>
+    /// <paramref name="s"/> on the connection with <paramref name="peer"/>: itself when it is shared with that node
+    /// already; otherwise a new owned segment there with its bytes (a kernel segment belongs to one pair of processes,
+    /// so a segment crossing a third node is re-made on each pair's connection), the old one destroyed.
+    /// </summary>
+    private Shmem OnConnectionWith(int peer, Shmem s)
+    {
+        if (_segmentPeers.Remove(s.Id, out int known) && known == peer) return s;
+        var copy = Shmem.Create(_sys, _sys.ShmConnect(peer), s.Size);
+        var bytes = new byte[s.Size];
+        s.Read(0, bytes);
+        copy.Write(0, bytes);
+        s.Destroy();
+        return copy;
     }
 }

@@ -28,6 +28,7 @@ public sealed partial class Node
         _links[Pid] = _loopback;
         // The handler first: a peer may offer a pool as soon as the doorbell exists.
         sys.RegisterHandler(PortalsProtocol.PoolOfferType, OnPoolOffer);
+        sys.RegisterSegmentHandler(OnSegment);
         _alive = sys.NotifyCreate(PortalsProtocol.AliveName(Pid));
         _bell = sys.NotifyCreate(PortalsProtocol.BellName(Pid));
     }
@@ -65,9 +66,11 @@ public sealed partial class Node
     /// <summary>
     /// Puts a parcel into <paramref name="portal"/>: <paramref name="bytes"/>, and <paramref name="portals"/> of this
     /// node, which travel with it (they are no longer this node's; where they were, proxies forward until the route
-    /// reduces). Parcels come out of the peer portal in the order they were put.
+    /// reduces), and owned <paramref name="segments"/> this process owns, whose ownership moves with the parcel
+    /// (shm_send to the next node; docs/portals.md#segments). Parcels come out of the peer portal in the order they
+    /// were put.
     /// </summary>
-    public PortalResult Put(Portal portal, ReadOnlySpan<byte> bytes, ReadOnlySpan<Portal> portals = default)
+    public PortalResult Put(Portal portal, ReadOnlySpan<byte> bytes, ReadOnlySpan<Portal> portals = default, ReadOnlySpan<Shmem> segments = default)
     {
         Router r = Endpoint(portal);
         if (bytes.Length > PortalsProtocol.MaxParcelBytes) return PortalResult.TooLarge;
@@ -80,10 +83,13 @@ public sealed partial class Node
             if (Array.IndexOf(attached, portals[i], 0, i) >= 0) throw new ArgumentException(Text($"{portals[i]} twice in one parcel"), nameof(portals));
             attached[i] = portals[i];
         }
+        if (segments.Length > PortalsProtocol.MaxParcelSegments) throw new ArgumentException(Text($"a parcel carries at most {PortalsProtocol.MaxParcelSegments} segments"), nameof(segments));
+        foreach (Shmem s in segments)
+            if (s.Unsafe || !s.Owned) throw new ArgumentException(Text($"shmem segment {s.Id} is not an owned segment this process owns"), nameof(segments));
         Pump();
         if (r.Broken || r.PeerFinalSeq >= 0 || r.Outward is null) return PortalResult.PeerClosed;
         if (r.Outward.Link.Backlog >= PortalsProtocol.OutboxLimit) return PortalResult.PoolFull;
-        var parcel = new Parcel(r.NextSendSeq++, 0, bytes.ToArray(), attached, []);
+        var parcel = new Parcel(r.NextSendSeq++, 0, bytes.ToArray(), attached, segments.ToArray());
         SendParcel(r.Outward, parcel);
         Stats.ParcelsSent++;
         return PortalResult.Ok;
@@ -175,7 +181,8 @@ public sealed partial class Node
     public IReadOnlyList<string> Describe() =>
         [.. _routers.Values.Where(r => r.Role is RouterRole.Endpoint or RouterRole.Proxy).Select(r => r.Role == RouterRole.Endpoint
             ? Text($"pid {Pid}: portal {r.Id} (side {r.Side}) -> {Where(r.Outward)}{(r.OutwardCentral ? " (central)" : "")}")
-            : Text($"pid {Pid}: proxy {r.Id} (side {r.Side}) between {Where(r.Outward)} and {Where(r.Inward)}"))];
+            : Text($"pid {Pid}: proxy {r.Id} (side {r.Side}) between {Where(r.Outward)} and {Where(r.Inward)}{(r.Bypassing ? " (being bypassed)" : "")}")),
+         .. _links.Values.Where(l => l.Backlog > 0).Select(l => Text($"pid {Pid}: {l.Backlog} messages held back for pid {l.PeerPid}"))];
 
     private string Where(Hop? hop) => hop is null ? "nothing (broken)" : hop.PeerPid == Pid ? "this node" : Text($"pid {hop.PeerPid}");
 
@@ -207,6 +214,7 @@ public sealed partial class Node
         if (outward) r.Outward = hop;
         else r.Inward = hop;
         hop.Link.Ends[hop.RecvKey] = new HopEnd(r, outward);
+        hop.Link.Registered.Add(hop.RecvKey);
     }
 
     private static void Detach(Hop hop) => hop.Link.Ends.Remove(hop.RecvKey);

@@ -15,8 +15,18 @@ internal abstract class NodeLink(int peerPid)
     /// <summary>Key -> the router end it leads to in this node.</summary>
     public Dictionary<ulong, HopEnd> Ends { get; } = [];
 
+    /// <summary>Every key ever registered here (a key that is gone now went with a broken or bypassed router).</summary>
+    public HashSet<ulong> Registered { get; } = [];
+
     /// <summary>True once the peer died or the link was dropped: nothing is sent or read any more.</summary>
     public bool Dead { get; set; }
+
+    /// <summary>
+    /// A BypassWith read from this link that names a router whose portal has not arrived yet (it travels on another
+    /// link and may come later): nothing more is read from this link until it applies, so messages for the new hop
+    /// stay behind it in order.
+    /// </summary>
+    public byte[]? Parked { get; set; }
 
     /// <summary>A new hop across this link: the hop as this node holds it and as the far end must hold it.</summary>
     public abstract (Hop Mine, ulong TheirSendKey, ulong TheirRecvKey) NewHop();

@@ -1,3 +1,5 @@
+using MicroKernel.Userland.Runtime;
+
 namespace MicroKernel.Userland.Services.Portals;
 
 /// <summary>
@@ -6,7 +8,7 @@ namespace MicroKernel.Userland.Services.Portals;
 /// </summary>
 public sealed class Parcel
 {
-    internal Parcel(long sequence, int hops, byte[] bytes, Portal[] portals, int[] segments)
+    internal Parcel(long sequence, int hops, byte[] bytes, Portal[] portals, Shmem[] segments)
     {
         Sequence = sequence;
         Hops = hops;
@@ -27,6 +29,6 @@ public sealed class Parcel
     /// <summary>The portals it carried: handles of this node now.</summary>
     public IReadOnlyList<Portal> Portals { get; }
 
-    /// <summary>The owned shared-memory segments it carried (ids; this process owns them now).</summary>
-    public IReadOnlyList<int> Segments { get; internal set; }
+    /// <summary>The owned shared-memory segments it carried: this process owns them now.</summary>
+    public IReadOnlyList<Shmem> Segments { get; internal set; }
 }

@@ -9,6 +9,9 @@ public static class PortalsProtocol
     /// <summary>The page-send message type that carries a pool to its second node (0x5054: "PT").</summary>
     public const ulong PoolOfferType = 0x5054;
 
+    /// <summary>The shm message type of an owned segment travelling with a parcel (0x5055).</summary>
+    public const ulong SegmentType = 0x5055;
+
     /// <summary>Pages of one pool: a 128-byte header and two rings, one per direction.</summary>
     public const ulong PoolPages = 4;
 

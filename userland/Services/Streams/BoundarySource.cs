@@ -11,6 +11,8 @@ namespace MicroKernel.Userland.Services.Streams;
 /// Isolation: when no segment is home (the consumer stalls) or the peer is gone (it crashed or was killed) the
 /// packet is refused for this output only (the multicast counts a drop) and the producer goes on; the consumer only
 /// ever maps its transfer segments and its own pool, never the buffers the other consumers read.
+/// Sync objects stay on this side: a private notification, signalled by the segment handler when a segment comes
+/// home, is what <see cref="WaitHome"/> waits on.
 /// </summary>
 public sealed class BoundarySource : IPacketSink
 {
@@ -19,10 +21,12 @@ public sealed class BoundarySource : IPacketSink
     private readonly ulong[] _addresses;
     private readonly Queue<int> _home;
     private readonly byte[] _scratch;
+    private readonly Notification _homeSignal;
 
     private BoundarySource(Sys sys, string name, int peer, PacketLayout layout, int[] segments, ulong[] addresses)
     {
         _sys = sys;
+        _homeSignal = Notification.Create(sys);
         Name = name;
         Peer = peer;
         Layout = layout;
@@ -108,10 +112,36 @@ public sealed class BoundarySource : IPacketSink
         for (int i = 0; i < _segments.Length; i++)
         {
             if (_segments[i] != message.Segment) continue;
-            if (message.Type == BoundaryProtocol.Return) _home.Enqueue(i);
+            if (message.Type != BoundaryProtocol.Return) return true;
+            _home.Enqueue(i);
+            _sys.Syscall(SyscallNumber.Notify, (ulong)_homeSignal.Handle, 1); // this side's own sync object
             return true;
         }
         return false;
+    }
+
+    /// <summary>
+    /// Waits on this side's notification until nothing is left at the peer (true: every segment is home, or the peer
+    /// exited after it got the end marker, taking the segments with its connection), or the peer is gone before the
+    /// end, or <paramref name="timeout"/> ticks passed without a segment coming home (false): a stalled or dead
+    /// consumer is never waited for longer than that.
+    /// </summary>
+    public bool WaitHome(long timeout)
+    {
+        while (Away > 0)
+        {
+            if (PeerIsGone()) return Ended;
+            if (!_homeSignal.Wait(timeout)) return Away == 0;
+        }
+        return true;
+    }
+
+    // The peer's exit tore every segment down: shm_address of one that is away fails.
+    private bool PeerIsGone()
+    {
+        for (int i = 0; i < _segments.Length && !PeerGone; i++)
+            if (!_home.Contains(i) && _sys.Syscall(SyscallNumber.ShmAddress, (ulong)_segments[i]) < 0) PeerGone = true;
+        return PeerGone;
     }
 
     // A segment that is home and still exists (the peer's exit tears them all down: then the peer is gone).

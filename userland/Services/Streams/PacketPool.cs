@@ -7,7 +7,9 @@ namespace MicroKernel.Userland.Services.Streams;
 /// The pool block: N packet buffers laid out by a reconciled <see cref="PacketLayout"/> in one region of the
 /// process's memory, handed out in FIFO order and taken back when every holder released them. Descriptors come from
 /// a <see cref="DefaultObjectPool{T}"/> and the free list is a preallocated queue, so a packet's life allocates
-/// nothing in steady state.
+/// nothing in steady state. The region is an owned shared-memory segment (<see cref="CreateInSegment"/>: a boundary
+/// destination's pool, owned by its process, which the other side maps with no access) or plain mapped memory
+/// (<see cref="Create"/>).
 /// </summary>
 public sealed class PacketPool
 {
@@ -31,9 +33,30 @@ public sealed class PacketPool
     /// <summary>Maps the pool's buffers in the calling process (page-aligned, which covers alignments up to a page).</summary>
     public static PacketPool Create(Sys sys, string name, PacketLayout layout, int count)
     {
-        if (layout.Alignment > 4096) throw new ArgumentException($"pool {name}: alignment {layout.Alignment} is above a page", nameof(layout));
+        CheckAlignment(name, layout);
         return new PacketPool(name, layout, count, sys.Map(layout.Stride * (ulong)count));
     }
+
+    /// <summary>
+    /// Puts the pool's buffers in one owned segment made on <paramref name="connection"/> (docs/shmem.md): this
+    /// process owns it and never sends it, so the peer maps it with no access and faults if it touches a buffer. The
+    /// segment goes when the connection does (either side's exit): its frames are freed with it.
+    /// </summary>
+    public static PacketPool CreateInSegment(Sys sys, string name, PacketLayout layout, int count, int connection)
+    {
+        CheckAlignment(name, layout);
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        int segment = sys.ShmCreate(connection, layout.Stride * (ulong)count);
+        return new PacketPool(name, layout, count, sys.ShmAddress(segment)) { Segment = segment };
+    }
+
+    private static void CheckAlignment(string name, PacketLayout layout)
+    {
+        if (layout.Alignment > 4096) throw new ArgumentException($"pool {name}: alignment {layout.Alignment} is above a page", nameof(layout));
+    }
+
+    /// <summary>The owned segment that holds the buffers (<see cref="CreateInSegment"/>), or 0 for mapped memory.</summary>
+    public int Segment { get; private init; }
 
     /// <summary>The pool's name (in accounts).</summary>
     public string Name { get; }
