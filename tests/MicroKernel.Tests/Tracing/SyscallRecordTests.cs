@@ -140,7 +140,8 @@ public sealed class SyscallRecordTests
     {
         Scenario demo = ScenarioRunner.Load("demo");
         TraceHeader header = TraceHeader.For(demo.Name, demo.Source, ScenarioRunner.BuiltInText("demo"), demo.Config,
-            TraceCommands.SyscallTable(), new Dictionary<string, string?>()) with { FormatVersion = version };
+            TraceCommands.SyscallTable(), new Dictionary<string, string?>()) with
+        { FormatVersion = version };
         using var buffer = new MemoryStream();
         var writer = new TraceWriter(buffer, header, ownsStream: false);
         var k = TestKernels.Boot();
