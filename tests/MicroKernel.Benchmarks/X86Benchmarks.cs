@@ -28,6 +28,12 @@ public class X86Benchmarks
     private const int Primes = 9592;
     private const ulong DataAddress = 0x10_0000_0000;
 
+    /// <summary>
+    /// The host watchdog's budget, the kernel's default; X86CpuProbe raises it (same code path, it just never
+    /// fires) because under valgrind the first round's JIT alone takes longer than the default.
+    /// </summary>
+    internal static double WatchdogSeconds { get; set; } = new KernelConfig().WatchdogSeconds;
+
     private byte[] _code = [];
     private readonly byte[] _composite = new byte[N];
 
@@ -73,7 +79,7 @@ public class X86Benchmarks
 
     internal (long Status, long Retired) RunInKernel(bool decodeCache)
     {
-        var kernel = new Kernel(new KernelConfig { Frames = 256, MaxTicks = long.MaxValue });
+        var kernel = new Kernel(new KernelConfig { Frames = 256, MaxTicks = long.MaxValue, WatchdogSeconds = WatchdogSeconds });
         var exit = new ExitCounter();
         kernel.AddSink(exit);
         var image = X86Program.FromFlat("sieve", FlatBinary.Create(_code), decodeCache);

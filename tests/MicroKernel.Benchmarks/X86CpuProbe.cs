@@ -17,6 +17,7 @@ internal static class X86CpuProbe
 
     public static void Run(int rounds, int only = -1)
     {
+        X86Benchmarks.WatchdogSeconds = 3600;
         var bench = new X86Benchmarks();
         bench.Setup();
         var sse = new X86SseBenchmarks();
