@@ -45,8 +45,10 @@ public class X86Benchmarks
         (long status, long retired) = RunInKernel(decodeCache: true);
         if (status != Primes || retired != Instructions)
             throw new InvalidOperationException($"the sieve exited {status} after {retired} instructions; expected {Primes} after {Instructions}");
-        if (RunBare() != Primes)
+        if (RunBare() != Primes || RunBare(X86CpuMode.Translate) != Primes)
             throw new InvalidOperationException("the bare interpreter's sieve is wrong");
+        if (RunInKernel(decodeCache: true, X86CpuMode.Translate) != (Primes, Instructions))
+            throw new InvalidOperationException("the translated sieve differs from the interpreted one");
     }
 
     /// <summary>The same sieve as native (JIT-compiled) C#.</summary>
@@ -77,12 +79,21 @@ public class X86Benchmarks
     [Benchmark(OperationsPerInvoke = Instructions)]
     public long BareInterpreter() => RunBare();
 
-    internal (long Status, long Retired) RunInKernel(bool decodeCache)
+    /// <summary>As <see cref="KernelDecodeCache"/> with the block translator (<c>--cpu translate</c>), compile time included.</summary>
+    [Benchmark(OperationsPerInvoke = Instructions)]
+    public long KernelTranslate() => RunInKernel(decodeCache: true, X86CpuMode.Translate).Status;
+
+    /// <summary>As <see cref="BareInterpreter"/> with the block translator, compile time included.</summary>
+    [Benchmark(OperationsPerInvoke = Instructions)]
+    public long BareTranslate() => RunBare(X86CpuMode.Translate);
+
+    internal (long Status, long Retired) RunInKernel(bool decodeCache, X86CpuMode mode = X86CpuMode.Interpret)
     {
         var kernel = new Kernel(new KernelConfig { Frames = 256, MaxTicks = long.MaxValue, WatchdogSeconds = WatchdogSeconds });
         var exit = new ExitCounter();
         kernel.AddSink(exit);
         var image = X86Program.FromFlat("sieve", FlatBinary.Create(_code), decodeCache);
+        image.CpuMode = mode;
         if (kernel.Spawn(image, "sieve", out Process? p) != ErrorCode.Ok) throw new InvalidOperationException("spawn failed");
         RunResult r = kernel.Run();
         if (r.Outcome != RunOutcome.Completed || p!.Faults.Count > 0)
@@ -90,11 +101,11 @@ public class X86Benchmarks
         return (p.ExitStatus, exit.Instructions);
     }
 
-    internal long RunBare()
+    internal long RunBare(X86CpuMode mode = X86CpuMode.Interpret)
     {
         var memory = new FlatX86Memory();
         memory.LoadFlat(FlatBinary.Create(_code));
-        var cpu = new X86Cpu(memory);
+        var cpu = new X86Cpu(memory) { Mode = mode };
         cpu.Registers = X86Registers.Create(FlatBinary.DefaultBase, 0);
         while (cpu.Run(long.MaxValue) == StopReason.Syscall)
         {
