@@ -132,6 +132,13 @@ public sealed partial class Node
         int via = (int)m.U64();
         ulong key = m.U64(), recv = m.U64(), send = m.U64();
         NodeLink? toProxy = via == Pid ? _loopback : LinkTo(via);
+        if (toProxy is null && !_lostPeers.Contains(via))
+        {
+            // The proxy's node offered its pool but this node has not adopted it yet (R's portal will come through
+            // it): wait for it, reading nothing more from Q.
+            toQ.Parked = m.Message;
+            return;
+        }
         if (toProxy is not null && !toProxy.Ends.ContainsKey(key) && !toProxy.Registered.Contains(key))
         {
             // R's portal is still on its way from the proxy's node: wait for it, reading nothing more from Q.
@@ -140,7 +147,10 @@ public sealed partial class Node
         }
         if (toProxy is null || !toProxy.Ends.TryGetValue(key, out HopEnd end) || !end.Outward || end.Router.Outward is not { } old || old.RecvKey != key || old.Link != toProxy)
         {
+            // R is gone (its route broke, or the proxy's node died before R arrived): Q's new hop leads nowhere,
+            // so Q's side of the route breaks too rather than wait forever.
             Stats.Dropped++;
+            toQ.Send(this, new MessageWriter(MessageKind.RouteBroken, send).ToArray());
             return;
         }
         Router r = end.Router;

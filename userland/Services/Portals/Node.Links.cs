@@ -31,7 +31,11 @@ public sealed partial class Node
             // The peer may not have made its node yet: the lower pid retries its offer, the higher one waits for it.
             if (Pid < peerPid && TryOffer(peerPid) is not null) break;
             Pump();
-            if (!_initial.ContainsKey(peerPid) && !_lostPeers.Contains(peerPid)) BlockOnce(Pid < peerPid ? 2 : 16);
+            if (_initial.ContainsKey(peerPid) || _lostPeers.Contains(peerPid)) break;
+            // A peer that exited before the two had a pool never offers one (nor takes ours): its pid answers
+            // ProcessExited, and the portal reads as closed.
+            if (_sys.Syscall(SyscallNumber.ShmConnect, (ulong)peerPid) == (long)ErrorCode.ProcessExited) _lostPeers.Add(peerPid);
+            else BlockOnce(Pid < peerPid ? 2 : 16);
         }
         if (!_initial.TryGetValue(peerPid, out Router? r))
         {
