@@ -45,7 +45,7 @@ public sealed class CliApp(TextWriter output, TextWriter error)
             output.Flush();
             return code;
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             Report($"error: cannot write the output: {e.Message}");
             return ExitCodes.IoError;
@@ -79,7 +79,8 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         return string.Join(' ', names);
     }
 
-    private RootCommand Build()
+    /// <summary>The command tree (tests walk it: every command's help names its values).</summary>
+    internal RootCommand Build()
     {
         var root = new RootCommand("MicroKernel: a deterministic simulated microkernel. With no command, runs the demo scenario.");
 
@@ -219,7 +220,7 @@ public sealed class CliApp(TextWriter output, TextWriter error)
                 [Tracing.TraceHeader.CheckOption] = check?.ToString().ToLowerInvariant(),
             };
             recorder = traces.StartRecording(tracePath, source, s, options);
-            if (recorder is null) return ExitCodes.BadInput;
+            if (recorder is null) return ExitCodes.IoError;
         }
         var report = new RunReport(json ? TextWriter.Null : output, switches, maps);
         report.Header(s);

@@ -109,7 +109,7 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
             {
                 ["exec"] = path, [Tracing.TraceHeader.CheckOption] = config.Check == Invariants.CheckLevel.End ? null : config.Check.ToString().ToLowerInvariant(),
             });
-            if (recorder is null) return ExitCodes.BadInput;
+            if (recorder is null) return ExitCodes.IoError;
             try
             {
                 kernel = Scenarios.ScenarioRunner.Boot(scenario, [recorder]);

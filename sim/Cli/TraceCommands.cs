@@ -52,7 +52,8 @@ internal sealed class TraceCommands(TextWriter output, TextWriter error)
 
     /// <summary>
     /// Opens a recording of <paramref name="scenario"/> (loaded from <paramref name="source"/> with the given options)
-    /// into <paramref name="path"/>: a sink to attach before the kernel spawns anything. Null (and a message) on failure.
+    /// into <paramref name="path"/>: a sink to attach before the kernel spawns anything. Null (and a message) when a
+    /// file cannot be read or written: the caller exits with <see cref="ExitCodes.IoError"/>.
     /// </summary>
     public TraceWriter? StartRecording(string path, string source, Scenario scenario, IReadOnlyDictionary<string, string?> options)
     {

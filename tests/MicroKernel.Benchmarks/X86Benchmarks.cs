@@ -23,7 +23,7 @@ public class X86Benchmarks
     private const int N = 100_000;
 
     /// <summary>Instructions the program retires (checked in setup, so a change to the loop cannot go unnoticed).</summary>
-    private const int Instructions = 1_720_333;
+    internal const int Instructions = 1_720_333;
 
     private const int Primes = 9592;
     private const ulong DataAddress = 0x10_0000_0000;
@@ -71,7 +71,7 @@ public class X86Benchmarks
     [Benchmark(OperationsPerInvoke = Instructions)]
     public long BareInterpreter() => RunBare();
 
-    private (long Status, long Retired) RunInKernel(bool decodeCache)
+    internal (long Status, long Retired) RunInKernel(bool decodeCache)
     {
         var kernel = new Kernel(new KernelConfig { Frames = 256, MaxTicks = long.MaxValue });
         var exit = new ExitCounter();
@@ -84,7 +84,7 @@ public class X86Benchmarks
         return (p.ExitStatus, exit.Instructions);
     }
 
-    private long RunBare()
+    internal long RunBare()
     {
         var memory = new FlatX86Memory();
         memory.LoadFlat(FlatBinary.Create(_code));
@@ -104,7 +104,7 @@ public class X86Benchmarks
     /// The sieve as gcc -O2 compiles sieve.c's loops: map the array, clear it, then for each i not yet crossed
     /// out count it and cross out i*i, i*i+i, ... Exits with the count.
     /// </summary>
-    private static byte[] Assemble()
+    internal static byte[] Assemble()
     {
         var a = new Assembler(64);
         Label clear = a.CreateLabel(), check = a.CreateLabel(), next = a.CreateLabel(), cross = a.CreateLabel(), done = a.CreateLabel();

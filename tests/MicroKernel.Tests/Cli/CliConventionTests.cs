@@ -67,6 +67,68 @@ public sealed class CliConventionTests
         exec.ShouldContain("  0-255   the program's exit status");
     }
 
+    // Every command path of the tree, the root's ("") first.
+    private static IEnumerable<string[]> CommandPaths(System.CommandLine.Command command, string[] path)
+    {
+        yield return path;
+        foreach (System.CommandLine.Command sub in command.Subcommands.Where(c => !c.Hidden))
+            foreach (string[] p in CommandPaths(sub, [.. path, sub.Name])) yield return p;
+    }
+
+    [Fact]
+    public void Every_commands_help_names_its_values_in_capitals_and_ends_with_the_exit_codes()
+    {
+        List<string[]> paths = CommandPaths(new CliApp(TextWriter.Null, TextWriter.Null).Build(), []).ToList();
+        paths.Count.ShouldBeGreaterThan(12);
+        foreach (string[] path in paths)
+        {
+            var (code, output, err) = Mk([.. path, "--help"]);
+            string command = string.Join(' ', ["mk", .. path]);
+            code.ShouldBe(ExitCodes.Ok, $"{command} --help: {err}");
+            output.ShouldContain("Exit codes:", customMessage: command);
+            // <N>, <FILE>, <ArmV7Mpu|...>: never System.CommandLine's default, the option's own name in lower case.
+            System.Text.RegularExpressions.Regex.Matches(output, "<[a-z][^>]*>").Select(m => m.Value).ShouldBeEmpty($"{command} --help shows lower-case value names");
+        }
+    }
+
+    [Theory]
+    [InlineData("run", "demo", "--trace", "{missing}")]
+    [InlineData("run", "demo", "--trace", "{folder}")]
+    [InlineData("exec", "{hello}", "--trace", "{missing}")]
+    [InlineData("campaign", "demo", "--json", "{missing}")]
+    [InlineData("campaign", "demo", "--junit", "{folder}")]
+    [InlineData("campaign", "demo", "--out", "{file}")]
+    public void A_file_mk_cannot_write_is_an_io_error_with_one_line_naming_it(params string[] args)
+    {
+        using var f = new TraceFixture();
+        string missing = f.PathOf("no/such/folder/file"), folder = f.PathOf(""), file = f.PathOf("a-file");
+        File.WriteAllText(file, "");
+        string[] line = [.. args.Select(a => a.Replace("{missing}", missing, StringComparison.Ordinal).Replace("{folder}", folder, StringComparison.Ordinal)
+            .Replace("{file}", file, StringComparison.Ordinal)
+            .Replace("{hello}", Path.Combine(X86.CExamples.FixturesDir, "hello"), StringComparison.Ordinal))];
+        var (code, _, err) = Mk(line);
+        code.ShouldBe(ExitCodes.IoError, err);
+        err.ShouldContain("error: ");
+        err.ShouldContain("cannot write");
+        err.ShouldContain(line[^1]);
+        err.ShouldNotContain(" at ");
+    }
+
+    [Theory]
+    [InlineData("campaign", "demo", "--json", "-")]
+    [InlineData("campaign", "demo", "--junit", "-")]
+    [InlineData("campaign", "demo", "--out", "-")]
+    [InlineData("campaign", "merge", "x.jsonl", "--junit", "-")]
+    [InlineData("grade", "assignments/threads", "--junit", "-")]
+    public void Dash_is_refused_where_stdout_already_carries_the_report(params string[] args)
+    {
+        var (code, output, err) = Mk(args);
+        code.ShouldBe(ExitCodes.Usage);
+        output.ShouldBeEmpty();
+        err.ShouldContain($"{args[^2]}: cannot go to stdout (-), which carries the ");
+        File.Exists("-").ShouldBeFalse();
+    }
+
     [Fact]
     public void Trace_export_takes_a_format_keeps_the_old_spelling_and_writes_dash_to_stdout()
     {

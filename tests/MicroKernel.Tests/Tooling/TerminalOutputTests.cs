@@ -21,6 +21,26 @@ public sealed class TerminalOutputTests
         r.Output.ShouldNotContain('\u001b');
     }
 
+    [ScriptFact]
+    public void Fuzz_colours_its_table_on_a_terminal_and_with_NO_COLOR_writes_no_escape_code_at_all()
+    {
+        string mk = typeof(CliApp).Assembly.Location;
+        // Spectre takes an empty NO_COLOR for a set one: the coloured run has none at all (env -u).
+        HostProcess.Result Fuzz(string noColor)
+        {
+            HostProcess.Result r = HostProcess.Run("script", ["-qec", $"env {noColor} TERM=xterm-256color dotnet \"{mk}\" fuzz --syscalls 200", "/dev/null"], Path.GetTempPath());
+            r.Code.ShouldBe(ExitCodes.Ok, r.ToString());
+            r.Output.ShouldContain("syscall x result");
+            return r;
+        }
+
+        string coloured = Fuzz("-u NO_COLOR").Output;
+        coloured.ShouldContain("\u001b[38;5;");
+        // System.Console's terminal set-up (keypad mode) is not mk's to write.
+        coloured.ShouldNotContain("\u001b[?1h");
+        Fuzz("NO_COLOR=1").Output.ShouldNotContain('\u001b');
+    }
+
     /// <summary>A fact that is skipped, with the reason, where <c>script</c> is not on PATH (no process is started to find out).</summary>
     private sealed class ScriptFactAttribute : FactAttribute
     {

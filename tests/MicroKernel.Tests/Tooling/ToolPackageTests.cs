@@ -6,7 +6,7 @@ namespace MicroKernel.Tests.Tooling;
 /// <summary>
 /// mk installs like every .NET CLI tool (README.md): <c>dotnet pack</c> of sim makes the tool package
 /// MicroKernel.Mk, <c>dotnet tool install</c> accepts it, and the installed <c>mk</c> runs. One test, as a user
-/// would do it; it packs into a temporary artifacts folder so that it never touches the build it runs in, and it
+/// would do it, as a tool on a tool path and as a local tool of a repository's manifest; it packs into a temporary artifacts folder so that it never touches the build it runs in, and it
 /// installs from that folder alone (a nuget.config that clears every other source), so it needs no network.
 /// </summary>
 public sealed class ToolPackageTests : IDisposable
@@ -45,6 +45,20 @@ public sealed class ToolPackageTests : IDisposable
         HostProcess.Result deadlock = HostProcess.Run(mk, ["run", "deadlock"], _temp);
         deadlock.Code.ShouldBe(ExitCodes.Deadlock, deadlock.ToString());
         deadlock.Output.ShouldContain("run: Deadlock");
+
+        // The same package as a local tool of one repository: a manifest, then `dotnet mk` (README.md).
+        string repo = Directory.CreateDirectory(Path.Combine(_temp, "repo")).FullName;
+        HostProcess.Result manifest = HostProcess.Run("dotnet", ["new", "tool-manifest"], repo);
+        manifest.Code.ShouldBe(0, manifest.ToString());
+        HostProcess.Result local = HostProcess.Run("dotnet", ["tool", "install", "--configfile", config, "MicroKernel.Mk"], repo);
+        local.Code.ShouldBe(0, local.ToString());
+        // .NET 10 writes the manifest at the top of the folder; earlier SDKs wrote .config/dotnet-tools.json.
+        string[] manifests = Directory.GetFiles(repo, "dotnet-tools.json", SearchOption.AllDirectories);
+        manifests.Length.ShouldBe(1);
+        File.ReadAllText(manifests[0]).ShouldContain("\"mk\"");
+        HostProcess.Result viaManifest = HostProcess.Run("dotnet", ["mk", "run", "deadlock"], repo);
+        viaManifest.Code.ShouldBe(ExitCodes.Deadlock, viaManifest.ToString());
+        viaManifest.Output.ShouldBe(deadlock.Output);
     }
 
     public void Dispose()
