@@ -34,8 +34,15 @@ public abstract partial class AddressSpace : MemoryView
     /// </summary>
     public long Generation { get; private set; }
 
-    /// <summary>The mappings changed: cached RPC grants over this space must be rebuilt.</summary>
-    private protected void Changed() => Generation++;
+    /// <summary>
+    /// The mappings changed: cached RPC grants over this space must be rebuilt, and the invariants that read the VMAs
+    /// must run at the next check point (under an MPU a space that is not loaded changes no register that would say so).
+    /// </summary>
+    private protected void Changed()
+    {
+        Generation++;
+        Machine.Memory.Changes.Mark(Invariants.CheckedState.Spaces);
+    }
 
     /// <summary>Set once <see cref="Destroy"/> ran; every access then faults.</summary>
     public bool IsDestroyed { get; private protected set; }

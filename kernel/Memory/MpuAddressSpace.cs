@@ -90,8 +90,8 @@ public sealed partial class MpuAddressSpace : AddressSpace
         if (IsActive) return;
         _mpu.DisableAll();
         if (IsDestroyed) { Machine.MpuOwner = null; return; }
-        int n = 0;
-        foreach (Vma v in Vmas.Areas) Program(n++, v);
+        IReadOnlyList<Vma> areas = Vmas.Areas;
+        for (int n = 0; n < areas.Count; n++) Program(n, areas[n]); // by index: a switch allocates nothing
         Machine.MpuOwner = this;
     }
 
@@ -153,9 +153,10 @@ public sealed partial class MpuAddressSpace : AddressSpace
 
     private protected override ErrorCode UnmapCore(ulong start, ulong end)
     {
-        if (!WholeAreas(start, end, out List<Vma> areas)) return ErrorCode.InvalidArgument;
-        foreach (Vma v in areas)
+        if (!WholeAreas(start, end, out int first, out int last)) return ErrorCode.InvalidArgument;
+        for (int n = first; n <= last; n++)
         {
+            Vma v = Vmas.Areas[first]; // in order: each removal brings the next one to `first`
             Vmas.Remove(v);
             for (ulong i = 0; i < v.BlockFrames; i++) Frames.Release(v.FirstFrame + i);
         }
@@ -165,17 +166,26 @@ public sealed partial class MpuAddressSpace : AddressSpace
 
     private protected override ErrorCode ProtectCore(ulong start, ulong end, Protection protection)
     {
-        if (!WholeAreas(start, end, out List<Vma> areas)) return ErrorCode.InvalidArgument;
-        foreach (Vma v in areas) v.Protection = protection;
+        if (!WholeAreas(start, end, out int first, out int last)) return ErrorCode.InvalidArgument;
+        for (int i = first; i <= last; i++) Vmas.Areas[i].Protection = protection;
         Reprogram();
         return ErrorCode.Ok;
     }
 
-    // One region guards one block: an MPU space cannot split a VMA.
-    private bool WholeAreas(ulong start, ulong end, out List<Vma> areas)
+    // One region guards one block: an MPU space cannot split a VMA. The areas [first, last] (sorted by start) that
+    // [start, end) touches, found by index so that a segment's access flip allocates nothing.
+    private bool WholeAreas(ulong start, ulong end, out int first, out int last)
     {
-        areas = Vmas.Areas.Where(v => v.Start < end && start < v.End).ToList();
-        return areas.Count > 0 && areas[0].Start == start && areas[^1].End == end;
+        IReadOnlyList<Vma> areas = Vmas.Areas;
+        first = -1;
+        last = -1;
+        for (int i = 0; i < areas.Count; i++)
+        {
+            if (areas[i].Start >= end || start >= areas[i].End) continue;
+            if (first < 0) first = i;
+            last = i;
+        }
+        return first >= 0 && areas[first].Start == start && areas[last].End == end;
     }
 
     // After a change of the VMAs: reload the MPU if it holds this space, directly or through an RPC grant.

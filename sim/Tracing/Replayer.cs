@@ -46,8 +46,7 @@ internal static class Replayer
         if (options.BreakSyscall is { } name) kernel.BrokenSyscall = (NumberToBreak(kernel, name), options.BreakCall);
 
         var observer = new Observer(checker);
-        PuppetPlan? plan = options.SyscallsOnly ? PuppetPlan.Build(trace.Events) : null;
-        if (plan is not null) observer.NotesList.AddRange(plan.Warnings);
+        PuppetPlan? plan = options.SyscallsOnly ? new PuppetPlan(trace.Events, checker) : null;
         foreach (ProcessSpec spec in scenario.Processes)
         {
             // A puppet still gets its program's memory layout (an x86 binary's segments and stack, a C# program's
@@ -60,6 +59,11 @@ internal static class Replayer
         options.Booted?.Invoke(kernel);
         RunResult run = kernel.Run();
         checker.Finish(run, trace.Summary);
+        if (plan is not null)
+        {
+            plan.Finish();
+            observer.NotesList.InsertRange(0, plan.Warnings);
+        }
         if (policy?.Problem is { } p) observer.NotesList.Add("scheduling: " + p);
         return new ReplayResult(trace, options, run, checker.Position, checker.Divergence, observer.NotesList, observer.IssuedCount, plan?.ThreadCount ?? 0);
     }

@@ -50,7 +50,9 @@ public sealed class ArmV7Mpu : Mpu
 
     private readonly uint[] _rbar;
     private readonly uint[] _rasr;
-    private MpuAddressMap? _map; // null after a change; rebuilt on the next Check
+    private readonly MpuAddressMap _map = new();
+    private readonly MpuAddressMap.Piece[] _pieces; // the map's input, reused at each rebuild
+    private bool _mapStale = true; // set by a change; the map is rebuilt at the next Check
 
     /// <summary>Creates an MPU with every region disabled.</summary>
     /// <param name="regionCount">8 or 16, as ARMv7-M implementations offer.</param>
@@ -61,6 +63,7 @@ public sealed class ArmV7Mpu : Mpu
             throw new ArgumentOutOfRangeException(nameof(regionCount), regionCount, "an ARMv7-M MPU has 8 or 16 regions");
         _rbar = new uint[regionCount];
         _rasr = new uint[regionCount];
+        _pieces = new MpuAddressMap.Piece[8 * regionCount]; // at most eight sub-regions a region
     }
 
     /// <inheritdoc />
@@ -153,7 +156,7 @@ public sealed class ArmV7Mpu : Mpu
 
         _rbar[number] = baseAddress;
         _rasr[number] = rasr;
-        _map = null;
+        _mapStale = true;
         Changes?.Mark(Invariants.CheckedState.Spaces);
         return MpuError.None;
     }
@@ -176,7 +179,7 @@ public sealed class ArmV7Mpu : Mpu
         if ((uint)number >= (uint)RegionCount)
             return MpuError.RegionNumberOutOfRange;
         _rasr[number] &= ~RasrEnable;
-        _map = null;
+        _mapStale = true;
         Changes?.Mark(Invariants.CheckedState.Spaces);
         return MpuError.None;
     }
@@ -186,7 +189,7 @@ public sealed class ArmV7Mpu : Mpu
     {
         for (int n = 0; n < RegionCount; n++)
             _rasr[n] &= ~RasrEnable;
-        _map = null;
+        _mapStale = true;
         Changes?.Mark(Invariants.CheckedState.Spaces);
     }
 
@@ -199,7 +202,7 @@ public sealed class ArmV7Mpu : Mpu
     /// </summary>
     public override MemoryFault? Check(ulong address, ulong length, AccessKind access, bool privileged) =>
         Enabled
-            ? (_map ??= BuildMap()).Check(address, length, access, privileged, PrivilegedDefaultMap)
+            ? BuiltMap().Check(address, length, access, privileged, PrivilegedDefaultMap)
             : DefaultMemoryMap.Check(address, length, access, privileged);
 
     /// <summary>
@@ -244,16 +247,18 @@ public sealed class ArmV7Mpu : Mpu
 
     private static byte SubregionBits(uint rasr) => (byte)(rasr >> RasrSrdShift);
 
-    private MpuAddressMap BuildMap()
+    private MpuAddressMap BuiltMap()
     {
-        var pieces = new List<MpuAddressMap.Piece>();
+        if (!_mapStale)
+            return _map;
+        int pieces = 0;
         for (int n = 0; n < RegionCount; n++)
         {
             if (Decode(n) is not { } r)
                 continue;
             if (r.SubregionDisable == 0)
             {
-                pieces.Add(new(r.Base, r.Base + r.Size, n, r.Access, r.ExecuteNever));
+                _pieces[pieces++] = new(r.Base, r.Base + r.Size, n, r.Access, r.ExecuteNever);
                 continue;
             }
             // Eight equal sub-regions; SRD bit k removes the k-th. A removed one matches nothing at all.
@@ -263,10 +268,12 @@ public sealed class ArmV7Mpu : Mpu
                 if ((r.SubregionDisable & (1 << k)) != 0)
                     continue;
                 ulong start = r.Base + (ulong)k * subregionSize;
-                pieces.Add(new(start, start + subregionSize, n, r.Access, r.ExecuteNever));
+                _pieces[pieces++] = new(start, start + subregionSize, n, r.Access, r.ExecuteNever);
             }
         }
-        return MpuAddressMap.Build(pieces, MpuAddressMap.Resolution.HighestRegionWins);
+        _map.Rebuild(_pieces.AsSpan(0, pieces), MpuAddressMap.Resolution.HighestRegionWins);
+        _mapStale = false;
+        return _map;
     }
 
     /// <summary>

@@ -37,7 +37,9 @@ public sealed class ArmV8Mpu : Mpu
 
     private readonly uint[] _rbar;
     private readonly uint[] _rlar;
-    private MpuAddressMap? _map; // null after a change; rebuilt on the next Check
+    private readonly MpuAddressMap _map = new();
+    private readonly MpuAddressMap.Piece[] _pieces; // the map's input, reused at each rebuild
+    private bool _mapStale = true; // set by a change; the map is rebuilt at the next Check
 
     /// <summary>Creates an MPU with every region disabled.</summary>
     /// <param name="regionCount">8 or 16, as ARMv8-M implementations offer.</param>
@@ -48,6 +50,7 @@ public sealed class ArmV8Mpu : Mpu
             throw new ArgumentOutOfRangeException(nameof(regionCount), regionCount, "an ARMv8-M MPU has 8 or 16 regions");
         _rbar = new uint[regionCount];
         _rlar = new uint[regionCount];
+        _pieces = new MpuAddressMap.Piece[regionCount];
     }
 
     /// <inheritdoc />
@@ -116,7 +119,7 @@ public sealed class ArmV8Mpu : Mpu
 
         _rbar[number] = rbar;
         _rlar[number] = rlar;
-        _map = null;
+        _mapStale = true;
         Changes?.Mark(Invariants.CheckedState.Spaces);
         return MpuError.None;
     }
@@ -144,7 +147,7 @@ public sealed class ArmV8Mpu : Mpu
         if ((uint)number >= (uint)RegionCount)
             return MpuError.RegionNumberOutOfRange;
         _rlar[number] &= ~RlarEnable;
-        _map = null;
+        _mapStale = true;
         Changes?.Mark(Invariants.CheckedState.Spaces);
         return MpuError.None;
     }
@@ -154,7 +157,7 @@ public sealed class ArmV8Mpu : Mpu
     {
         for (int n = 0; n < RegionCount; n++)
             _rlar[n] &= ~RlarEnable;
-        _map = null;
+        _mapStale = true;
         Changes?.Mark(Invariants.CheckedState.Spaces);
     }
 
@@ -167,7 +170,7 @@ public sealed class ArmV8Mpu : Mpu
     /// </summary>
     public override MemoryFault? Check(ulong address, ulong length, AccessKind access, bool privileged) =>
         Enabled
-            ? (_map ??= BuildMap()).Check(address, length, access, privileged, PrivilegedDefaultMap)
+            ? BuiltMap().Check(address, length, access, privileged, PrivilegedDefaultMap)
             : DefaultMemoryMap.Check(address, length, access, privileged);
 
     /// <summary>
@@ -227,15 +230,19 @@ public sealed class ArmV8Mpu : Mpu
             (rbar & RbarExecuteNever) != 0);
     }
 
-    private MpuAddressMap BuildMap()
+    private MpuAddressMap BuiltMap()
     {
-        var pieces = new List<MpuAddressMap.Piece>();
+        if (!_mapStale)
+            return _map;
+        int pieces = 0;
         for (int n = 0; n < RegionCount; n++)
         {
             if (Decode(n) is { IsEmpty: false } r)
-                pieces.Add(new(r.Base, r.Limit + 1, n, r.Access, r.ExecuteNever));
+                _pieces[pieces++] = new(r.Base, r.Limit + 1, n, r.Access, r.ExecuteNever);
         }
-        return MpuAddressMap.Build(pieces, MpuAddressMap.Resolution.OverlapFaults);
+        _map.Rebuild(_pieces.AsSpan(0, pieces), MpuAddressMap.Resolution.OverlapFaults);
+        _mapStale = false;
+        return _map;
     }
 
     /// <summary>RBAR.AP for an access; false for the two that PMSAv8 cannot express.</summary>

@@ -10,7 +10,8 @@ namespace MicroKernel.Hardware.Mpu;
 /// per region or sub-region boundary it crosses, and an 8-byte access inside one region costs one step.
 /// </para>
 /// The models rebuild the map lazily after their registers change (the kernel re-programs several regions on
-/// every context switch, so building on each write would be wasted work).
+/// every context switch, so building on each write would be wasted work), and in place: its arrays are reused, so a
+/// context switch allocates nothing on the host in steady state (docs/streams.md, StreamAllocationTests).
 /// </summary>
 internal sealed class MpuAddressMap
 {
@@ -41,47 +42,60 @@ internal sealed class MpuAddressMap
     /// <summary>A segment runs from <see cref="Start"/> to the next segment's start (or the end of the space).</summary>
     public readonly record struct Segment(ulong Start, int Region, MpuAccess Access, bool ExecuteNever);
 
-    private readonly Segment[] _segments;
+    // The segments (the first _count entries) and the edges scratch: rebuilt in place, so the kernel's reprogramming
+    // at every context switch allocates nothing once they have grown to the MPU's most pieces.
+    private Segment[] _segments = [new Segment(0, NoRegion, MpuAccess.None, ExecuteNever: false)];
+    private int _count = 1;
+    private ulong[] _edges = [];
 
     // The segment the last check started in: consecutive accesses of a program are mostly in the same region.
     // A stale or torn value is harmless, because Find checks it before trusting it.
     private int _hint;
 
-    private MpuAddressMap(Segment[] segments) => _segments = segments;
-
     /// <summary>The segments, sorted by start; the first starts at 0 and together they cover the whole space.</summary>
-    public IReadOnlyList<Segment> Segments => _segments;
+    public ReadOnlySpan<Segment> Segments => _segments.AsSpan(0, _count);
 
-    /// <summary>Compiles the pieces of the enabled regions into segments.</summary>
-    public static MpuAddressMap Build(IReadOnlyList<Piece> pieces, Resolution resolution)
+    /// <summary>A map of no region at all (every user access faults), until the first <see cref="Rebuild"/>.</summary>
+    public MpuAddressMap() { }
+
+    /// <summary>Compiles the pieces of the enabled regions into segments, in place of the previous ones.</summary>
+    public void Rebuild(ReadOnlySpan<Piece> pieces, Resolution resolution)
     {
         // Between two consecutive piece edges, the set of covering pieces does not change, so deciding at the
         // left edge decides for the whole interval.
-        var edges = new SortedSet<ulong> { 0 };
-        foreach (var piece in pieces)
+        int most = 2 * pieces.Length + 1;
+        if (_edges.Length < most) _edges = new ulong[most];
+        int n = 0;
+        _edges[n++] = 0;
+        foreach (Piece piece in pieces)
         {
-            edges.Add(piece.Start);
+            _edges[n++] = piece.Start;
             if (piece.End < AddressSpaceEnd)
-                edges.Add(piece.End);
+                _edges[n++] = piece.End;
         }
+        Span<ulong> edges = _edges.AsSpan(0, n);
+        edges.Sort();
 
-        var segments = new List<Segment>(edges.Count);
-        foreach (ulong start in edges)
+        if (_segments.Length < n) _segments = new Segment[n];
+        _count = 0;
+        for (int i = 0; i < edges.Length; i++)
         {
-            var segment = Resolve(pieces, start, resolution);
+            if (i > 0 && edges[i] == edges[i - 1])
+                continue; // a duplicate edge
+            Segment segment = Resolve(pieces, edges[i], resolution);
             // Merge with the previous segment when the same region decides (e.g. two adjacent sub-regions).
-            if (segments.Count > 0 && segments[^1].Region == segment.Region)
+            if (_count > 0 && _segments[_count - 1].Region == segment.Region)
                 continue;
-            segments.Add(segment);
+            _segments[_count++] = segment;
         }
-        return new MpuAddressMap([.. segments]);
+        _hint = 0;
     }
 
-    private static Segment Resolve(IReadOnlyList<Piece> pieces, ulong address, Resolution resolution)
+    private static Segment Resolve(ReadOnlySpan<Piece> pieces, ulong address, Resolution resolution)
     {
         Piece? winner = null;
         int covering = 0;
-        foreach (var piece in pieces)
+        foreach (Piece piece in pieces)
         {
             if (address < piece.Start || address >= piece.End)
                 continue;
@@ -150,17 +164,17 @@ internal sealed class MpuAddressMap
         _ => MpuPermissions.Decide(segment.Access, segment.ExecuteNever, kind, privileged),
     };
 
-    private ulong EndOf(int i) => i + 1 < _segments.Length ? _segments[i + 1].Start : AddressSpaceEnd;
+    private ulong EndOf(int i) => i + 1 < _count ? _segments[i + 1].Start : AddressSpaceEnd;
 
     /// <summary>The index of the segment holding <paramref name="address"/> (which must be below 2^32).</summary>
     private int Find(ulong address)
     {
         int hint = _hint;
-        if ((uint)hint < (uint)_segments.Length && _segments[hint].Start <= address && address < EndOf(hint))
+        if ((uint)hint < (uint)_count && _segments[hint].Start <= address && address < EndOf(hint))
             return hint;
 
         // The last segment whose start is <= address; segment 0 starts at 0, so there always is one.
-        int lo = 0, hi = _segments.Length - 1;
+        int lo = 0, hi = _count - 1;
         while (lo < hi)
         {
             int mid = (lo + hi + 1) / 2;

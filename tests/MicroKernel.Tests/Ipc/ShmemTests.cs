@@ -12,7 +12,7 @@ using MicroKernel.Userland.Runtime;
 namespace MicroKernel.Tests.Ipc;
 
 /// <summary>Owned shared-memory segments (kernel/Ipc/Shmem, docs/shmem.md): the protocol, ownership and every error.</summary>
-public class ShmemTests
+public partial class ShmemTests
 {
     private static Kernel Boot(ProtectionModel model = ProtectionModel.Paging, int frames = 512, int queue = 16) =>
         new(new KernelConfig { Frames = frames, Protection = model, MaxTicks = 200_000, Check = CheckLevel.Syscall, MessageQueueCapacity = queue });

@@ -1,3 +1,4 @@
+using MicroKernel.Memory;
 using MicroKernel.Processes;
 using MicroKernel.Scheduling;
 using MicroKernel.Userland.Runtime;
@@ -18,12 +19,15 @@ public class StreamAllocationTests
     private const int Warm = 32, Window = 200;
     private static readonly PacketLayout Layout = new(4080, 64, StreamAccess.Read | StreamAccess.Write, SyncRequirement.None);
 
-    // Under paging (the benchmarks' model). The MPU models' own paths (region checks, reprogramming at each switch)
-    // still allocate per access and per switch: docs/benchmarks.md.
-    [Fact]
-    public void A_packet_across_a_boundary_allocates_nothing_on_either_side_in_steady_state()
+    // Under paging and both MPU models: the region paths (the access check, reprogramming at each switch, the flip of
+    // a segment's access bits) allocate nothing either.
+    [Theory]
+    [InlineData(ProtectionModel.Paging)]
+    [InlineData(ProtectionModel.ArmV7Mpu)]
+    [InlineData(ProtectionModel.ArmV8Mpu)]
+    public void A_packet_across_a_boundary_allocates_nothing_on_either_side_in_steady_state(ProtectionModel model)
     {
-        var k = new Kernel(new KernelConfig { Frames = 512, MaxTicks = 2_000_000 });
+        var k = new Kernel(new KernelConfig { Frames = 512, MaxTicks = 2_000_000, Protection = model });
         long producerBytes = -1, consumerBytes = -1, received = 0;
         k.Spawn("producer", sys =>
         {

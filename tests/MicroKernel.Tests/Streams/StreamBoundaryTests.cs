@@ -84,6 +84,7 @@ public class StreamBoundaryTests
     [Theory]
     [InlineData(ProtectionModel.Paging)]
     [InlineData(ProtectionModel.ArmV7Mpu)]
+    [InlineData(ProtectionModel.ArmV8Mpu)]
     public void A_consumer_killed_mid_stream_stalls_neither_the_producer_nor_the_other_consumers(ProtectionModel model)
     {
         // The streams scenario's programs, with the analytics consumer killed at its 30th syscall instead of crashing.
@@ -106,10 +107,13 @@ public class StreamBoundaryTests
         k.ShouldBalance();
     }
 
-    [Fact]
-    public void A_stalled_consumer_holds_only_its_own_segments_and_the_stream_goes_on_without_it()
+    [Theory]
+    [InlineData(ProtectionModel.Paging)]
+    [InlineData(ProtectionModel.ArmV7Mpu)]
+    [InlineData(ProtectionModel.ArmV8Mpu)]
+    public void A_stalled_consumer_holds_only_its_own_segments_and_the_stream_goes_on_without_it(ProtectionModel model)
     {
-        var k = Boot();
+        var k = Boot(model);
         var stalledAreas = new List<int>();
         var stalledConnectionSegments = new List<int>();
         k.Spawn("stream-camera", "24", "2", "3");
