@@ -79,7 +79,9 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
         image.CpuMode = cpu;
         if (tracePath is not null) return ExecRecorded(path, args, config, decodeCache, tracePath, compress, cpu);
         using var kernel = new Kernel(config);
-        kernel.AddSink(new ConsoleSink(output, error));
+        // A failed write of the console must not reach the kernel (it would be a panic): rethrown after the run.
+        var guard = new OutputGuard();
+        kernel.AddSink(guard.Sink(new ConsoleSink(output, error)));
         Syscalls.ErrorCode spawned = kernel.Spawn(image, Path.GetFileName(path), out Process? process, arguments: args);
         if (spawned != Syscalls.ErrorCode.Ok)
         {
@@ -87,7 +89,9 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
             return LoadFailed;
         }
         booted?.Invoke(kernel);
-        return Finish(process!, kernel.Run());
+        RunResult run = kernel.Run();
+        guard.ThrowIfFailed();
+        return Finish(process!, run);
     }
 
     // exec --trace: the run is the one-process scenario ExecScenario writes, so that replay rebuilds it from the header.
@@ -128,9 +132,11 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
             error.WriteLine($"error: {path}: cannot load into the simulated machine: {e.Message}");
             return LoadFailed;
         }
-        kernel.AddSink(new ConsoleSink(output, error));
+        var guard = new OutputGuard();
+        kernel.AddSink(guard.Sink(new ConsoleSink(output, error)));
         booted?.Invoke(kernel);
         RunResult result = kernel.Run();
+        guard.ThrowIfFailed();
         int status = Finish(result.Processes.Single(), result);
         traces.FinishRecording(recorder, result, tracePath);
         return status;

@@ -34,6 +34,7 @@ internal sealed class HelpWithExitCodes(CommandLineAction help, TextWriter outpu
         (Code(ExitCodes.ExpectationFailed), "an expect line was not met (run), a run failed (campaign), points were lost (grade)"),
         (Code(ExitCodes.InternalError), "internal error of mk (a bug: please report it)"),
         (Code(ExitCodes.IoError), "a file or stdout could not be read or written"),
+        (Code(ExitCodes.BrokenPipe), "stdout was a pipe its reader closed (| head): nothing printed"),
     ];
 
     private static readonly (string, string)[] ExecCodes =
@@ -47,5 +48,6 @@ internal sealed class HelpWithExitCodes(CommandLineAction help, TextWriter outpu
         ("137", "killed at --max-ticks or in a deadlock"),
         (Code(ExitCodes.InternalError), "internal error of mk (a bug: please report it)"),
         (Code(ExitCodes.IoError), "a file (the --trace) or stdout could not be read or written"),
+        (Code(ExitCodes.BrokenPipe), "stdout was a pipe its reader closed (| head): nothing printed"),
     ];
 }

@@ -192,6 +192,31 @@ public sealed class CliConventionTests
         error.ToString().ShouldBe("error: cannot write the output: No space left on device\n");
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(20)] // in the middle of the run: the kernel must not take it for a kernel bug (a panic, exit 5)
+    public void A_pipe_its_reader_closed_ends_mk_quietly_with_141(int writesBefore)
+    {
+        var error = new StringWriter();
+        var pipe = new FullDiskWriter(new IOException("Broken pipe", OperatingSystem.IsWindows() ? unchecked((int)0x8007006D) : 32), writesBefore);
+        new CliApp(pipe, error).Invoke(["run", "demo", "--dump-maps"]).ShouldBe(ExitCodes.BrokenPipe);
+        error.ToString().ShouldBeEmpty();
+    }
+
+    [Theory]
+    [InlineData("run", "demo")]
+    [InlineData("run", "demo", "--dump-maps")]
+    [InlineData("exec", "{hello}")]
+    public void A_write_that_fails_during_the_run_is_an_io_error_not_a_kernel_panic(params string[] args)
+    {
+        var error = new StringWriter();
+        string[] line = [.. args.Select(a => a.Replace("{hello}", Path.Combine(X86.CExamples.FixturesDir, "hello"), StringComparison.Ordinal))];
+        // exec's first write is the program's console, run's the account's header: fail the first write after those.
+        int code = new CliApp(new FullDiskWriter(writesBefore: args[0] == "exec" ? 0 : 8), error).Invoke(line);
+        code.ShouldBe(ExitCodes.IoError);
+        error.ToString().ShouldBe("error: cannot write the output: No space left on device\n");
+    }
+
     [Fact]
     public void The_account_is_buffered_into_few_writes_and_holds_no_escape_code()
     {
@@ -238,13 +263,22 @@ public sealed class CliConventionTests
         }
     }
 
-    // stdout on a full disk.
-    private sealed class FullDiskWriter : StringWriter
+    // stdout on a full disk (or, given another exception, a pipe whose reader is gone).
+    // The first writesBefore writes succeed.
+    private sealed class FullDiskWriter(IOException? failure = null, int writesBefore = 0) : StringWriter
     {
-        public override void Write(char value) => throw new IOException("No space left on device");
+        private readonly IOException _failure = failure ?? new IOException("No space left on device");
+        private int _left = writesBefore;
 
-        public override void Write(string? value) => throw new IOException("No space left on device");
+        public override void Write(char value) => Fail();
 
-        public override void WriteLine(string? value) => throw new IOException("No space left on device");
+        public override void Write(string? value) => Fail();
+
+        public override void WriteLine(string? value) => Fail();
+
+        private void Fail()
+        {
+            if (_left-- <= 0) throw _failure;
+        }
     }
 }
