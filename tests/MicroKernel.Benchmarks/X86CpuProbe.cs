@@ -26,7 +26,7 @@ internal static class X86CpuProbe
         [
             ("sieve in the kernel, decode cache on", X86Benchmarks.Instructions, () => bench.RunInKernel(decodeCache: true).Status),
             ("sieve in the kernel, decode cache off", X86Benchmarks.Instructions, () => bench.RunInKernel(decodeCache: false).Status),
-            ("sieve on the bare interpreter", X86Benchmarks.Instructions, bench.RunBare),
+            ("sieve on the bare interpreter", X86Benchmarks.Instructions, () => bench.RunBare()),
             ("SSE benchmarks' integer loop", X86SseBenchmarks.Instructions, sse.IntegerLoop),
             ("scalar double, round to nearest", X86SseBenchmarks.Instructions, sse.ScalarDoubleLoop),
             ("scalar double, round toward zero", X86SseBenchmarks.Instructions, sse.ScalarDoubleExactLoop),
