@@ -112,7 +112,7 @@ internal sealed class TraceCommands(TextWriter output, TextWriter error)
     /// <summary>The <c>--cpu interpret|translate</c> option of exec and replay (null when not given).</summary>
     public static Option<X86.X86CpuMode?> CpuOption() => new("--cpu")
     {
-        HelpName = "interpret|translate",
+        HelpName = "MODE",
         CustomParser = r =>
         {
             string value = r.Tokens.Count == 1 ? r.Tokens[0].Value : "";
