@@ -167,6 +167,9 @@ public sealed partial class Node
     // break every route through the link, destroy the pool (its frames are freed) and close the handles.
     private void LinkDied(PoolLink link)
     {
+        // Reading the dead link may signal through it; the failed notify re-enters here through CheckPeers.
+        if (link.Dying) return;
+        link.Dying = true;
         ReadLink(link);
         link.Dead = true;
         link.Outbox.Clear();

@@ -24,6 +24,9 @@ internal sealed class PoolLink(int peerPid, Pool pool, int bell, int alive) : No
     /// <summary>True when the peer was gone before this node adopted the pool (no handles): read it, then drop it.</summary>
     public bool PeerGone { get; init; }
 
+    /// <summary>True once <c>LinkDied</c> started on it (it runs once).</summary>
+    public bool Dying { get; set; }
+
     /// <summary>Messages waiting for room in the ring, oldest first.</summary>
     public Queue<byte[]> Outbox { get; } = new();
 
