@@ -47,6 +47,7 @@ internal static class CoreSyscalls
         t.Register(new((long)SyscallNumber.Write, "write", [("buf", H), ("length", I)], (SimThread c, in SyscallArgs a) => Write(k, c, a.A0, a.A1))
         { Errors = [ErrorCode.InvalidArgument, ErrorCode.BadAddress] });
         t.Register(new((long)SyscallNumber.Time, "time", [], (SimThread c, in SyscallArgs a) => k.Scheduler.Now));
+        TraceMarkSyscall.Register(k);
     }
 
     private static long Exit(Kernel k, SimThread caller, long code)

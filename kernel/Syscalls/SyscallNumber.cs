@@ -33,6 +33,8 @@ public enum SyscallNumber : long
     Write = 11,
     /// <summary>time(): the current virtual time in ticks.</summary>
     Time = 12,
+    /// <summary>trace_mark(buf, length): annotates the trace with a short byte string (at most 128 bytes); the kernel only copies it.</summary>
+    TraceMark = 13,
 
     /// <summary>send(pid, type, addr, npages, flags): sends whole pages to another process's handler (page-send IPC).</summary>
     Send = 20,

@@ -70,6 +70,7 @@ internal static class PerfettoExporter
         var sends = new PerfettoSends<(int Tid, long Ts)>();                // sends in flight: where their flows start
         var creates = new Dictionary<int, (int Pid, int Tid, long Ts)>(); // new tid -> where its thread_create was
         var wakes = new Dictionary<long, List<(int Pid, int Tid, long Ts)>>(); // wait's entry (seq) -> the wakes it got
+        var marks = new PortalMarkFlows<(int Pid, int Tid, long Ts)>();  // portals marks: the last step of each chain
         int flowId = 0;
         long cpuSince = 0, last = 0;
         string cpuWhy = "start";
@@ -96,7 +97,8 @@ internal static class PerfettoExporter
                 case EventKind.SyscallExit when stack.Count > 0 && stack.Peek().Kind == "syscall":
                 {
                     Opened at = stack.Pop();
-                    string call = formatter.FormatCall(e);
+                    // A trace mark shows its bytes, as trace show does.
+                    string call = e.Code == (long)SyscallNumber.TraceMark ? TraceShow.Call(formatter, te) : formatter.FormatCall(e);
                     if (wakes.Remove(at.Event.Seq, out List<(int Pid, int Tid, long Ts)>? woken))
                         foreach ((int pid, int tid, long from) in woken)
                         {
@@ -112,6 +114,14 @@ internal static class PerfettoExporter
                     if (e.Code == (long)SyscallNumber.ThreadCreate && e.Result > 0)
                     {
                         creates[(int)e.Result] = (e.Pid, tracks.Tid(e.Pid, e.Tid), inside);
+                    }
+                    // A portals mark: an arrow from the previous step of its parcel or bypass (docs/trace-format.md#marks).
+                    if (PortalMarkFlows<(int, int, long)>.TryParse(te, out string chain, out string flowName, out bool lastStep)
+                        && marks.Step(chain, (e.Pid, tracks.Tid(e.Pid, e.Tid), inside), lastStep, out (int Pid, int Tid, long Ts) before))
+                    {
+                        flowId++;
+                        Flow(w, "s", flowId, "portal", flowName, before.Pid, before.Tid, before.Ts);
+                        Flow(w, "f", flowId, "portal", flowName, e.Pid, tracks.Tid(e.Pid, e.Tid), inside);
                     }
                     break;
                 }

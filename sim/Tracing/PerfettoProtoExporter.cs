@@ -38,6 +38,7 @@ internal sealed class PerfettoProtoExporter
     private readonly PerfettoSends<ulong[]> _sends = new();       // sends in flight: the flow id to each receiver
     private readonly Dictionary<int, ulong> _creates = [];         // new tid -> the flow from its thread_create
     private ulong _flows;
+    private readonly PortalMarkFlows<ulong> _marks = new(); // portals marks: the flow out of each chain's last step
 
     private PerfettoProtoExporter(PerfettoPacketWriter w, EventFormatter formatter, PerfettoClock clock)
     {
@@ -115,8 +116,21 @@ internal sealed class PerfettoProtoExporter
                     // A send reaches up to Result receivers: one flow to each, from the send's end.
                     if (_sends.Exit(e, call.Start.Seq, NewFlows) is { } send) (flows ??= []).AddRange(send.Source);
                     if (e.Code == (long)SyscallNumber.ThreadCreate && e.Result > 0 && call.StartFlow != 0) _creates[(int)e.Result] = call.StartFlow;
-                    _w.End(call.Track, ts, [("seq", e.Seq), ("call", _formatter.FormatCall(e)), ("result", EventFormatter.FormatResult(e.Result))],
-                        flows, call.Woken);
+                    List<ulong>? ending = call.Woken;
+                    string text = _formatter.FormatCall(e);
+                    if (e.Code == (long)SyscallNumber.TraceMark)
+                    {
+                        // A portals mark: the arrow from its chain's previous step ends here, the one to its next starts.
+                        text = TraceShow.Call(_formatter, te);
+                        if (PortalMarkFlows<ulong>.TryParse(te, out string chain, out _, out bool lastStep))
+                        {
+                            ulong next = lastStep ? 0 : ++_flows;
+                            if (_marks.Step(chain, next, lastStep, out ulong before)) (ending ??= []).Add(before);
+                            if (next != 0) (flows ??= []).Add(next);
+                        }
+                    }
+                    _w.End(call.Track, ts, [("seq", e.Seq), ("call", text), ("result", EventFormatter.FormatResult(e.Result))],
+                        flows, ending);
                     break;
                 }
                 case EventKind.Upcall:

@@ -20,7 +20,9 @@ public sealed class PortalsNodeProgram : UserProgram
     {
         string role = sys.Args.Count > 0 ? sys.Args[0] : "A";
         int rounds = sys.Args.Count > 1 ? int.Parse(sys.Args[1], CultureInfo.InvariantCulture) : 6;
+        // Marks in the trace (trace_mark): the Perfetto export draws each parcel's path and each bypass as arrows.
         Node node = Node.Create(sys);
+        node.TraceMarks = true;
         return role switch
         {
             "A" => Broker(sys, node),

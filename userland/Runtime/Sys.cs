@@ -261,6 +261,14 @@ public sealed class Sys
         }
     }
 
+    /// <summary>
+    /// Annotates the trace with <paramref name="mark"/> (trace_mark, at most 128 bytes, docs/syscalls.md): the kernel
+    /// only records it. Returns the raw result (0, or a negative <see cref="ErrorCode"/>).
+    /// </summary>
+    public long TraceMark(ReadOnlySpan<byte> mark) =>
+        mark.Length > ProcessRuntime.SlotSize ? (long)ErrorCode.InvalidArgument
+        : Syscall(SyscallNumber.TraceMark, Scratch(mark), (ulong)mark.Length);
+
     /// <summary>Writes a line to the console.</summary>
     public void PrintLine(string text) => Print(text + "\n");
 

@@ -32,6 +32,7 @@
 #define MK_SYS_SLEEP        10   /* sleep(ticks): virtual ticks */
 #define MK_SYS_WRITE        11   /* write(buf, len): to the simulated console; returns the count written */
 #define MK_SYS_TIME         12   /* time(): virtual time in ticks */
+#define MK_SYS_TRACE_MARK   13   /* trace_mark(buf, len): annotates the trace (at most 128 bytes) */
 #define MK_SYS_SEND         20   /* send(pid, type, addr, npages, flags): page-granular IPC */
 #define MK_SYS_REGISTER_HANDLER 21 /* register_handler(type, entry): entry 0 removes */
 #define MK_SYS_PAUSE        22   /* pause(ticks): wait until a handler ran (0 = no limit) */
@@ -189,6 +190,8 @@ static inline long mk_yield(void) { return mk_syscall0(MK_SYS_YIELD); }
 static inline long mk_getpid(void) { return mk_syscall0(MK_SYS_GETPID); }
 static inline long mk_gettid(void) { return mk_syscall0(MK_SYS_GETTID); }
 static inline long mk_time(void) { return mk_syscall0(MK_SYS_TIME); }
+/* A short byte string in the trace (docs/syscalls.md): the kernel only records it. */
+static inline long mk_trace_mark(const void *buf, long len) { return mk_syscall2(MK_SYS_TRACE_MARK, (long)buf, len); }
 static inline long mk_sleep(long ticks) { return mk_syscall1(MK_SYS_SLEEP, ticks); }
 
 /*

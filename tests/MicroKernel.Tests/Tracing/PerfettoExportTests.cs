@@ -137,6 +137,10 @@ public class PerfettoExportTests
                         from.Name.ShouldBe("rpc_call", flow);
                         to.Cat.ShouldBe("rpc", flow);
                         break;
+                    case "portal":
+                        from.Name.ShouldBe("trace_mark", flow);
+                        to.Name.ShouldBe("trace_mark", flow);
+                        break;
                     case "notify":
                         from.Name.ShouldBeOneOf(["notify", "notify_close"], flow);
                         to.Name.ShouldBeOneOf(["wait", "wait_any"], flow);

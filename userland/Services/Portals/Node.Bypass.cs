@@ -68,6 +68,7 @@ public sealed partial class Node
                 if (from != r.Outward || !r.LockPending || r.Inward is null) return;
                 r.LockPending = false;
                 r.Bypassing = true;
+                MarkBypass(r, Pid, r.Inward.PeerPid, r.Inward.SendKey, "lock");
                 Send(from, new MessageWriter(MessageKind.BypassRequest, from.SendKey)
                     .U64((ulong)r.Inward.PeerPid).U64((ulong)Pid).U64(r.Inward.SendKey));
                 return;
@@ -115,6 +116,7 @@ public sealed partial class Node
             return false;
         }
         (Hop mine, ulong theirSend, ulong theirRecv) = link.NewHop();
+        MarkBypass(q, via, target, key, "link");
         link.Send(this, new MessageWriter(MessageKind.BypassWith, 0).U64((ulong)via).U64(key).U64(theirRecv).U64(theirSend).ToArray());
         q.PendingBypass = null;
         q.LockedByPeer = false;
@@ -154,6 +156,7 @@ public sealed partial class Node
             return;
         }
         Router r = end.Router;
+        MarkBypass(r, via, Pid, key, "adopt");
         r.Draining.Add(old);
         Attach(r, new Hop(toQ, send, recv), outward: true);
         r.OutwardCentral = true;
@@ -163,6 +166,7 @@ public sealed partial class Node
 
     private void RemoveProxy(Router p)
     {
+        if (p.Bypassing && p.Inward is { } inward) MarkBypass(p, Pid, inward.PeerPid, inward.SendKey, "gone");
         foreach (Hop h in p.AllHops()) Detach(h);
         p.Outward = p.Inward = null;
         p.Draining.Clear();

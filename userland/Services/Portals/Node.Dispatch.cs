@@ -118,6 +118,7 @@ public sealed partial class Node
             else
             {
                 Stats.ParcelsForwarded++;
+                MarkParcel(r, end.Outward ? 1 - r.Side : r.Side, parcel.Sequence, "fwd");
                 SendParcel(next, parcel);
             }
             return;
@@ -132,6 +133,7 @@ public sealed partial class Node
             Stats.Duplicates++;
             DropParcel(parcel);
         }
+        else MarkParcel(r, 1 - r.Side, parcel.Sequence, "got");
     }
 
     private void OnClosed(HopEnd end, long finalSeq)
@@ -179,7 +181,11 @@ public sealed partial class Node
         r.Draining.Clear();
         r.PendingBypass = null;
         r.LockPending = r.Bypassing = false;
-        if (r.Role == RouterRole.Endpoint) r.Broken = true;
+        if (r.Role == RouterRole.Endpoint)
+        {
+            r.Broken = true;
+            Mark(r, "broken");
+        }
         else if (r.Role == RouterRole.Proxy)
         {
             r.Role = RouterRole.Gone;

@@ -41,6 +41,7 @@ public sealed partial class Node
         {
             // The peer linked with us and died before the application asked: a portal whose peer is closed.
             r = NewRouter(Pid < peerPid ? 0 : 1);
+            r.RouteId = InitialRoute(Pid, peerPid);
             r.Broken = true;
             _initial[peerPid] = r;
         }
@@ -53,6 +54,7 @@ public sealed partial class Node
     {
         if (!_wantInitial.Contains(link.PeerPid) || _initial.ContainsKey(link.PeerPid)) return;
         Router r = NewRouter(link.Pool.Side);
+        r.RouteId = InitialRoute(Pid, link.PeerPid);
         Attach(r, new Hop(link, NodeLink.InitialKey, NodeLink.InitialKey), outward: true);
         r.OutwardCentral = true;
         _initial[link.PeerPid] = r;

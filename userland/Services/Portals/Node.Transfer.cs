@@ -24,7 +24,7 @@ public sealed partial class Node
             a.Role = RouterRole.Proxy;
             Attach(a, mine, outward: false);
             Attend(a);
-            w.U64(theirRecv).U64(theirSend).U64((ulong)a.Side).I64(a.NextSendSeq).I64(a.NextRecvSeq).I64(a.PeerFinalSeq).U64(a.Broken ? 1UL : 0);
+            w.U64(theirRecv).U64(theirSend).U64((ulong)a.Side).I64(a.NextSendSeq).I64(a.NextRecvSeq).I64(a.PeerFinalSeq).U64(a.Broken ? 1UL : 0).U64(a.RouteId);
             moved.Add(a);
         }
         if (hop.Link is PoolLink toPeer)
@@ -70,6 +70,7 @@ public sealed partial class Node
             r.NextRecvSeq = m.I64();
             r.PeerFinalSeq = m.I64();
             r.Broken = m.U64() != 0;
+            r.RouteId = m.U64();
             Attach(r, new Hop(link, send, recv), outward: true);
             portals[i] = new Portal(r.Id);
         }

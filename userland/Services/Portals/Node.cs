@@ -19,6 +19,7 @@ public sealed partial class Node
     private readonly SortedDictionary<int, NodeLink> _links = [];
     private readonly SortedDictionary<int, Router> _routers = [];
     private int _nextRouter = 1;
+    private int _nextRoute = 1;
 
     private Node(Sys sys)
     {
@@ -54,6 +55,7 @@ public sealed partial class Node
     public (Portal, Portal) OpenPair()
     {
         Router a = NewRouter(0), b = NewRouter(1);
+        a.RouteId = b.RouteId = (ulong)(uint)Pid << 32 | (uint)_nextRoute++;
         (Hop hop, ulong theirSend, ulong theirRecv) = _loopback.NewHop();
         Attach(a, hop, outward: true);
         a.OutwardCentral = true;
@@ -89,6 +91,8 @@ public sealed partial class Node
         if (r.Broken || r.PeerFinalSeq >= 0 || r.Outward is null) return PortalResult.PeerClosed;
         if (r.Outward.Link.Backlog >= PortalsProtocol.OutboxLimit) return PortalResult.PoolFull;
         var parcel = new Parcel(r.NextSendSeq++, 0, bytes.ToArray(), attached, segments.ToArray());
+        // The mark before the send: once the parcel is in the pool, the receiver may mark "got" before we run again.
+        MarkParcel(r, r.Side, parcel.Sequence, "put");
         SendParcel(r.Outward, parcel);
         Stats.ParcelsSent++;
         return PortalResult.Ok;

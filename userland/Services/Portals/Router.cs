@@ -15,6 +15,12 @@ internal sealed class Router(int id, int side)
     /// <summary>Which side of the route this router belongs to: 0 or 1 (the two portals of a pair differ).</summary>
     public int Side { get; } = side;
 
+    /// <summary>
+    /// The route's id, the same in every router of the route (it travels with a portal): for trace marks only
+    /// (<see cref="Node.TraceMarks"/>); see <see cref="Node.RouteName"/>.
+    /// </summary>
+    public ulong RouteId { get; set; }
+
     /// <summary>What it is now.</summary>
     public RouterRole Role { get; set; }
 
