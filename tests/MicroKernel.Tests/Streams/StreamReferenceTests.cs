@@ -1,0 +1,106 @@
+using MicroKernel.Invariants;
+using MicroKernel.Ipc.Shmem;
+using MicroKernel.Memory;
+using MicroKernel.Processes;
+using MicroKernel.Scheduling;
+using MicroKernel.Userland.Runtime;
+using MicroKernel.Userland.Services.Streams;
+
+namespace MicroKernel.Tests.Streams;
+
+/// <summary>
+/// A pool shared by reference with another process of the same memory domain (an unsafe segment): only descriptors
+/// move, the consumer reads the producer's buffers where they are, and each release brings the buffer home.
+/// </summary>
+public class StreamReferenceTests
+{
+    private static readonly PacketLayout Layout = new(4080, 64, StreamAccess.Read | StreamAccess.Write, SyncRequirement.None);
+
+    [Theory]
+    [InlineData(ProtectionModel.Paging)]
+    [InlineData(ProtectionModel.ArmV7Mpu)]
+    [InlineData(ProtectionModel.ArmV8Mpu)]
+    public void The_consumer_reads_the_producers_buffers_in_place_and_each_release_brings_the_buffer_home(ProtectionModel model)
+    {
+        var seen = new List<(ulong Sequence, ulong Word, ulong Frame)>();
+        var producerFrames = new List<ulong>();
+        var freeAfterReclaim = new List<int>();
+        long published = -1;
+        bool unsafeBoth = false;
+        Kernel k = Build(model, seen, producerFrames, freeAfterReclaim, p => published = p, b => unsafeBoth = b);
+        var (r, _) = k.RunLogged();
+        r.Outcome.ShouldBe(RunOutcome.Completed, r.Panic?.ToString());
+        k.Processes.ShouldAllBe(p => p.Faults.Count == 0 && p.ExitStatus == 0, string.Join("; ", k.Processes.Select(p => $"{p}: {p.ExitStatus} {string.Join(",", p.Faults)}")) + k.ConsoleOutput);
+        published.ShouldBe(6);
+        unsafeBoth.ShouldBeTrue("an unsafe segment: read/write in both spaces");
+        seen.Select(x => x.Sequence).ShouldBe([1UL, 2, 3, 4, 5, 6]);
+        seen.Select(x => x.Word).ShouldBe([1000UL, 2000, 3000, 4000, 5000, 6000]);
+        seen.ShouldAllBe(x => producerFrames.Contains(x.Frame), "every packet the consumer read is in a frame of the producer's pool: nothing was copied");
+        freeAfterReclaim.ShouldAllBe(n => n >= 1, "a released buffer is back in the producer's pool");
+        k.Frames.UserCount.ShouldBe(0, "the pool's segment went with the connection");
+        k.ShouldBalance();
+    }
+
+    // A producer that pushes 6 packets by reference through a pool of 2, and a consumer that records what it read,
+    // and in which physical frame.
+    private static Kernel Build(ProtectionModel model, List<(ulong Sequence, ulong Word, ulong Frame)> seen, List<ulong> producerFrames,
+        List<int> freeAfterReclaim, Action<long> publishedIs, Action<bool> unsafeBothIs)
+    {
+        var k = new Kernel(new KernelConfig { Frames = 512, Protection = model, MaxTicks = 200_000, Check = CheckLevel.Syscall });
+        k.Spawn("producer", sys =>
+        {
+            Notification.OpenWhenCreated(sys, "ready").Wait();
+            var pool = PacketPool.CreateShared(sys, "producer", Layout, 2, sys.ShmConnect(2));
+            AddressSpace mine = k.ProcessOf(sys).AddressSpace;
+            producerFrames.AddRange(mine.UserFrames().Where(f => f.VirtualAddress >= pool.SegmentAddress && f.VirtualAddress < pool.BaseAddress + 2 * Layout.Stride).Select(f => f.Frame));
+            var link = ReferenceSource.Connect(sys, "display", pool, 2);
+            for (ulong i = 1; i <= 6; i++)
+            {
+                Packet p;
+                while (!pool.TryAcquire(out p))
+                {
+                    link.WaitForRelease(8); // both buffers are at the consumer: wait for one to come back
+                    freeAfterReclaim.Add(pool.FreeCount);
+                }
+                p.Sequence = i;
+                p.Length = 16;
+                sys.Memory.WriteUInt64(p.Address, i * 1000);
+                if (!link.Push(p)) return 10 + (long)i; // the link holds our reference until the consumer gives the buffer back
+            }
+            link.End();
+            if (!link.WaitDetached(100)) return 2;
+            if (pool.FreeCount != 2) return 3;
+            publishedIs(link.Published);
+            Segment s = k.Family<ShmemIpc>().Segments.Single(x => x.Unsafe);
+            unsafeBothIs(s.Connection.A.AddressSpace.SegmentArea(s.AddressA)!.Protection == Protection.ReadWrite
+                && s.Connection.B.AddressSpace.SegmentArea(s.AddressB)!.Protection == Protection.ReadWrite);
+            link.Close();
+            return 0;
+        });
+        k.Spawn("consumer", sys =>
+        {
+            SegmentMessage? attach = null;
+            sys.RegisterSegmentHandler((_, m) => { attach = m; return 0; });
+            Notification.Create(sys, "ready").Notify();
+            while (attach is null) sys.Pause(8);
+            var fifo = new FifoQueue(2);
+            var link = ReferenceDestination.Attach(sys, "display", attach.Value, fifo);
+            AddressSpace mine = k.ProcessOf(sys).AddressSpace;
+            while (!(link.Ended && link.Waiting == 0))
+            {
+                link.Poll();
+                while (fifo.TryPop(out Packet p))
+                {
+                    ulong frame = mine.UserFrames().Single(f => f.VirtualAddress == p.Address / 4096 * 4096).Frame;
+                    seen.Add((p.Sequence, sys.Memory.ReadUInt64(p.Address), frame));
+                    p.Release();
+                }
+                if (!link.Ended) link.WaitForPackets(8);
+            }
+            link.Finish().ShouldBeTrue();
+            link.WaitClosed(100).ShouldBeTrue("the producer destroyed the pool's segment");
+            return 0;
+        });
+        return k;
+    }
+}
