@@ -17,14 +17,10 @@ public sealed partial class Kernel
     private IEventSink[] _recordSinks = [];
     private IEventSink[] _eventSinks = [];
 
-    // The entry held back for the record sinks (its sequence number is taken): valid while _entryHeld.
+    // The syscall record being built for the record sinks, in place: its entry's fields are stored at the entry, its
+    // result and I/O at the exit, and the sinks get it by reference. Valid while _entryHeld (its Seq is taken).
     private bool _entryHeld;
-    private long _heldSeq;
-    private long _heldTick;
-    private long _heldInstructions;
-    private int _heldPid, _heldTid; // not the thread itself: a reference store costs a GC write barrier per syscall
-    private long _heldNumber;
-    private SyscallArgs _heldArgs;
+    private SyscallRecord _held;
 
     /// <summary>Adds a listener to the event stream.</summary>
     public void AddSink(IEventSink sink)
@@ -35,56 +31,82 @@ public sealed partial class Kernel
         else _eventSinks = [.. _eventSinks, sink];
     }
 
-    // A syscall entered (tracing only): the event sinks get its entry now, the record sinks later. Returns its
-    // sequence number, which the exit needs to know whether its entry is still held.
-    // Out of line, as SyscallReturned: inlined, their event locals made every syscall's frame bigger, traced or not.
+    // A syscall while anyone listens: its entry, the syscall, its exit, in one frame. Out of line: inlined in
+    // Dispatch, its locals made every syscall's frame bigger, traced or not.
     [MethodImpl(MethodImplOptions.NoInlining)]
+    private long TracedSyscall(SimThread caller, long number, SyscallInfo? info, in SyscallArgs args)
+    {
+        long entrySeq = SyscallEntered(caller, number, args);
+        long result = Handle(caller, number, info, args);
+        SyscallReturned(caller, number, args, result, entrySeq);
+        caller.RecordingIo = false;
+        return result;
+    }
+
+    // A syscall entered: the event sinks get its entry now, the record sinks later. Returns its sequence number,
+    // which the exit needs to know whether its entry is still held.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private long SyscallEntered(SimThread caller, long number, in SyscallArgs args)
     {
         ReleaseHeldEntry(); // a syscall inside a syscall (an RPC callee's, a handler's): the outer entry goes first
         long seq = _nextSeq++;
-        long tick = Scheduler.Now, instructions = caller.InstructionsRetired;
-        IEventSink[] eager = _eventSinks;
-        if (eager.Length > 0)
-        {
-            var e = new KernelEvent
-            {
-                Seq = seq, Tick = tick, Pid = caller.Process.Pid, Tid = caller.Tid, Kind = EventKind.SyscallEnter, Code = number,
-                A0 = args.A0, A1 = args.A1, A2 = args.A2, A3 = args.A3, A4 = args.A4, A5 = args.A5, Instructions = instructions,
-            };
-            for (int i = 0; i < eager.Length; i++) eager[i].Emit(in e);
-        }
+        caller.IoRecord.Clear();
+        caller.RecordingIo = true;
         if (_recordSinks.Length > 0)
         {
+            // Field by field: the record's I/O reference is not touched (a store of it costs a GC write barrier).
             _entryHeld = true;
-            _heldSeq = seq;
-            _heldTick = tick;
-            _heldInstructions = instructions;
-            _heldPid = caller.Process.Pid;
-            _heldTid = caller.Tid;
-            _heldNumber = number;
-            _heldArgs = args;
+            _held.Seq = seq;
+            _held.Tick = Scheduler.Now;
+            _held.Pid = caller.Process.Pid;
+            _held.Tid = caller.Tid;
+            _held.Code = number;
+            _held.Args = args;
+            _held.Instructions = caller.InstructionsRetired;
         }
+        if (_eventSinks.Length > 0) EmitEntry(caller, seq, number, args);
         return seq;
     }
 
-    // The syscall whose entry was event `entrySeq` returns `result`.
     [MethodImpl(MethodImplOptions.NoInlining)]
+    private void EmitHeldExit() => Deliver(_eventSinks, _held.Exit);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void EmitEntry(SimThread caller, long seq, long number, in SyscallArgs args) =>
+        Deliver(_eventSinks, new KernelEvent
+        {
+            Seq = seq, Tick = Scheduler.Now, Pid = caller.Process.Pid, Tid = caller.Tid, Kind = EventKind.SyscallEnter, Code = number,
+            A0 = args.A0, A1 = args.A1, A2 = args.A2, A3 = args.A3, A4 = args.A4, A5 = args.A5, Instructions = caller.InstructionsRetired,
+        });
+
+    // The syscall whose entry was event `entrySeq` returns `result`.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void SyscallReturned(SimThread caller, long number, in SyscallArgs args, long result, long entrySeq)
     {
-        IReadOnlyList<UserIo>? io = caller.SyscallIo is { Count: > 0 } record ? record : null;
         long seq = _nextSeq++, tick = Scheduler.Now, instructions = caller.InstructionsRetired;
-        IEventSink[] fused = _recordSinks;
-        if (_entryHeld && _heldSeq == entrySeq && _heldTick == tick && _heldInstructions == instructions)
+        UserIoRecord? io = caller.SyscallIo is { Count: > 0 } record ? record : null;
+        if (_entryHeld && _held.Seq == entrySeq && _held.Tick == tick && _held.Instructions == instructions)
         {
-            // Nothing happened between the entry and now: one record.
+            // Nothing happened between the entry and now: one record, the held one completed.
             _entryHeld = false;
-            var r = new SyscallRecord(entrySeq, tick, caller.Process.Pid, caller.Tid, number, args, result, instructions, io);
-            for (int i = 0; i < fused.Length; i++) fused[i].EmitSyscall(in r);
-            if (_eventSinks.Length > 0) Deliver(_eventSinks, r.Exit);
+            _held.Result = result;
+            if (io is not null) _held.Io = io;
+            else if (_held.Io is not null) _held.Io = null;
+            IEventSink[] fused = _recordSinks;
+            for (int i = 0; i < fused.Length; i++) fused[i].EmitSyscall(in _held);
+            if (_eventSinks.Length > 0) EmitHeldExit();
             return;
         }
-        ReleaseHeldEntry(); // its own entry, held while time passed (a sleep with nobody else to run)
+        EmitExit(caller, seq, tick, instructions, number, args, result, io);
+    }
+
+    // A syscall's exit as an event, for every sink: something happened since its entry (the entry was released), or
+    // time passed in it (a sleep with nobody else to run: its own entry is still held, and goes first).
+    // Out of line: its event local would make the common case's frame bigger (zeroed at every call).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void EmitExit(SimThread caller, long seq, long tick, long instructions, long number, in SyscallArgs args, long result, UserIoRecord? io)
+    {
+        ReleaseHeldEntry();
         var exit = new KernelEvent
         {
             Seq = seq, Tick = tick, Pid = caller.Process.Pid, Tid = caller.Tid, Kind = EventKind.SyscallExit, Code = number,
@@ -97,14 +119,14 @@ public sealed partial class Kernel
     // Any other event is about to be delivered, or the run ends: the held entry goes to the record sinks first.
     private void ReleaseHeldEntry()
     {
-        if (!_entryHeld) return;
+        if (_entryHeld) ReleaseEntry();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)] // out of line for the same reason as EmitExit
+    private void ReleaseEntry()
+    {
         _entryHeld = false;
-        Deliver(_recordSinks, new KernelEvent
-        {
-            Seq = _heldSeq, Tick = _heldTick, Pid = _heldPid, Tid = _heldTid, Kind = EventKind.SyscallEnter,
-            Code = _heldNumber, A0 = _heldArgs.A0, A1 = _heldArgs.A1, A2 = _heldArgs.A2, A3 = _heldArgs.A3, A4 = _heldArgs.A4,
-            A5 = _heldArgs.A5, Instructions = _heldInstructions,
-        });
+        Deliver(_recordSinks, _held.Entry);
     }
 
     private static void Deliver(IEventSink[] sinks, in KernelEvent e)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using MicroKernel.Faults;
 using MicroKernel.Hardware;
@@ -256,13 +257,15 @@ public sealed partial class Kernel
         caller.UpcallsSeenAtEntry = caller.Process.UpcallsRun;
         if (caller.Process.PendingUpcalls != 0) UpcallPoint(caller);
         SyscallInfo? info = Syscalls.Find(number);
-        long entrySeq = 0;
-        if (_sinks.Count > 0)
-        {
-            entrySeq = SyscallEntered(caller, number, args);
-            caller.SyscallIo = caller.IoRecord;
-            caller.IoRecord.Clear();
-        }
+        long result = _sinks.Count > 0 ? TracedSyscall(caller, number, info, args) : Handle(caller, number, info, args);
+        SyscallCheckPoint(caller, number);
+        return result;
+    }
+
+    // The syscall itself, between its entry and exit: inlined in both Dispatch and TracedSyscall.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private long Handle(SimThread caller, long number, SyscallInfo? info, in SyscallArgs args)
+    {
         long result;
         // A fault rule decides before the handler runs: a refused call changes nothing.
         // What the syscall may change is marked for the invariant checks (all of it unless it declares less).
@@ -274,9 +277,6 @@ public sealed partial class Kernel
         // The callee of an enclosing RPC call died while this syscall waited: unwind to that call.
         if (caller.RpcAborted) throw caller.Terminating();
         if (BrokenSyscall is { } broken && broken.Number == number && ++_brokenSeen == broken.Nth) result++;
-        if (_sinks.Count > 0) SyscallReturned(caller, number, args, result, entrySeq);
-        caller.SyscallIo = null;
-        SyscallCheckPoint(caller, number);
         return result;
     }
 

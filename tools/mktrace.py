@@ -3,12 +3,18 @@
 
 Usage: python3 tools/mktrace.py FILE.mktrace > FILE.jsonl
 
-Streams the trace record by record (one block in memory at a time: each block decodes alone, and a compressed one is
-expanded with zlib or, for Brotli blocks, the `brotli` module when it is installed), checks every CRC-32, the block
-index in the trailer and the footer, and prints the same JSON Lines as `mk trace show FILE --jsonl`: a header line, then one object per event. A test
-(tests/MicroKernel.Tests/Tracing/PythonReaderTests.cs) runs it on every built-in scenario's trace and compares the
-bytes, so the document, this reader and the C# reader cannot drift apart. Standard library only.
-Exit code 0, or 2 with a message naming the byte offset when the trace is damaged (like mk).
+Streams the trace record by record (one block in memory at a time: each block decodes alone), checks every CRC-32,
+the block index in the trailer and the footer, and prints the same JSON Lines as `mk trace show FILE --jsonl`: a
+header line, then one object per event. A test (tests/MicroKernel.Tests/Tracing/PythonReaderTests.cs) runs it on
+every built-in scenario's trace and compares the bytes, so the document, this reader and the C# reader cannot drift
+apart.
+
+Standard library only: stored blocks and zlib blocks (`mk run --compress zlib`) decode with it. Brotli blocks (`mk
+run --compress brotli`, the default codec of --compress) need the third-party `brotli` module (pip install brotli),
+used only when such a block comes and the module is installed.
+
+Exit code 0; 2 with a message naming the byte offset when the trace is damaged (like mk); 3 when a block is
+compressed with a codec this Python cannot expand (Brotli without the `brotli` module), naming the block and codec.
 """
 
 import base64
@@ -45,6 +51,13 @@ FNV_BASIS, FNV_PRIME, MASK64 = 0xCBF29CE484222325, 0x100000001B3, (1 << 64) - 1
 
 class Damaged(Exception):
     """The trace is damaged at a byte offset."""
+
+    def __init__(self, offset, problem):
+        super().__init__(f"offset {offset}: {problem}")
+
+
+class MissingCodec(Exception):
+    """A block is compressed with a codec whose module is not installed: the trace is fine, this reader cannot expand it."""
 
     def __init__(self, offset, problem):
         super().__init__(f"offset {offset}: {problem}")
@@ -251,7 +264,7 @@ def read_exact(f, n, offset, what):
     return data
 
 
-def expand(codec, stored, raw_length, at):
+def expand(codec, stored, raw_length, at, first_seq):
     """A block's events as encoded: stored as they are, or expanded from zlib or Brotli."""
     if codec == CODEC_NONE:
         if raw_length != len(stored):
@@ -266,8 +279,9 @@ def expand(codec, stored, raw_length, at):
         try:
             import brotli  # not in the standard library: Brotli blocks need the brotli package
         except ImportError:
-            raise Damaged(at + 1, "a Brotli-compressed block: install the brotli module to read it, "
-                                  "or record with --compress zlib") from None
+            raise MissingCodec(at + 1, f"the block of events #{first_seq}.. is compressed with Brotli (codec 1), which "
+                                       "the Python standard library cannot expand: install the third-party brotli "
+                                       "module (pip install brotli), or record with --compress zlib") from None
         try:
             raw = brotli.decompress(stored)
         except brotli.error:
@@ -318,7 +332,7 @@ def events(path, out):
                     raise Damaged(at + 10, f"block event count {count} is impossible for {raw_length} bytes")
                 if first_seq != seq:
                     raise Damaged(at + 14, f"the block starts at event #{first_seq}, but #{seq} comes next")
-                raw = expand(codec, payload, raw_length, at)
+                raw = expand(codec, payload, raw_length, at, first_seq)
                 # Offsets in messages: the file's for a stored block, the block's own for an expanded one.
                 p, decoder, first_tick = Payload(raw, at + BLOCK_HEADER if codec == CODEC_NONE else 0), Decoder(), None
                 while seq < first_seq + count:  # records: an event each, or a syscall's two
@@ -377,6 +391,10 @@ def main(argv):
         out.flush()
         print(f"{argv[1]}: {e}", file=sys.stderr)
         return 2
+    except MissingCodec as e:
+        out.flush()
+        print(f"{argv[1]}: {e}", file=sys.stderr)
+        return 3
     except OSError as e:
         print(f"{argv[1]}: cannot read the file: {e.strerror}", file=sys.stderr)
         return 2

@@ -117,8 +117,12 @@ public sealed class SimThread
     /// </summary>
     public void InstructionPoint() => Kernel.AccessPoint(this);
 
-    // User memory the current syscall read and wrote, collected only while the kernel is tracing (then IoRecord).
-    internal UserIoRecord? SyscallIo { get; set; }
+    // True while the current syscall's reads and writes of user memory go to IoRecord (only while the kernel traces):
+    // a flag, not a reference to the record, since a reference store per syscall costs a GC write barrier.
+    internal bool RecordingIo { get; set; }
+
+    // User memory the current syscall read and wrote: IoRecord while RecordingIo, else null.
+    internal UserIoRecord? SyscallIo => RecordingIo ? IoRecord : null;
 
     // The I/O buffer this thread reuses from syscall to syscall (made on its first traced syscall).
     internal UserIoRecord IoRecord => _ioRecord ??= new UserIoRecord();

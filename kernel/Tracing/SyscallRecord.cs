@@ -20,18 +20,18 @@ namespace MicroKernel.Tracing;
 /// <param name="Result">What it returned.</param>
 /// <param name="Instructions">Instructions the thread had retired (x86 programs; 0 for C# ones).</param>
 /// <param name="Io">User memory it read and wrote, as on <see cref="KernelEvent.Io"/> (null when none).</param>
-public readonly record struct SyscallRecord(long Seq, long Tick, int Pid, int Tid, long Code, SyscallArgs Args, long Result,
+public record struct SyscallRecord(long Seq, long Tick, int Pid, int Tid, long Code, SyscallArgs Args, long Result,
     long Instructions, IReadOnlyList<UserIo>? Io)
 {
     /// <summary>The entry event.</summary>
-    public KernelEvent Entry => new()
+    public readonly KernelEvent Entry => new()
     {
         Seq = Seq, Tick = Tick, Pid = Pid, Tid = Tid, Kind = EventKind.SyscallEnter, Code = Code,
         A0 = Args.A0, A1 = Args.A1, A2 = Args.A2, A3 = Args.A3, A4 = Args.A4, A5 = Args.A5, Instructions = Instructions,
     };
 
     /// <summary>The exit event (its <see cref="KernelEvent.Io"/> is this record's, valid during the sink's call only).</summary>
-    public KernelEvent Exit => new()
+    public readonly KernelEvent Exit => new()
     {
         Seq = Seq + 1, Tick = Tick, Pid = Pid, Tid = Tid, Kind = EventKind.SyscallExit, Code = Code,
         A0 = Args.A0, A1 = Args.A1, A2 = Args.A2, A3 = Args.A3, A4 = Args.A4, A5 = Args.A5, Result = Result,

@@ -20,7 +20,7 @@ internal sealed class CampaignCommand(TextWriter output, TextWriter error, Func<
     /// <summary>The <c>campaign</c> command with its <c>merge</c> subcommand.</summary>
     public Command Build()
     {
-        var scenario = new Argument<string>("scenario") { Description = $"A scenario file or a built-in name ({string.Join(", ", ScenarioRunner.BuiltInNames)})" };
+        var scenario = new Argument<string>("SCENARIO") { HelpName = "SCENARIO", Description = $"A scenario file or a built-in name ({string.Join(", ", ScenarioRunner.BuiltInNames)})" };
         var seeds = new Option<string?>("--seeds") { HelpName = "A..B|N", Description = "Seeds to run: A..B (both included) or N (1..N); default: the scenario's own seed" };
         var systematic = new Option<bool>("--systematic") { Description = "Fail-nth over the whole run: from a baseline per seed, the kth call of each syscall gets each documented error, and each frame request after boot fails once (one run each)" };
         var random = new Option<double?>("--random") { HelpName = "P", Description = "Add the rule 'random p=P' to every run (0 < P <= 1)" };
@@ -33,6 +33,8 @@ internal sealed class CampaignCommand(TextWriter output, TextWriter error, Func<
         var json = new Option<string?>("--json") { HelpName = "FILE", Description = "Write this shard's summary as JSON Lines to FILE (for mk campaign merge)" };
         var junit = new Option<string?>("--junit") { HelpName = "FILE", Description = "Write JUnit XML to FILE: one test case per expectation and per failure signature" };
         var outDir = new Option<string?>("--out") { HelpName = "DIR", Description = "Write per distinct failure its reproducer, its trace (replayable) and a JSON object into DIR" };
+        // stdout carries the summary: these files cannot share it.
+        foreach (Option<string?> o in new[] { json, junit, outDir }) CliValues.NotStdout(o, "the summary");
         var noShrink = new Option<bool>("--no-shrink") { Description = "Do not shrink failures: each reproducer keeps its run's own rules" };
         var command = new Command("campaign", "Run a scenario many times (seeds x fault points) in fresh kernels, group the failures by signature and print a reproducer for each (docs/campaigns.md)");
         command.Arguments.Add(scenario);
@@ -40,8 +42,9 @@ internal sealed class CampaignCommand(TextWriter output, TextWriter error, Func<
         command.SetAction(r => Run(new Settings(r.GetValue(scenario)!, r.GetValue(seeds), r.GetValue(systematic), r.GetValue(random), r.GetValue(kinds), r.GetValue(rules),
             r.GetValue(check), r.GetValue(jobs), r.GetValue(shard), r.GetValue(shardCount), r.GetValue(json), r.GetValue(junit), r.GetValue(outDir), r.GetValue(noShrink))));
 
-        var files = new Argument<string[]>("files") { Description = "JSON Lines files written by the shards' --json", Arity = ArgumentArity.OneOrMore };
+        var files = new Argument<string[]>("FILE") { HelpName = "FILE", Description = "JSON Lines files written by the shards' --json", Arity = ArgumentArity.OneOrMore };
         var mergeJunit = new Option<string?>("--junit") { HelpName = "FILE", Description = "Write the merged result as JUnit XML to FILE" };
+        CliValues.NotStdout(mergeJunit, "the summary");
         var merge = new Command("merge", "Merge the shards' --json files and print the summary one unsharded campaign prints");
         merge.Arguments.Add(files);
         merge.Options.Add(mergeJunit);
@@ -119,9 +122,10 @@ internal sealed class CampaignCommand(TextWriter output, TextWriter error, Func<
         }
         summary = summary with { Failures = failures };
         CampaignReport.Print(summary, output);
-        if (o.Json is not null && !WriteFile(o.Json, "--json", CampaignJson.Write(summary))) return ExitCodes.BadInput;
-        if (o.JUnit is not null && !WriteFile(o.JUnit, "--junit", JUnitReport.Write(summary))) return ExitCodes.BadInput;
-        if (o.Out is not null && !FailureArchive.Write(o.Out, target, summary, error)) return ExitCodes.BadInput;
+        // A file that cannot be written is an I/O error (docs/cli.md), after the summary.
+        if (o.Json is not null && !WriteFile(o.Json, "--json", CampaignJson.Write(summary))) return ExitCodes.IoError;
+        if (o.JUnit is not null && !WriteFile(o.JUnit, "--junit", JUnitReport.Write(summary))) return ExitCodes.IoError;
+        if (o.Out is not null && !FailureArchive.Write(o.Out, target, summary, error)) return ExitCodes.IoError;
         return summary.Failed > 0 ? ExitCodes.ExpectationFailed : ExitCodes.Ok;
     }
 
@@ -149,7 +153,7 @@ internal sealed class CampaignCommand(TextWriter output, TextWriter error, Func<
             error.WriteLine($"warning: shards {string.Join(", ", missing)} of {merged.ShardCount} are missing: the summary covers {merged.Runs} of {merged.TotalRuns} runs");
         }
         CampaignReport.Print(merged, output);
-        if (junit is not null && !WriteFile(junit, "--junit", JUnitReport.Write(merged))) return ExitCodes.BadInput;
+        if (junit is not null && !WriteFile(junit, "--junit", JUnitReport.Write(merged))) return ExitCodes.IoError;
         return merged.Failed > 0 ? ExitCodes.ExpectationFailed : ExitCodes.Ok;
     }
 

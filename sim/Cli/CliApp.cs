@@ -28,8 +28,8 @@ public sealed class CliApp(TextWriter output, TextWriter error)
     /// <summary>
     /// Parses <paramref name="args"/> and runs the chosen command; returns the exit code (docs/cli.md). A bad command
     /// line prints its errors and suggestions on stderr (exit 1), never the help text. Output is flushed before this
-    /// returns. No exception escapes: an I/O error is one line and exit code 74, any other exception an internal
-    /// error, one line and exit code 70, after the output written so far.
+    /// returns. No exception escapes: an I/O error is one line and exit code 74 (a pipe its reader closed: no line,
+    /// exit code 141), any other exception an internal error, one line and exit code 70, after the output written so far.
     /// </summary>
     public int Invoke(string[] args)
     {
@@ -45,7 +45,12 @@ public sealed class CliApp(TextWriter output, TextWriter error)
             output.Flush();
             return code;
         }
-        catch (IOException e)
+        catch (IOException e) when (IsBrokenPipe(e))
+        {
+            // The reader has what it wanted: no message, as for a tool that SIGPIPE ends.
+            return ExitCodes.BrokenPipe;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             Report($"error: cannot write the output: {e.Message}");
             return ExitCodes.IoError;
@@ -56,6 +61,11 @@ public sealed class CliApp(TextWriter output, TextWriter error)
             return ExitCodes.InternalError;
         }
     }
+
+    // EPIPE (errno 32 on Linux and macOS, which .NET passes on as the HResult); on Windows ERROR_BROKEN_PIPE or
+    // ERROR_NO_DATA as an HResult.
+    private static bool IsBrokenPipe(IOException e) =>
+        OperatingSystem.IsWindows() ? e.HResult is unchecked((int)0x8007006D) or unchecked((int)0x800700E8) : e.HResult == 32;
 
     // The crash report comes after whatever account was written before it (the error writer flushes the output first).
     private void Report(string line)
@@ -79,7 +89,8 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         return string.Join(' ', names);
     }
 
-    private RootCommand Build()
+    /// <summary>The command tree (tests walk it: every command's help names its values).</summary>
+    internal RootCommand Build()
     {
         var root = new RootCommand("MicroKernel: a deterministic simulated microkernel. With no command, runs the demo scenario.");
 
@@ -219,7 +230,7 @@ public sealed class CliApp(TextWriter output, TextWriter error)
                 [Tracing.TraceHeader.CheckOption] = check?.ToString().ToLowerInvariant(),
             };
             recorder = traces.StartRecording(tracePath, source, s, options);
-            if (recorder is null) return ExitCodes.BadInput;
+            if (recorder is null) return ExitCodes.IoError;
         }
         var report = new RunReport(json ? TextWriter.Null : output, switches, maps);
         report.Header(s);
@@ -236,12 +247,15 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         }
         using (kernel)
         {
-            if (!json) kernel.AddSink(report.Printer(kernel));
+            // A failed write of the account must not reach the kernel (it would be a panic): rethrown after the run.
+            var guard = new OutputGuard();
+            if (!json) kernel.AddSink(guard.Sink(report.Printer(kernel)));
             var expectations = new ExpectationChecker();
             if (s.Expectations.Count > 0 || json) kernel.AddSink(expectations);
-            if (maps) kernel.ExitObserver = report.DumpMaps;
+            if (maps) kernel.ExitObserver = guard.Observer(report.DumpMaps);
             Booted?.Invoke(kernel);
             RunResult result = kernel.Run();
+            guard.ThrowIfFailed();
             report.Summary(kernel, result);
             RunReport.HostMessages(error, result);
             IReadOnlyList<ExpectationResult> checks = expectations.Check(s.Expectations, result);

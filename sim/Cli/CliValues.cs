@@ -61,6 +61,15 @@ internal static class CliValues
     };
 
     /// <summary>
+    /// Makes <paramref name="option"/>, which names a file mk writes, refuse <c>-</c> (stdout) with a bad command
+    /// line: stdout already carries <paramref name="stdoutCarries"/>, which a second output would garble.
+    /// </summary>
+    public static void NotStdout(Option<string?> option, string stdoutCarries) => option.Validators.Add(r =>
+    {
+        if (r.Tokens.Count == 1 && r.Tokens[0].Value == "-") r.AddError($"{option.Name}: cannot go to stdout (-), which carries {stdoutCarries}; name a file");
+    });
+
+    /// <summary>
     /// Gives every number and enum option of <paramref name="command"/> and its subcommands that has no parser of its
     /// own one of these, so that a command added later refuses its values in words too.
     /// </summary>

@@ -31,6 +31,8 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
         slice.Description = "Instructions per scheduling point";
         slice.HelpName = "N";
         var noCache = new Option<bool>("--no-decode-cache") { Description = "Decode every instruction afresh (slower; for comparison)" };
+        Option<X86CpuMode?> cpu = TraceCommands.CpuOption();
+        cpu.Description = "How the CPU runs the code: interpret (default) or translate (basic blocks compiled to .NET code; the same run)";
         Option<long> maxTicks = CliValues.Long("--max-ticks", 10_000_000);
         maxTicks.Description = "Stop the run past this virtual time";
         maxTicks.HelpName = "TICKS";
@@ -44,14 +46,14 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
             "killed at --max-ticks or in a deadlock, 5 when the kernel or the interpreter failed: a panic; docs/x86.md)");
         exec.Arguments.Add(program);
         exec.Arguments.Add(args);
-        foreach (Option o in new Option[] { protection, memory, slice, noCache, maxTicks, trace, compress, watchdog, faults, check }) exec.Options.Add(o);
+        foreach (Option o in new Option[] { protection, memory, slice, noCache, cpu, maxTicks, trace, compress, watchdog, faults, check }) exec.Options.Add(o);
         TraceCommands.CompressNeedsTrace(exec, trace, compress);
         exec.SetAction(r => Exec(r.GetValue(program)!, r.GetValue(args) ?? [], new KernelConfig
         {
             Protection = r.GetValue(protection), Frames = r.GetValue(memory), InstructionsPerTick = r.GetValue(slice), MaxTicks = r.GetValue(maxTicks),
             WatchdogSeconds = r.GetValue(watchdog) ?? new KernelConfig().WatchdogSeconds,
             Check = r.GetValue(check) ?? Invariants.CheckLevel.End,
-        }, !r.GetValue(noCache), r.GetValue(trace), r.GetValue(faults) ?? [], TraceCommands.Compression(r, compress)));
+        }, !r.GetValue(noCache), r.GetValue(trace), r.GetValue(faults) ?? [], TraceCommands.Compression(r, compress), r.GetValue(cpu) ?? X86CpuMode.Interpret));
 
         var file = new Argument<string>("PROGRAM") { Description = "A static ELF64 x86-64 executable or a flat binary", HelpName = "PROGRAM" };
         var disasm = new Command("disasm", "Disassemble a program's code (Iced, NASM syntax)");
@@ -61,7 +63,7 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
     }
 
     private int Exec(string path, string[] args, KernelConfig config, bool decodeCache, string? tracePath = null, IReadOnlyList<string>? faults = null,
-        Tracing.TraceCompression compress = Tracing.TraceCompression.None)
+        Tracing.TraceCompression compress = Tracing.TraceCompression.None, X86CpuMode cpu = X86CpuMode.Interpret)
     {
         if (config.Frames < 16 || config.Frames > Hardware.PhysicalMemory.MaxFrames || config.InstructionsPerTick < 1)
         {
@@ -74,9 +76,12 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
         config = config with { Faults = plan };
         X86Program? image = LoadImage(path, decodeCache);
         if (image is null) return LoadFailed;
-        if (tracePath is not null) return ExecRecorded(path, args, config, decodeCache, tracePath, compress);
+        image.CpuMode = cpu;
+        if (tracePath is not null) return ExecRecorded(path, args, config, decodeCache, tracePath, compress, cpu);
         using var kernel = new Kernel(config);
-        kernel.AddSink(new ConsoleSink(output, error));
+        // A failed write of the console must not reach the kernel (it would be a panic): rethrown after the run.
+        var guard = new OutputGuard();
+        kernel.AddSink(guard.Sink(new ConsoleSink(output, error)));
         Syscalls.ErrorCode spawned = kernel.Spawn(image, Path.GetFileName(path), out Process? process, arguments: args);
         if (spawned != Syscalls.ErrorCode.Ok)
         {
@@ -84,13 +89,15 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
             return LoadFailed;
         }
         booted?.Invoke(kernel);
-        return Finish(process!, kernel.Run());
+        RunResult run = kernel.Run();
+        guard.ThrowIfFailed();
+        return Finish(process!, run);
     }
 
     // exec --trace: the run is the one-process scenario ExecScenario writes, so that replay rebuilds it from the header.
-    private int ExecRecorded(string path, string[] args, KernelConfig config, bool decodeCache, string tracePath, Tracing.TraceCompression compress)
+    private int ExecRecorded(string path, string[] args, KernelConfig config, bool decodeCache, string tracePath, Tracing.TraceCompression compress, X86CpuMode cpu)
     {
-        string? text = ExecScenario.Text(path, args, config, out string problem);
+        string? text = ExecScenario.Text(path, args, config, out string problem, cpu);
         if (text is null || !decodeCache)
         {
             error.WriteLine($"error: --trace: {(text is null ? problem + " (a trace stores the run as a scenario)" : "--no-decode-cache is not recorded; drop one of the two")}");
@@ -109,7 +116,7 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
             {
                 ["exec"] = path, [Tracing.TraceHeader.CheckOption] = config.Check == Invariants.CheckLevel.End ? null : config.Check.ToString().ToLowerInvariant(),
             });
-            if (recorder is null) return ExitCodes.BadInput;
+            if (recorder is null) return ExitCodes.IoError;
             try
             {
                 kernel = Scenarios.ScenarioRunner.Boot(scenario, [recorder]);
@@ -125,9 +132,11 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
             error.WriteLine($"error: {path}: cannot load into the simulated machine: {e.Message}");
             return LoadFailed;
         }
-        kernel.AddSink(new ConsoleSink(output, error));
+        var guard = new OutputGuard();
+        kernel.AddSink(guard.Sink(new ConsoleSink(output, error)));
         booted?.Invoke(kernel);
         RunResult result = kernel.Run();
+        guard.ThrowIfFailed();
         int status = Finish(result.Processes.Single(), result);
         traces.FinishRecording(recorder, result, tracePath);
         return status;

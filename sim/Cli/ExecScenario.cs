@@ -17,7 +17,7 @@ internal static class ExecScenario
     /// <paramref name="problem"/>) when the scenario format cannot say it: a name or argument with white space or a
     /// double quote, or a setting out of the scenario's ranges.
     /// </summary>
-    public static string? Text(string path, IReadOnlyList<string> args, KernelConfig config, out string problem)
+    public static string? Text(string path, IReadOnlyList<string> args, KernelConfig config, out string problem, X86.X86CpuMode cpu = X86.X86CpuMode.Interpret)
     {
         string full = Path.GetFullPath(path), name = Path.GetFileName(full);
         problem = "";
@@ -40,6 +40,7 @@ internal static class ExecScenario
         text.Append(CultureInfo.InvariantCulture, $"protection {protection}\n");
         text.Append(CultureInfo.InvariantCulture, $"instructions-per-tick {config.InstructionsPerTick}\n");
         text.Append(CultureInfo.InvariantCulture, $"max-ticks {config.MaxTicks}\n");
+        if (cpu == X86.X86CpuMode.Translate) text.Append("cpu translate\n");
         text.Append(CultureInfo.InvariantCulture, $"process {name} binary=\"{full}\"");
         if (args.Count > 0) text.Append(" args=\"").Append(string.Join(' ', args)).Append('"');
         return text.Append('\n').ToString();

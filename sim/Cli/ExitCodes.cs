@@ -27,6 +27,12 @@ public static class ExitCodes
     /// <summary>A file or stdout could not be read or written (a full disk, an unwritable path). 74 is sysexits.h's EX_IOERR.</summary>
     public const int IoError = 74;
 
+    /// <summary>
+    /// stdout was a pipe whose reader has closed it (<c>mk trace show T | head</c>): mk stops quietly, with the code a
+    /// shell reports for a tool that SIGPIPE ended (128 + 13), so that <c>set -o pipefail</c> sees what it sees for cat.
+    /// </summary>
+    public const int BrokenPipe = 141;
+
     /// <summary>The exit code for a run's outcome.</summary>
     public static int For(RunOutcome outcome) => outcome switch
     {

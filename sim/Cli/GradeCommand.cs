@@ -8,14 +8,16 @@ internal sealed class GradeCommand(TextWriter output, TextWriter error)
 {
     public Command Build()
     {
-        var assignment = new Argument<string>("assignment") { Description = "The assignment's folder (its .csproj and tests/*.scn), e.g. assignments/threads" };
-        var hidden = new Option<string?>("--hidden") { Description = "A folder of more test scenarios (the teacher's hidden tests)" };
+        var assignment = new Argument<string>("ASSIGNMENT") { HelpName = "ASSIGNMENT", Description = "The assignment's folder (its .csproj and tests/*.scn), e.g. assignments/threads" };
+        var hidden = new Option<string?>("--hidden") { HelpName = "DIR", Description = "A folder of more test scenarios (the teacher's hidden tests)" };
         var json = new Option<bool>("--json") { Description = "Print the scores as one JSON document instead of the table" };
-        var junit = new Option<string?>("--junit") { Description = "Also write the runs as JUnit XML to this file" };
+        var junit = new Option<string?>("--junit") { HelpName = "FILE", Description = "Also write the runs as JUnit XML to this file" };
         var noBuild = new Option<bool>("--no-build") { Description = "Grade the assembly already built in bin/Debug/net10.0" };
-        var seeds = new Option<string?>("--seeds") { Description = "Comma-separated seeds (default 1,2,3)" };
-        var schedulers = new Option<string?>("--schedulers") { Description = "Comma-separated schedulers (default RoundRobin,Priority,Random)" };
-        var timeout = new Option<double?>("--timeout") { Description = "Wall-clock seconds one run may take before it fails (default 20)" };
+        var seeds = new Option<string?>("--seeds") { HelpName = "N,N,...", Description = "Comma-separated seeds (default 1,2,3)" };
+        var schedulers = new Option<string?>("--schedulers") { HelpName = "NAME,NAME,...", Description = "Comma-separated schedulers (default RoundRobin,Priority,Random)" };
+        var timeout = new Option<double?>("--timeout") { HelpName = "SECONDS", Description = "Wall-clock seconds one run may take before it fails (default 20)" };
+        // stdout carries the score table (or its JSON): the JUnit XML cannot share it.
+        CliValues.NotStdout(junit, "the scores");
         var grade = new Command("grade", "Build an assignment and score its test scenarios over several schedulers and seeds (exit 0: full marks, 7: points lost)");
         grade.Arguments.Add(assignment);
         foreach (Option o in new Option[] { hidden, json, junit, noBuild, seeds, schedulers, timeout }) grade.Options.Add(o);
@@ -56,7 +58,18 @@ internal sealed class GradeCommand(TextWriter output, TextWriter error)
         string name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(assignment)));
         if (json) GradeReport.Json(output, name, graded);
         else GradeReport.Table(output, name, graded);
-        if (junit is not null) GradeReport.JUnit(junit, name, graded);
+        if (junit is not null)
+        {
+            try
+            {
+                GradeReport.JUnit(junit, name, graded);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+            {
+                error.WriteLine($"error: --junit: cannot write '{junit}': {e.Message}");
+                return ExitCodes.IoError;
+            }
+        }
         return GradeReport.Total(graded) >= GradeReport.Possible(graded) ? ExitCodes.Ok : ExitCodes.ExpectationFailed;
     }
 

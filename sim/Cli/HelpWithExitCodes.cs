@@ -31,21 +31,23 @@ internal sealed class HelpWithExitCodes(CommandLineAction help, TextWriter outpu
         (Code(ExitCodes.TickLimit), "the run hit its tick limit"),
         (Code(ExitCodes.Panic), "kernel panic"),
         (Code(ExitCodes.Divergence), "replay: the replay diverged from the trace"),
-        (Code(ExitCodes.ExpectationFailed), "run: an expect line of the scenario was not met"),
+        (Code(ExitCodes.ExpectationFailed), "an expect line was not met (run), a run failed (campaign), points were lost (grade)"),
         (Code(ExitCodes.InternalError), "internal error of mk (a bug: please report it)"),
         (Code(ExitCodes.IoError), "a file or stdout could not be read or written"),
+        (Code(ExitCodes.BrokenPipe), "stdout was a pipe its reader closed (| head): nothing printed"),
     ];
 
     private static readonly (string, string)[] ExecCodes =
     [
         ("0-255", "the program's exit status"),
         (Code(ExitCodes.Usage), "bad command line"),
-        (Code(ExitCodes.BadInput), "a bad --fault rule, or a trace that cannot be written"),
+        (Code(ExitCodes.BadInput), "a bad --fault rule"),
         (Code(ExitCodes.Panic), "kernel panic (or an internal error of the x86 interpreter)"),
         (Code(ExecCommands.LoadFailed), "the program cannot be loaded"),
         ("128+N", "the program faulted with fault reason N"),
         ("137", "killed at --max-ticks or in a deadlock"),
         (Code(ExitCodes.InternalError), "internal error of mk (a bug: please report it)"),
-        (Code(ExitCodes.IoError), "a file or stdout could not be read or written"),
+        (Code(ExitCodes.IoError), "a file (the --trace) or stdout could not be read or written"),
+        (Code(ExitCodes.BrokenPipe), "stdout was a pipe its reader closed (| head): nothing printed"),
     ];
 }

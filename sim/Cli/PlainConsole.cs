@@ -17,17 +17,30 @@ internal static class PlainConsole
         // Ansi: Spectre's no-ANSI path sets colours through System.Console and so writes ESC[39;49m to a terminal.
         Ansi = AnsiSupport.Yes,
         ColorSystem = ColorSystemSupport.NoColors,
-        Out = new PlainOutput(writer, width),
+        Out = new PlainOutput(writer, width, terminal: false),
+        Interactive = InteractionSupport.No,
+    });
+
+    /// <summary>
+    /// A Spectre.Console for a table on a terminal: colour as the terminal supports it, none where NO_COLOR is set
+    /// (Spectre's detection honours it), and no terminal set-up code either way (Spectre's own output would write
+    /// System.Console's ESC[?1h ESC= first).
+    /// </summary>
+    public static IAnsiConsole ForTerminal(TextWriter writer, int width) => AnsiConsole.Create(new AnsiConsoleSettings
+    {
+        Ansi = AnsiSupport.Yes,
+        ColorSystem = ColorSystemSupport.Detect,
+        Out = new PlainOutput(writer, width, terminal: true),
         Interactive = InteractionSupport.No,
     });
 
     // Spectre's output, never a terminal: its own AnsiConsoleOutput compares the writer with Console.Out, and that
     // sets the terminal up (ESC[?1h ESC= on stdout) even when nothing is written to it.
-    private sealed class PlainOutput(TextWriter writer, int width) : IAnsiConsoleOutput
+    private sealed class PlainOutput(TextWriter writer, int width, bool terminal) : IAnsiConsoleOutput
     {
         public TextWriter Writer => writer;
 
-        public bool IsTerminal => false;
+        public bool IsTerminal => terminal;
 
         public int Width => width;
 

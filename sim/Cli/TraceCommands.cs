@@ -52,7 +52,8 @@ internal sealed class TraceCommands(TextWriter output, TextWriter error)
 
     /// <summary>
     /// Opens a recording of <paramref name="scenario"/> (loaded from <paramref name="source"/> with the given options)
-    /// into <paramref name="path"/>: a sink to attach before the kernel spawns anything. Null (and a message) on failure.
+    /// into <paramref name="path"/>: a sink to attach before the kernel spawns anything. Null (and a message) when a
+    /// file cannot be read or written: the caller exits with <see cref="ExitCodes.IoError"/>.
     /// </summary>
     public TraceWriter? StartRecording(string path, string source, Scenario scenario, IReadOnlyDictionary<string, string?> options)
     {
@@ -108,6 +109,24 @@ internal sealed class TraceCommands(TextWriter output, TextWriter error)
         }
     }
 
+    /// <summary>The <c>--cpu interpret|translate</c> option of exec and replay (null when not given).</summary>
+    public static Option<X86.X86CpuMode?> CpuOption() => new("--cpu")
+    {
+        HelpName = "MODE",
+        CustomParser = r =>
+        {
+            string value = r.Tokens.Count == 1 ? r.Tokens[0].Value : "";
+            switch (value)
+            {
+                case "interpret": return X86.X86CpuMode.Interpret;
+                case "translate": return X86.X86CpuMode.Translate;
+                default:
+                    r.AddError($"--cpu: expected interpret or translate, got '{value}'");
+                    return null;
+            }
+        },
+    };
+
     /// <summary>The <c>replay</c> command.</summary>
     public Command Replay()
     {
@@ -118,10 +137,12 @@ internal sealed class TraceCommands(TextWriter output, TextWriter error)
         Option<int> context = CliValues.Int("--context", 5);
         context.Description = "Recorded events to show before a divergence";
         context.HelpName = "N";
+        Option<X86.X86CpuMode?> cpu = CpuOption();
+        cpu.Description = "Run the x86-64 binaries with this CPU instead of the recorded one: interpret or translate";
         var replay = new Command("replay", "Re-run a trace's scenario with its recorded decisions and check every event against the trace");
         replay.Arguments.Add(file);
-        foreach (Option o in new Option[] { syscallsOnly, live, breakOption, context }) replay.Options.Add(o);
-        replay.SetAction(r => RunReplay(r.GetValue(file)!, r.GetValue(syscallsOnly), r.GetValue(live), r.GetValue(breakOption), r.GetValue(context)));
+        foreach (Option o in new Option[] { syscallsOnly, live, breakOption, context, cpu }) replay.Options.Add(o);
+        replay.SetAction(r => RunReplay(r.GetValue(file)!, r.GetValue(syscallsOnly), r.GetValue(live), r.GetValue(breakOption), r.GetValue(context), r.GetValue(cpu)));
         return replay;
     }
 
@@ -194,7 +215,7 @@ internal sealed class TraceCommands(TextWriter output, TextWriter error)
         return trace;
     }
 
-    private int RunReplay(string path, bool syscallsOnly, bool live, string? breakSpec, int context)
+    private int RunReplay(string path, bool syscallsOnly, bool live, string? breakSpec, int context, X86.X86CpuMode? cpu = null)
     {
         if (!TryRead(path, verify: true, out Trace? trace)) return ExitCodes.BadInput;
         using Trace opened = trace;
@@ -213,7 +234,7 @@ internal sealed class TraceCommands(TextWriter output, TextWriter error)
         ReplayResult result;
         try
         {
-            result = Replayer.Replay(trace, new ReplayOptions(syscallsOnly, live, breakName, breakCall, Math.Max(0, context)));
+            result = Replayer.Replay(trace, new ReplayOptions(syscallsOnly, live, breakName, breakCall, Math.Max(0, context)) { Cpu = cpu });
         }
         catch (ScenarioException e)
         {

@@ -21,11 +21,11 @@ internal sealed class FuzzCommand(TextWriter output, TextWriter error, Action<Ke
     /// <summary>The command with its options.</summary>
     public Command Build()
     {
-        var syscalls = new Option<long>("--syscalls") { Description = "Stop after this many syscalls", DefaultValueFactory = _ => 10_000 };
-        var seed = new Option<ulong>("--seed") { Description = "The seed of every argument, interleaving and kernel", DefaultValueFactory = _ => 1 };
-        var processes = new Option<int>("--processes") { Description = "Fuzz processes per kernel (1..16)", DefaultValueFactory = _ => 4 };
+        var syscalls = new Option<long>("--syscalls") { HelpName = "N", Description = "Stop after this many syscalls", DefaultValueFactory = _ => 10_000 };
+        var seed = new Option<ulong>("--seed") { HelpName = "S", Description = "The seed of every argument, interleaving and kernel", DefaultValueFactory = _ => 1 };
+        var processes = new Option<int>("--processes") { HelpName = "K", Description = "Fuzz processes per kernel (1..16)", DefaultValueFactory = _ => 4 };
         var protection = new Option<ProtectionModel>("--protection") { Description = "Paging, ArmV7Mpu or ArmV8Mpu", DefaultValueFactory = _ => ProtectionModel.Paging };
-        var fromTrace = new Option<string?>("--from-trace") { Description = "A trace (mk run --trace) whose syscalls are mutated too" };
+        var fromTrace = new Option<string?>("--from-trace") { HelpName = "FILE", Description = "A trace (mk run --trace) whose syscalls are mutated too" };
         var fuzz = new Command("fuzz", "Issue random syscalls of every family from K processes, checking the kernel's invariants after every one; " +
             "print syscall x result, or stop at the first invariant violation, kernel panic, undocumented error or host exception with the line that reproduces it (exit 5)");
         foreach (Option o in new Option[] { syscalls, seed, processes, protection, fromTrace }) fuzz.Options.Add(o);

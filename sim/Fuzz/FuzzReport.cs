@@ -17,7 +17,7 @@ internal static class FuzzReport
             $"mk fuzz: seed {options.Seed}, {options.Processes} processes, {options.Protection}, invariants checked after every syscall{(options.FromTrace is null ? "" : $", mutating the syscalls of {options.FromTrace}")}"));
         // Colour on a terminal only (Spectre honours NO_COLOR there); elsewhere plain text, the same bytes every time.
         IAnsiConsole console = terminal
-            ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Interactive = InteractionSupport.No })
+            ? Cli.PlainConsole.ForTerminal(output, 160)
             : Cli.PlainConsole.For(output, 160);
         console.Profile.Width = 160;
         console.Write(Table(result.Tally, terminal));

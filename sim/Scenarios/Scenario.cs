@@ -22,4 +22,7 @@ public sealed record Scenario(string Name, string Source, KernelConfig Config, I
 {
     /// <summary>The <c>expect</c> lines, in file order: checked after the run (empty when the scenario states none).</summary>
     public IReadOnlyList<Expectation> Expectations { get; init; } = [];
+
+    /// <summary>How the x86-64 binaries' CPUs run (the <c>cpu</c> directive): interpret (the default) or translate.</summary>
+    public X86.X86CpuMode Cpu { get; init; }
 }

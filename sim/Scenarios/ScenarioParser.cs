@@ -27,6 +27,7 @@ public static class ScenarioParser
         var processes = new List<ProcessSpec>();
         var faults = new List<(FaultRule Rule, int Line)>();
         var expectations = new List<Expectation>();
+        var cpu = X86.X86CpuMode.Interpret;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         string[] lines = text.Split('\n');
         for (int i = 0; i < lines.Length; i++)
@@ -64,12 +65,13 @@ public static class ScenarioParser
                     config = config with { TlbSize = tlb };
                     break;
                 case "check": config = config with { Check = Check(Value(), source, lineNo) }; break;
+                case "cpu": cpu = Cpu(Value(), source, lineNo); break;
                 case "process": processes.Add(ParseProcess(words, source, lineNo, knownPrograms, processes)); break;
                 case "fault": faults.Add((Fault(string.Join(' ', words.Skip(1)), source, lineNo), lineNo)); break;
                 case "expect": expectations.Add(ExpectationParser.Parse(words, source, lineNo)); break;
                 default:
                     throw new ScenarioException(source, lineNo, directive,
-                        "unknown directive (expected name, memory, protection, mpu-regions, scheduler, seed, quantum, accesses-per-tick, instructions-per-tick, max-ticks, tlb-size, check, process, fault or expect)");
+                        "unknown directive (expected name, memory, protection, mpu-regions, scheduler, seed, quantum, accesses-per-tick, instructions-per-tick, max-ticks, tlb-size, check, cpu, process, fault or expect)");
             }
         }
         if (processes.Count == 0) throw new ScenarioException(source, lines.Length, "process", "the scenario starts no process");
@@ -77,7 +79,7 @@ public static class ScenarioParser
         foreach ((FaultRule rule, int line) in faults) CheckPid(rule, processes.Count, source, line);
         if (faults.Count > 0) config = config with { Faults = new FaultPlan(faults.Select(f => f.Rule)) };
         ExpectationParser.CheckProcesses(expectations, processes, source);
-        return new Scenario(name, source, config, processes) { Expectations = expectations };
+        return new Scenario(name, source, config, processes) { Expectations = expectations, Cpu = cpu };
     }
 
     private static ProcessSpec ParseProcess(List<string> words, string source, int line, IReadOnlyCollection<string> knownPrograms, List<ProcessSpec> earlier)
@@ -176,6 +178,13 @@ public static class ScenarioParser
         "priority" => PolicyKind.Priority,
         "random" => PolicyKind.Random,
         _ => throw new ScenarioException(source, line, "scheduler", $"expected round-robin, priority or random, got '{value}'"),
+    };
+
+    private static X86.X86CpuMode Cpu(string value, string source, int line) => value switch
+    {
+        "interpret" => X86.X86CpuMode.Interpret,
+        "translate" => X86.X86CpuMode.Translate,
+        _ => throw new ScenarioException(source, line, "cpu", $"expected interpret or translate, got '{value}'"),
     };
 
     private static Invariants.CheckLevel Check(string value, string source, int line) => value switch

@@ -84,7 +84,9 @@ public static class ScenarioRunner
     {
         try
         {
-            return X86Program.FromBytes(Path.GetFileName(spec.Program), File.ReadAllBytes(spec.Program));
+            X86Program image = X86Program.FromBytes(Path.GetFileName(spec.Program), File.ReadAllBytes(spec.Program));
+            image.CpuMode = scenario.Cpu;
+            return image;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ElfFormatException or ArgumentException)
         {

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using MicroKernel.Ipc.PageSend;
 using MicroKernel.Syscalls;
 using MicroKernel.Tracing;
 
@@ -68,10 +67,7 @@ internal static class PerfettoExporter
         var clock = new Clock(tickNs);
         var open = new Dictionary<int, Stack<Opened>>();                   // per tid: open syscalls and handler runs
         var starts = new Dictionary<int, Opened>();                        // tid -> its ThreadStart
-        var sends = new List<PendingSend>();
-        var shmPairs = new Dictionary<ulong, (int A, int B)>(); // shmem connection id -> its two pids (from shm_connect)
-        var shmSegments = new Dictionary<ulong, ulong>();       // shmem segment id -> its connection (from shm_create)
-        var shmSends = new Dictionary<long, PendingSend>();     // shm_send / shm_call entry (seq) -> the send it may become
+        var sends = new PerfettoSends<(int Tid, long Ts)>();                // sends in flight: where their flows start
         var creates = new Dictionary<int, (int Pid, int Tid, long Ts)>(); // new tid -> where its thread_create was
         var wakes = new Dictionary<long, List<(int Pid, int Tid, long Ts)>>(); // wait's entry (seq) -> the wakes it got
         int flowId = 0;
@@ -95,18 +91,12 @@ internal static class PerfettoExporter
                 case EventKind.SyscallEnter:
                     stack.Push(new Opened(e, now, "syscall"));
                     // A shm_call's handler runs before the call returns: its send is pending from the entry on.
-                    if (e.Code is (long)SyscallNumber.ShmSend or (long)SyscallNumber.ShmCall && SegmentPeer(shmPairs, shmSegments, e.A0, e.Pid) is int peer)
-                    {
-                        var send = new PendingSend(e.Pid, tracks.Tid(e.Pid, e.Tid), peer, e.A1, 0, 1, Inside(now)) { Shmem = true };
-                        sends.Add(send);
-                        shmSends[e.Seq] = send;
-                    }
+                    sends.Enter(e, () => (tracks.Tid(e.Pid, e.Tid), Inside(now)));
                     break;
                 case EventKind.SyscallExit when stack.Count > 0 && stack.Peek().Kind == "syscall":
                 {
                     Opened at = stack.Pop();
                     string call = formatter.FormatCall(e);
-                    TrackShmem(e, at.Event.Seq, shmPairs, shmSegments, shmSends, sends);
                     if (wakes.Remove(at.Event.Seq, out List<(int Pid, int Tid, long Ts)>? woken))
                         foreach ((int pid, int tid, long from) in woken)
                         {
@@ -118,8 +108,7 @@ internal static class PerfettoExporter
                     Slice(w, formatter.SyscallName(e.Code), "syscall", e.Pid, tracks.Tid(e.Pid, e.Tid), at.Ts, now, e.Seq, ("call", call), ("result", EventFormatter.FormatResult(e.Result)));
                     // A flow out of this call starts just inside it, before anything nested in it begins.
                     long inside = Inside(at.Ts);
-                    if (e.Code == (long)SyscallNumber.Send && e.Result > 0)
-                        sends.Add(new PendingSend(e.Pid, tracks.Tid(e.Pid, e.Tid), (int)e.A0, e.A1, e.A4, (int)e.Result, inside));
+                    sends.Exit(e, at.Event.Seq, _ => (tracks.Tid(e.Pid, e.Tid), inside));
                     if (e.Code == (long)SyscallNumber.ThreadCreate && e.Result > 0)
                     {
                         creates[(int)e.Result] = (e.Pid, tracks.Tid(e.Pid, e.Tid), inside);
@@ -174,16 +163,11 @@ internal static class PerfettoExporter
                         end = now + 1;
                         Slice(w, $"undelivered type {e.Code}", "handler", e.Pid, tid, from, to, e.Seq, ("detail", formatter.Format(e).Trim()));
                     }
-                    // A segment handler's Delivery names its segment in its text; a page send's has none.
-                    bool shmem = e.Text is not null;
-                    PendingSend? send = MatchSend(sends, (int)e.A0, (ulong)e.Code, e.Pid, shmem);
-                    if (send is not null)
+                    if (sends.Deliver(e) is ({ } send, _))
                     {
-                        send.Delivered.Add(e.Pid);
-                        if (send.Delivered.Count >= send.Receivers) sends.Remove(send); // done: the list holds only sends still in flight
                         flowId++;
-                        (string cat, string name) = shmem ? ("shmem", "shm_send") : ("ipc", "send");
-                        Flow(w, "s", flowId, cat, name, send.Pid, send.Tid, send.Ts);
+                        (string cat, string name) = send.Shmem ? ("shmem", "shm_send") : ("ipc", "send");
+                        Flow(w, "s", flowId, cat, name, send.Pid, send.Source.Tid, send.Source.Ts);
                         Flow(w, "f", flowId, cat, name, e.Pid, tid, end);
                     }
                     break;
@@ -337,39 +321,6 @@ internal static class PerfettoExporter
         return s;
     }
 
-    // The oldest send of (sender, type) that can have reached this receiver and has not yet been matched to it.
-    private static PendingSend? MatchSend(List<PendingSend> sends, int senderPid, ulong type, int receiver, bool shmem)
-    {
-        foreach (PendingSend s in sends)
-        {
-            if (s.Shmem != shmem || s.Pid != senderPid || s.Type != type || s.Delivered.Contains(receiver) || s.Delivered.Count >= s.Receivers) continue;
-            ulong target = s.Flags & SendFlagBits.TargetMask;
-            bool reaches = target switch
-            {
-                0 => s.TargetPid == receiver,
-                (ulong)SendFlags.ToSelf => receiver == senderPid,
-                (ulong)SendFlags.ToAllButSelf => receiver != senderPid,
-                _ => true,
-            };
-            if (reaches) return s;
-        }
-        return null;
-    }
-
-    // Owned shared memory (docs/shmem.md): which pair a connection joins and which connection a segment is on, so a
-    // shm_send's receiver is known; a send or call that failed is no longer pending.
-    private static void TrackShmem(KernelEvent e, long enter, Dictionary<ulong, (int A, int B)> pairs, Dictionary<ulong, ulong> segments,
-        Dictionary<long, PendingSend> shmSends, List<PendingSend> sends)
-    {
-        if (e.Code == (long)SyscallNumber.ShmConnect && e.Result > 0) pairs[(ulong)e.Result] = (e.Pid, (int)e.A0);
-        else if (e.Code == (long)SyscallNumber.ShmCreate && e.Result > 0) segments[(ulong)e.Result] = e.A0;
-        if (shmSends.Remove(enter, out PendingSend? send) && e.Result < 0 && send.Delivered.Count == 0) sends.Remove(send);
-    }
-
-    // The other process of the segment's connection, when the trace showed it being made.
-    private static int? SegmentPeer(Dictionary<ulong, (int A, int B)> pairs, Dictionary<ulong, ulong> segments, ulong segment, int pid) =>
-        segments.TryGetValue(segment, out ulong connection) && pairs.TryGetValue(connection, out (int A, int B) pair) ? (pair.A == pid ? pair.B : pair.A) : null;
-
     private static void Meta(Utf8JsonWriter w, string name, int pid, int tid, string value, bool isProcess)
     {
         w.WriteStartObject();
@@ -435,14 +386,6 @@ internal static class PerfettoExporter
     {
         string who = threadName.GetValueOrDefault(tid) ?? $"tid {tid}";
         Slice(w, who, "sched", KernelPid, KernelPid, from, to, -1, ("dispatched because", why), ("left because", until));
-    }
-
-    private sealed record PendingSend(int Pid, int Tid, int TargetPid, ulong Type, ulong Flags, int Receivers, long Ts)
-    {
-        public HashSet<int> Delivered { get; } = [];
-
-        // A shm_send or shm_call (matched only to segment handler runs), not a page send.
-        public bool Shmem { get; init; }
     }
 
     /// <summary>

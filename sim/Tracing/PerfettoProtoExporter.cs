@@ -1,4 +1,3 @@
-using MicroKernel.Ipc.PageSend;
 using MicroKernel.Syscalls;
 using MicroKernel.Tracing;
 using Arg = MicroKernel.Sim.Tracing.PerfettoPacketWriter.Arg;
@@ -36,9 +35,7 @@ internal sealed class PerfettoProtoExporter
     private readonly Dictionary<int, string> _threadName = [];     // tid -> its name on the CPU track
     private readonly Dictionary<int, Stack<Open>> _open = [];      // per tid: open syscalls, handler runs, rpc methods
     private readonly Dictionary<int, Open> _life = [];             // per tid: the slice of its life
-    private readonly List<PendingSend> _sends = [];
-    private readonly Dictionary<ulong, (int A, int B)> _shmPairs = []; // shmem connection id -> its two pids (shm_connect)
-    private readonly Dictionary<ulong, ulong> _shmSegments = [];      // shmem segment id -> its connection (shm_create)
+    private readonly PerfettoSends<ulong[]> _sends = new();       // sends in flight: the flow id to each receiver
     private readonly Dictionary<int, ulong> _creates = [];         // new tid -> the flow from its thread_create
     private ulong _flows;
 
@@ -105,13 +102,7 @@ internal sealed class PerfettoProtoExporter
                     if (e.Code is (long)SyscallNumber.ThreadCreate or (long)SyscallNumber.RpcCall) call.StartFlow = ++_flows;
                     // A shm_send or shm_call to a known peer: its segment handler may run before the call returns, so
                     // its flow starts here (docs/shmem.md).
-                    ulong shmFlow = 0;
-                    if (e.Code is (long)SyscallNumber.ShmSend or (long)SyscallNumber.ShmCall && SegmentPeer(e.A0, e.Pid) is int peer)
-                    {
-                        call.ShmSend = new PendingSend(e.Pid, peer, e.A1, 0, 1) { Shmem = true };
-                        call.ShmSend.Flows[0] = shmFlow = ++_flows;
-                        _sends.Add(call.ShmSend);
-                    }
+                    ulong shmFlow = _sends.Enter(e, () => [++_flows])?.Source[0] ?? 0;
                     stack.Push(call);
                     ulong first = call.StartFlow != 0 ? call.StartFlow : shmFlow;
                     _w.Begin(call.Track, ts, _formatter.SyscallName(e.Code), "syscall", first != 0 ? [first] : null);
@@ -122,19 +113,8 @@ internal sealed class PerfettoProtoExporter
                     Open call = stack.Pop();
                     List<ulong>? flows = call.EndFlows;
                     // A send reaches up to Result receivers: one flow to each, from the send's end.
-                    if (e.Code == (long)SyscallNumber.Send && e.Result > 0)
-                    {
-                        var send = new PendingSend(e.Pid, (int)e.A0, e.A1, e.A4, (int)e.Result);
-                        flows ??= [];
-                        for (int r = 0; r < send.Receivers; r++) flows.Add(send.Flows[r] = ++_flows);
-                        _sends.Add(send);
-                    }
+                    if (_sends.Exit(e, call.Start.Seq, NewFlows) is { } send) (flows ??= []).AddRange(send.Source);
                     if (e.Code == (long)SyscallNumber.ThreadCreate && e.Result > 0 && call.StartFlow != 0) _creates[(int)e.Result] = call.StartFlow;
-                    // Owned shared memory: which pair a connection joins and which connection a segment is on, so a
-                    // shm_send's receiver is known; a send or call that failed is no longer pending.
-                    if (e.Code == (long)SyscallNumber.ShmConnect && e.Result > 0) _shmPairs[(ulong)e.Result] = (e.Pid, (int)e.A0);
-                    else if (e.Code == (long)SyscallNumber.ShmCreate && e.Result > 0) _shmSegments[(ulong)e.Result] = e.A0;
-                    if (call.ShmSend is { } shm && e.Result < 0 && shm.Delivered.Count == 0) _sends.Remove(shm);
                     _w.End(call.Track, ts, [("seq", e.Seq), ("call", _formatter.FormatCall(e)), ("result", EventFormatter.FormatResult(e.Result))],
                         flows, call.Woken);
                     break;
@@ -237,15 +217,7 @@ internal sealed class PerfettoProtoExporter
     private void Delivery(KernelEvent e, long ts, Stack<Open> stack)
     {
         ulong track = Track(e.Pid, e.Tid);
-        // A segment handler's Delivery names its segment in its text; a page send's has none.
-        PendingSend? send = MatchSend((int)e.A0, (ulong)e.Code, e.Pid, shmem: e.Text is not null);
-        ulong flow = 0;
-        if (send is not null)
-        {
-            flow = send.Flows[send.Delivered.Count];
-            send.Delivered.Add(e.Pid);
-            if (send.Delivered.Count >= send.Receivers) _sends.Remove(send); // every receiver reached: nothing left to match
-        }
+        ulong flow = _sends.Deliver(e) is ({ } send, int receiver) ? send.Source[receiver] : 0;
         ulong[]? terminating = flow != 0 ? [flow] : null;
         if (e.Result >= 0 && stack.Count > 0 && stack.Peek().Kind == "handler")
         {
@@ -265,33 +237,17 @@ internal sealed class PerfettoProtoExporter
         }
     }
 
-    // The oldest send of (sender, type) that can have reached this receiver and has not yet been matched to it.
-    private PendingSend? MatchSend(int senderPid, ulong type, int receiver, bool shmem)
-    {
-        foreach (PendingSend s in _sends)
-        {
-            if (s.Shmem != shmem || s.Pid != senderPid || s.Type != type || s.Delivered.Contains(receiver)) continue;
-            ulong target = s.Flags & SendFlagBits.TargetMask;
-            bool reaches = target switch
-            {
-                0 => s.TargetPid == receiver,
-                (ulong)SendFlags.ToSelf => receiver == senderPid,
-                (ulong)SendFlags.ToAllButSelf => receiver != senderPid,
-                _ => true,
-            };
-            if (reaches) return s;
-        }
-        return null;
-    }
-
-    // The other process of the segment's connection, when the trace showed it being made.
-    private int? SegmentPeer(ulong segment, int pid) =>
-        _shmSegments.TryGetValue(segment, out ulong connection) && _shmPairs.TryGetValue(connection, out (int A, int B) pair) ? (pair.A == pid ? pair.B : pair.A) : null;
-
     // The handler's name from its start (the Upcall names the type; a segment handler has the segment's text).
     private static string HandlerName(KernelEvent upcall) => upcall.Text is not null ? $"segment handler type {upcall.Code}" : $"handler type {upcall.Code}";
 
     private static string RpcName(KernelEvent enter) => $"rpc object {enter.A0} method {enter.A1}";
+
+    private ulong[] NewFlows(int receivers)
+    {
+        var flows = new ulong[receivers];
+        for (int r = 0; r < receivers; r++) flows[r] = ++_flows;
+        return flows;
+    }
 
     private string CpuName(int tid) => _threadName.GetValueOrDefault(tid) ?? $"tid {tid}";
 
@@ -345,22 +301,5 @@ internal sealed class PerfettoProtoExporter
 
         /// <summary>Flows that end at this slice's END (the wakes that ended this wait).</summary>
         public List<ulong>? Woken { get; set; }
-
-        /// <summary>The send a shm_send or shm_call became, while it may still fail.</summary>
-        public PendingSend? ShmSend { get; set; }
-    }
-
-    private sealed class PendingSend(int pid, int targetPid, ulong type, ulong flags, int receivers)
-    {
-        public int Pid { get; } = pid;
-        public int TargetPid { get; } = targetPid;
-        public ulong Type { get; } = type;
-        public ulong Flags { get; } = flags;
-        public int Receivers { get; } = receivers;
-        public ulong[] Flows { get; } = new ulong[receivers];
-        public HashSet<int> Delivered { get; } = [];
-
-        /// <summary>A shm_send or shm_call (matched only to segment handler runs), not a page send.</summary>
-        public bool Shmem { get; init; }
     }
 }

@@ -52,8 +52,7 @@ internal sealed class PuppetImage(PuppetPlan plan, string program, IPuppetObserv
     /// <inheritdoc />
     public override long RunUpcall(SimThread thread, ulong entry, in UpcallArgs args)
     {
-        ThreadScript? script = plan.Thread(thread.Tid);
-        if (script is null || !script.Handlers.TryDequeue(out PuppetBlock? block))
+        if (plan.NextHandler(thread.Tid) is not { } block)
         {
             observer.Problem(thread.Kernel, $"the kernel runs a handler (type {args.A1}) on tid {thread.Tid}, where the recording ran none");
             return 0;
@@ -72,8 +71,7 @@ internal sealed class PuppetImage(PuppetPlan plan, string program, IPuppetObserv
     public override long RunService(SimThread thread, ulong entry, int method, in RpcArgs args)
     {
         // The kernel checked the object, method and argument count for real; the method's body is the recording's.
-        ThreadScript? script = plan.Thread(thread.Tid);
-        if (script is null || !script.Calls.TryDequeue(out PuppetBlock? block))
+        if (plan.NextCall(thread.Tid) is not { } block)
         {
             observer.Problem(thread.Kernel, $"the kernel runs method {method} of a service of pid {thread.Process.Pid} on tid {thread.Tid}, where the recording made no call");
             return 0;
@@ -87,9 +85,21 @@ internal sealed class PuppetImage(PuppetPlan plan, string program, IPuppetObserv
 
     private long Execute(SimThread thread, PuppetBlock block, BlockKind kind)
     {
-        foreach (PuppetStep step in block.Steps)
+        int made = 0; // scheduling points made toward the next step
+        while (true)
         {
-            for (int i = 0; i < step.Ticks; i++) thread.InstructionPoint();
+            if (plan.Peek(block) is not { } step)
+            {
+                // The recording ends inside this block (the thread was killed, or it exited by syscall): nothing more to do.
+                if (block.Closed) return 0;
+                // Not read yet: the step lies past the plan's window, so it is not due; make a point and look again.
+                thread.InstructionPoint();
+                made++;
+                continue;
+            }
+            for (; made < step.Ticks; made++) thread.InstructionPoint();
+            made = 0;
+            block.Steps.Dequeue();
             switch (step)
             {
                 case SyscallStep s:
@@ -103,26 +113,25 @@ internal sealed class PuppetImage(PuppetPlan plan, string program, IPuppetObserv
                     return r.Value;
             }
         }
-        // The recording ends inside this block (the thread was killed, or it exited by syscall): nothing more to do.
-        return 0;
     }
 
     private void Issue(SimThread thread, SyscallStep step)
     {
         KernelEvent enter = step.Enter.Event;
-        TraceIo? io = step.Exit?.Io;
-        if (io is not null)
+        TraceEvent? exit = plan.ExitOf(step);
+        if (exit?.Io is { } io)
             foreach (IoSegment segment in io.Segments)
             {
                 if (segment.Written) continue;
                 if (segment.Bytes is null)
-                    observer.Note($"event #{step.Exit!.Event.Seq}: the trace keeps only a digest of the {segment.Length} bytes this syscall read; the puppet cannot supply them");
+                    observer.Note($"event #{exit.Event.Seq}: the trace keeps only a digest of the {segment.Length} bytes this syscall read; the puppet cannot supply them");
                 else if (!AlreadyHolds(thread, segment) && !thread.Space.TryWrite(segment.Address, segment.Bytes, out _))
-                    observer.Note($"event #{step.Exit!.Event.Seq}: the puppet could not place the syscall's input bytes at 0x{segment.Address:x}");
+                    observer.Note($"event #{exit.Event.Seq}: the puppet could not place the syscall's input bytes at 0x{segment.Address:x}");
             }
         thread.InstructionsRetired = enter.Instructions;
         long result = thread.Syscall(enter.Code, enter.A0, enter.A1, enter.A2, enter.A3, enter.A4, enter.A5);
         observer.Issued();
+        plan.ReadAhead(); // past the exit the kernel just emitted
         if (step.Exit is null)
             observer.Problem(thread.Kernel, string.Create(CultureInfo.InvariantCulture, $"syscall event #{enter.Seq} returned {result}; in the recording it never returned"));
         else if (result != step.Exit.Event.Result)

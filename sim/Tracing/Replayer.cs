@@ -12,8 +12,9 @@ namespace MicroKernel.Sim.Tracing;
 /// <param name="BreakCall">Which call of <see cref="BreakSyscall"/> to alter (1 = the first).</param>
 /// <param name="ContextEvents">Recorded events shown before a divergence.</param>
 /// <param name="Booted">Test only: sees the replaying kernel before it runs (to plant the kernel bug a recording had).</param>
+/// <param name="Cpu">The CPU mode for the x86-64 binaries instead of the scenario's (<c>replay --cpu</c>); null = as recorded.</param>
 internal sealed record ReplayOptions(bool SyscallsOnly = false, bool LiveScheduler = false, string? BreakSyscall = null, int BreakCall = 1, int ContextEvents = 5,
-    Action<Kernel>? Booted = null);
+    Action<Kernel>? Booted = null, X86.X86CpuMode? Cpu = null);
 
 /// <summary>What a replay found.</summary>
 /// <param name="Trace">The trace replayed.</param>
@@ -38,6 +39,7 @@ internal static class Replayer
     public static ReplayResult Replay(Trace trace, ReplayOptions options)
     {
         Scenario scenario = TraceScenario.FromHeader(trace.Header);
+        if (options.Cpu is { } cpu) scenario = scenario with { Cpu = cpu }; // replay --cpu: the other CPU must give the same events
         var checker = new ReplayChecker(trace.Events, options.ContextEvents);
         ReplayPolicy? policy = options.LiveScheduler ? null : new ReplayPolicy(trace.Events, checker, scenario.Config.Quantum);
         using var kernel = new Kernel(scenario.Config, policy);
@@ -46,8 +48,7 @@ internal static class Replayer
         if (options.BreakSyscall is { } name) kernel.BrokenSyscall = (NumberToBreak(kernel, name), options.BreakCall);
 
         var observer = new Observer(checker);
-        PuppetPlan? plan = options.SyscallsOnly ? PuppetPlan.Build(trace.Events) : null;
-        if (plan is not null) observer.NotesList.AddRange(plan.Warnings);
+        PuppetPlan? plan = options.SyscallsOnly ? new PuppetPlan(trace.Events, checker) : null;
         foreach (ProcessSpec spec in scenario.Processes)
         {
             // A puppet still gets its program's memory layout (an x86 binary's segments and stack, a C# program's
@@ -60,6 +61,11 @@ internal static class Replayer
         options.Booted?.Invoke(kernel);
         RunResult run = kernel.Run();
         checker.Finish(run, trace.Summary);
+        if (plan is not null)
+        {
+            plan.Finish();
+            observer.NotesList.InsertRange(0, plan.Warnings);
+        }
         if (policy?.Problem is { } p) observer.NotesList.Add("scheduling: " + p);
         return new ReplayResult(trace, options, run, checker.Position, checker.Divergence, observer.NotesList, observer.IssuedCount, plan?.ThreadCount ?? 0);
     }

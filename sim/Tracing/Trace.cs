@@ -20,11 +20,15 @@ internal sealed record Trace(string Path, TraceHeader Header, IReadOnlyList<Trac
 
     /// <summary>The events from sequence number <paramref name="seq"/> on, without reading those before (see <see cref="TraceEventList.From"/>).</summary>
     public IEnumerable<TraceEvent> From(long seq, Action<BlockDamage>? damaged = null) =>
-        Events is TraceEventList list ? list.From(seq, damaged) : Events.Skip((int)Math.Clamp(seq, 0, Events.Count));
+        Events is TraceEventList list ? list.From(seq, damaged) : EventsFrom(Events, seq);
 
     /// <summary>The events at or after tick <paramref name="tick"/>, without reading the blocks before.</summary>
     public IEnumerable<TraceEvent> FromTick(long tick, Action<BlockDamage>? damaged = null) =>
         Events is TraceEventList list ? list.FromTick(tick, damaged) : Events.Where(e => e.Event.Tick >= tick);
+
+    /// <summary>The events of <paramref name="events"/> from sequence number <paramref name="seq"/> on: streamed from the file for a <see cref="TraceEventList"/>.</summary>
+    public static IEnumerable<TraceEvent> EventsFrom(IReadOnlyList<TraceEvent> events, long seq) =>
+        events is TraceEventList list ? list.From(seq, null) : events.Skip((int)Math.Clamp(seq, 0, events.Count));
 
     /// <inheritdoc />
     public void Dispose() => (Events as IDisposable)?.Dispose();

@@ -45,6 +45,14 @@ internal sealed class TraceWriter : IEventSink, IDisposable
     private long _recCode, _recResult;
     private MicroKernel.Syscalls.SyscallArgs _recArgs;
 
+    // "Again" records counted but not written yet: _againCount of them, each _againStep ticks after the one before
+    // (the first after the last event written), the last at _againTick. Written by WriteAgainRun, byte for byte as
+    // one at a time, before anything else is: counting costs a repeated syscall less than writing its two bytes.
+    private long _againCount;
+    private long _againStep;
+    private long _againTick;
+    private long _eventCount; // events written (the counted "again" records not included)
+
     /// <summary>Starts a trace on <paramref name="stream"/>: writes the magic and the header at once.</summary>
     /// <param name="stream">Where the trace goes.</param>
     /// <param name="header">The header.</param>
@@ -68,7 +76,7 @@ internal sealed class TraceWriter : IEventSink, IDisposable
     }
 
     /// <summary>Events recorded so far.</summary>
-    public long EventCount { get; private set; }
+    public long EventCount => _eventCount + 2 * _againCount;
 
     /// <summary>Bytes written to the stream so far (the whole file once <see cref="Finish"/> returned).</summary>
     public long BytesWritten { get; private set; }
@@ -77,6 +85,7 @@ internal sealed class TraceWriter : IEventSink, IDisposable
     public void Emit(in KernelEvent e)
     {
         if (_finished) return;
+        if (_againCount > 0) WriteAgainRun();
         if (_blockEvents == 0) _blockFirstTick = e.Tick;
         EnsureRoom(128);
         int mask = 0;
@@ -123,7 +132,7 @@ internal sealed class TraceWriter : IEventSink, IDisposable
         EnsureRoom(16);
         if ((mask & TraceFormat.HasInstructions) != 0) WriteVarint(ZigZag(e.Instructions));
         if ((mask & TraceFormat.HasIo) != 0) WriteIo(e.Io!);
-        EventCount++;
+        _eventCount++;
         _blockEvents++;
         if (_length >= TraceFormat.BlockTarget) FlushBlock();
     }
@@ -138,25 +147,83 @@ internal sealed class TraceWriter : IEventSink, IDisposable
     public void EmitSyscall(in SyscallRecord r)
     {
         if (_finished) return;
-        if (_blockEvents == 0) _blockFirstTick = r.Tick;
-        EnsureRoom(128);
-        Span<byte> b = _block;
-        int at = _length;
         if (_haveLastRecord && r.Code == _recCode && r.Result == _recResult && r.Tid == _recTid && r.Pid == _recPid
             && r.Instructions == 0 && r.Io is null && r.Args.Equals(_recArgs))
         {
-            b[at++] = TraceFormat.SyscallAgainKind;
-            at = Varint(b, at, ZigZag(r.Tick - _lastTick));
-            _lastTick = r.Tick;
-            _length = at;
+            // "Again": counted while the time between them stays the same (a loop), written when the run ends.
+            if (_againCount > 0)
+            {
+                if (r.Tick - _againTick == _againStep)
+                {
+                    _againCount++;
+                    _againTick = r.Tick;
+                    return;
+                }
+                WriteAgainRun(); // may end the block, and with it the model of "again"
+            }
+            if (_haveLastRecord)
+            {
+                _againCount = 1;
+                _againStep = r.Tick - _lastTick;
+                _againTick = r.Tick;
+                return;
+            }
         }
-        else
-        {
-            WriteSyscallRecord(in r);
-        }
-        EventCount += 2;
+        else if (_againCount > 0) WriteAgainRun();
+        if (_blockEvents == 0) _blockFirstTick = r.Tick;
+        EnsureRoom(128);
+        WriteSyscallRecord(in r);
+        _eventCount += 2;
         _blockEvents += 2; // the block header and the index count events
         if (_length >= TraceFormat.BlockTarget) FlushBlock();
+    }
+
+    // Writes the counted "again" records as EmitSyscall wrote them one at a time: each is the same bytes (the kind
+    // and the step), as many as the block takes before it is full; a block that ends inside the run makes the next
+    // one a full record again (a block decodes alone).
+    private void WriteAgainRun()
+    {
+        long n = _againCount, step = _againStep;
+        long tick = _againTick - (n - 1) * step; // the first one's
+        _againCount = 0;
+        ulong delta = ZigZag(step);
+        int size = 1 + VarintLength(delta);
+        while (n > 0)
+        {
+            if (_blockEvents == 0) _blockFirstTick = tick;
+            long m = 1;
+            if (_haveLastRecord)
+            {
+                m = Math.Min(n, (TraceFormat.BlockTarget - _length + size - 1) / size); // _length < BlockTarget here
+                EnsureRoom((int)m * size);
+                Span<byte> b = _block;
+                int at = _length;
+                for (long i = 0; i < m; i++)
+                {
+                    b[at++] = TraceFormat.SyscallAgainKind;
+                    at = Varint(b, at, delta);
+                }
+                _length = at;
+                _lastTick = tick + (m - 1) * step;
+            }
+            else
+            {
+                EnsureRoom(128);
+                WriteSyscallRecord(new SyscallRecord(0, tick, _recPid, _recTid, _recCode, _recArgs, _recResult, 0, null));
+            }
+            _eventCount += 2 * m;
+            _blockEvents += 2 * (int)m;
+            tick += m * step;
+            n -= m;
+            if (_length >= TraceFormat.BlockTarget) FlushBlock();
+        }
+    }
+
+    private static int VarintLength(ulong value)
+    {
+        int n = 1;
+        for (; value >= 0x80; value >>= 7) n++;
+        return n;
     }
 
     // A full syscall record: the fields of its exit event (no text), the entry's being the same but the result and I/O.
@@ -209,10 +276,11 @@ internal sealed class TraceWriter : IEventSink, IDisposable
     public void Finish(RunResult result)
     {
         if (_finished) return;
+        if (_againCount > 0) WriteAgainRun();
         FlushBlock();
         _finished = true;
         _length = 0;
-        WriteVarint((ulong)EventCount);
+        WriteVarint((ulong)_eventCount);
         WriteVarint((ulong)result.Outcome);
         WriteVarint(ZigZag(result.Ticks));
         WriteVarint(ZigZag(result.Switches));
@@ -256,7 +324,7 @@ internal sealed class TraceWriter : IEventSink, IDisposable
     private void FlushBlock()
     {
         if (_blockEvents == 0) return;
-        long firstSeq = EventCount - _blockEvents;
+        long firstSeq = _eventCount - _blockEvents;
         _index.Add(new BlockInfo(BytesWritten, firstSeq, _blockEvents, _blockFirstTick, _lastTick));
         ReadOnlySpan<byte> payload = _block.AsSpan(0, _length);
         TraceCompression codec = TraceCompression.None;

@@ -22,11 +22,14 @@ public sealed partial class X86Cpu
         // True when the whole page could not be read for execution (e.g. an MPU region covers only part of it):
         // its instructions are then fetched one by one through the memory, never cached.
         public bool Uncacheable;
+        // The translator's blocks by start offset (X86Cpu.Translate.cs), dropped with the decodes.
+        public X86Block?[]? Blocks;
 
         public void Clear()
         {
             Array.Clear(Slots);
             Count = 0;
+            Blocks = null;
         }
     }
 

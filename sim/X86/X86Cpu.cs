@@ -63,6 +63,7 @@ public sealed partial class X86Cpu
         {
             _stopsOnReturn = value.HasValue;
             _returnAddress = value.GetValueOrDefault();
+            DropBlocks(); // a block ends where the return address is
         }
     }
 
@@ -95,6 +96,8 @@ public sealed partial class X86Cpu
         _budget = maxInstructions;
         try
         {
+            if (_mode == X86CpuMode.Translate && UsesDecodeCache)
+                return RunTranslated();
             while (_budget > 0)
             {
                 if (_regs.Rip == _returnAddress && _stopsOnReturn) return StopReason.Returned;

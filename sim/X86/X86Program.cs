@@ -41,6 +41,12 @@ public sealed class X86Program : ProgramImage
     /// <inheritdoc />
     public override string Name { get; }
 
+    /// <summary>
+    /// How the threads' CPUs run the code: <see cref="X86CpuMode.Interpret"/> (the default) or
+    /// <see cref="X86CpuMode.Translate"/>. Both give the same run, event for event (docs/x86.md, "The block translator").
+    /// </summary>
+    public X86CpuMode CpuMode { get; set; }
+
     /// <summary>The entry point.</summary>
     public ulong Entry => _elf?.Entry ?? _flat!.Entry;
 
@@ -164,7 +170,7 @@ public sealed class X86Program : ProgramImage
     /// <inheritdoc />
     public override long Run(SimThread thread, ulong entry, ulong argument, ulong stackTop)
     {
-        var cpu = new X86Cpu(MemoryForTests?.Invoke(thread) ?? new KernelX86Memory(thread), _useDecodeCache);
+        var cpu = new X86Cpu(MemoryForTests?.Invoke(thread) ?? new KernelX86Memory(thread), _useDecodeCache) { Mode = CpuMode };
         _cpus[thread] = cpu;
         ulong rsp;
         if (thread.IsMain)
@@ -246,6 +252,7 @@ public sealed class X86Program : ProgramImage
                 var memory = new KernelX86Memory(thread);
                 context = (new X86Cpu(memory, _useDecodeCache) { ReturnAddress = ReturnSentinel }, memory);
             }
+            context.Cpu.Mode = CpuMode;
             context.Memory.Thread = thread;
             X86Cpu cpu = context.Cpu;
             cpu.Registers = X86Registers.Create(code, rsp);

@@ -8,7 +8,8 @@ internal static partial class X86SoftFloat
     /// underflow and overflow rules cannot apply). Exactness, for the precision flag, comes from error-free
     /// transformations (TwoSum, and a fused multiply-add for the rest of a product, quotient or root); a single
     /// is computed in double and rounded once more, which gives the correctly rounded single (53 >= 2 * 24 + 2).
-    /// Anything else returns false and takes the exact integer path.
+    /// Anything else returns false and takes the exact integer path. Conversions of small integers are exact, so
+    /// their shortcut serves every rounding mode.
     /// </summary>
     private static class Fast
     {
@@ -77,6 +78,21 @@ internal static partial class X86SoftFloat
             double x = Value(a, f), y = Value(b, f);
             double q = x / y;
             return Finish(q, Math.FusedMultiplyAdd(-q, y, x) == 0, f, ref env, out result);
+        }
+
+        // An integer of at most Precision significant bits (|value| <= 2^53 for a double, 2^24 for a single) is
+        // exact in the format, so no rounding mode can change it and no flag is raised: the host converts it. This
+        // is the common cvtsi2sd of a loop counter or an array index, and it spares the exact path's BigInteger.
+        public static bool TryFromInteger(long value, FloatFormat f, out ulong result)
+        {
+            long limit = 1L << f.Precision;
+            if (value < -limit || value > limit)
+            {
+                result = 0;
+                return false;
+            }
+            result = f == FloatFormat.Double ? BitConverter.DoubleToUInt64Bits((double)value) : BitConverter.SingleToUInt32Bits((float)value);
+            return true;
         }
 
         public static bool TrySquareRoot(ulong a, FloatFormat f, ref FpEnv env, out ulong result)

@@ -345,6 +345,8 @@ internal static partial class X86SoftFloat
     {
         if (value == 0)
             return 0;
+        if (!env.ExactOnly && Fast.TryFromInteger(value, f, out ulong fast))
+            return fast;
         BigInteger m = value;
         return Round(value < 0, BigInteger.Abs(m), 0, false, f, ref env);
     }

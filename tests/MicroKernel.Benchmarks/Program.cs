@@ -11,5 +11,11 @@ if (args is ["--cpu-probe", ..])
         args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : -1);
     return 0;
 }
+if (args is ["--x86-probe", ..])
+{
+    X86CpuProbe.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 7,
+        args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : -1);
+    return 0;
+}
 IEnumerable<Summary> summaries = BenchmarkSwitcher.FromAssembly(typeof(SyscallBenchmarks).Assembly).Run(args, BenchConfig.Create());
 return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;

@@ -17,7 +17,7 @@ namespace MicroKernel.Benchmarks;
 public class X86SseBenchmarks
 {
     private const int Iterations = 100_000;
-    private const int Instructions = 6 * Iterations + 1; // mov ecx, then six an iteration (hlt not counted)
+    internal const int Instructions = 6 * Iterations + 1; // mov ecx, then six an iteration (hlt not counted)
 
     private byte[] _integer = [], _double = [], _packed = [];
     private const uint RoundTowardZero = 0x7f80;

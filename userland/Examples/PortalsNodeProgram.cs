@@ -35,7 +35,7 @@ public sealed class PortalsNodeProgram : UserProgram
     {
         Portal toB = node.Connect(B), toC = node.Connect(C);
         sys.PrintLine("A: connected to B (pid 2) and C (pid 3)");
-        Parcel carrier = Next(node, toB)!;
+        if (Next(node, toB) is not { Portals.Count: 1 } carrier) return Broken(sys, "A", "B left before sending its portal");
         Put(node, toC, "from B, via A", carrier.Portals[0]);
         sys.PrintLine(Text($"A: got a portal from B ('{Encoding.UTF8.GetString(carrier.Bytes)}'); forwarded it to C"));
         Route(sys, node, "A", "before");
@@ -55,7 +55,7 @@ public sealed class PortalsNodeProgram : UserProgram
         for (int i = 0; i < rounds; i++)
         {
             Put(node, mine, Text($"B{i}"));
-            Parcel p = Next(node, mine)!;
+            if (Next(node, mine) is not { } p) return Broken(sys, "B", "C's portal is closed before its last parcel");
             sys.PrintLine(Text($"B: got '{Encoding.UTF8.GetString(p.Bytes)}' after {p.Hops} hop{(p.Hops == 1 ? "" : "s")}"));
             if (p.Hops == 1) direct++;
         }
@@ -69,13 +69,13 @@ public sealed class PortalsNodeProgram : UserProgram
     private static long NodeC(Sys sys, Node node, int rounds)
     {
         Portal toA = node.Connect(A);
-        Parcel carrier = Next(node, toA)!;
+        if (Next(node, toA) is not { Portals.Count: 1 } carrier) return Broken(sys, "C", "A left before forwarding B's portal");
         Portal fromB = carrier.Portals[0];
         sys.PrintLine(Text($"C: got a portal from A ('{Encoding.UTF8.GetString(carrier.Bytes)}')"));
         Route(sys, node, "C", "at arrival");
         for (int i = 0; i < rounds; i++)
         {
-            Parcel p = Next(node, fromB)!;
+            if (Next(node, fromB) is not { } p) return Broken(sys, "C", "B's portal is closed before its last parcel");
             sys.PrintLine(Text($"C: got '{Encoding.UTF8.GetString(p.Bytes)}' after {p.Hops} hop{(p.Hops == 1 ? "" : "s")}"));
             Put(node, fromB, Text($"C{i}"));
         }
@@ -92,6 +92,13 @@ public sealed class PortalsNodeProgram : UserProgram
     {
         node.Pump();
         foreach (string line in node.Describe()) sys.PrintLine(Text($"{who}: route {when}: {line}"));
+    }
+
+    // A node on the route died (docs/portals.md#death): the route broke cleanly, the peer reads as closed.
+    private static long Broken(Sys sys, string who, string what)
+    {
+        sys.PrintLine(Text($"{who}: the route broke: {what}"));
+        return 2;
     }
 
     private static Parcel? Next(Node node, Portal portal)

@@ -17,8 +17,11 @@ internal enum SegmentState
 /// One owned shared-memory segment: the same frames mapped into both processes of a connection, at an address each
 /// side's space picked, read/write for the owner and no access for the other side (unsafe: read/write for both).
 /// </summary>
-internal sealed class Segment(int id, ShmemConnection connection, ulong size, bool isUnsafe, Process owner)
+internal sealed class Segment(int id, ShmemConnection connection, ulong size, bool isUnsafe, Process owner, bool survives = false)
 {
+    /// <summary>Made with <see cref="ShmemFlags.Survives"/>: stays mapped in the survivor when its peer exits.</summary>
+    public bool Survives { get; } = survives;
+
     /// <summary>The id (kernel-wide, from 1, never reused).</summary>
     public int Id { get; } = id;
 
@@ -54,7 +57,7 @@ internal sealed class Segment(int id, ShmemConnection connection, ulong size, bo
 
     /// <summary>Who owns it, in words for fault reports and invariant problems.</summary>
     public string Describe() => Unsafe
-        ? $"unsafe shmem segment {Id} of {Connection}"
+        ? $"unsafe shmem segment {Id} of {Connection}{(Connection.Exited is { } gone ? $", kept after pid {gone.Pid} exited" : "")}"
         : State switch
         {
             SegmentState.InFlight => $"shmem segment {Id} of {Connection}, in flight to pid {Owner.Pid}",

@@ -21,6 +21,12 @@ internal sealed class ShmemConnection(int id, Process a, Process b)
     /// <summary>The live segments it carries, by id.</summary>
     public SortedDictionary<int, Segment> Segments { get; } = [];
 
+    /// <summary>
+    /// The side that exited while the connection carried segments that survive it (<see cref="ShmemFlags.Survives"/>):
+    /// the connection stays open for the survivor alone, with those segments, until it closes it or exits.
+    /// </summary>
+    public Process? Exited { get; set; }
+
     /// <summary>True when <paramref name="p"/> is one of the pair.</summary>
     public bool Has(Process p) => ReferenceEquals(p, A) || ReferenceEquals(p, B);
 

@@ -8,6 +8,14 @@ public enum ShmemFlags : ulong
     None = 0,
     /// <summary>Bit 0: an "unsafe" segment, read/write for both processes always (data races allowed).</summary>
     Unsafe = 1 << 0,
+    /// <summary>
+    /// Bit 1, with bit 0 only: the segment survives its peer. When one process of the pair exits, the segment is
+    /// unmapped from that process alone and stays mapped (read/write) in the survivor, which may still read what the
+    /// dead peer wrote; its frames are freed when the survivor closes the connection (shm_close) or exits. Made for a
+    /// pool both sides write (docs/portals.md): without it the survivor's mapping vanishes under it and its next load
+    /// faults.
+    /// </summary>
+    Survives = 1 << 1,
 }
 
 /// <summary>

@@ -16,7 +16,7 @@ internal sealed partial class ShmemIpc
             "an owned segment is read/write for its owner alone and no access for the other side; a segment in flight is no access for both (unsafe: read/write for both)",
             OwnershipProblems),
         new("shmem-teardown",
-            "every segment area mapped in a live space belongs to a live segment of an open connection between two running processes, at the address the segment records",
+            "every segment area mapped in a live space belongs to a live segment of an open connection between two running processes, at the address the segment records (a segment made to survive its peer: mapped in the survivor alone)",
             TeardownProblems),
     ];
 
@@ -25,6 +25,7 @@ internal sealed partial class ShmemIpc
         foreach (Segment s in _segments.Values)
             foreach (Process p in (Process[])[s.Connection.A, s.Connection.B])
             {
+                if (ReferenceEquals(p, s.Connection.Exited)) continue; // the teardown invariant checks it maps nothing
                 Vma? v = p.AddressSpace.SegmentArea(s.AddressIn(p));
                 if (v is null) continue; // the teardown invariant reports a missing area
                 Protection want = s.Unsafe || (ReferenceEquals(p, s.Owner) && s.State != SegmentState.InFlight) ? Protection.ReadWrite : Protection.None;
@@ -41,6 +42,13 @@ internal sealed partial class ShmemIpc
             if (!_connections.ContainsKey(c.Id)) yield return $"{s.Describe()} outlives its connection";
             foreach (Process p in (Process[])[c.A, c.B])
             {
+                if (ReferenceEquals(p, c.Exited))
+                {
+                    if (!s.Survives) yield return $"{s.Describe()} outlived the exit of {p}";
+                    else if (!p.AddressSpace.IsDestroyed && p.AddressSpace.SegmentArea(s.AddressIn(p)) is not null)
+                        yield return $"{s.Describe()} is still mapped in {p}, which exited";
+                    continue;
+                }
                 if (p.State != ProcessState.Running) yield return $"{s.Describe()} is still live, but {p} is {p.State.ToString().ToLowerInvariant()}";
                 else if (p.AddressSpace.SegmentArea(s.AddressIn(p)) is not { } v || v.Segment != s.Id)
                     yield return $"{s.Describe()} is not mapped in {p} at 0x{s.AddressIn(p):x}";

@@ -11,7 +11,8 @@ namespace MicroKernel.Ipc.Shmem;
 /// it faults and the fault report names the segment and its owner. Ownership moves only by sending the segment: in an
 /// asynchronous message (shm_send) or lent for a synchronous call (shm_call, the seed's GiveAndGetBack). The sender
 /// loses access, its TLB entries shot down, before the receiver gains it. Unsafe segments are read/write for both.
-/// Closing the connection, or the exit of either process, unmaps every segment it carried from both and frees it.
+/// Closing the connection, or the exit of either process, unmaps every segment it carried from both and frees it;
+/// only a segment made to survive (<see cref="ShmemFlags.Survives"/>) stays in the survivor until it closes or exits.
 /// </summary>
 internal sealed partial class ShmemIpc : IIpcFamily
 {
@@ -101,7 +102,8 @@ internal sealed partial class ShmemIpc : IIpcFamily
 
     private long Create(SimThread caller, ulong connId, ulong size, ulong flags)
     {
-        if ((flags & ~(ulong)ShmemFlags.Unsafe) != 0 || size == 0 || size > MaxSegmentBytes) return (long)ErrorCode.InvalidArgument;
+        const ulong known = (ulong)(ShmemFlags.Unsafe | ShmemFlags.Survives);
+        if ((flags & ~known) != 0 || flags == (ulong)ShmemFlags.Survives || size == 0 || size > MaxSegmentBytes) return (long)ErrorCode.InvalidArgument;
         Process me = caller.Process;
         ErrorCode e = FindConnection(me, connId, out ShmemConnection? c);
         if (e != ErrorCode.Ok) return (long)e;
@@ -118,7 +120,7 @@ internal sealed partial class ShmemIpc : IIpcFamily
             return (long)e;
         }
         _nextSegment++;
-        var s = new Segment(id, c, size, isUnsafe, me);
+        var s = new Segment(id, c, size, isUnsafe, me, survives: (flags & (ulong)ShmemFlags.Survives) != 0);
         (s.AddressA, s.AddressB) = ReferenceEquals(me, c.A) ? (mine, theirs) : (theirs, mine);
         _segments[id] = s;
         c.Segments[id] = s;
@@ -306,7 +308,20 @@ internal sealed partial class ShmemIpc : IIpcFamily
 
     public void OnProcessExit(Process process)
     {
-        foreach (ShmemConnection c in _connections.Values.Where(c => c.Has(process)).ToList()) CloseConnection(c, ErrorCode.ProcessExited);
+        // An exit may be released twice (a kill, then its last thread's end): a connection it already left is skipped.
+        foreach (ShmemConnection c in _connections.Values.Where(c => c.Has(process) && !ReferenceEquals(c.Exited, process)).ToList())
+        {
+            if (c.Exited is not null || !c.Segments.Values.Any(s => s.Survives))
+            {
+                CloseConnection(c, ErrorCode.ProcessExited);
+                continue;
+            }
+            // Segments made to survive stay mapped in the survivor alone; every other segment goes now.
+            foreach (Segment s in c.Segments.Values.Where(s => !s.Survives).ToList()) TearDown(s);
+            foreach (Segment s in c.Segments.Values) process.AddressSpace.UnmapSegment(s.AddressIn(process));
+            c.Exited = process;
+            _byPair.Remove((c.A.Pid, c.B.Pid));
+        }
         _states.Remove(process.Pid);
     }
 

@@ -67,6 +67,68 @@ public sealed class CliConventionTests
         exec.ShouldContain("  0-255   the program's exit status");
     }
 
+    // Every command path of the tree, the root's ("") first.
+    private static IEnumerable<string[]> CommandPaths(System.CommandLine.Command command, string[] path)
+    {
+        yield return path;
+        foreach (System.CommandLine.Command sub in command.Subcommands.Where(c => !c.Hidden))
+            foreach (string[] p in CommandPaths(sub, [.. path, sub.Name])) yield return p;
+    }
+
+    [Fact]
+    public void Every_commands_help_names_its_values_in_capitals_and_ends_with_the_exit_codes()
+    {
+        List<string[]> paths = CommandPaths(new CliApp(TextWriter.Null, TextWriter.Null).Build(), []).ToList();
+        paths.Count.ShouldBeGreaterThan(12);
+        foreach (string[] path in paths)
+        {
+            var (code, output, err) = Mk([.. path, "--help"]);
+            string command = string.Join(' ', ["mk", .. path]);
+            code.ShouldBe(ExitCodes.Ok, $"{command} --help: {err}");
+            output.ShouldContain("Exit codes:", customMessage: command);
+            // <N>, <FILE>, <ArmV7Mpu|...>: never System.CommandLine's default, the option's own name in lower case.
+            System.Text.RegularExpressions.Regex.Matches(output, "<[a-z][^>]*>").Select(m => m.Value).ShouldBeEmpty($"{command} --help shows lower-case value names");
+        }
+    }
+
+    [Theory]
+    [InlineData("run", "demo", "--trace", "{missing}")]
+    [InlineData("run", "demo", "--trace", "{folder}")]
+    [InlineData("exec", "{hello}", "--trace", "{missing}")]
+    [InlineData("campaign", "demo", "--json", "{missing}")]
+    [InlineData("campaign", "demo", "--junit", "{folder}")]
+    [InlineData("campaign", "demo", "--out", "{file}")]
+    public void A_file_mk_cannot_write_is_an_io_error_with_one_line_naming_it(params string[] args)
+    {
+        using var f = new TraceFixture();
+        string missing = f.PathOf("no/such/folder/file"), folder = f.PathOf(""), file = f.PathOf("a-file");
+        File.WriteAllText(file, "");
+        string[] line = [.. args.Select(a => a.Replace("{missing}", missing, StringComparison.Ordinal).Replace("{folder}", folder, StringComparison.Ordinal)
+            .Replace("{file}", file, StringComparison.Ordinal)
+            .Replace("{hello}", Path.Combine(X86.CExamples.FixturesDir, "hello"), StringComparison.Ordinal))];
+        var (code, _, err) = Mk(line);
+        code.ShouldBe(ExitCodes.IoError, err);
+        err.ShouldContain("error: ");
+        err.ShouldContain("cannot write");
+        err.ShouldContain(line[^1]);
+        err.ShouldNotContain(" at ");
+    }
+
+    [Theory]
+    [InlineData("campaign", "demo", "--json", "-")]
+    [InlineData("campaign", "demo", "--junit", "-")]
+    [InlineData("campaign", "demo", "--out", "-")]
+    [InlineData("campaign", "merge", "x.jsonl", "--junit", "-")]
+    [InlineData("grade", "assignments/threads", "--junit", "-")]
+    public void Dash_is_refused_where_stdout_already_carries_the_report(params string[] args)
+    {
+        var (code, output, err) = Mk(args);
+        code.ShouldBe(ExitCodes.Usage);
+        output.ShouldBeEmpty();
+        err.ShouldContain($"{args[^2]}: cannot go to stdout (-), which carries the ");
+        File.Exists("-").ShouldBeFalse();
+    }
+
     [Fact]
     public void Trace_export_takes_a_format_keeps_the_old_spelling_and_writes_dash_to_stdout()
     {
@@ -130,6 +192,31 @@ public sealed class CliConventionTests
         error.ToString().ShouldBe("error: cannot write the output: No space left on device\n");
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(20)] // in the middle of the run: the kernel must not take it for a kernel bug (a panic, exit 5)
+    public void A_pipe_its_reader_closed_ends_mk_quietly_with_141(int writesBefore)
+    {
+        var error = new StringWriter();
+        var pipe = new FullDiskWriter(new IOException("Broken pipe", OperatingSystem.IsWindows() ? unchecked((int)0x8007006D) : 32), writesBefore);
+        new CliApp(pipe, error).Invoke(["run", "demo", "--dump-maps"]).ShouldBe(ExitCodes.BrokenPipe);
+        error.ToString().ShouldBeEmpty();
+    }
+
+    [Theory]
+    [InlineData("run", "demo")]
+    [InlineData("run", "demo", "--dump-maps")]
+    [InlineData("exec", "{hello}")]
+    public void A_write_that_fails_during_the_run_is_an_io_error_not_a_kernel_panic(params string[] args)
+    {
+        var error = new StringWriter();
+        string[] line = [.. args.Select(a => a.Replace("{hello}", Path.Combine(X86.CExamples.FixturesDir, "hello"), StringComparison.Ordinal))];
+        // exec's first write is the program's console, run's the account's header: fail the first write after those.
+        int code = new CliApp(new FullDiskWriter(writesBefore: args[0] == "exec" ? 0 : 8), error).Invoke(line);
+        code.ShouldBe(ExitCodes.IoError);
+        error.ToString().ShouldBe("error: cannot write the output: No space left on device\n");
+    }
+
     [Fact]
     public void The_account_is_buffered_into_few_writes_and_holds_no_escape_code()
     {
@@ -176,13 +263,22 @@ public sealed class CliConventionTests
         }
     }
 
-    // stdout on a full disk.
-    private sealed class FullDiskWriter : StringWriter
+    // stdout on a full disk (or, given another exception, a pipe whose reader is gone).
+    // The first writesBefore writes succeed.
+    private sealed class FullDiskWriter(IOException? failure = null, int writesBefore = 0) : StringWriter
     {
-        public override void Write(char value) => throw new IOException("No space left on device");
+        private readonly IOException _failure = failure ?? new IOException("No space left on device");
+        private int _left = writesBefore;
 
-        public override void Write(string? value) => throw new IOException("No space left on device");
+        public override void Write(char value) => Fail();
 
-        public override void WriteLine(string? value) => throw new IOException("No space left on device");
+        public override void Write(string? value) => Fail();
+
+        public override void WriteLine(string? value) => Fail();
+
+        private void Fail()
+        {
+            if (_left-- <= 0) throw _failure;
+        }
     }
 }

@@ -76,6 +76,63 @@ public class PortalNodeTests
         afterLast.ShouldBe(PortalResult.PeerClosed);
     }
 
+    /// <summary>
+    /// Many pairs between two nodes (the benchmark opens 100,000): node 1 opens them and sends one end of each to
+    /// node 2, 8 to a parcel. Every end arrives as a portal of node 2, every route reduces to the one pool hop (no
+    /// proxy left at node 1), and a parcel put into each pair comes out at the other end.
+    /// </summary>
+    [Fact]
+    public void Thousands_of_pairs_sent_between_two_nodes_arrive_and_reduce_to_one_hop()
+    {
+        const int Pairs = 2_000;
+        var k = new Kernel(new KernelConfig { Frames = 512, Seed = 3, MaxTicks = 4_000_000 });
+        int proxiesLeft = -1, received = 0, echoed = 0;
+        k.Spawn("a", sys =>
+        {
+            Node node = Node.Create(sys);
+            Portal toB = node.Connect(2);
+            var kept = new List<Portal>();
+            var batch = new Portal[PortalsProtocol.MaxParcelPortals];
+            for (int i = 0; i < Pairs; i += batch.Length)
+            {
+                for (int j = 0; j < batch.Length; j++)
+                {
+                    (Portal x, Portal y) = node.OpenPair();
+                    kept.Add(x);
+                    batch[j] = y;
+                }
+                PutAll(node, toB, [], batch);
+            }
+            foreach (Portal x in kept) PutAll(node, x, B("ping"));
+            foreach (Portal x in kept)
+                if (Next(node, x) is { Hops: 1 }) echoed++;
+            proxiesLeft = node.Proxies;
+            node.Close(toB);
+            node.Flush();
+            return 0;
+        });
+        k.Spawn("b", sys =>
+        {
+            Node node = Node.Create(sys);
+            Portal toA = node.Connect(1);
+            var ends = new List<Portal>();
+            while (ends.Count < Pairs && Next(node, toA) is { } p) ends.AddRange(p.Portals);
+            received = ends.Count;
+            foreach (Portal y in ends)
+                if (Next(node, y) is { } ping) PutAll(node, y, ping.Bytes);
+            while (Next(node, toA) is not null) { }
+            return 0;
+        });
+        RunResult r = k.Run();
+        string why = string.Join("\n", k.Processes.SelectMany(p => p.Faults.Select(f => $"{p.Name}: {f}")));
+        r.Outcome.ShouldBe(RunOutcome.Completed, why);
+        k.Processes.ShouldAllBe(p => p.ExitStatus == 0, why);
+        received.ShouldBe(Pairs);
+        echoed.ShouldBe(Pairs, "every echo came back over one hop");
+        proxiesLeft.ShouldBe(0);
+        k.Frames.UserCount.ShouldBe(0);
+    }
+
     [Fact]
     public void A_pair_in_one_node_delivers_in_order_and_reports_the_close()
     {

@@ -37,6 +37,18 @@ public sealed class BuildSettingsTests
         Properties("kernel/MicroKernel.Kernel.csproj", "true", "IsPackable")["IsPackable"].ShouldBe("false");
     }
 
+    [Theory]
+    [InlineData("sim/mk.csproj")]
+    [InlineData("kernel/MicroKernel.Kernel.csproj")]
+    [InlineData("tests/MicroKernel.Tests/MicroKernel.Tests.csproj")]
+    public void Every_project_builds_with_the_recommended_analyzers_and_code_style_as_errors(string project)
+    {
+        Properties(project, "false", "AnalysisLevel", "EnforceCodeStyleInBuild", "TreatWarningsAsErrors", "Nullable").ShouldBe(new Dictionary<string, string>
+        {
+            ["AnalysisLevel"] = "latest-recommended", ["EnforceCodeStyleInBuild"] = "true", ["TreatWarningsAsErrors"] = "true", ["Nullable"] = "enable",
+        }, ignoreOrder: true);
+    }
+
     [Fact]
     public void Global_json_pins_the_sdk_feature_band()
     {

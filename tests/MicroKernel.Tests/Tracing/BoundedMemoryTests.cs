@@ -50,6 +50,24 @@ public class BoundedMemoryTests
     }
 
     [Fact]
+    public void Trace_driven_replay_reads_a_window_and_holds_a_few_blocks_halfway_not_the_trace()
+    {
+        using var f = new TraceFixture();
+        using Trace trace = TraceReader.Read(LongTraces.RecordFile(f, Calls));
+        long before = Heap(), halfway = trace.Events.Count / 2, heap = 0, read = 0;
+        Divergence? d = LongTraces.ReplayPuppets(trace, (e, plan) =>
+        {
+            if (e.Seq != halfway) return;
+            heap = Heap();
+            read = plan.EventsRead;
+        });
+        d.ShouldBeNull(d is null ? "" : $"event #{d.Seq}: {string.Join("; ", d.Differences)}");
+        // The whole plan would be read before the run; a streaming one reads a window past the replay.
+        read.ShouldBeInRange(halfway, halfway + PuppetPlan.Window + 1);
+        (heap - before).ShouldBeLessThan(Bound);
+    }
+
+    [Fact]
     public void Show_jsonl_and_export_hold_a_few_blocks_halfway_not_the_trace()
     {
         using var f = new TraceFixture();
@@ -79,7 +97,7 @@ public class BoundedMemoryTests
     }
 
     [LongFact]
-    public void Several_million_events_replay_show_and_export_in_bounded_memory()
+    public void Several_million_events_replay_replay_syscalls_only_show_and_export_in_bounded_memory()
     {
         const long calls = 2_500_000; // 5,000,000 events
         using var f = new TraceFixture();
@@ -91,6 +109,15 @@ public class BoundedMemoryTests
             var probe = new HalfwayProbe(trace.Events.Count / 2);
             LongTraces.Replay(trace, calls, probe).ShouldBeNull();
             (probe.Heap - before).ShouldBeLessThan(Bound);
+        }
+        using (Trace trace = TraceReader.Read(path))
+        {
+            long before = Heap(), halfway = trace.Events.Count / 2, heap = 0;
+            LongTraces.ReplayPuppets(trace, (e, _) =>
+            {
+                if (e.Seq == halfway) heap = Heap();
+            }).ShouldBeNull();
+            (heap - before).ShouldBeLessThan(Bound);
         }
         using (Trace trace = TraceReader.Read(path))
         {

@@ -27,10 +27,14 @@ internal static class LongTraces
         return TraceHeader.For(s.Name, s.Source, ScenarioRunner.BuiltInText("demo"), s.Config, TraceCommands.SyscallTable(), new Dictionary<string, string?>());
     }
 
-    /// <summary>A kernel with the loop program (<paramref name="calls"/> getpid), scheduled by <paramref name="policy"/> (null: its own).</summary>
-    public static Kernel Boot(long calls, ISchedulingPolicy? policy = null)
+    /// <summary>
+    /// A kernel with the loop program (<paramref name="calls"/> getpid), scheduled by <paramref name="policy"/> (null:
+    /// its own); <paramref name="sinks"/> see every event from the process's start on.
+    /// </summary>
+    public static Kernel Boot(long calls, ISchedulingPolicy? policy = null, params IEventSink[] sinks)
     {
-        var k = new Kernel(new KernelConfig { Frames = 64, MaxTicks = long.MaxValue / 4 }, policy);
+        var k = new Kernel(Config, policy);
+        foreach (IEventSink sink in sinks) k.AddSink(sink);
         k.Spawn("getpid-loop", sys =>
         {
             for (long i = 0; i < calls; i++) sys.Syscall(SyscallNumber.GetPid);
@@ -39,13 +43,14 @@ internal static class LongTraces
         return k;
     }
 
+    private static KernelConfig Config => new() { Frames = 64, MaxTicks = long.MaxValue / 4 };
+
     /// <summary>Records the loop into <paramref name="stream"/>; returns the run.</summary>
     public static RunResult Record(long calls, Stream stream, TraceCompression compression = TraceCompression.None)
     {
         using var writer = new TraceWriter(stream, Header(), ownsStream: false, compression);
-        Kernel k = Boot(calls);
         // As two events per syscall, not syscall records (1 byte an event): the scale tests want many blocks.
-        k.AddSink(new EventsOnly(writer));
+        using Kernel k = Boot(calls, null, new EventsOnly(writer));
         RunResult run = k.Run();
         writer.Finish(run);
         return run;
@@ -67,12 +72,50 @@ internal static class LongTraces
     {
         var checker = new ReplayChecker(trace.Events, 5);
         var policy = new ReplayPolicy(trace.Events, checker, 4);
-        Kernel k = Boot(calls, policy);
+        using Kernel k = sink is null ? Boot(calls, policy, checker) : Boot(calls, policy, checker, sink);
         policy.Attach(k);
-        k.AddSink(checker);
-        if (sink is not null) k.AddSink(sink);
         RunResult run = k.Run();
         checker.Finish(run, trace.Summary);
         return checker.Divergence;
+    }
+
+    /// <summary>
+    /// Replays <paramref name="trace"/> trace-driven, as <c>mk replay --syscalls-only</c> does: a puppet re-issues the
+    /// recorded syscalls from a streaming <see cref="PuppetPlan"/>; <paramref name="sink"/> sees each replayed event
+    /// and the plan. Returns the first divergence.
+    /// </summary>
+    public static Divergence? ReplayPuppets(Trace trace, Action<KernelEvent, PuppetPlan>? sink = null)
+    {
+        var checker = new ReplayChecker(trace.Events, 5);
+        var policy = new ReplayPolicy(trace.Events, checker, 4);
+        using var k = new Kernel(Config, policy);
+        policy.Attach(k);
+        k.AddSink(checker);
+        var plan = new PuppetPlan(trace.Events, checker);
+        if (sink is not null) k.AddSink(new PlanProbe(plan, sink));
+        var observer = new Observer(checker);
+        k.Spawn(new PuppetImage(plan, "getpid-loop", observer), "getpid-loop", out _).ShouldBe(ErrorCode.Ok);
+        RunResult run = k.Run();
+        checker.Finish(run, trace.Summary);
+        plan.Finish();
+        return checker.Divergence;
+    }
+
+    private sealed class PlanProbe(PuppetPlan plan, Action<KernelEvent, PuppetPlan> sink) : IEventSink
+    {
+        public void Emit(in KernelEvent e) => sink(e, plan);
+    }
+
+    private sealed class Observer(ReplayChecker checker) : IPuppetObserver
+    {
+        public void Problem(Kernel kernel, string problem) => checker.Report(Math.Max(0, checker.Position - 1), problem);
+
+        public void Note(string note)
+        {
+        }
+
+        public void Issued()
+        {
+        }
     }
 }

@@ -92,6 +92,41 @@ public sealed class PythonReaderTests
         err.ShouldContain($"offset {block}: the block of events #0.. fails its CRC-32 check");
     }
 
+    [PythonTheory]
+    [InlineData("demo")]
+    [InlineData("rpc")]
+    public void The_python_reader_expands_zlib_blocks_with_the_standard_library(string scenario)
+    {
+        using var f = new TraceFixture();
+        string path = f.Record(scenario, "--compress", "zlib");
+        using (MicroKernel.Sim.Tracing.Trace t = TraceFixture.Read(path)) File.ReadAllBytes(path)[t.Index!.Blocks[0].Offset + 1].ShouldBe((byte)TraceCompression.ZLib);
+        var (code, expected, err) = TraceFixture.Mk("trace", "show", path, "--jsonl");
+        code.ShouldBe(ExitCodes.Ok, err);
+
+        // Without the third-party brotli module too: zlib needs nothing outside the standard library.
+        var (pyCode, actual, pyErr) = PythonReader.Run(path, hideBrotli: true);
+
+        pyErr.ShouldBeEmpty();
+        pyCode.ShouldBe(0);
+        actual.ShouldBe(expected);
+    }
+
+    [PythonFact]
+    public void Without_the_brotli_module_a_brotli_block_is_refused_naming_its_codec_and_exit_code_3()
+    {
+        using var f = new TraceFixture();
+        string path = f.Record("demo", "--compress", "brotli");
+        long block;
+        using (MicroKernel.Sim.Tracing.Trace t = TraceFixture.Read(path)) block = t.Index!.Blocks[0].Offset;
+
+        var (code, output, err) = PythonReader.Run(path, hideBrotli: true);
+
+        code.ShouldBe(3); // not 2: the trace is not damaged
+        err.ShouldContain($"offset {block + 1}: the block of events #0.. is compressed with Brotli (codec 1)");
+        err.ShouldContain("pip install brotli");
+        output.ShouldStartWith("{\"header\":"); // what comes before the block is printed
+    }
+
     [PythonFact]
     public void The_python_reader_refuses_a_truncated_trace()
     {
@@ -119,8 +154,12 @@ internal static class PythonReader
     /// <summary>The reason given when python3 is missing.</summary>
     public const string NotFound = "python3 is not on PATH: the reference trace reader (tools/mktrace.py) is not checked";
 
-    /// <summary>Runs the reader on <paramref name="trace"/>; returns its exit code, standard output and error.</summary>
-    public static (int Code, string Out, string Err) Run(string trace)
+    /// <summary>
+    /// Runs the reader on <paramref name="trace"/>; returns its exit code, standard output and error. With
+    /// <paramref name="hideBrotli"/>, <c>import brotli</c> fails as on a Python without the third-party module (a
+    /// folder first on PYTHONPATH holds a brotli.py that raises ImportError), whether or not it is installed here.
+    /// </summary>
+    public static (int Code, string Out, string Err) Run(string trace, bool hideBrotli = false)
     {
         var psi = new ProcessStartInfo("python3", [Path.Combine(CExamples.RepoRoot, "tools", "mktrace.py"), trace])
         {
@@ -128,11 +167,26 @@ internal static class PythonReader
             RedirectStandardOutput = true,
             StandardOutputEncoding = System.Text.Encoding.UTF8,
         };
-        using Process process = Process.Start(psi)!;
-        Task<string> errors = process.StandardError.ReadToEndAsync();
-        string output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, output, errors.Result);
+        string? hidden = null;
+        if (hideBrotli)
+        {
+            hidden = Directory.CreateTempSubdirectory("mk-no-brotli-").FullName;
+            File.WriteAllText(Path.Combine(hidden, "brotli.py"), "raise ImportError('the brotli module is hidden by the test')\n");
+            psi.Environment["PYTHONPATH"] = hidden;
+            psi.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
+        }
+        try
+        {
+            using Process process = Process.Start(psi)!;
+            Task<string> errors = process.StandardError.ReadToEndAsync();
+            string output = process.StandardOutput.ReadToEnd();
+            process.WaitForExit();
+            return (process.ExitCode, output, errors.Result);
+        }
+        finally
+        {
+            if (hidden is not null) Directory.Delete(hidden, recursive: true);
+        }
     }
 }
 

@@ -152,7 +152,7 @@ public class RecordReplayTests
     public void A_trace_file_that_cannot_be_written_is_a_clear_error()
     {
         var (code, _, err) = TraceFixture.Mk("run", "demo", "--trace", "/nonexistent-dir/x.mktrace");
-        code.ShouldBe(ExitCodes.BadInput);
+        code.ShouldBe(ExitCodes.IoError);
         err.ShouldContain("cannot write the trace");
     }
 }

@@ -6,7 +6,7 @@ using static Iced.Intel.AssemblerRegisters;
 namespace MicroKernel.Tests.X86;
 
 /// <summary>The decoded-instruction cache: invalidation, page-crossing instructions, and deterministic budgets.</summary>
-public sealed class X86DecodeCacheTests
+public class X86DecodeCacheTests
 {
     private const ulong Code = X86TestMachine.CodeBase;
 

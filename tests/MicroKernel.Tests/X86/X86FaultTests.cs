@@ -5,7 +5,7 @@ using static Iced.Intel.AssemblerRegisters;
 namespace MicroKernel.Tests.X86;
 
 /// <summary>Faults: memory protection, #DE, #GP, illegal instructions, and that a faulting instruction commits nothing.</summary>
-public sealed class X86FaultTests
+public class X86FaultTests
 {
     private const ulong Data = X86TestMachine.DataBase;
 

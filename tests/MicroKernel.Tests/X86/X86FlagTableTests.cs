@@ -11,7 +11,7 @@ namespace MicroKernel.Tests.X86;
 /// undefined for that case (not compared). The rows were produced by running each instruction on an x86-64
 /// processor with tools/flagtable.c; they agree with the SDM's definitions.
 /// </summary>
-public sealed partial class X86FlagTableTests
+public partial class X86FlagTableTests
 {
     private static readonly Regex Width = new(@"\d+", RegexOptions.Compiled);
 

@@ -6,7 +6,7 @@ using static MicroKernel.Tests.X86.X86FlagTableTests;
 namespace MicroKernel.Tests.X86;
 
 /// <summary>Semantics of the non-ALU instructions: moves, stack, control flow, strings, multiply/divide, bits.</summary>
-public sealed class X86InstructionTests
+public class X86InstructionTests
 {
     private static X86TestMachine Run(Action<Assembler> build, Action<X86TestMachine>? setup = null)
     {

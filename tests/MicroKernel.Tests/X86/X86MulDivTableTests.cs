@@ -14,7 +14,7 @@ namespace MicroKernel.Tests.X86;
 /// that does not fit the destination, e.g. idiv of the most negative value by -1) and expect a divide-error fault
 /// that leaves every register as it was.
 /// </summary>
-public sealed class X86MulDivTableTests
+public class X86MulDivTableTests
 {
     [Theory]
         [InlineData(Code.Mul_rm8, 0x7UL, 0x0UL, 0x6UL, 0x2aUL, 0x0UL, "")]

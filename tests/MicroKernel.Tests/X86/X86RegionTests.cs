@@ -5,7 +5,7 @@ using static Iced.Intel.AssemblerRegisters;
 namespace MicroKernel.Tests.X86;
 
 /// <summary>Code in an execute region smaller than a page (as an MPU gives), and the disassembler.</summary>
-public sealed class X86RegionTests
+public class X86RegionTests
 {
     /// <summary>Flat memory where only [start, end) may be executed, like an MPU region of a few dozen bytes.</summary>
     private sealed class RegionMemory(FlatX86Memory inner, ulong start, ulong end) : IX86Memory
@@ -52,7 +52,7 @@ public sealed class X86RegionTests
         }, start);
         flat.Poke(start, code);
         ulong end = start + (ulong)code.Length;
-        var cpu = new X86Cpu(new RegionMemory(flat, start, end), cache);
+        var cpu = new X86Cpu(new RegionMemory(flat, start, end), cache) { Mode = X86TestMachine.Mode, TranslationThreshold = 0 };
         cpu.Registers = X86Registers.Create(start, 0);
 
         cpu.Run(100).ShouldBe(StopReason.Syscall, cpu.LastFault?.ToString());

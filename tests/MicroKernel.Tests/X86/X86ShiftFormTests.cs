@@ -8,7 +8,7 @@ namespace MicroKernel.Tests.X86;
 /// and flags. The cl form is checked against the processor in X86FlagTableTests; this ties the other two to it,
 /// at the counts where the rules change: 1, a middle count, the width, the width + 1 and a count the mask wraps (33 is 1 at 8 and 16 bits; 0xFF is 31 or 63).
 /// </summary>
-public sealed class X86ShiftFormTests
+public class X86ShiftFormTests
 {
     public static TheoryData<string, int, int> Cases()
     {

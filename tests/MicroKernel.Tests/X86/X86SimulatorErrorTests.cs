@@ -50,7 +50,7 @@ public sealed class X86SimulatorErrorTests : IDisposable
     public void Run_reports_an_interpreter_exception_as_a_simulator_error_naming_the_instruction()
     {
         var m = X86TestMachine.FromAssembly(LoadAndExit);
-        var cpu = new X86Cpu(new FailingMemory(m.Memory)) { Registers = X86Registers.Create(X86TestMachine.CodeBase, X86TestMachine.StackTop) };
+        var cpu = new X86Cpu(new FailingMemory(m.Memory)) { Mode = X86TestMachine.Mode, TranslationThreshold = 0, Registers = X86Registers.Create(X86TestMachine.CodeBase, X86TestMachine.StackTop) };
         cpu.Run(100).ShouldBe(StopReason.SimulatorError);
         cpu.LastFault.ShouldBeNull();
         X86SimulatorException error = cpu.LastSimulatorError.ShouldNotBeNull();

@@ -46,6 +46,35 @@ public sealed class X86SoftFloatTests
         compared.ShouldBe(200_000);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Integer_conversions_agree_with_the_exact_path_in_every_rounding_mode(bool isDouble)
+    {
+        // The shortcut takes |value| <= 2^Precision; the values just past that limit must round (and flag PE)
+        // exactly as before, so the limits and their neighbours are checked with seeded random values of every size.
+        FloatFormat f = isDouble ? FloatFormat.Double : FloatFormat.Single;
+        long limit = 1L << f.Precision;
+        var values = new List<long> { 1, -1, 7, limit - 1, limit, limit + 1, limit + 2, limit + 3, -limit, -limit - 1, -limit - 3, long.MaxValue, long.MinValue, int.MinValue };
+        var random = new TestRandom(isDouble ? 3UL : 4UL);
+        for (int i = 0; i < 2000; i++)
+            values.Add((long)((ulong)random.Next() << 33 ^ (ulong)random.Next() << 2 ^ (ulong)random.Next(4)) >> random.Next(64));
+        int shortcuts = 0;
+        foreach (long value in values)
+            for (int mode = 0; mode < 4; mode++)
+            {
+                var fast = new FpEnv { Mode = mode };
+                var exact = new FpEnv { Mode = mode, ExactOnly = true };
+                ulong r1 = X86SoftFloat.FromInteger(value, f, ref fast);
+                ulong r2 = X86SoftFloat.FromInteger(value, f, ref exact);
+                if (r1 != r2 || fast.Flags != exact.Flags)
+                    throw new ShouldAssertException($"{value} in mode {mode}: shortcut {r1:x} flags {fast.Flags:x}, exact {r2:x} flags {exact.Flags:x}");
+                if (Math.Abs((double)value) <= limit) shortcuts++;
+            }
+        shortcuts.ShouldBeGreaterThan(400); // both sides of the limit were exercised
+        shortcuts.ShouldBeLessThan(values.Count * 4);
+    }
+
     private static ulong Apply(int op, ulong a, ulong b, FloatFormat f, ref FpEnv env) => op switch
     {
         0 => X86SoftFloat.Add(a, b, subtract: false, f, ref env),

@@ -14,7 +14,7 @@ namespace MicroKernel.Tests.X86;
 /// between the same register loads and stores, and xmm0, rax, MXCSR (and RFLAGS for ucomis/comis) must be the
 /// host's, bit for bit.
 /// </summary>
-public sealed class X86SseTableTests
+public class X86SseTableTests
 {
     private sealed record Row(uint Mxcsr, UInt128 A, UInt128 B, ulong Rax, UInt128 Result, ulong RaxOut, uint MxcsrOut, ulong Flags, string Text);
 

@@ -14,7 +14,7 @@ namespace MicroKernel.Tests.X86;
 /// 16-byte alignment rule, the partial moves, MXCSR loads and unmasked exceptions (#XM), what stays illegal (x87,
 /// MMX, SSE3 and later, AVX), the registers in fault reports, and instruction counts with and without the decode cache.
 /// </summary>
-public sealed class X86SseTests
+public class X86SseTests
 {
     private const ulong Data = X86TestMachine.DataBase;
 

@@ -21,9 +21,23 @@ internal sealed class X86TestMachine
     public StringBuilder Output { get; } = new();
     public long? ExitCode { get; private set; }
 
+    // The mode of the running test's machines: a fixture derived for translation sets it in its constructor
+    // (X86TranslatedFixtures.cs); it flows with the test, so fixtures running in parallel do not mix.
+    private static readonly AsyncLocal<X86CpuMode> AmbientMode = new();
+
+    /// <summary>
+    /// The CPU mode machines made by this test get (Interpret unless the test class is one of the translated
+    /// fixtures). Under Translate every block is compiled the first time it runs (TranslationThreshold = 0).
+    /// </summary>
+    public static X86CpuMode Mode
+    {
+        get => AmbientMode.Value;
+        set => AmbientMode.Value = value;
+    }
+
     public X86TestMachine(bool useDecodeCache = true)
     {
-        Cpu = new X86Cpu(Memory, useDecodeCache) { HaltStops = true };
+        Cpu = new X86Cpu(Memory, useDecodeCache) { HaltStops = true, Mode = Mode, TranslationThreshold = 0 };
         Memory.Map(StackTop - StackSize, StackSize, X86Protection.ReadWrite);
         Cpu.Registers = X86Registers.Create(CodeBase, StackTop);
     }

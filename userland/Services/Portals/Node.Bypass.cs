@@ -6,16 +6,28 @@ namespace MicroKernel.Userland.Services.Portals;
 public sealed partial class Node
 {
     private readonly HashSet<int> _introductionsAsked = [];
+    // Routers whose bypass state may have changed since the last pump (a message reached them, they became proxies,
+    // a lock was released): only these are looked at, so a pump costs nothing per idle portal (100,000 pairs).
+    private readonly SortedSet<int> _attention = [];
+    // Bypass requests waiting for a link to the node they name: looked at again when a link is added.
+    private readonly SortedSet<int> _waitingForLink = [];
+
+    private void Attend(Router r) => _attention.Add(r.Id);
 
     // Proxies next to the central hop ask for its lock; requests waiting for an introduced link go on. True when any.
     private bool StartBypasses()
     {
+        if (_attention.Count == 0) return false;
+        int[] ids = [.. _attention];
+        _attention.Clear();
         bool any = false;
-        foreach (Router r in _routers.Values.ToList())
+        foreach (int id in ids)
         {
+            if (!_routers.TryGetValue(id, out Router? r)) continue;
             if (r.PendingBypass is not null)
             {
                 if (TryBypassWith(r)) any = true;
+                else if (r.PendingBypass is not null) _waitingForLink.Add(r.Id);
                 continue;
             }
             if (r.Role != RouterRole.Proxy || !r.OutwardCentral || r.Outward is null || r.Inward is null) continue;
@@ -25,6 +37,13 @@ public sealed partial class Node
             any = true;
         }
         return any;
+    }
+
+    // A link was added: the bypasses that waited for one try again.
+    private void RetryWaitingBypasses()
+    {
+        _attention.UnionWith(_waitingForLink);
+        _waitingForLink.Clear();
     }
 
     private void Send(Hop hop, MessageWriter w) => hop.Link.Send(this, w.ToArray());
@@ -103,6 +122,7 @@ public sealed partial class Node
         Attach(q, mine, outward: true);
         q.OutwardCentral = true;
         Send(from, new MessageWriter(MessageKind.StopProxying, from.SendKey));
+        Attend(q); // the lock is free again: q may be a proxy next to the new central hop
         return true;
     }
 
@@ -112,6 +132,13 @@ public sealed partial class Node
         int via = (int)m.U64();
         ulong key = m.U64(), recv = m.U64(), send = m.U64();
         NodeLink? toProxy = via == Pid ? _loopback : LinkTo(via);
+        if (toProxy is null && !_lostPeers.Contains(via))
+        {
+            // The proxy's node offered its pool but this node has not adopted it yet (R's portal will come through
+            // it): wait for it, reading nothing more from Q.
+            toQ.Parked = m.Message;
+            return;
+        }
         if (toProxy is not null && !toProxy.Ends.ContainsKey(key) && !toProxy.Registered.Contains(key))
         {
             // R's portal is still on its way from the proxy's node: wait for it, reading nothing more from Q.
@@ -120,7 +147,10 @@ public sealed partial class Node
         }
         if (toProxy is null || !toProxy.Ends.TryGetValue(key, out HopEnd end) || !end.Outward || end.Router.Outward is not { } old || old.RecvKey != key || old.Link != toProxy)
         {
+            // R is gone (its route broke, or the proxy's node died before R arrived): Q's new hop leads nowhere,
+            // so Q's side of the route breaks too rather than wait forever.
             Stats.Dropped++;
+            toQ.Send(this, new MessageWriter(MessageKind.RouteBroken, send).ToArray());
             return;
         }
         Router r = end.Router;
@@ -128,6 +158,7 @@ public sealed partial class Node
         Attach(r, new Hop(toQ, send, recv), outward: true);
         r.OutwardCentral = true;
         Send(old, new MessageWriter(MessageKind.StopProxying, old.SendKey));
+        Attend(r);
     }
 
     private void RemoveProxy(Router p)

@@ -61,9 +61,19 @@ public sealed partial class Node
     private void Dispatch(NodeLink link, byte[] message)
     {
         var m = new MessageReader(message);
+        MessageLog?.Invoke(Text($"{Pid} <- {link.PeerPid}: {m.Kind} key {m.Key} -> {(link.Ends.TryGetValue(m.Key, out HopEnd dbg) ? dbg.Router + (dbg.Outward ? " out" : " in") : "none")}"));
         if (m.Key == 0)
         {
             NodeMessage(link, m);
+            return;
+        }
+        if (m.Key == NodeLink.InitialKey && link is PoolLink && !link.Registered.Contains(m.Key))
+        {
+            // The peer connected and already put into the link's first pair, but this application has not called
+            // Connect for that peer yet: the portal does not exist here. Dropping the message would lose the parcel
+            // (and every portal in it, leaving their proxies waiting forever): read nothing more from this link until
+            // Connect makes the portal, so the messages stay in order behind it.
+            link.Parked = message;
             return;
         }
         if (!link.Ends.TryGetValue(m.Key, out HopEnd end))
@@ -76,6 +86,7 @@ public sealed partial class Node
             Stats.Dropped++;
             return;
         }
+        Attend(end.Router);
         switch (m.Kind)
         {
             case MessageKind.Parcel: OnParcel(end, link, m); break;
@@ -84,6 +95,12 @@ public sealed partial class Node
             default: OnBypassMessage(end, from, m); break;
         }
     }
+
+    /// <summary>
+    /// When set, called with one line per message this node reads (its kind, key and the router it reaches): for
+    /// following a route's reduction step by step while debugging (the property tests set it under MK_PORTALS_LOG).
+    /// </summary>
+    public Action<string>? MessageLog { get; set; }
 
     private void OnParcel(HopEnd end, NodeLink link, MessageReader m)
     {

@@ -1,5 +1,5 @@
 using MicroKernel.Ipc.Notify;
-using MicroKernel.Ipc.PageSend;
+using MicroKernel.Ipc.Shmem;
 using MicroKernel.Syscalls;
 using MicroKernel.Userland.Runtime;
 
@@ -8,9 +8,9 @@ namespace MicroKernel.Userland.Services.Portals;
 // Links: the bootstrap between two nodes, introductions by a broker, and a peer's death.
 public sealed partial class Node
 {
-    // Pools offered by page send, noted by the handler (which may run inside any syscall or access of this process,
-    // so it only appends) and adopted at the next pump.
-    private readonly List<PageMessage> _offers = [];
+    // Pools offered by shm_send, noted by the segment handler (which may run inside any syscall or access of this
+    // process, so it only appends) and adopted at the next pump.
+    private readonly List<SegmentMessage> _offers = [];
     private readonly HashSet<int> _wantInitial = [];
     private readonly Dictionary<int, Router> _initial = [];
     private readonly HashSet<int> _lostPeers = [];
@@ -31,7 +31,11 @@ public sealed partial class Node
             // The peer may not have made its node yet: the lower pid retries its offer, the higher one waits for it.
             if (Pid < peerPid && TryOffer(peerPid) is not null) break;
             Pump();
-            if (!_initial.ContainsKey(peerPid) && !_lostPeers.Contains(peerPid)) BlockOnce(Pid < peerPid ? 2 : 16);
+            if (_initial.ContainsKey(peerPid) || _lostPeers.Contains(peerPid)) break;
+            // A peer that exited before the two had a pool never offers one (nor takes ours): its pid answers
+            // ProcessExited, and the portal reads as closed.
+            if (_sys.Syscall(SyscallNumber.ShmConnect, (ulong)peerPid) == (long)ErrorCode.ProcessExited) _lostPeers.Add(peerPid);
+            else BlockOnce(Pid < peerPid ? 2 : 16);
         }
         if (!_initial.TryGetValue(peerPid, out Router? r))
         {
@@ -69,18 +73,22 @@ public sealed partial class Node
             _sys.NotifyClose((int)bell);
             return null;
         }
-        ulong address = _sys.Map(Pool.Size);
-        Pool.Format(_sys.Memory, address, Pid, peerPid);
-        long sent = _sys.Syscall(SyscallNumber.Send, (ulong)peerPid, PortalsProtocol.PoolOfferType, address, PortalsProtocol.PoolPages,
-            (ulong)(SendFlags.SenderKeeps | SendFlags.ReceiverWrite | SendFlags.Block));
-        if (sent < 1)
+        // The pool: an unsafe segment (both nodes read and write it) that survives the peer's exit, so a node never
+        // faults on a pool whose peer died under it (docs/portals.md#the-pool).
+        long connection = _sys.Syscall(SyscallNumber.ShmConnect, (ulong)peerPid);
+        long segment = connection < 0 ? connection
+            : _sys.Syscall(SyscallNumber.ShmCreate, (ulong)connection, Pool.Size, (ulong)(ShmemFlags.Unsafe | ShmemFlags.Survives));
+        ulong address = segment < 0 ? 0 : _sys.ShmAddress((int)segment);
+        if (segment >= 0) Pool.Format(_sys.Memory, address, Pid, peerPid);
+        long sent = segment < 0 ? segment : _sys.Syscall(SyscallNumber.ShmSend, (ulong)segment, PortalsProtocol.PoolOfferType);
+        if (sent < 0)
         {
-            _sys.Unmap(address, Pool.Size);
+            if (segment >= 0) _sys.Syscall(SyscallNumber.ShmDestroy, (ulong)segment);
             _sys.NotifyClose((int)alive);
             _sys.NotifyClose((int)bell);
             return null;
         }
-        var link = new PoolLink(peerPid, Pool.Open(_sys.Memory, address, Pid, out _)!, (int)bell, (int)alive);
+        var link = new PoolLink(peerPid, Pool.Open(_sys.Memory, address, Pid, out _)!, (int)bell, (int)alive) { Segment = (int)segment };
         AddLink(link);
         // The peer may be blocked in a trap and cannot know about a pool it has not adopted: one signal.
         Signal(link);
@@ -92,26 +100,21 @@ public sealed partial class Node
         if (_links.Count > PortalsProtocol.MaxLinks) throw new InvalidOperationException(Text($"node {Pid}: more than {PortalsProtocol.MaxLinks} links"));
         _links[link.PeerPid] = link;
         AddInitialPortal(link);
-    }
-
-    // The page-send handler: note a pool offer; only a shared, writable pool of the right size is accepted.
-    private bool OnPoolOffer(Sys s, PageMessage m)
-    {
-        const SendFlags shared = SendFlags.SenderKeeps | SendFlags.ReceiverWrite;
-        if (m.Pages != PortalsProtocol.PoolPages || (m.Flags & (shared | SendFlags.Duplicate)) != shared) return false;
-        _offers.Add(m);
-        return true;
+        RetryWaitingBypasses();
     }
 
     // Adopts the pools offered since the last pump; false when there were none.
     private bool AdoptOffers()
     {
         if (_offers.Count == 0) return false;
-        PageMessage[] offers = [.. _offers];
+        SegmentMessage[] offers = [.. _offers];
         _offers.Clear();
-        foreach (PageMessage m in offers)
+        foreach (SegmentMessage m in offers)
         {
-            Pool? pool = Pool.Open(_sys.Memory, m.Address, Pid, out int peer);
+            // Only a pool of the right size whose header names this node and the sender is adopted.
+            int peer = 0;
+            Pool? pool = m.Size == Pool.Size ? Pool.Open(_sys.Memory, m.Address, Pid, out peer) : null;
+            if (peer != m.SenderPid) pool = null;
             long bell = -1, alive = -1;
             if (pool is not null && LinkTo(peer) is null && _links.Count <= PortalsProtocol.MaxLinks)
             {
@@ -120,12 +123,12 @@ public sealed partial class Node
             }
             if (pool is null || LinkTo(peer) is not null)
             {
-                _sys.Unmap(m.Address, Pool.Size);
+                _sys.Syscall(SyscallNumber.ShmDestroy, (ulong)m.Segment);
                 continue;
             }
             if (alive < 0 && bell >= 0) _sys.NotifyClose((int)bell);
             // A peer that died before we adopted its pool: read what it wrote, then the link dies at once.
-            AddLink(new PoolLink(peer, pool, alive < 0 ? -1 : (int)bell, (int)alive) { PeerGone = alive < 0 });
+            AddLink(new PoolLink(peer, pool, alive < 0 ? -1 : (int)bell, (int)alive) { PeerGone = alive < 0, Segment = m.Segment });
         }
         return true;
     }
@@ -160,10 +163,13 @@ public sealed partial class Node
             if (link.PeerGone || _sys.Syscall(SyscallNumber.Wait, (ulong)link.Alive, 0) == (long)ErrorCode.ObjectClosed) LinkDied(link);
     }
 
-    // The peer died: read what it wrote before (the pool stays mapped here: page-send sharing), then break every
-    // route through the link, unmap the pool and close the handles.
+    // The peer died: read what it wrote before (the pool stays mapped here: it was made to survive the peer), then
+    // break every route through the link, destroy the pool (its frames are freed) and close the handles.
     private void LinkDied(PoolLink link)
     {
+        // Reading the dead link may signal through it; the failed notify re-enters here through CheckPeers.
+        if (link.Dying) return;
+        link.Dying = true;
         ReadLink(link);
         link.Dead = true;
         link.Outbox.Clear();
@@ -173,7 +179,7 @@ public sealed partial class Node
         foreach ((ulong key, HopEnd end) in link.Ends.OrderBy(e => e.Key).ToList())
             BreakRouter(end.Router, except: key, link);
         link.Ends.Clear();
-        _sys.Unmap(link.Pool.Address, Pool.Size);
+        _sys.Syscall(SyscallNumber.ShmDestroy, (ulong)link.Segment);
         if (link.Bell >= 0) _sys.NotifyClose(link.Bell);
         if (link.Alive >= 0) _sys.NotifyClose(link.Alive);
     }

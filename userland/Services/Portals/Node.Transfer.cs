@@ -23,6 +23,7 @@ public sealed partial class Node
             (Hop mine, ulong theirSend, ulong theirRecv) = hop.Link.NewHop();
             a.Role = RouterRole.Proxy;
             Attach(a, mine, outward: false);
+            Attend(a);
             w.U64(theirRecv).U64(theirSend).U64((ulong)a.Side).I64(a.NextSendSeq).I64(a.NextRecvSeq).I64(a.PeerFinalSeq).U64(a.Broken ? 1UL : 0);
             moved.Add(a);
         }
@@ -93,6 +94,7 @@ public sealed partial class Node
     private long OnSegment(Sys s, SegmentMessage m)
     {
         if (m.Type == PortalsProtocol.SegmentType && !m.IsCall) _segmentArrivals[m.Segment] = m;
+        else if (m.Type == PortalsProtocol.PoolOfferType && m.Unsafe && !m.IsCall) _offers.Add(m);
         return 0;
     }
 

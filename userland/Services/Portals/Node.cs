@@ -26,8 +26,7 @@ public sealed partial class Node
         Pid = sys.Pid;
         _loopback = new LoopbackLink(Pid);
         _links[Pid] = _loopback;
-        // The handler first: a peer may offer a pool as soon as the doorbell exists.
-        sys.RegisterHandler(PortalsProtocol.PoolOfferType, OnPoolOffer);
+        // The handler first: a peer may offer a pool (an unsafe segment) as soon as the doorbell exists.
         sys.RegisterSegmentHandler(OnSegment);
         _alive = sys.NotifyCreate(PortalsProtocol.AliveName(Pid));
         _bell = sys.NotifyCreate(PortalsProtocol.BellName(Pid));

@@ -22,9 +22,10 @@ internal abstract class NodeLink(int peerPid)
     public bool Dead { get; set; }
 
     /// <summary>
-    /// A BypassWith read from this link that names a router whose portal has not arrived yet (it travels on another
-    /// link and may come later): nothing more is read from this link until it applies, so messages for the new hop
-    /// stay behind it in order.
+    /// A message read from this link that cannot apply yet: a BypassWith naming a router whose portal has not arrived
+    /// (it travels on another link and may come later), or a message for the link's first pair before the application
+    /// called <see cref="Node.Connect"/> for this peer. Nothing more is read from this link until it applies, so the
+    /// messages behind it stay in order.
     /// </summary>
     public byte[]? Parked { get; set; }
 

@@ -18,8 +18,14 @@ internal sealed class PoolLink(int peerPid, Pool pool, int bell, int alive) : No
     /// <summary>This process's handle of the peer's "alive" object (closes when the peer dies).</summary>
     public int Alive { get; } = alive;
 
+    /// <summary>The pool's unsafe shmem segment (made to survive the peer's exit: docs/portals.md#the-pool).</summary>
+    public int Segment { get; init; }
+
     /// <summary>True when the peer was gone before this node adopted the pool (no handles): read it, then drop it.</summary>
     public bool PeerGone { get; init; }
+
+    /// <summary>True once <c>LinkDied</c> started on it (it runs once).</summary>
+    public bool Dying { get; set; }
 
     /// <summary>Messages waiting for room in the ring, oldest first.</summary>
     public Queue<byte[]> Outbox { get; } = new();

@@ -6,7 +6,7 @@ namespace MicroKernel.Userland.Services.Portals;
 /// </summary>
 public static class PortalsProtocol
 {
-    /// <summary>The page-send message type that carries a pool to its second node (0x5054: "PT").</summary>
+    /// <summary>The shm message type that carries a pool (an unsafe segment) to its second node (0x5054: "PT").</summary>
     public const ulong PoolOfferType = 0x5054;
 
     /// <summary>The shm message type of an owned segment travelling with a parcel (0x5055).</summary>

@@ -1,0 +1,157 @@
+using Iced.Intel;
+
+namespace MicroKernel.X86;
+
+// The translated run loop: find the block at rip, run its compiled code when the budget covers it whole, otherwise
+// let the interpreter step. X86BlockTranslator.cs builds and compiles the blocks.
+public sealed partial class X86Cpu
+{
+    private X86CpuMode _mode;
+    private X86Block? _runningBlock;         // the compiled block being run (for the count when it faults)
+    private static readonly X86Block NoBlock = new([]); // "no block starts here": the interpreter runs this instruction
+
+    /// <summary>
+    /// How <see cref="Run"/> executes code (default <see cref="X86CpuMode.Interpret"/>). Both modes retire the same
+    /// instructions with the same results, counts, faults and memory accesses; <see cref="X86CpuMode.Translate"/>
+    /// needs the decode cache (without it, the CPU interprets).
+    /// </summary>
+    public X86CpuMode Mode
+    {
+        get => _mode;
+        set => _mode = Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "not a CPU mode");
+    }
+
+    /// <summary>
+    /// Under <see cref="X86CpuMode.Translate"/>: how many times the run loop reaches a block before it is compiled
+    /// (0 = at once). Compiling costs far more than interpreting a block a few times, so code that runs once stays
+    /// interpreted. Default 16.
+    /// </summary>
+    public int TranslationThreshold
+    {
+        get => _translationThreshold;
+        set => _translationThreshold = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "must be 0 or more");
+    }
+
+    private int _translationThreshold = 16;
+
+    /// <summary>How many blocks this CPU has compiled (translation statistics for tests and benchmarks).</summary>
+    public int BlocksTranslated { get; private set; }
+
+    /// <summary>Instructions in compiled blocks emitted as native IL, and those that call the interpreter.</summary>
+    public (int Native, int Interpreted) TranslatedInstructions => (_nativeInstructions, _fallbackInstructions);
+
+    private int _nativeInstructions;
+    private int _fallbackInstructions;
+
+    private StopReason RunTranslated()
+    {
+        try
+        {
+            while (_budget > 0)
+            {
+                if (_regs.Rip == _returnAddress && _stopsOnReturn) return StopReason.Returned;
+                X86Block? block = BlockAt(_regs.Rip);
+                if (block is null)
+                {
+                    if (StepInterpreter() is { } stop) return stop;
+                    continue;
+                }
+                if (block.Code is null && block.Hits++ >= _translationThreshold)
+                    Compile(block);
+                if (block.Code is { } code && block.Length <= _budget)
+                {
+                    _runningBlock = block;
+                    int retired = code(this);
+                    _runningBlock = null;
+                    _budget -= retired;
+                    InstructionsRetired += retired;
+                    continue;
+                }
+                // Not compiled yet, or the budget ends inside it: the interpreter steps to the exact count, so a
+                // scheduling point falls on the same instruction in both modes.
+                for (int i = 0; i < block.Length && _budget > 0; i++)
+                {
+                    if (i > 0 && _regs.Rip == _returnAddress && _stopsOnReturn) return StopReason.Returned;
+                    if (StepInterpreter() is { } stop) return stop;
+                }
+            }
+            return StopReason.BudgetExhausted;
+        }
+        finally
+        {
+            // A fault (or an error) inside a compiled block: rip names the faulting instruction (the block writes it
+            // before each instruction that can fault), so the ones before it retired.
+            if (_runningBlock is { } interrupted)
+            {
+                int retired = Math.Max(0, interrupted.IndexOf(_regs.Rip));
+                _budget -= retired;
+                InstructionsRetired += retired;
+                _runningBlock = null;
+            }
+        }
+    }
+
+    /// <summary>One instruction through the interpreter, as <see cref="Run"/>'s loop does it; a stop reason ends the run.</summary>
+    private StopReason? StepInterpreter()
+    {
+        ref Instruction ins = ref Fetch(_regs.Rip);
+        switch (Execute(in ins))
+        {
+            case Step.Retired:
+                _budget--;
+                InstructionsRetired++;
+                return null;
+            case Step.Counted:
+                return null;
+            case Step.Syscall:
+                _budget--;
+                InstructionsRetired++;
+                return StopReason.Syscall;
+            default:
+                _budget--;
+                InstructionsRetired++;
+                return StopReason.Halted;
+        }
+    }
+
+    /// <summary>
+    /// The block starting at rip, built on first sight; null where the interpreter must run the instruction itself
+    /// (an uncacheable page, or an instruction no block may hold). Validates the code page as a fetch does.
+    /// </summary>
+    private X86Block? BlockAt(ulong rip)
+    {
+        CodePage? page = _page;
+        if (rip / PageSize != _pageVpn || _codeStale || page is null)
+            page = EnterPage(rip);
+        if (page.Uncacheable)
+            return null;
+        int offset = (int)(rip % PageSize);
+        X86Block?[] blocks = page.Blocks ??= new X86Block?[PageSize];
+        X86Block block = blocks[offset] ??= BuildBlock(page, rip) ?? NoBlock;
+        return block.Length == 0 ? null : block;
+    }
+
+    /// <summary>Drops every block (kept decodes stay): for settings that change how blocks are built.</summary>
+    private void DropBlocks()
+    {
+        foreach (CodePage page in _codePages.Values)
+            page.Blocks = null;
+    }
+
+    // ---- called by compiled blocks ----
+
+    /// <summary>Runs instruction index of a block through the interpreter (an instruction not translated natively).</summary>
+    internal void InterpretInBlock(X86Block block, int index) => Execute(in block.Instructions[index]);
+
+    /// <summary>
+    /// After a store that may have hit code (rip = the next instruction, on the block's page): re-validates the page
+    /// as the interpreter's next fetch would. True when the rest of the block is still the code in memory.
+    /// </summary>
+    internal bool CodeUnchanged(ulong next)
+    {
+        CodePage? before = _page;
+        ulong version = before?.Version ?? 0;
+        CodePage page = EnterPage(next);
+        return ReferenceEquals(page, before) && page.Version == version;
+    }
+}

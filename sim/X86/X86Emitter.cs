@@ -1,0 +1,186 @@
+using System.Reflection;
+using System.Reflection.Emit;
+using Iced.Intel;
+using Label = System.Reflection.Emit.Label;
+
+namespace MicroKernel.X86;
+
+public sealed partial class X86Cpu
+{
+    /// <summary>
+    /// Emits one block as a <see cref="DynamicMethod"/> <c>int Block(X86Block block, X86Cpu cpu)</c> (bound to the
+    /// block) that works on the CPU's registers in place and returns how many instructions retired.
+    /// </summary>
+    /// <remarks>
+    /// The rules that keep it exactly the interpreter:
+    /// <list type="bullet">
+    /// <item>Before each instruction that can fault, the code writes rip = that instruction, so a fault reports it
+    /// and the run loop knows how many instructions before it retired; each instruction reads its inputs and does
+    /// its store before it changes a register, as the interpreter's handlers do.</item>
+    /// <item>Memory goes through the interpreter's ReadMem/WriteMem/PushValue (the same IX86Memory calls in the same
+    /// order, the same faults).</item>
+    /// <item>After a store that may have hit code the page is re-validated, as the interpreter's next fetch does;
+    /// if it changed, the block returns early and the run loop decodes the new code.</item>
+    /// <item>Flags are computed only when live: read later in the block, live at its exit (always assumed), or
+    /// needed by an instruction that can fault or that the interpreter runs (both see RFLAGS whole).</item>
+    /// <item>An instruction not translated natively is one call into the interpreter's Execute.</item>
+    /// </list>
+    /// </remarks>
+    private sealed partial class BlockEmitter
+    {
+        private const BindingFlags Private = BindingFlags.NonPublic | BindingFlags.Instance;
+        private const BindingFlags PrivateStatic = BindingFlags.NonPublic | BindingFlags.Static;
+
+        private static readonly FieldInfo RegsField = typeof(X86Cpu).GetField(nameof(X86Cpu._regs), Private)!;
+        private static readonly FieldInfo CodeStaleField = typeof(X86Cpu).GetField(nameof(X86Cpu._codeStale), Private)!;
+        private static readonly FieldInfo GprField = typeof(X86Registers).GetField(nameof(X86Registers.Gpr))!;
+        private static readonly FieldInfo RipField = typeof(X86Registers).GetField(nameof(X86Registers.Rip))!;
+        private static readonly FieldInfo RflagsField = typeof(X86Registers).GetField(nameof(X86Registers.Rflags))!;
+        private static readonly FieldInfo FsBaseField = typeof(X86Registers).GetField(nameof(X86Registers.FsBase))!;
+        private static readonly FieldInfo GsBaseField = typeof(X86Registers).GetField(nameof(X86Registers.GsBase))!;
+        private static readonly MethodInfo ReadMemMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.ReadMem), Private)!;
+        private static readonly MethodInfo WriteMemMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.WriteMem), Private)!;
+        private static readonly MethodInfo PushValueMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.PushValue), Private)!;
+        private static readonly MethodInfo ConditionMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.Condition), Private, [typeof(ConditionCode)])!;
+        private static readonly MethodInfo InterpretMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.InterpretInBlock), BindingFlags.NonPublic | BindingFlags.Instance)!;
+        private static readonly MethodInfo CodeUnchangedMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.CodeUnchanged), BindingFlags.NonPublic | BindingFlags.Instance)!;
+        private static readonly MethodInfo AddFlagsMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.AddFlags), PrivateStatic)!;
+        private static readonly MethodInfo SubFlagsMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.SubFlags), PrivateStatic)!;
+        private static readonly MethodInfo LogicFlagsMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.LogicFlags), PrivateStatic)!;
+        private static readonly MethodInfo IncFlagsMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.IncFlags), BindingFlags.NonPublic | BindingFlags.Static)!;
+        private static readonly MethodInfo DecFlagsMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.DecFlags), BindingFlags.NonPublic | BindingFlags.Static)!;
+
+        private readonly X86Block _block;
+        private readonly DynamicMethod _method;
+        private readonly ILGenerator _il;
+        private readonly LocalBuilder _regs;     // ref X86Registers: cpu._regs
+        private readonly LocalBuilder _gpr;      // ref ulong: rax, the first of the 16 general-purpose registers
+        private readonly LocalBuilder _a, _b, _result, _flags, _address; // ulong temporaries of one instruction
+        private bool[] _flagsLive = [];
+
+        public BlockEmitter(X86Block block)
+        {
+            _block = block;
+            _method = new DynamicMethod($"x86_block_{block.Instructions[0].IP:x}", typeof(int), [typeof(X86Block), typeof(X86Cpu)],
+                typeof(X86Cpu), skipVisibility: true);
+            _il = _method.GetILGenerator();
+            _regs = _il.DeclareLocal(typeof(X86Registers).MakeByRefType());
+            _gpr = _il.DeclareLocal(typeof(ulong).MakeByRefType());
+            _a = _il.DeclareLocal(typeof(ulong));
+            _b = _il.DeclareLocal(typeof(ulong));
+            _result = _il.DeclareLocal(typeof(ulong));
+            _flags = _il.DeclareLocal(typeof(ulong));
+            _address = _il.DeclareLocal(typeof(ulong));
+        }
+
+        /// <summary>Emits the whole block and returns its code, bound to the block.</summary>
+        public X86BlockCode Emit()
+        {
+            Instruction[] code = _block.Instructions;
+            _flagsLive = FlagLiveness(code);
+            // regs = ref cpu._regs; gpr = ref regs.Gpr[0]
+            _il.Emit(OpCodes.Ldarg_1);
+            _il.Emit(OpCodes.Ldflda, RegsField);
+            _il.Emit(OpCodes.Stloc, _regs);
+            _il.Emit(OpCodes.Ldloc, _regs);
+            _il.Emit(OpCodes.Ldflda, GprField);
+            _il.Emit(OpCodes.Stloc, _gpr);
+            bool ended = false; // the last instruction set rip itself
+            for (int i = 0; i < code.Length; i++)
+            {
+                ref readonly Instruction ins = ref code[i];
+                bool last = i == code.Length - 1;
+                NativeKind kind = Classify(in ins);
+                if (kind == NativeKind.None)
+                {
+                    SetRip(ins.IP);
+                    _il.Emit(OpCodes.Ldarg_1);
+                    _il.Emit(OpCodes.Ldarg_0);
+                    _il.Emit(OpCodes.Ldc_I4, i);
+                    _il.Emit(OpCodes.Call, InterpretMethod);
+                    ended = last; // Execute set rip (past it, or the branch target)
+                    if (!last)
+                        ExitIfCodeChanged(in ins, i);
+                    continue;
+                }
+                _block.NativeCount++;
+                if (MayFault(in ins, kind))
+                    SetRip(ins.IP);
+                ended = EmitNative(in ins, kind, _flagsLive[i]);
+                if (!last && Stores(in ins, kind))
+                    ExitIfCodeChanged(in ins, i);
+            }
+            if (!ended)
+                SetRip(code[^1].NextIP);
+            _il.Emit(OpCodes.Ldc_I4, code.Length);
+            _il.Emit(OpCodes.Ret);
+            return (X86BlockCode)_method.CreateDelegate(typeof(X86BlockCode), _block);
+        }
+
+        /// <summary>
+        /// After instruction index stored to memory: if the store may have hit code (cpu._codeStale) and the page
+        /// changed, return index + 1 with rip at the next instruction; the run loop then decodes the new code.
+        /// </summary>
+        private void ExitIfCodeChanged(in Instruction ins, int index)
+        {
+            Label goOn = _il.DefineLabel();
+            _il.Emit(OpCodes.Ldarg_1);
+            _il.Emit(OpCodes.Ldfld, CodeStaleField);
+            _il.Emit(OpCodes.Brfalse, goOn);
+            SetRip(ins.NextIP);
+            _il.Emit(OpCodes.Ldarg_1);
+            _il.Emit(OpCodes.Ldc_I8, (long)ins.NextIP);
+            _il.Emit(OpCodes.Call, CodeUnchangedMethod);
+            _il.Emit(OpCodes.Brtrue, goOn);
+            _il.Emit(OpCodes.Ldc_I4, index + 1);
+            _il.Emit(OpCodes.Ret);
+            _il.MarkLabel(goOn);
+        }
+
+        /// <summary>
+        /// For each instruction that writes the status flags natively: whether any flag it writes may be read
+        /// before the next instruction overwrites it. Everything is live at the block's exit, before an instruction
+        /// that can fault (a fault report shows RFLAGS) and before one the interpreter runs (it may read any flag).
+        /// </summary>
+        private static bool[] FlagLiveness(Instruction[] code)
+        {
+            var live = new bool[code.Length];
+            ulong liveAfter = X86Flags.Status;
+            for (int i = code.Length - 1; i >= 0; i--)
+            {
+                ref readonly Instruction ins = ref code[i];
+                NativeKind kind = Classify(in ins);
+                ulong written = FlagsWritten(in ins, kind);
+                live[i] = (liveAfter & written) != 0;
+                if (kind == NativeKind.None || MayFault(in ins, kind))
+                    liveAfter = X86Flags.Status;
+                else
+                    liveAfter = (liveAfter & ~written) | FlagsRead(in ins, kind);
+            }
+            return live;
+        }
+
+        private static ulong FlagsWritten(in Instruction ins, NativeKind kind) => kind switch
+        {
+            NativeKind.Alu or NativeKind.Neg => X86Flags.Status,
+            NativeKind.IncDec => X86Flags.Status & ~X86Flags.CF,
+            _ => 0,
+        };
+
+        private static ulong FlagsRead(in Instruction ins, NativeKind kind) => kind switch
+        {
+            NativeKind.Jcc => X86Flags.Status, // the run loop's exit keeps them all live anyway
+            NativeKind.Alu when ins.Mnemonic is Mnemonic.Adc or Mnemonic.Sbb => X86Flags.CF,
+            NativeKind.IncDec => X86Flags.CF, // kept as it was: read back into RFLAGS
+            _ => 0,
+        };
+
+        /// <summary>Sets cpu.Registers.Rip to a constant.</summary>
+        private void SetRip(ulong rip)
+        {
+            _il.Emit(OpCodes.Ldloc, _regs);
+            _il.Emit(OpCodes.Ldc_I8, (long)rip);
+            _il.Emit(OpCodes.Stfld, RipField);
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace MicroKernel.Benchmarks;
+
+/// <summary>
+/// The sieve of <see cref="X86Benchmarks"/> and the loops of <see cref="X86SseBenchmarks"/> timed in process CPU time instead of wall time, for comparing two builds
+/// of the interpreter on the shared machine (where BenchmarkDotNet's wall times move 2-4x with the load): each setting
+/// runs its rounds interleaved with the others, so a change of load hits all of them, and keeps its fastest round.
+/// Run: <c>dotnet run -c Release --project tests/MicroKernel.Benchmarks -- --x86-probe [rounds] [only]</c>, where
+/// <c>only</c> (0 kernel with decode cache, 1 kernel without, 2 bare interpreter, 3-6 the SSE benchmarks' loops) runs
+/// one setting alone, e.g. under <c>perf stat</c> or valgrind, to count host instructions.
+/// </summary>
+internal static class X86CpuProbe
+{
+    private const int IntegerLoop = 3;
+
+    public static void Run(int rounds, int only = -1)
+    {
+        X86Benchmarks.WatchdogSeconds = 3600;
+        var bench = new X86Benchmarks();
+        bench.Setup();
+        var sse = new X86SseBenchmarks();
+        sse.Setup();
+        (string Name, int Instructions, Func<long> Body)[] settings =
+        [
+            ("sieve in the kernel, decode cache on", X86Benchmarks.Instructions, () => bench.RunInKernel(decodeCache: true).Status),
+            ("sieve in the kernel, decode cache off", X86Benchmarks.Instructions, () => bench.RunInKernel(decodeCache: false).Status),
+            ("sieve on the bare interpreter", X86Benchmarks.Instructions, () => bench.RunBare()),
+            ("SSE benchmarks' integer loop", X86SseBenchmarks.Instructions, sse.IntegerLoop),
+            ("scalar double, round to nearest", X86SseBenchmarks.Instructions, sse.ScalarDoubleLoop),
+            ("scalar double, round toward zero", X86SseBenchmarks.Instructions, sse.ScalarDoubleExactLoop),
+            ("packed integer", X86SseBenchmarks.Instructions, sse.PackedIntegerLoop),
+        ];
+        var best = new double[settings.Length];
+        Array.Fill(best, double.MaxValue);
+        for (int round = 0; round < rounds; round++)
+            for (int i = 0; i < settings.Length; i++)
+            {
+                if (only >= 0 && i != only) continue;
+                TimeSpan start = Process.GetCurrentProcess().TotalProcessorTime;
+                settings[i].Body();
+                double ns = (Process.GetCurrentProcess().TotalProcessorTime - start).TotalNanoseconds / settings[i].Instructions;
+                best[i] = Math.Min(best[i], ns);
+            }
+        for (int i = 0; i < settings.Length; i++)
+        {
+            if (only >= 0 && i != only) continue;
+            // The SSE loops, as X86SseBenchmarks reports them: a ratio to the integer loop of the same length.
+            string ratio = i > IntegerLoop && only < 0 ? string.Create(CultureInfo.InvariantCulture, $"  {best[i] / best[IntegerLoop],5:F2}x the integer loop") : "";
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{settings[i].Name,-40} {best[i],6:F2} ns a simulated instruction{ratio}"));
+        }
+    }
+}
