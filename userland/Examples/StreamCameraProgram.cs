@@ -10,7 +10,9 @@ namespace MicroKernel.Userland.Examples;
 /// exported attributes into one layout and makes a pool of 4 packets in an unsafe segment shared with the display's
 /// process (the same memory domain). Streaming: each frame goes to a multicast whose outputs are the display (by
 /// reference: a descriptor in the pool's ring) and two boundary sources (copies into owned segments for the
-/// recorder and the analytics consumer). At the end it prints the account.
+/// recorder and the analytics consumer). The display may hold at most 2 of the 4 packets, so a display that stalls
+/// cannot starve the boundaries; the camera waits 200 ticks for it at the end, then destroys the pool's segment and
+/// takes back what it held. At the end it prints the account.
 /// </summary>
 public sealed class StreamCameraProgram : UserProgram
 {
@@ -35,7 +37,7 @@ public sealed class StreamCameraProgram : UserProgram
         sys.PrintLine(Text($"camera: layout {layout.BufferSize} bytes, alignment {layout.Alignment}, access {layout.Access}"));
         Notification.OpenWhenCreated(sys, StreamsDemo.ReadyName(displayPid)).Wait();
         var pool = PacketPool.CreateShared(sys, "camera", layout, 4, sys.ShmConnect(displayPid));
-        var display = ReferenceSource.Connect(sys, "display", pool, displayPid);
+        var display = ReferenceSource.Connect(sys, "display", pool, displayPid, 2); // at most 2 of the 4 at the display
         Notification.OpenWhenCreated(sys, StreamsDemo.ReadyName(recorderPid)).Wait();
         Notification.OpenWhenCreated(sys, StreamsDemo.ReadyName(analyticsPid)).Wait();
         recorder = BoundarySource.Connect(sys, "recorder", recorderPid, layout, 2);
@@ -50,6 +52,7 @@ public sealed class StreamCameraProgram : UserProgram
             if (!pool.TryAcquire(out Packet packet))
             {
                 poolEmpty++;
+                sys.Sleep(4); // the frame is skipped; the pace stays
                 continue;
             }
             StreamsDemo.Fill(sys, packet, f);
@@ -71,7 +74,7 @@ public sealed class StreamCameraProgram : UserProgram
         display.Close();
 
         sys.PrintLine(Text($"camera: {frames} frames produced, {poolEmpty} skipped for want of a packet"));
-        sys.PrintLine(Text($"camera: display {display.Published} of {frames} by reference (descriptors only), {multicast.Dropped(0)} refused, {(allBack ? "every buffer back" : "BUFFERS HELD")}"));
+        sys.PrintLine(Text($"camera: display {display.Published} of {frames} by reference (descriptors only), {multicast.Dropped(0)} refused, {(allBack ? "every buffer back" : $"it stalled: {display.TakenBack} buffers taken back when the pool's segment went")}"));
         Account(sys, recorder, multicast, 1, frames);
         Account(sys, analytics, multicast, 2, frames);
         bool clean = pool.FreeCount == pool.Count && pool.Acquired == pool.Returned;

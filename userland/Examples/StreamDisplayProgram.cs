@@ -8,14 +8,21 @@ namespace MicroKernel.Userland.Examples;
 /// The display of the <c>streams</c> scenario: a consumer in the camera's memory domain, in its own process. Its
 /// segment handler receives the camera's pool (an unsafe segment, <see cref="ReferenceProtocol.Attach"/>); it then
 /// reads each frame where the camera wrote it, by reference: only descriptors move, through the pool's rings and the
-/// two sides' notifications. Argument: none. At the end it detaches (every frame given back, the pool never touched
-/// again), prints its account and waits until the camera destroyed the pool's segment.
+/// two sides' notifications. Argument: optionally <c>stall=N</c>, to stall for <see cref="StallTicks"/> ticks while
+/// it holds frame N (docs/streams.md, "A display that stalls"). At the end it detaches (every frame given back, the
+/// pool never touched again), prints its account and waits until the camera destroyed the pool's segment.
 /// </summary>
 public sealed class StreamDisplayProgram : UserProgram
 {
+    /// <summary>How long a display started with <c>stall=N</c> sleeps holding frame N: longer than the camera waits.</summary>
+    public const long StallTicks = 1000;
+
     /// <inheritdoc />
     public override long Main(Sys sys)
     {
+        long stallAt = -1;
+        foreach (string a in sys.Args)
+            if (a.StartsWith("stall=", StringComparison.Ordinal)) stallAt = long.Parse(a.AsSpan(6), CultureInfo.InvariantCulture);
         SegmentMessage? attach = null;
         sys.RegisterSegmentHandler((_, m) =>
         {
@@ -36,6 +43,11 @@ public sealed class StreamDisplayProgram : UserProgram
                 if (frame.Sequence != (ulong)shown + 1) outOfOrder++;
                 if (!StreamsDemo.Intact(sys, frame)) corrupt++;
                 shown++;
+                if (shown == stallAt)
+                {
+                    sys.PrintLine(Text($"display: stalling for {StallTicks} ticks, holding frame {shown}"));
+                    sys.Sleep(StallTicks); // the camera gives up on it meanwhile and destroys the pool: the release below faults
+                }
                 frame.Release(); // its index goes back to the camera
             }
             if (link.Ended && link.Waiting == 0) break;

@@ -1,3 +1,4 @@
+using MicroKernel.Hardware;
 using MicroKernel.Invariants;
 using MicroKernel.Ipc.Shmem;
 using MicroKernel.Memory;
@@ -38,6 +39,43 @@ public class StreamReferenceTests
         seen.ShouldAllBe(x => producerFrames.Contains(x.Frame), "every packet the consumer read is in a frame of the producer's pool: nothing was copied");
         freeAfterReclaim.ShouldAllBe(n => n >= 1, "a released buffer is back in the producer's pool");
         k.Frames.UserCount.ShouldBe(0, "the pool's segment went with the connection");
+        k.ShouldBalance();
+    }
+
+    [Theory]
+    [InlineData(ProtectionModel.Paging, FaultReason.NotPresent)]
+    [InlineData(ProtectionModel.ArmV7Mpu, FaultReason.NoRegion)]
+    [InlineData(ProtectionModel.ArmV8Mpu, FaultReason.NoRegion)]
+    public void A_display_that_stalls_past_the_cameras_wait_loses_the_pool_and_faults_at_its_next_touch_while_the_stream_goes_on(ProtectionModel model, FaultReason reason)
+    {
+        // The streams scenario with a display that holds frame 5 and sleeps 1000 ticks: longer than the camera waits
+        // for it (200 ticks without a release) before it destroys the pool's segment.
+        var k = new Kernel(new KernelConfig { Frames = 512, Protection = model, MaxTicks = 200_000, Check = CheckLevel.Syscall });
+        Process camera = k.Spawn("stream-camera", "24", "2", "3", "4");
+        Process recorder = k.Spawn("stream-consumer", "recorder");
+        Process analytics = k.Spawn("stream-consumer", "analytics");
+        Process display = k.Spawn("stream-display", "stall=5");
+        var (r, _) = k.RunLogged();
+        r.Outcome.ShouldBe(RunOutcome.Completed, r.Panic?.ToString());
+        string console = k.ConsoleOutput.ToString();
+        console.ShouldContain("display: stalling for 1000 ticks, holding frame 5");
+        // It may hold 2 of the 4 packets (frame 5 and the next one): the camera refuses it the rest and goes on.
+        console.ShouldContain("camera: display 6 of 24 by reference (descriptors only), 18 refused, it stalled: 2 buffers taken back when the pool's segment went");
+        console.ShouldContain("camera: 24 frames produced, 0 skipped for want of a packet");
+        console.ShouldContain("camera: recorder 24 of 24 copied across its boundary, 0 refused, end sent");
+        console.ShouldContain("camera: analytics 24 of 24 copied across its boundary, 0 refused, end sent");
+        console.ShouldContain("recorder: 24 frames in order (0 out of order, 0 corrupt), 0 dropped on this side, end received");
+        console.ShouldContain("camera: pool 24 acquired, 24 returned, 4 of 4 free: no packet lost or leaked upstream");
+        camera.ExitStatus.ShouldBe(0);
+        recorder.ExitStatus.ShouldBe(0);
+        analytics.ExitStatus.ShouldBe(0);
+        // When it wakes, its release writes the released ring in a segment that is gone: one fault ends it.
+        display.Faults.Count.ShouldBe(1);
+        display.Faults[0].Reason.ShouldBe(reason);
+        display.Faults[0].Tick.ShouldBeGreaterThan(1000L, "it faults when it wakes, long after the camera gave up on it");
+        display.ExitStatus.ShouldBeGreaterThanOrEqualTo(128);
+        console.ShouldNotContain("display: 5 frames");
+        k.Frames.UserCount.ShouldBe(0, "the pool's segment was destroyed: its frames are free");
         k.ShouldBalance();
     }
 

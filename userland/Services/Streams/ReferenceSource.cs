@@ -20,8 +20,9 @@ public sealed class ReferenceSource : IPacketSink
     private readonly Notification _releasedSignal;
     private readonly int _peerSignal;
 
-    private ReferenceSource(Sys sys, string name, PacketPool pool, Notification releasedSignal, int peerSignal)
+    private ReferenceSource(Sys sys, string name, PacketPool pool, Notification releasedSignal, int peerSignal, int maxHeld)
     {
+        MaxHeld = maxHeld;
         _sys = sys;
         Name = name;
         _pool = pool;
@@ -36,15 +37,19 @@ public sealed class ReferenceSource : IPacketSink
     /// Links <paramref name="pool"/> (made by <see cref="PacketPool.CreateShared"/> on the connection with
     /// <paramref name="peer"/>) to the consumer process <paramref name="peer"/>, whose segment handler must be bound:
     /// makes this side's notification, sends the segment once (<see cref="ReferenceProtocol.Attach"/>; unsafe, so
-    /// this side keeps its access) and opens the consumer's notification once it made it.
+    /// this side keeps its access) and opens the consumer's notification once it made it. The consumer may hold at
+    /// most <paramref name="maxHeld"/> of the pool's packets at once (0: all of them); past that the link refuses, so
+    /// a consumer that stalls keeps the rest of the pool free for the producer's other outputs.
     /// </summary>
-    public static ReferenceSource Connect(Sys sys, string name, PacketPool pool, int peer)
+    public static ReferenceSource Connect(Sys sys, string name, PacketPool pool, int peer, int maxHeld = 0)
     {
         if (!pool.Shared) throw new ArgumentException($"pool {pool.Name} is not shared: make it with PacketPool.CreateShared", nameof(pool));
+        ArgumentOutOfRangeException.ThrowIfNegative(maxHeld);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxHeld, pool.Count);
         var released = Notification.Create(sys, ReferenceProtocol.ReleasedName(pool.Segment));
         sys.ShmSend(pool.Segment, ReferenceProtocol.Attach);
         var published = Notification.OpenWhenCreated(sys, ReferenceProtocol.PublishedName(pool.Segment));
-        return new ReferenceSource(sys, name, pool, released, published.Handle) { Peer = peer };
+        return new ReferenceSource(sys, name, pool, released, published.Handle, maxHeld == 0 ? pool.Count : maxHeld) { Peer = peer };
     }
 
     /// <summary>The link's name (in accounts).</summary>
@@ -59,8 +64,14 @@ public sealed class ReferenceSource : IPacketSink
     /// <summary>Packets the consumer gave back.</summary>
     public long Released { get; private set; }
 
-    /// <summary>Packets the consumer holds now.</summary>
-    public long Outstanding => Published - Released;
+    /// <summary>Packets the consumer holds now (published, not released, not taken back by <see cref="Close"/>).</summary>
+    public long Outstanding => Published - Released - TakenBack;
+
+    /// <summary>How many of the pool's packets the consumer may hold at once: past that <see cref="Push"/> refuses.</summary>
+    public int MaxHeld { get; }
+
+    /// <summary>Packets the consumer still held when <see cref="Close"/> destroyed the segment, taken back then.</summary>
+    public long TakenBack { get; private set; }
 
     /// <summary>True once the end was published.</summary>
     public bool Ended { get; private set; }
@@ -70,6 +81,7 @@ public sealed class ReferenceSource : IPacketSink
     {
         if (!ReferenceEquals(packet.Pool, _pool) || Ended) return false; // by reference: only this pool's buffers
         Reclaim();
+        if (Outstanding >= MaxHeld) return false; // a slow or stalled consumer does not get the whole pool
         if (!_published.TryPut((ulong)packet.Index, packet.Sequence, packet.Length)) return false;
         _held[packet.Index] = packet; // the multicast's reference, until the consumer releases it
         Published++;
@@ -147,8 +159,10 @@ public sealed class ReferenceSource : IPacketSink
 
     /// <summary>
     /// Destroys the pool's segment (unmapped from both sides, frames freed) and wakes the consumer, which learns it
-    /// by a failing shm_address. Call it after <see cref="WaitDetached"/>: a consumer that did not detach (stalled)
-    /// faults at its next touch of the pool, as a process of the same memory domain may.
+    /// by a failing shm_address. Call it after <see cref="WaitDetached"/>. A consumer that did not detach (it
+    /// stalled) loses its mapping here: the packets it still held are taken back (<see cref="TakenBack"/>; nobody
+    /// can touch their buffers any more), and its next touch of the pool faults (NotPresent under paging, NoRegion
+    /// under an MPU) and ends its process, as a process of the same memory domain may.
     /// </summary>
     public void Close()
     {
@@ -156,5 +170,12 @@ public sealed class ReferenceSource : IPacketSink
         Closed = true;
         _sys.Syscall(SyscallNumber.ShmDestroy, (ulong)_pool.Segment);
         _sys.Syscall(SyscallNumber.Notify, (ulong)_peerSignal, 1);
+        for (int i = 0; i < _held.Length; i++)
+        {
+            if (_held[i] is not Packet packet) continue;
+            _held[i] = null;
+            TakenBack++;
+            packet.Release(); // the account balances: the buffer is gone with the segment, the packet is not lost
+        }
     }
 }
