@@ -4,6 +4,7 @@ using MicroKernel.Ipc.Shmem;
 using MicroKernel.Memory;
 using MicroKernel.Processes;
 using MicroKernel.Scheduling;
+using MicroKernel.Tracing;
 using MicroKernel.Userland.Runtime;
 using MicroKernel.Userland.Services.Streams;
 
@@ -83,6 +84,31 @@ public class StreamBoundaryTests
         received.ShouldAllBe(x => x.Address >= consumerPoolBase && x.Address < consumerPoolBase + 2 * Layout.Stride, "the copy lands in the destination's own pool");
         k.Frames.UserCount.ShouldBe(0, "no frame leaked once all exited");
         k.ShouldBalance();
+    }
+
+    [Theory]
+    [InlineData(ProtectionModel.Paging)]
+    [InlineData(ProtectionModel.ArmV7Mpu)]
+    [InlineData(ProtectionModel.ArmV8Mpu)]
+    public void Sync_objects_never_cross_a_boundary_each_side_is_woken_only_by_its_own_threads(ProtectionModel model)
+    {
+        // The streams scenario's programs (no crash). From the first payload on, a wake-up of the camera by a
+        // consumer behind a boundary, or of such a consumer by anyone but itself, would be a sync object shared
+        // across the boundary. The by-reference link to the display is no boundary: those two wake each other.
+        var k = Boot(model);
+        k.Spawn("stream-camera", "24", "2", "3", "4");
+        k.Spawn("stream-consumer", "recorder");
+        k.Spawn("stream-consumer", "analytics");
+        k.Spawn("stream-display");
+        var (r, log) = k.RunLogged();
+        r.Outcome.ShouldBe(RunOutcome.Completed, r.Panic?.ToString());
+        k.Processes.ShouldAllBe(p => p.ExitStatus == 0 && p.Faults.Count == 0);
+        long streaming = log.Events.First(e => e.Kind == EventKind.Upcall && e.Pid is 2 or 3).Seq;
+        var wakes = log.Events.Where(e => e.Seq > streaming && e.Kind == EventKind.Wake && e.A3 != 0).ToList(); // A3 0: an owner's exit
+        var crossing = wakes.Where(e => (int)e.A2 != e.Pid && !(e.Pid is 1 or 4 && (int)e.A2 is 1 or 4)).ToList();
+        crossing.ShouldBeEmpty(string.Join("; ", crossing.Select(e => $"pid {e.Pid} woken by pid {e.A2} at tick {e.Tick}")));
+        wakes.ShouldContain(e => e.Pid == 2 && (int)e.A2 == 2, "the recorder's own handler wakes its consumer");
+        wakes.ShouldContain(e => e.Pid == 4 && (int)e.A2 == 1, "the camera wakes the display through the by-reference link");
     }
 
     [Theory]
