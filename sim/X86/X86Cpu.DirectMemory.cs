@@ -4,9 +4,12 @@ using MicroKernel.Hardware.Paging;
 
 namespace MicroKernel.X86;
 
-// The TLB-hit path of translated code: a load or store whose page's translation is in the MMU's TLB is done right here
-// (the JIT inlines these into the block), everything else calls ReadMem/WriteMem, the interpreter's path through
-// IX86Memory: a miss, a fault, a write to a page not yet Dirty, a page crossing, an MPU space.
+// The TLB-hit path of translated code: a load or store whose page's translation is in the MMU's TLB is done right here,
+// in one direct call from the block, instead of the interpreter's chain IX86Memory -> KernelX86Memory (CPU holder
+// check) -> MemoryView -> Mmu -> PhysicalMemory; everything else calls ReadMem/WriteMem, that chain: a miss, a fault,
+// a write to a page not yet Dirty, a page crossing, an MPU space. Not inlined into the block: measured, inlining
+// them doubled the time to compile a block (1.4 -> 2.7 ms for 31 instructions with 10 memory accesses), which cost
+// more than the call saved on every program measured (docs/benchmarks.md).
 public sealed partial class X86Cpu
 {
     private X86DirectPaging? _direct; // set for each translated Run (null: every access calls out)
@@ -18,7 +21,7 @@ public sealed partial class X86Cpu
     /// A load of size bytes that hits the TLB, as <see cref="Mmu.Translate"/> would serve it (the hit counted); false
     /// (nothing done) when the access must take the call-out.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     internal bool TryLoadDirect(ulong address, int size, out ulong value)
     {
         X86DirectPaging? d = _direct;
@@ -50,7 +53,7 @@ public sealed partial class X86Cpu
     /// the frame's write generation as <see cref="PhysicalMemory.Slice"/> does, and notes the store for the decode
     /// cache. False (nothing done) when the access must take the call-out.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     internal bool TryStoreDirect(ulong address, ulong value, int size)
     {
         X86DirectPaging? d = _direct;

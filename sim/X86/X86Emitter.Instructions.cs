@@ -12,7 +12,7 @@ public sealed partial class X86Cpu
     private sealed partial class BlockEmitter
     {
         /// <summary>The groups of natively translated instructions.</summary>
-        private enum NativeKind { None, Nop, Mov, Movzx, Movsx, Lea, Alu, IncDec, Neg, Not, Jcc, Jmp, Call, Ret, Push, Pop }
+        private enum NativeKind { None, Nop, Mov, Movzx, Movsx, Lea, Alu, IncDec, Neg, Not, Shift, Jcc, Jmp, Call, Ret, Push, Pop }
 
         /// <summary>How an instruction is translated; None = a call into the interpreter.</summary>
         private static NativeKind Classify(in Instruction ins)
@@ -29,6 +29,7 @@ public sealed partial class X86Cpu
                 Mnemonic.Inc or Mnemonic.Dec => NativeKind.IncDec,
                 Mnemonic.Neg => NativeKind.Neg,
                 Mnemonic.Not => NativeKind.Not,
+                Mnemonic.Shl or Mnemonic.Sal or Mnemonic.Shr or Mnemonic.Sar => NativeKind.Shift,
                 Mnemonic.Jo or Mnemonic.Jno or Mnemonic.Jb or Mnemonic.Jae or Mnemonic.Je or Mnemonic.Jne or Mnemonic.Jbe
                     or Mnemonic.Ja or Mnemonic.Js or Mnemonic.Jns or Mnemonic.Jp or Mnemonic.Jnp or Mnemonic.Jl
                     or Mnemonic.Jge or Mnemonic.Jle or Mnemonic.Jg => NativeKind.Jcc,
@@ -63,6 +64,10 @@ public sealed partial class X86Cpu
                     return ins.StackPointerIncrement is -2 or -8 && OperandSupported(in ins, 0);
                 case NativeKind.Lea:
                     return ins.Op0Kind == OpKind.Register && RegSize[(int)ins.Op0Register] != 0 && OperandSupported(in ins, 1);
+                case NativeKind.Shift:
+                    // A count in cl may be 0 at run time, which leaves the flags alone: the interpreter runs those.
+                    return ins.Op1Kind == OpKind.Immediate8 && OperandSupported(in ins, 0)
+                        && ins.Op0Kind is OpKind.Register or OpKind.Memory && OpSize(in ins, 0) is 1 or 2 or 4 or 8;
                 default:
                     for (int op = 0; op < ins.OpCount; op++)
                         if (!OperandSupported(in ins, op))
@@ -85,6 +90,7 @@ public sealed partial class X86Cpu
         {
             NativeKind.Push or NativeKind.Call => true,
             NativeKind.Mov or NativeKind.IncDec or NativeKind.Neg or NativeKind.Not => ins.Op0Kind == OpKind.Memory,
+            NativeKind.Shift => ins.Op0Kind == OpKind.Memory && ShiftCount(in ins) != 0,
             NativeKind.Alu => ins.Op0Kind == OpKind.Memory && ins.Mnemonic is not (Mnemonic.Cmp or Mnemonic.Test),
             _ => false,
         };
@@ -115,6 +121,9 @@ public sealed partial class X86Cpu
                 case NativeKind.Neg:
                 case NativeKind.Not:
                     EmitUnary(in ins, kind, flagsLive);
+                    return false;
+                case NativeKind.Shift:
+                    EmitShift(in ins, flagsLive);
                     return false;
                 case NativeKind.Jcc:
                     EmitJcc(in ins);
@@ -299,6 +308,49 @@ public sealed partial class X86Cpu
             StoreOperand0(in ins, _result, size);
             if (flags)
                 StoreFlags(_flags);
+        }
+
+        /// <summary>The count of a shift by an immediate, masked as the CPU masks it (5 bits, 6 for 64-bit operands).</summary>
+        private static int ShiftCount(in Instruction ins) => (int)ins.Immediate8 & (OpSize(in ins, 0) == 8 ? 63 : 31);
+
+        /// <summary>
+        /// shl/sal, shr, sar by an immediate: the interpreter's helpers when the flags are live, else the plain shift.
+        /// A masked count of 0 changes nothing but still writes a 32-bit register (zero-extending it).
+        /// </summary>
+        private void EmitShift(in Instruction ins, bool flagsLive)
+        {
+            int size = OpSize(in ins, 0);
+            int count = ShiftCount(in ins);
+            PrepareAddress(in ins);
+            LoadOperand(in ins, 0, size); // read first: a memory operand faults even when the count is 0
+            _il.Emit(OpCodes.Stloc, _a);
+            if (count == 0)
+            {
+                if (size == 4 && ins.Op0Kind == OpKind.Register)
+                    StoreReg(ins.Op0Register, _a);
+                return;
+            }
+            Mnemonic m = ins.Mnemonic;
+            if (flagsLive || m == Mnemonic.Sar)
+            {
+                LoadFlagsLocal();
+                _il.Emit(OpCodes.Ldloc, _a);
+                _il.Emit(OpCodes.Ldc_I4, count);
+                _il.Emit(OpCodes.Ldc_I4, size);
+                _il.Emit(OpCodes.Ldloca, _flags);
+                _il.Emit(OpCodes.Call, m switch { Mnemonic.Shr => ShiftRightMethod, Mnemonic.Sar => ShiftArithmeticRightMethod, _ => ShiftLeftMethod });
+                _il.Emit(OpCodes.Stloc, _result);
+                StoreOperand0(in ins, _result, size);
+                if (flagsLive)
+                    StoreFlags(_flags);
+                return;
+            }
+            _il.Emit(OpCodes.Ldloc, _a);
+            _il.Emit(OpCodes.Ldc_I4, count);
+            _il.Emit(m == Mnemonic.Shr ? OpCodes.Shr_Un : OpCodes.Shl);
+            Mask(size);
+            _il.Emit(OpCodes.Stloc, _result);
+            StoreOperand0(in ins, _result, size);
         }
 
         /// <summary>jcc: rip = condition ? target : next; a taken branch back to the block's start goes round inside it.</summary>

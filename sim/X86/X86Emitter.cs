@@ -45,6 +45,9 @@ public sealed partial class X86Cpu
         private static readonly MethodInfo AddFlagsMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.AddFlags), PrivateStatic)!;
         private static readonly MethodInfo SubFlagsMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.SubFlags), PrivateStatic)!;
         private static readonly MethodInfo LogicFlagsMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.LogicFlags), PrivateStatic)!;
+        private static readonly MethodInfo ShiftLeftMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.ShiftLeft), PrivateStatic)!;
+        private static readonly MethodInfo ShiftRightMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.ShiftRight), PrivateStatic)!;
+        private static readonly MethodInfo ShiftArithmeticRightMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.ShiftArithmeticRight), PrivateStatic)!;
         private static readonly MethodInfo IncFlagsMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.IncFlags), BindingFlags.NonPublic | BindingFlags.Static)!;
         private static readonly MethodInfo DecFlagsMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.DecFlags), BindingFlags.NonPublic | BindingFlags.Static)!;
 
@@ -226,6 +229,7 @@ public sealed partial class X86Cpu
         private static ulong FlagsWritten(in Instruction ins, NativeKind kind) => kind switch
         {
             NativeKind.Alu or NativeKind.Neg => X86Flags.Status,
+            NativeKind.Shift => ShiftCount(in ins) == 0 ? 0 : X86Flags.Status,
             NativeKind.IncDec => X86Flags.Status & ~X86Flags.CF,
             _ => 0,
         };

@@ -87,12 +87,16 @@ public class X86Benchmarks
     [Benchmark(OperationsPerInvoke = Instructions)]
     public long BareTranslate() => RunBare(X86CpuMode.Translate);
 
-    internal (long Status, long Retired) RunInKernel(bool decodeCache, X86CpuMode mode = X86CpuMode.Interpret)
+    internal (long Status, long Retired) RunInKernel(bool decodeCache, X86CpuMode mode = X86CpuMode.Interpret) =>
+        RunInKernel(_code, decodeCache, mode);
+
+    /// <summary>Runs a flat program as the only process of a paging kernel; returns its exit status and instruction count.</summary>
+    internal static (long Status, long Retired) RunInKernel(byte[] code, bool decodeCache, X86CpuMode mode, int instructionsPerTick = 1000)
     {
-        var kernel = new Kernel(new KernelConfig { Frames = 256, MaxTicks = long.MaxValue, WatchdogSeconds = WatchdogSeconds });
+        var kernel = new Kernel(new KernelConfig { Frames = 256, MaxTicks = long.MaxValue, WatchdogSeconds = WatchdogSeconds, InstructionsPerTick = instructionsPerTick });
         var exit = new ExitCounter();
         kernel.AddSink(exit);
-        var image = X86Program.FromFlat("sieve", FlatBinary.Create(_code), decodeCache);
+        var image = X86Program.FromFlat("sieve", FlatBinary.Create(code), decodeCache);
         image.CpuMode = mode;
         if (kernel.Spawn(image, "sieve", out Process? p) != ErrorCode.Ok) throw new InvalidOperationException("spawn failed");
         RunResult r = kernel.Run();
@@ -101,10 +105,13 @@ public class X86Benchmarks
         return (p.ExitStatus, exit.Instructions);
     }
 
-    internal long RunBare(X86CpuMode mode = X86CpuMode.Interpret)
+    internal long RunBare(X86CpuMode mode = X86CpuMode.Interpret) => RunBare(_code, mode);
+
+    /// <summary>Runs a flat program on a bare CPU over <see cref="FlatX86Memory"/>; returns its exit status.</summary>
+    internal static long RunBare(byte[] code, X86CpuMode mode)
     {
         var memory = new FlatX86Memory();
-        memory.LoadFlat(FlatBinary.Create(_code));
+        memory.LoadFlat(FlatBinary.Create(code));
         return RunBareOn(new X86Cpu(memory) { Mode = mode }, memory);
     }
 
@@ -125,7 +132,7 @@ public class X86Benchmarks
         return RunBareOn(_warm.Value.Cpu, _warm.Value.Memory);
     }
 
-    private static long RunBareOn(X86Cpu cpu, FlatX86Memory memory)
+    internal static long RunBareOn(X86Cpu cpu, FlatX86Memory memory)
     {
         cpu.Registers = X86Registers.Create(FlatBinary.DefaultBase, 0);
         while (cpu.Run(long.MaxValue) == StopReason.Syscall)
