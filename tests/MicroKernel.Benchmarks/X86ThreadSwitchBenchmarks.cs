@@ -45,7 +45,7 @@ public class X86ThreadSwitchBenchmarks
 
     /// <summary>Two x86 threads yielding to each other: a switch inside a syscall (the thread parks on its runner).</summary>
     [Benchmark(OperationsPerInvoke = Handoffs)]
-    public long X86YieldInline() => Run(Yielders, inline: true, expectSwitches: true, twoProcesses: true);
+    public long X86YieldInline() => Run(Yielders, inline: true, expectSwitches: true, twoProcesses: true, preemptEveryInstruction: false);
 
     /// <summary>Two C# threads yielding to each other (SwitchBenchmarks.SimulatedThreadSwitch at the default setting).</summary>
     [Benchmark(OperationsPerInvoke = Handoffs)]
@@ -60,12 +60,12 @@ public class X86ThreadSwitchBenchmarks
         return sys.Join(peer);
     });
 
-    private static long Run(byte[] code, bool inline, bool expectSwitches, bool twoProcesses = false)
+    private static long Run(byte[] code, bool inline, bool expectSwitches, bool twoProcesses = false, bool preemptEveryInstruction = true)
     {
-        using var k = new Kernel(new KernelConfig
-        {
-            Frames = 256, MaxTicks = long.MaxValue, InstructionsPerTick = 1, Quantum = 1, InlineThreads = inline,
-        });
+        var config = new KernelConfig { Frames = 256, MaxTicks = long.MaxValue, InlineThreads = inline };
+        // The yielders switch by syscall: at the default slice (1000 instructions) no preemption adds switches.
+        if (preemptEveryInstruction) config = config with { InstructionsPerTick = 1, Quantum = 1 };
+        using var k = new Kernel(config);
         k.Spawn(X86Program.FromFlat("a", FlatBinary.Create(code)), "a", out Process? p);
         if (twoProcesses) k.Spawn(X86Program.FromFlat("b", FlatBinary.Create(code)), "b", out Process? _);
         RunResult r = k.Run();

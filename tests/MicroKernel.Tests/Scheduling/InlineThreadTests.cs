@@ -244,6 +244,31 @@ public sealed class InlineThreadTests
     }
 
     [Fact]
+    public void The_watchdog_takes_the_cpu_from_a_csharp_runaway_and_hands_it_to_x86_threads_on_a_runner()
+    {
+        using var release = new ManualResetEventSlim(false);
+        var k = new Kernel(Config(true) with { WatchdogSeconds = 0.2 });
+        Process runaway = k.Spawn("runaway", sys =>
+        {
+            // A pure C# loop: no syscall, no user memory (it stops once the test is over).
+            while (!release.IsSet) Thread.SpinWait(1000);
+            sys.Yield(); // refused: the watchdog took the CPU; the thread unwinds
+            return 0;
+        });
+        k.Spawn(Counters(workers: 2, adds: 1000, spin: 10_000), "x86", out Process? x86).ShouldBe(ErrorCode.Ok);
+        RunResult r = k.Run();
+        release.Set();
+        r.Outcome.ShouldBe(RunOutcome.Completed);
+        r.Deterministic.ShouldBeFalse();
+        runaway.Faults.ShouldHaveSingleItem().Reason.ShouldBe(FaultReason.Runaway);
+        x86!.ExitStatus.ShouldBe(2000);
+        k.HostThreadsStarted.ShouldBe(2); // the runaway's own, and one runner for the three x86 threads
+        k.ShouldBalance();
+        SpinWait.SpinUntil(() => k.LiveHostThreads == 0, TimeSpan.FromSeconds(30)).ShouldBeTrue();
+        k.Dispose();
+    }
+
+    [Fact]
     public void Every_x86_scenario_gives_the_same_trace_inline_and_on_host_threads()
     {
         foreach (string name in new[] { "c-pages", "c-rpc", "c-shmem" })
