@@ -8,6 +8,7 @@ public sealed partial class X86Cpu
 {
     private X86CpuMode _mode;
     private X86Block? _runningBlock;         // the compiled block being run (for the count when it faults)
+    private long _loopRetired;               // instructions it retired in turns of a self-loop before the current one
     private static readonly X86Block NoBlock = new([]); // "no block starts here": the interpreter runs this instruction
 
     /// <summary>
@@ -45,6 +46,7 @@ public sealed partial class X86Cpu
 
     private StopReason RunTranslated()
     {
+        _direct = (_memory as KernelX86Memory)?.DirectPaging();
         try
         {
             while (_budget > 0)
@@ -61,7 +63,8 @@ public sealed partial class X86Cpu
                 if (block.Code is { } code && block.Length <= _budget)
                 {
                     _runningBlock = block;
-                    int retired = code(this);
+                    _loopRetired = 0;
+                    long retired = code(this);
                     _runningBlock = null;
                     _budget -= retired;
                     InstructionsRetired += retired;
@@ -83,7 +86,7 @@ public sealed partial class X86Cpu
             // before each instruction that can fault), so the ones before it retired.
             if (_runningBlock is { } interrupted)
             {
-                int retired = Math.Max(0, interrupted.IndexOf(_regs.Rip));
+                long retired = _loopRetired + Math.Max(0, interrupted.IndexOf(_regs.Rip));
                 _budget -= retired;
                 InstructionsRetired += retired;
                 _runningBlock = null;
