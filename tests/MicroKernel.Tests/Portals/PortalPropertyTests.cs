@@ -70,6 +70,14 @@ public class PortalPropertyTests
     {
         // A BypassWith for E1's router at pid 5 was dropped: see docs/portals.md#limits.
         ["2rKcIKFoqNL4"] = (new PortalPlan(5, [(1, 2), (1, 3), (1, 4), (1, 5), (2, 5), (3, 4), (3, 5), (4, 5)], 3, [3, 4, 5], [3, 3, 2], 8, 0, PortalPlan.Death.None), 550864),
+        // A node died while another was in the middle of a send: the failed signal broke the routes of the dead link
+        // at once, under the router being sent (its proxy lost its inward hop: a NullReferenceException in node 6), or
+        // under a read (the three runs that never completed). Now a failed signal only marks the peers for the next
+        // pump (docs/portals.md#death).
+        ["cF0xSY_ChiB2"] = (new PortalPlan(6, [(1, 2), (1, 3), (1, 4), (1, 5), (1, 6), (2, 4), (2, 6), (3, 4), (3, 6), (4, 6)], 3, [3, 6, 2], [1, 3, 1], 9, 1, PortalPlan.Death.Early) { E0ClosesEarly = true }, 592161),
+        ["90BkA2hanWT1"] = (new PortalPlan(6, [(1, 2), (1, 3), (1, 4), (1, 5), (1, 6), (2, 5), (2, 6), (3, 6), (4, 5), (4, 6)], 6, [6, 3, 1], [0, 0, 1], 1, 1, PortalPlan.Death.Holding), 873404),
+        ["fxkViP1sSVi2"] = (new PortalPlan(3, [(1, 2), (1, 3), (2, 3)], 3, [3, 1, 2, 1], [3, 2, 3, 0], 2, 2, PortalPlan.Death.Holding), 93750),
+        ["fWL6EoqMsCq1"] = (new PortalPlan(3, [(1, 2), (1, 3), (2, 3)], 1, [1, 3, 2, 3, 2], [2, 2, 2, 1, 2], 5, 2, PortalPlan.Death.Holding), 141604),
     };
 
     /// <summary>The names of the plans CsCheck found.</summary>
@@ -86,7 +94,19 @@ public class PortalPropertyTests
         for (int pid = 1; pid <= plan.Nodes; pid++)
         {
             int me = pid;
-            k.Spawn("node" + me, sys => RunNode(sys, plan, me, res));
+            k.Spawn("node" + me, sys =>
+            {
+                try
+                {
+                    return RunNode(sys, plan, me, res);
+                }
+                catch (Exception e) when (e is not Processes.ThreadTerminatedException)
+                {
+                    // The fault names only the exception's type: keep where it came from for the failure message.
+                    lock (res) res.Errors.Add($"node {me}: {e}");
+                    throw;
+                }
+            });
         }
         RunResult r = k.Run();
         string why = plan + "\n" + k.ConsoleOutput + "\n" + string.Join("\n", k.Processes.SelectMany(p => p.Faults.Select(f => $"{p.Name}: {f}"))) + "\n" + string.Join("\n", res.Errors) + "\n" + string.Join("\n", res.Nodes.Values.SelectMany(n => n.Describe().Append($"pid {n.Pid}: dropped {n.Stats.Dropped}, lost {n.Stats.LinksLost}, removed {n.Stats.ProxiesRemoved}, waits {n.Stats.Waits}")));

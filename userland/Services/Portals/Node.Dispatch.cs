@@ -12,6 +12,11 @@ public sealed partial class Node
     public bool Pump()
     {
         bool any = false;
+        if (_checkPeers)
+        {
+            _checkPeers = false;
+            CheckPeers();
+        }
         for (int round = 0; round < 64; round++)
         {
             bool progress = AdoptOffers();

@@ -145,13 +145,19 @@ public sealed partial class Node
         if (wrote && link.Pool.TakePeerWaiting(_sys.Memory)) Signal(link);
     }
 
-    // One notify on the peer's doorbell: the only kernel entry of a send, made only when the peer waits.
+    // One notify on the peer's doorbell: the only kernel entry of a send, made only when the peer waits. A failed
+    // notify means the peer may be dead; the links are checked at the next pump, not here: a signal is sent in the
+    // middle of a send or a read, and breaking routes under the router being sent or read corrupted it (plan
+    // cF0xSY_ChiB2: the proxy a portal left had lost its inward hop before SendParcel finished with it).
     private void Signal(PoolLink link)
     {
         if (link.PeerGone) return;
         Stats.Signals++;
-        if (_sys.Syscall(SyscallNumber.Notify, (ulong)link.Bell, 1) < 0) CheckPeers();
+        if (_sys.Syscall(SyscallNumber.Notify, (ulong)link.Bell, 1) < 0) _checkPeers = true;
     }
+
+    // A signal failed since the last pump: look at every peer's "alive" object then.
+    private bool _checkPeers;
 
     /// <summary>
     /// Polls every peer's "alive" object (one syscall each) and breaks the links of the dead ones: every route through
@@ -167,7 +173,7 @@ public sealed partial class Node
     // break every route through the link, destroy the pool (its frames are freed) and close the handles.
     private void LinkDied(PoolLink link)
     {
-        // Reading the dead link may signal through it; the failed notify re-enters here through CheckPeers.
+        // Runs once per link (a pump and CheckPeers may both find it dead).
         if (link.Dying) return;
         link.Dying = true;
         ReadLink(link);
