@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using MicroKernel.Processes;
 using MicroKernel.Syscalls;
 using MicroKernel.Tracing;
@@ -22,11 +24,25 @@ public sealed partial class Kernel
     private bool _entryHeld;
     private SyscallRecord _held;
 
+    // Repeats: a record equal to the last one handed to the record sinks in all but its time (a loop of getpid) is
+    // counted here instead of handed out, and the run goes out in one call (IEventSink.EmitSyscallRepeats) before
+    // anything else reaches the sinks. _last is the last record the sinks got (valid while _repeatable: it had no I/O
+    // and no instruction count, and nothing reached the record sinks since); _repeats records follow it, each
+    // _repeatStep ticks after the one before, the last at _repeatTick. Why: handing each one out (an interface call,
+    // and the writer's own compare) cost more than the compare here (docs/benchmarks.md, "Repeats counted by the kernel").
+    private bool _repeatable;
+    private bool _heldRepeats; // the held entry repeats the call of _last (set at the entry)
+    private SyscallRecord _last;
+    private long _repeats;
+    private long _repeatStep;
+    private long _repeatTick;
+
     /// <summary>Adds a listener to the event stream.</summary>
     public void AddSink(IEventSink sink)
     {
         ReleaseHeldEntry();
         _sinks.Add(sink);
+        if (!sink.TakesSyscalls) return; // it gets every other event, through _sinks
         if (sink.TakesSyscallRecords) _recordSinks = [.. _recordSinks, sink];
         else _eventSinks = [.. _eventSinks, sink];
     }
@@ -48,7 +64,7 @@ public sealed partial class Kernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private long SyscallEntered(SimThread caller, long number, in SyscallArgs args)
     {
-        ReleaseHeldEntry(); // a syscall inside a syscall (an RPC callee's, a handler's): the outer entry goes first
+        if (_entryHeld) ReleaseNested(); // a syscall inside a syscall (an RPC callee's, a handler's): the outer entry goes first
         long seq = _nextSeq++;
         caller.IoRecord.Clear();
         caller.RecordingIo = true;
@@ -58,11 +74,19 @@ public sealed partial class Kernel
             _entryHeld = true;
             _held.Seq = seq;
             _held.Tick = Scheduler.Now;
-            _held.Pid = caller.Process.Pid;
-            _held.Tid = caller.Tid;
-            _held.Code = number;
-            _held.Args = args;
             _held.Instructions = caller.InstructionsRetired;
+            int pid = caller.Process.Pid, tid = caller.Tid;
+            // The same call as the entry held before (a loop): its fields are there already, and while the record
+            // sinks got nothing since the last record, they are that record's, so this one may repeat it.
+            if (_held.Code == number && _held.Tid == tid && _held.Pid == pid && SameArgs(_held.Args, args)) _heldRepeats = _repeatable;
+            else
+            {
+                _heldRepeats = false;
+                _held.Pid = pid;
+                _held.Tid = tid;
+                _held.Code = number;
+                _held.Args = args;
+            }
         }
         if (_eventSinks.Length > 0) EmitEntry(caller, seq, number, args);
         return seq;
@@ -89,15 +113,66 @@ public sealed partial class Kernel
         {
             // Nothing happened between the entry and now: one record, the held one completed.
             _entryHeld = false;
-            _held.Result = result;
-            if (io is not null) _held.Io = io;
-            else if (_held.Io is not null) _held.Io = null;
-            IEventSink[] fused = _recordSinks;
-            for (int i = 0; i < fused.Length; i++) fused[i].EmitSyscall(in _held);
+            if (_heldRepeats && IsRepeat(result, io, tick)) CountRepeat(tick);
+            else
+            {
+                _held.Result = result;
+                HandOutHeld(io);
+            }
             if (_eventSinks.Length > 0) EmitHeldExit();
             return;
         }
         EmitExit(caller, seq, tick, instructions, number, args, result, io);
+    }
+
+    // The six arguments compared as one 32-byte and one 16-byte vector: compared field by field, they took twelve
+    // loads and the registers ran out (the JIT spilled them to the stack), on every traced syscall.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool SameArgs(in SyscallArgs a, in SyscallArgs b)
+    {
+        ref byte x = ref Unsafe.As<SyscallArgs, byte>(ref Unsafe.AsRef(in a));
+        ref byte y = ref Unsafe.As<SyscallArgs, byte>(ref Unsafe.AsRef(in b));
+        return Vector256.LoadUnsafe(ref x) == Vector256.LoadUnsafe(ref y) && Vector128.LoadUnsafe(ref x, 32) == Vector128.LoadUnsafe(ref y, 32);
+    }
+
+    // A held call that repeats the last record's call (_heldRepeats) repeats the record: the same result (still in
+    // _held), no I/O, no instruction count, and the same step in time as the repeats counted so far. Its sequence
+    // number follows theirs: any other event in between would have cleared _repeatable.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool IsRepeat(long result, UserIoRecord? io, long tick) =>
+        result == _held.Result && io is null && _held.Instructions == 0 && (_repeats == 0 || tick - _repeatTick == _repeatStep);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void CountRepeat(long tick)
+    {
+        Debug.Assert(_held.Seq == _last.Seq + 2 * (_repeats + 1), "a repeat follows the last record with no other event between");
+        if (_repeats++ == 0) _repeatStep = tick - _last.Tick;
+        _repeatTick = tick;
+    }
+
+    // The held record goes to the record sinks (after the repeats they are owed), and becomes the model of repeats
+    // when a reader could repeat it exactly (no I/O, no instruction count).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void HandOutHeld(UserIoRecord? io)
+    {
+        if (_repeats > 0) HandOutRepeats();
+        if (io is not null) _held.Io = io;
+        else if (_held.Io is not null) _held.Io = null;
+        IEventSink[] fused = _recordSinks;
+        for (int i = 0; i < fused.Length; i++) fused[i].EmitSyscall(in _held);
+        _repeatable = io is null && _held.Instructions == 0;
+        if (_repeatable) _last = _held;
+    }
+
+    // The counted repeats go to the record sinks, in one call each; the last of them becomes the last record handed out.
+    private void HandOutRepeats()
+    {
+        long n = _repeats, step = _repeatStep;
+        _repeats = 0;
+        IEventSink[] fused = _recordSinks;
+        for (int i = 0; i < fused.Length; i++) fused[i].EmitSyscallRepeats(in _last, n, step);
+        _last.Seq += 2 * n;
+        _last.Tick += step * n;
     }
 
     // A syscall's exit as an event, for every sink: something happened since its entry (the entry was released), or
@@ -113,18 +188,31 @@ public sealed partial class Kernel
             A0 = args.A0, A1 = args.A1, A2 = args.A2, A3 = args.A3, A4 = args.A4, A5 = args.A5, Result = result,
             Instructions = instructions, Io = io,
         };
-        for (int i = 0; i < _sinks.Count; i++) _sinks[i].Emit(in exit);
+        Deliver(_recordSinks, exit);
+        Deliver(_eventSinks, exit);
     }
 
-    // Any other event is about to be delivered, or the run ends: the held entry goes to the record sinks first.
+    // Any other event is about to be delivered, or the run ends: the counted repeats and the held entry go to the
+    // record sinks first, and the next record repeats nothing.
     private void ReleaseHeldEntry()
     {
-        if (_entryHeld) ReleaseEntry();
+        if (_entryHeld || _repeats > 0) ReleaseEntry();
+        _repeatable = false;
+    }
+
+    // A syscall enters while another's entry is held (an RPC callee's, a handler's): the same, out of line.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ReleaseNested()
+    {
+        ReleaseEntry();
+        _repeatable = false;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)] // out of line for the same reason as EmitExit
     private void ReleaseEntry()
     {
+        if (_repeats > 0) HandOutRepeats();
+        if (!_entryHeld) return;
         _entryHeld = false;
         Deliver(_recordSinks, _held.Entry);
     }

@@ -31,12 +31,27 @@ public sealed partial class Kernel : IDisposable
     /// <summary>True once <see cref="Dispose"/> ran.</summary>
     public bool IsDisposed => _disposed;
 
-    /// <summary>Host threads of this kernel's simulated threads that have not ended (parked ones included).</summary>
+    private int _hostThreadsStarted;
+
+    /// <summary>Host threads of this kernel that have not ended (parked ones and runners of inline threads included).</summary>
     internal int LiveHostThreads
     {
         get
         {
-            lock (_liveHosts) return _liveHosts.Count;
+            lock (_liveHosts) return _liveHosts.Count + Scheduler.LiveRunners;
+        }
+    }
+
+    /// <summary>
+    /// Host threads this kernel has started so far: one per host-threaded simulated thread (a C# program's), plus the
+    /// runners of inline threads (x86 programs'), which a switch between two inline threads does not need more of
+    /// (docs/architecture.md, "Threads without host threads").
+    /// </summary>
+    public int HostThreadsStarted
+    {
+        get
+        {
+            lock (_liveHosts) return _hostThreadsStarted + Scheduler.RunnersStarted;
         }
     }
 
@@ -66,16 +81,46 @@ public sealed partial class Kernel : IDisposable
         List<SimThread> parked;
         lock (_liveHosts) parked = _liveHosts.Where(t => !t.IsRunningAway).ToList();
         foreach (SimThread t in parked) t.Resume();
+        // Runners end too; one parked inside the kernel for an inline thread unwinds that thread first.
+        List<CpuRunner> runners = Scheduler.ReleaseRunners();
         // Wait (bounded) for them, so that a caller sees the threads gone; a released thread runs only its unwinding,
         // unless its program catches that too and comes back (it then parks for good: no point waiting for it).
         long deadline = Stopwatch.GetTimestamp() + 5 * Stopwatch.Frequency;
         foreach (SimThread t in parked)
             while (!t.JoinHost(TimeSpan.FromMilliseconds(10)) && !t.InGraveyard && Stopwatch.GetTimestamp() < deadline) { }
+        foreach (CpuRunner r in runners)
+            while (!r.Join(TimeSpan.FromMilliseconds(10)) && r.Running is not { InGraveyard: true } && Stopwatch.GetTimestamp() < deadline) { }
     }
 
     internal void HostThreadStarted(SimThread t)
     {
-        lock (_liveHosts) _liveHosts.Add(t);
+        lock (_liveHosts)
+        {
+            _liveHosts.Add(t);
+            _hostThreadsStarted++;
+        }
+    }
+
+    /// <summary>
+    /// An inline thread suspended at a scheduling point was dispatched again (on a runner): the rest of that point, as
+    /// a host-threaded thread runs it after its gate opens: unwind if it was killed meanwhile, then its pending handlers.
+    /// </summary>
+    internal void ResumeAtSchedulingPoint(SimThread thread)
+    {
+        if (_disposed) throw new ThreadTerminatedException();
+        if (thread.MustUnwind) throw thread.Terminating();
+        try
+        {
+            if (thread.Process.PendingUpcalls != 0) UpcallPoint(thread);
+        }
+        catch (ThreadTerminatedException)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            throw Unwinding(thread, e);
+        }
     }
 
     internal void HostThreadEnded(SimThread t)

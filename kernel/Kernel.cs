@@ -362,7 +362,11 @@ public sealed partial class Kernel
     {
         Machine.Memory.Changes.Mark(CheckedState.All); // threads, processes and IPC state change: re-check everything
         ProgramImage image = process.Image;
-        var t = new SimThread(this, process, _nextTid++, name, priority, self => image.Run(self, entry, argument, stackTop)) { IsMain = isMain };
+        // An image that can keep the thread's state in an object gets an inline thread: no host thread of its own.
+        ResumableBody? steps = Config.InlineThreads ? image.CreateResumableBody(entry, argument, stackTop) : null;
+        var t = steps is not null
+            ? new SimThread(this, process, _nextTid++, name, priority, steps) { IsMain = isMain }
+            : new SimThread(this, process, _nextTid++, name, priority, self => image.Run(self, entry, argument, stackTop)) { IsMain = isMain };
         process.ThreadList.Add(t);
         Scheduler.LiveThreads.Add(t);
         Emit(new KernelEvent { Pid = process.Pid, Tid = t.Tid, Kind = EventKind.ThreadStart, Text = name, A0 = entry, A1 = argument });
@@ -411,7 +415,8 @@ public sealed partial class Kernel
         for (int i = 0; i < _sinks.Count; i++) _sinks[i].Emit(in e);
     }
 
-    internal void AccessPoint(SimThread thread)
+    // False only with canSuspend: the inline thread was switched away and its step returns (ResumeAtSchedulingPoint goes on).
+    internal bool AccessPoint(SimThread thread, bool canSuspend = false)
     {
         CheckHolder(thread, "scheduling point");
         if (thread.MustUnwind) UnwindAgain(thread);
@@ -419,8 +424,9 @@ public sealed partial class Kernel
         try
         {
             TickCheckPoint(thread);
-            Scheduler.Tick(thread);
+            if (!Scheduler.Tick(thread, canSuspend)) return false;
             if (thread.Process.PendingUpcalls != 0) UpcallPoint(thread);
+            return true;
         }
         catch (ThreadTerminatedException)
         {

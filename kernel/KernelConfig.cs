@@ -43,6 +43,13 @@ public sealed record KernelConfig
     /// </summary>
     public double WatchdogSeconds { get; init; } = 5;
 
+    /// <summary>
+    /// Threads whose image offers a resumable body (x86 programs) run on the host thread that holds the CPU, so a switch
+    /// between two of them at an instruction point is a register swap (docs/architecture.md, "Threads without host
+    /// threads"); false = every simulated thread on a host thread of its own. Both give the same run, event for event.
+    /// </summary>
+    public bool InlineThreads { get; init; } = true;
+
     /// <summary>Most threads one process may have alive.</summary>
     public int MaxThreadsPerProcess { get; init; } = 64;
 

@@ -100,6 +100,11 @@ public sealed class PhysicalMemory
     /// <summary>How many times <paramref name="frame"/> has been written; changes on every write.</summary>
     public uint WriteGeneration(ulong frame) => _writeGeneration[frame];
 
+    /// <summary>The RAM and the write generations, for the x86 translator's inlined TLB-hit path (which does what Slice does).</summary>
+    internal byte[] Bytes => _bytes;
+
+    internal uint[] WriteGenerations => _writeGeneration;
+
     private void NoteWrite(ulong address, int length)
     {
         if (length <= 0) return;

@@ -61,11 +61,15 @@ public sealed class FrameAllocator
     /// <summary>How many references <paramref name="frame"/> has (0 when free).</summary>
     public int RefCount(ulong frame) => _refs[frame];
 
-    /// <summary>Allocates one zeroed frame with one reference, or returns false when none is free.</summary>
+    /// <summary>
+    /// Allocates one zeroed frame with one reference, or returns false when none is free. Throws
+    /// <see cref="ArgumentOutOfRangeException"/> when <paramref name="use"/> is not Kernel or User (as do the other
+    /// allocations): a frame taken for no known owner would be counted nowhere.
+    /// </summary>
     public bool TryAllocate(FrameUse use, out ulong frame)
     {
         frame = 0;
-        if (use == FrameUse.Free) throw new ArgumentException("cannot allocate a frame as free", nameof(use));
+        RequireOwner(use);
         if (Refused() || FreeCount == 0) return false;
         int f = FindFree(_searchHint, 1, 1);
         if (f < 0) f = FindFree(0, 1, 1);
@@ -83,6 +87,7 @@ public sealed class FrameAllocator
     public bool TryAllocateContiguous(int count, int alignFrames, FrameUse use, out ulong firstFrame)
     {
         firstFrame = 0;
+        RequireOwner(use);
         if (count <= 0 || alignFrames <= 0 || Refused() || count > FreeCount) return false;
         int f = FindFree(0, count, alignFrames);
         if (f < 0) return false;
@@ -97,6 +102,7 @@ public sealed class FrameAllocator
     /// </summary>
     public bool TryAllocateAt(ulong firstFrame, int count, FrameUse use)
     {
+        RequireOwner(use);
         if (count <= 0 || firstFrame + (ulong)count > (ulong)_use.Length || Refused()) return false;
         for (int i = 0; i < count; i++)
             if (_use[(int)firstFrame + i] != FrameUse.Free) return false;
@@ -130,7 +136,8 @@ public sealed class FrameAllocator
     /// <summary>Changes the owner kind of an allocated frame (e.g. an in-flight IPC page becomes mapped again).</summary>
     public void Retag(ulong frame, FrameUse use)
     {
-        if (_use[frame] == FrameUse.Free || use == FrameUse.Free) throw new InvalidOperationException($"bad retag of frame {frame}");
+        if (_use[frame] == FrameUse.Free || use is not (FrameUse.Kernel or FrameUse.User))
+            throw new InvalidOperationException($"bad retag of frame {frame} to {use}");
         _memory.Changes.Mark(Invariants.CheckedState.Frames);
         Count(_use[frame], -1);
         _use[frame] = use;
@@ -167,6 +174,14 @@ public sealed class FrameAllocator
             problems.Add($"counters free={FreeCount} kernel={KernelCount} user={UserCount} disagree with frames free={free} kernel={kernel} user={user}");
         if (free + kernel + user != TotalCount) problems.Add("free + kernel + user != total");
         return problems;
+    }
+
+    // A frame is taken for the kernel or for user mappings: Free would put an allocated frame on no list, and a value
+    // outside the enum (a cast from a number) would be counted nowhere and break free + kernel + user = total.
+    private static void RequireOwner(FrameUse use)
+    {
+        if (use is not (FrameUse.Kernel or FrameUse.User))
+            throw new ArgumentOutOfRangeException(nameof(use), use, "a frame is allocated for the kernel or for user mappings");
     }
 
     private void Take(int f, FrameUse use)

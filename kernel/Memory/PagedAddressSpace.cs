@@ -72,6 +72,9 @@ public sealed partial class PagedAddressSpace : AddressSpace
         return new PagedAddressSpace(machine, frames, table);
     }
 
+    /// <summary>The root TryTranslate compares with the MMU's (DeadRoot once destroyed): the x86 translator's hit path does too.</summary>
+    internal ulong LoadedRoot => _root;
+
     /// <summary>The page table (for dumps and IPC).</summary>
     public PageTable PageTable => _table;
 

@@ -26,6 +26,14 @@ public abstract class ProgramImage
     public abstract long Run(SimThread thread, ulong entry, ulong argument, ulong stackTop);
 
     /// <summary>
+    /// A resumable body for a thread from <paramref name="entry"/> (what <see cref="Run"/> would run), when the image
+    /// can keep a thread's whole state between scheduling points in an object: the thread then runs on the host thread
+    /// that holds the CPU instead of a host thread of its own (<see cref="KernelConfig.InlineThreads"/>). Null (the
+    /// default) = the thread gets a host thread and runs <see cref="Run"/>.
+    /// </summary>
+    public virtual ResumableBody? CreateResumableBody(ulong entry, ulong argument, ulong stackTop) => null;
+
+    /// <summary>
     /// Runs a handler at <paramref name="entry"/> on <paramref name="thread"/> like a signal: it interrupts whatever the
     /// thread was doing, and the thread carries on where it was when the handler returns. Returns the handler's result.
     /// </summary>

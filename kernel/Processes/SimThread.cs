@@ -9,17 +9,22 @@ using HostThread = System.Threading.Thread;
 namespace MicroKernel.Processes;
 
 /// <summary>
-/// A simulated thread (a thread control block). Each one runs on its own managed host thread, but only the one the
-/// scheduler dispatched runs; the others are parked on their <see cref="_gate"/>. User code reaches the kernel only
-/// through <see cref="Syscall"/> and the load/store methods here, which go through the process's protection unit.
+/// A simulated thread (a thread control block). A host-threaded one (a C# program's) runs on its own managed host
+/// thread; an inline one (with a <see cref="ResumableBody"/>, an x86 program's) runs on a runner host thread, the one
+/// that holds the CPU (docs/architecture.md, "Threads without host threads"). Only the thread the scheduler dispatched
+/// runs; the others are parked on their <see cref="_gate"/> or, inline, suspended in their body. User code reaches
+/// the kernel only through <see cref="Syscall"/> and the load/store methods here, which go through the process's
+/// protection unit.
 /// </summary>
 public sealed class SimThread
 {
     // The handoff: the running thread opens the next one's gate and waits on its own. The gate spins briefly
     // before it parks, so a switch costs a fraction of a microsecond instead of an OS wake-up's ~15 µs.
     private readonly HandoffGate _gate = new();
-    private readonly Func<SimThread, long> _body;
+    private readonly Func<SimThread, long>? _body;
+    private readonly ResumableBody? _steps;
     private HostThread? _host;
+    private bool _stepped;
 
     /// <summary>No host thread may use the port (the thread does not hold the CPU). No host thread has this id.</summary>
     internal const int NoHolder = -1;
@@ -41,6 +46,16 @@ public sealed class SimThread
     }
 
     internal SimThread(Kernel kernel, Process process, int tid, string name, int priority, Func<SimThread, long> body)
+        : this(kernel, process, tid, name, priority, body, null)
+    {
+    }
+
+    internal SimThread(Kernel kernel, Process process, int tid, string name, int priority, ResumableBody steps)
+        : this(kernel, process, tid, name, priority, null, steps)
+    {
+    }
+
+    private SimThread(Kernel kernel, Process process, int tid, string name, int priority, Func<SimThread, long>? body, ResumableBody? steps)
     {
         Kernel = kernel;
         Process = process;
@@ -49,9 +64,28 @@ public sealed class SimThread
         Name = name;
         Priority = priority;
         _body = body;
+        _steps = steps;
         Space = process.AddressSpace;
         JoinWaiters = new WaitQueue($"join tid {tid}");
     }
+
+    /// <summary>
+    /// True for an inline thread: its body is a <see cref="ResumableBody"/> that the host thread holding the CPU runs,
+    /// and it has no host thread of its own (docs/architecture.md, "Threads without host threads").
+    /// </summary>
+    public bool IsInline => _steps is not null;
+
+    /// <summary>
+    /// An inline thread parked inside the kernel (a blocking syscall, a switch inside a handler or an RPC call): its
+    /// kernel frames hold its runner's host stack, so it resumes there, through its gate, like a host-threaded thread.
+    /// </summary>
+    internal bool Pinned { get; set; }
+
+    /// <summary>The runner whose host thread runs (or last ran) this inline thread's step.</summary>
+    internal CpuRunner? Runner { get; private set; }
+
+    /// <summary>Set when this inline thread's last step has unwound to its runner: the thread is ending there.</summary>
+    internal bool StepUnwound { get; private set; }
 
     /// <summary>The kernel this thread belongs to.</summary>
     public Kernel Kernel { get; }
@@ -117,6 +151,14 @@ public sealed class SimThread
     /// </summary>
     public void InstructionPoint() => Kernel.AccessPoint(this);
 
+    /// <summary>
+    /// <see cref="InstructionPoint"/> at the top level of an inline thread's <see cref="ResumableBody.Step"/> (no
+    /// handler, RPC call or other kernel frame below it on the stack). True: the thread keeps the CPU and goes on. False:
+    /// it was switched away and is suspended: the step must return at once, touching neither the kernel nor user
+    /// memory; the next step continues right after this point. A host-threaded thread always gets true.
+    /// </summary>
+    public bool SuspendableInstructionPoint() => Kernel.AccessPoint(this, canSuspend: IsInline);
+
     // True while the current syscall's reads and writes of user memory go to IoRecord (only while the kernel traces):
     // a flag, not a reference to the record, since a reference store per syscall costs a GC write barrier.
     internal bool RecordingIo { get; set; }
@@ -150,8 +192,11 @@ public sealed class SimThread
     public long Syscall(long number, ulong a0 = 0, ulong a1 = 0, ulong a2 = 0, ulong a3 = 0, ulong a4 = 0, ulong a5 = 0) =>
         Kernel.Syscall(this, number, a0, a1, a2, a3, a4, a5);
 
-    /// <summary>The managed id of this thread's own host thread (0 before it starts).</summary>
-    internal int HostId { get; private set; }
+    /// <summary>
+    /// The managed id of the host thread that runs this thread: its own (0 before it starts), or for an inline thread
+    /// the runner the scheduler handed it to.
+    /// </summary>
+    internal int HostId { get; set; }
 
     /// <summary>
     /// Set when the kernel gave up on this thread's host thread (a runaway the watchdog stopped, a thread that swallowed
@@ -253,8 +298,13 @@ public sealed class SimThread
     /// <inheritdoc />
     public override string ToString() => $"tid {Tid} ({Process.Name}/{Name})";
 
+    /// <summary>Marks the calling host thread as a runner of inline threads (its id passes the port check when it holds the CPU).</summary>
+    internal static void BindHost(int hostId) => t_hostId = hostId;
+
     internal void StartHost()
     {
+        // An inline thread has no host thread: a runner runs its steps once it is dispatched.
+        if (IsInline) return;
         _host = new HostThread(HostMain, maxStackSize: 1 << 20) { IsBackground = true, Name = $"sim pid {Process.Pid} tid {Tid}" };
         HostId = _host.ManagedThreadId;
         Kernel.HostThreadStarted(this);
@@ -315,25 +365,67 @@ public sealed class SimThread
         {
             if (!Killed)
             {
-                code = _body(this);
+                code = _body!(this);
                 returned = true;
             }
         }
-        catch (ThreadTerminatedException)
+        catch (Exception e)
         {
-            code = ExitCode;
+            code = Ending(e);
         }
-        catch (UserCodeException e)
+        Finish(code, returned);
+    }
+
+    /// <summary>
+    /// Runs one step of this inline thread on <paramref name="runner"/>'s host thread, which holds the CPU for it: the
+    /// first step starts the body; a later one first finishes the scheduling point the thread was suspended at. When the
+    /// thread ends (returned, killed, faulted) it is finished here, as <see cref="RunBody"/> finishes a host-threaded one.
+    /// </summary>
+    internal void RunStep(CpuRunner runner)
+    {
+        Runner = runner;
+        long code = 0;
+        bool returned = false;
+        try
         {
-            // The program's own code threw (its image marked it): that process's fault.
-            code = Abandoned || Kernel.IsDisposed ? ExitCode : Kernel.UserCrashed(this, e.Thrown);
+            bool first = !_stepped;
+            _stepped = true;
+            // Never dispatched before and already killed: it ends without running, as a host-threaded one does.
+            if (!first || !Killed)
+            {
+                if (!first) Kernel.ResumeAtSchedulingPoint(this);
+                if (!_steps!.Step(this, out code)) return; // suspended: another thread holds the CPU now
+                returned = true;
+            }
         }
         catch (Exception e)
         {
-            // Anything else came from the kernel or the image's machinery (an interpreter, a loader): a panic.
-            if (!Abandoned && !Kernel.IsDisposed) Kernel.Panic(this, e);
-            code = ExitCode;
+            code = Ending(e);
         }
+        _steps!.Ended(this);
+        StepUnwound = true;
+        Finish(code, returned);
+    }
+
+    // How an exception that left the body ends the thread: its exit code.
+    private long Ending(Exception e)
+    {
+        switch (e)
+        {
+            case ThreadTerminatedException:
+                return ExitCode;
+            case UserCodeException u:
+                // The program's own code threw (its image marked it): that process's fault.
+                return Abandoned || Kernel.IsDisposed ? ExitCode : Kernel.UserCrashed(this, u.Thrown);
+            default:
+                // Anything else came from the kernel or the image's machinery (an interpreter, a loader): a panic.
+                if (!Abandoned && !Kernel.IsDisposed) Kernel.Panic(this, e);
+                return ExitCode;
+        }
+    }
+
+    private void Finish(long code, bool returned)
+    {
         // The kernel already counted an abandoned thread out (watchdog, swallowed termination) or was disposed.
         if (Abandoned || Kernel.IsDisposed) return;
         if (returned && TerminationThrown)

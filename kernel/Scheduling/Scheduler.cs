@@ -5,7 +5,10 @@ namespace MicroKernel.Scheduling;
 /// <summary>
 /// The mechanism of scheduling on one simulated CPU: exactly one thread runs; switching hands the CPU to the next
 /// thread's gate and parks the current one. Virtual time advances one tick per scheduling point and jumps ahead
-/// when every thread sleeps. Runs on whichever host thread holds the CPU: there is no scheduler thread.
+/// when every thread sleeps. Runs on whichever host thread holds the CPU: there is no scheduler thread. An inline
+/// thread (one with a <see cref="ResumableBody"/>) is run by a <see cref="CpuRunner"/> host thread of the pool here:
+/// switching away from it at a suspension point of its own code hands the next inline thread to the same runner,
+/// with no handoff (docs/architecture.md, "Threads without host threads").
 /// </summary>
 public sealed class Scheduler
 {
@@ -16,6 +19,11 @@ public sealed class Scheduler
     private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _sleepSeq;
     private long _sliceStart;
+    // Runners: the free ones (most recently freed first: its stack is warm) and every live one; both under _runnerLock.
+    private readonly object _runnerLock = new();
+    private readonly Stack<CpuRunner> _idleRunners = new();
+    private readonly List<CpuRunner> _liveRunners = [];
+    private int _runnersStarted;
 
     internal Scheduler(Kernel kernel, ISchedulingPolicy policy)
     {
@@ -65,8 +73,12 @@ public sealed class Scheduler
         _finished.Task.Wait();
     }
 
-    /// <summary>A scheduling point: one tick passes; the policy may preempt the caller.</summary>
-    internal void Tick(SimThread self)
+    /// <summary>
+    /// A scheduling point: one tick passes; the policy may preempt the caller. With <paramref name="canSuspend"/> (an
+    /// inline thread at the top level of its body) a switch does not park the caller: it returns false, and the caller
+    /// returns to its runner without touching the kernel again; else true.
+    /// </summary>
+    internal bool Tick(SimThread self, bool canSuspend = false)
     {
         Now++;
         WakeSleepers();
@@ -77,12 +89,11 @@ public sealed class Scheduler
         if (forced)
         {
             MakeReady(self);
-            SwitchAway(self, "injected preempt");
-            return;
+            return SwitchAway(self, "injected preempt", canSuspend);
         }
-        if (!_policy.ShouldPreempt(self, Now - _sliceStart)) return;
+        if (!_policy.ShouldPreempt(self, Now - _sliceStart)) return true;
         MakeReady(self);
-        SwitchAway(self, "preempt");
+        return SwitchAway(self, "preempt", canSuspend);
     }
 
     /// <summary>The caller gives up the CPU but stays ready.</summary>
@@ -203,12 +214,14 @@ public sealed class Scheduler
             self.CpuHolderId = SimThread.NoHolder;
             Current = null;
             _finished.TrySetResult();
+            RetireRunners();
             return;
         }
-        Dispatch(next, "exit");
+        // An inline thread whose step has unwound to its runner frees that runner for the next one.
+        Dispatch(next, "exit", self.IsInline && self.StepUnwound ? self.Runner : null);
     }
 
-    private void SwitchAway(SimThread self, string why)
+    private bool SwitchAway(SimThread self, string why, bool canSuspend = false)
     {
         SimThread? next = PickNext();
         if (next is null) throw new KernelPanicException("no thread to run while one is switching away");
@@ -217,17 +230,55 @@ public sealed class Scheduler
             self.State = SimThreadState.Running;
             _sliceStart = Now;
             if (self.Killed) throw self.Terminating();
-            return;
+            return true;
         }
+        if (canSuspend && self.IsInline)
+        {
+            // Suspended: its state stays in its body; its runner runs next (or goes back to the pool) once it unwinds.
+            Dispatch(next, why, self.Runner);
+            return false;
+        }
+        // Parked inside the kernel: an inline thread keeps its runner's host stack until it is dispatched again.
+        self.Pinned = self.IsInline;
         Dispatch(next, why);
-        self.Park();
+        try
+        {
+            self.Park();
+        }
+        finally
+        {
+            self.Pinned = false;
+        }
+        return true;
     }
 
-    private void Dispatch(SimThread next, string why)
+    // Gives the CPU to next. Who runs it: its own host thread (host-threaded, or an inline thread parked inside the
+    // kernel on a runner's stack), else a runner: the freeing one (the caller's, whose step is ending) or one of the pool.
+    private void Dispatch(SimThread next, string why, CpuRunner? freeing = null)
     {
         SimThread? previous = Current;
-        // The port changes hands with the CPU: from now on only next's own host thread may use next's port.
+        // The port changes hands with the CPU: from now on only the host thread that runs next may use next's port.
         if (previous is not null) previous.CpuHolderId = SimThread.NoHolder;
+        CpuRunner? handTo = null;
+        bool runsOnGate = !next.IsInline || next.Pinned;
+        if (!runsOnGate)
+        {
+            if (freeing is not null)
+            {
+                freeing.OwnNext = next;
+                next.HostId = freeing.HostId;
+            }
+            else
+            {
+                handTo = TakeRunner();
+                handTo.Handed = next;
+                next.HostId = handTo.HostId;
+            }
+        }
+        else if (freeing is not null)
+        {
+            PoolRunner(freeing);
+        }
         next.CpuHolderId = next.HostId;
         Current = next;
         next.State = SimThreadState.Running;
@@ -236,7 +287,115 @@ public sealed class Scheduler
         Switches++;
         next.Space.Activate();
         _kernel.OnSwitch(previous, next, why);
-        next.Resume();
+        if (runsOnGate) next.Resume();
+        else handTo?.Open();
+    }
+
+    /// <summary>Host threads started for runners of inline threads so far.</summary>
+    internal int RunnersStarted
+    {
+        get
+        {
+            lock (_runnerLock) return _runnersStarted;
+        }
+    }
+
+    /// <summary>Live runner host threads (running, parked inside the kernel for a thread, or idle in the pool).</summary>
+    internal int LiveRunners
+    {
+        get
+        {
+            lock (_runnerLock) return _liveRunners.Count;
+        }
+    }
+
+    /// <summary>Set once the run has ended or the kernel was disposed: a runner that wakes or frees up ends.</summary>
+    internal bool RunnersRetired { get; private set; }
+
+    // A free runner from the pool, or a new host thread when none is free. Claimed: it runs what it is handed.
+    private CpuRunner TakeRunner()
+    {
+        lock (_runnerLock)
+        {
+            if (!_idleRunners.TryPop(out CpuRunner? runner))
+            {
+                runner = new CpuRunner(this, ++_runnersStarted);
+                _liveRunners.Add(runner);
+                runner.Start();
+            }
+            runner.State = RunnerState.Claimed;
+            return runner;
+        }
+    }
+
+    // The runner's step is ending with the CPU going to a thread it cannot run: free at once (it may be claimed while
+    // it unwinds; its gate keeps the wake-up until it waits).
+    private void PoolRunner(CpuRunner runner)
+    {
+        lock (_runnerLock) PoolRunnerLocked(runner);
+    }
+
+    /// <summary>A runner woke with a thread handed to it: it runs steps now.</summary>
+    internal void RunnerWoke(CpuRunner runner)
+    {
+        lock (_runnerLock) runner.State = RunnerState.Busy;
+    }
+
+    /// <summary>
+    /// A runner's steps are done and it has no next thread: into the pool unless a dispatch put it there already.
+    /// False when it must end instead (the run is over, or the kernel disposed).
+    /// </summary>
+    internal bool ReturnRunner(CpuRunner runner)
+    {
+        lock (_runnerLock)
+        {
+            if (RunnersRetired) return false;
+            if (runner.State == RunnerState.Busy) PoolRunnerLocked(runner);
+            return true;
+        }
+    }
+
+    private void PoolRunnerLocked(CpuRunner runner)
+    {
+        runner.State = RunnerState.Pooled;
+        _idleRunners.Push(runner);
+    }
+
+    /// <summary>A runner's host thread is ending.</summary>
+    internal void RunnerEnded(CpuRunner runner)
+    {
+        lock (_runnerLock) _liveRunners.Remove(runner);
+    }
+
+    // The run is over: free runners end (a busy one ends when its step unwinds).
+    private void RetireRunners()
+    {
+        lock (_runnerLock)
+        {
+            RunnersRetired = true;
+            while (_idleRunners.TryPop(out CpuRunner? r)) r.Open();
+        }
+    }
+
+    /// <summary>
+    /// Kernel.Dispose: every runner ends; one parked inside the kernel for an inline thread unwinds it first (its gate
+    /// opens, the thread sees the kernel disposed). Returns them, for the caller to wait for.
+    /// </summary>
+    internal List<CpuRunner> ReleaseRunners()
+    {
+        List<CpuRunner> all;
+        lock (_runnerLock)
+        {
+            RunnersRetired = true;
+            _idleRunners.Clear();
+            all = [.. _liveRunners];
+        }
+        foreach (CpuRunner r in all)
+        {
+            if (r.Running is { IsRunningAway: false } t) t.Resume();
+            r.Open();
+        }
+        return all;
     }
 
     // The next ready thread; when none is ready, time jumps to the next wake-up; when nothing can ever wake,

@@ -27,6 +27,30 @@ public interface IEventSink
         Emit(r.Entry);
         Emit(r.Exit);
     }
+
+    /// <summary>
+    /// <paramref name="count"/> syscall records that repeat <paramref name="previous"/>, the last record this sink got,
+    /// in all but their time: each is the one before with a <see cref="SyscallRecord.Seq"/> two more and a
+    /// <see cref="SyscallRecord.Tick"/> <paramref name="tickStep"/> more (a loop of the same syscall). Only for a sink
+    /// that <see cref="TakesSyscallRecords"/>; the kernel counts them and hands them out before anything else reaches
+    /// the sink. By default each record, in order, through <see cref="EmitSyscall"/>.
+    /// </summary>
+    void EmitSyscallRepeats(in SyscallRecord previous, long count, long tickStep)
+    {
+        SyscallRecord r = previous;
+        for (long i = 0; i < count; i++)
+        {
+            r.Seq += 2;
+            r.Tick += tickStep;
+            EmitSyscall(in r);
+        }
+    }
+
+    /// <summary>
+    /// False when this sink has no use for syscall entries and exits (a console that prints only what programs write):
+    /// the kernel then hands it none, and a syscall costs it nothing. It still gets every other event.
+    /// </summary>
+    bool TakesSyscalls => true;
 }
 
 /// <summary>Keeps every event in memory (tests, the demo's account).</summary>

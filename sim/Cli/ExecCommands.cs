@@ -192,6 +192,9 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
     {
         private readonly EventFormatter _formatter = new(TraceCommands.SyscallTable());
 
+        // Syscalls are not printed: the kernel hands this sink none (exec --trace records them at full speed).
+        public bool TakesSyscalls => false;
+
         public void Emit(in KernelEvent e)
         {
             if (e.Kind == EventKind.Console) output.Write(e.Text);

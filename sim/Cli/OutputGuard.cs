@@ -36,6 +36,8 @@ internal sealed class OutputGuard
 
     private sealed class GuardedSink(OutputGuard guard, IEventSink inner) : IEventSink
     {
+        public bool TakesSyscalls => inner.TakesSyscalls;
+
         public void Emit(in KernelEvent e)
         {
             if (guard._failure is not null) return;

@@ -178,6 +178,29 @@ internal sealed class TraceWriter : IEventSink, IDisposable
         if (_length >= TraceFormat.BlockTarget) FlushBlock();
     }
 
+    /// <summary>
+    /// The kernel's counted repeats of the last record: the same bytes as <see cref="EmitSyscall"/> of each, in
+    /// order; once the writer counts "again" records at their step, the rest are added to the count at once.
+    /// </summary>
+    public void EmitSyscallRepeats(in SyscallRecord previous, long count, long tickStep)
+    {
+        SyscallRecord r = previous;
+        for (long i = 0; i < count; i++)
+        {
+            r.Seq += 2;
+            r.Tick += tickStep;
+            if (_againCount > 0 && _againStep == tickStep && r.Tick - _againTick == tickStep && !_finished)
+            {
+                // What EmitSyscall would do with each of the rest: the writer's run holds this record already.
+                long rest = count - i;
+                _againCount += rest;
+                _againTick += rest * tickStep;
+                return;
+            }
+            EmitSyscall(in r);
+        }
+    }
+
     // Writes the counted "again" records as EmitSyscall wrote them one at a time: each is the same bytes (the kind
     // and the step), as many as the block takes before it is full; a block that ends inside the run makes the next
     // one a full record again (a block decodes alone).

@@ -67,6 +67,21 @@ public sealed class KernelX86Memory : IX86Memory
         return space.TryWrite(address, source, out MemoryFault fault) ? null : fault;
     }
 
+    private X86DirectPaging? _direct; // the last one handed out, kept while the thread's space and root stay the same
+
+    /// <summary>
+    /// The TLB-hit path translated code may take itself during one <see cref="X86Cpu.Run"/>, or null when every access
+    /// must come here (an MPU space, an RPC grant, a destroyed space). Checks once that the calling host thread holds
+    /// the CPU, as each access here does: a run does not change the holder.
+    /// </summary>
+    internal X86DirectPaging? DirectPaging()
+    {
+        _thread.CheckCpu("x86 run", 0, 0);
+        if (_thread.Space is not PagedAddressSpace paged) return null;
+        if (_direct is { } d && d.Root == paged.LoadedRoot) return d;
+        return _direct = new X86DirectPaging(_thread.Kernel.Machine.Mmu, paged.LoadedRoot, _thread.Kernel.Machine.Memory);
+    }
+
     /// <inheritdoc />
     public MemoryFault? CodePageVersion(ulong address, out ulong version)
     {

@@ -2,9 +2,12 @@ using Iced.Intel;
 
 namespace MicroKernel.X86;
 
-/// <summary>Compiled code of one basic block: runs it on the CPU and returns how many instructions retired.</summary>
+/// <summary>
+/// Compiled code of one basic block: runs it on the CPU and returns how many instructions retired (more than its
+/// length when it loops back to its own start).
+/// </summary>
 /// <param name="cpu">The CPU whose registers and memory the block uses.</param>
-internal delegate int X86BlockCode(X86Cpu cpu);
+internal delegate long X86BlockCode(X86Cpu cpu);
 
 /// <summary>
 /// A basic block of guest code: straight-line instructions of one code page, ending at a branch, a call, a return,

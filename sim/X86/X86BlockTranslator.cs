@@ -42,7 +42,9 @@ public sealed partial class X86Cpu
     /// <summary>Compiles a block to IL; from now on the run loop calls its code.</summary>
     private void Compile(X86Block block)
     {
-        block.Code = new BlockEmitter(block).Emit();
+        // A block at the return address must not go round past it: the run loop stops there.
+        bool mayLoop = !(_stopsOnReturn && block.Instructions[0].IP == _returnAddress);
+        block.Code = new BlockEmitter(block, mayLoop).Emit();
         BlocksTranslated++;
         _nativeInstructions += block.NativeCount;
         _fallbackInstructions += block.Length - block.NativeCount;

@@ -12,7 +12,7 @@ public sealed partial class X86Cpu
     private sealed partial class BlockEmitter
     {
         /// <summary>The groups of natively translated instructions.</summary>
-        private enum NativeKind { None, Nop, Mov, Movzx, Movsx, Lea, Alu, IncDec, Neg, Not, Jcc, Jmp, Call, Ret, Push, Pop }
+        private enum NativeKind { None, Nop, Mov, Movzx, Movsx, Lea, Alu, IncDec, Neg, Not, Shift, Jcc, Jmp, Call, Ret, Push, Pop }
 
         /// <summary>How an instruction is translated; None = a call into the interpreter.</summary>
         private static NativeKind Classify(in Instruction ins)
@@ -29,6 +29,7 @@ public sealed partial class X86Cpu
                 Mnemonic.Inc or Mnemonic.Dec => NativeKind.IncDec,
                 Mnemonic.Neg => NativeKind.Neg,
                 Mnemonic.Not => NativeKind.Not,
+                Mnemonic.Shl or Mnemonic.Sal or Mnemonic.Shr or Mnemonic.Sar => NativeKind.Shift,
                 Mnemonic.Jo or Mnemonic.Jno or Mnemonic.Jb or Mnemonic.Jae or Mnemonic.Je or Mnemonic.Jne or Mnemonic.Jbe
                     or Mnemonic.Ja or Mnemonic.Js or Mnemonic.Jns or Mnemonic.Jp or Mnemonic.Jnp or Mnemonic.Jl
                     or Mnemonic.Jge or Mnemonic.Jle or Mnemonic.Jg => NativeKind.Jcc,
@@ -63,6 +64,10 @@ public sealed partial class X86Cpu
                     return ins.StackPointerIncrement is -2 or -8 && OperandSupported(in ins, 0);
                 case NativeKind.Lea:
                     return ins.Op0Kind == OpKind.Register && RegSize[(int)ins.Op0Register] != 0 && OperandSupported(in ins, 1);
+                case NativeKind.Shift:
+                    // A count in cl may be 0 at run time, which leaves the flags alone: the interpreter runs those.
+                    return ins.Op1Kind == OpKind.Immediate8 && OperandSupported(in ins, 0)
+                        && ins.Op0Kind is OpKind.Register or OpKind.Memory && OpSize(in ins, 0) is 1 or 2 or 4 or 8;
                 default:
                     for (int op = 0; op < ins.OpCount; op++)
                         if (!OperandSupported(in ins, op))
@@ -85,6 +90,7 @@ public sealed partial class X86Cpu
         {
             NativeKind.Push or NativeKind.Call => true,
             NativeKind.Mov or NativeKind.IncDec or NativeKind.Neg or NativeKind.Not => ins.Op0Kind == OpKind.Memory,
+            NativeKind.Shift => ins.Op0Kind == OpKind.Memory && ShiftCount(in ins) != 0,
             NativeKind.Alu => ins.Op0Kind == OpKind.Memory && ins.Mnemonic is not (Mnemonic.Cmp or Mnemonic.Test),
             _ => false,
         };
@@ -115,6 +121,9 @@ public sealed partial class X86Cpu
                 case NativeKind.Neg:
                 case NativeKind.Not:
                     EmitUnary(in ins, kind, flagsLive);
+                    return false;
+                case NativeKind.Shift:
+                    EmitShift(in ins, flagsLive);
                     return false;
                 case NativeKind.Jcc:
                     EmitJcc(in ins);
@@ -241,13 +250,7 @@ public sealed partial class X86Cpu
         /// <summary>Pushes CF (0 or 1) from a flags local, or from RFLAGS when null.</summary>
         private void CarryFrom(LocalBuilder? flags)
         {
-            if (flags is null)
-            {
-                _il.Emit(OpCodes.Ldloc, _regs);
-                _il.Emit(OpCodes.Ldfld, RflagsField);
-            }
-            else
-                _il.Emit(OpCodes.Ldloc, flags);
+            _il.Emit(OpCodes.Ldloc, flags ?? _rflags);
             _il.Emit(OpCodes.Ldc_I8, (long)X86Flags.CF);
             _il.Emit(OpCodes.And);
         }
@@ -307,21 +310,113 @@ public sealed partial class X86Cpu
                 StoreFlags(_flags);
         }
 
-        /// <summary>jcc: rip = condition ? target : next (the interpreter's Condition reads RFLAGS).</summary>
+        /// <summary>The count of a shift by an immediate, masked as the CPU masks it (5 bits, 6 for 64-bit operands).</summary>
+        private static int ShiftCount(in Instruction ins) => (int)ins.Immediate8 & (OpSize(in ins, 0) == 8 ? 63 : 31);
+
+        /// <summary>
+        /// shl/sal, shr, sar by an immediate: the interpreter's helpers when the flags are live, else the plain shift.
+        /// A masked count of 0 changes nothing but still writes a 32-bit register (zero-extending it).
+        /// </summary>
+        private void EmitShift(in Instruction ins, bool flagsLive)
+        {
+            int size = OpSize(in ins, 0);
+            int count = ShiftCount(in ins);
+            PrepareAddress(in ins);
+            LoadOperand(in ins, 0, size); // read first: a memory operand faults even when the count is 0
+            _il.Emit(OpCodes.Stloc, _a);
+            if (count == 0)
+            {
+                if (size == 4 && ins.Op0Kind == OpKind.Register)
+                    StoreReg(ins.Op0Register, _a);
+                return;
+            }
+            Mnemonic m = ins.Mnemonic;
+            if (flagsLive || m == Mnemonic.Sar)
+            {
+                LoadFlagsLocal();
+                _il.Emit(OpCodes.Ldloc, _a);
+                _il.Emit(OpCodes.Ldc_I4, count);
+                _il.Emit(OpCodes.Ldc_I4, size);
+                _il.Emit(OpCodes.Ldloca, _flags);
+                _il.Emit(OpCodes.Call, m switch { Mnemonic.Shr => ShiftRightMethod, Mnemonic.Sar => ShiftArithmeticRightMethod, _ => ShiftLeftMethod });
+                _il.Emit(OpCodes.Stloc, _result);
+                StoreOperand0(in ins, _result, size);
+                if (flagsLive)
+                    StoreFlags(_flags);
+                return;
+            }
+            _il.Emit(OpCodes.Ldloc, _a);
+            _il.Emit(OpCodes.Ldc_I4, count);
+            _il.Emit(m == Mnemonic.Shr ? OpCodes.Shr_Un : OpCodes.Shl);
+            Mask(size);
+            _il.Emit(OpCodes.Stloc, _result);
+            StoreOperand0(in ins, _result, size);
+        }
+
+        /// <summary>jcc: rip = condition ? target : next; a taken branch back to the block's start goes round inside it.</summary>
         private void EmitJcc(in Instruction ins)
         {
-            Label taken = _il.DefineLabel(), done = _il.DefineLabel();
-            _il.Emit(OpCodes.Ldloc, _regs);
-            _il.Emit(OpCodes.Ldarg_1);
-            _il.Emit(OpCodes.Ldc_I4, (int)ins.ConditionCode);
-            _il.Emit(OpCodes.Call, ConditionMethod);
+            Label taken = _il.DefineLabel();
+            EmitCondition(ins.ConditionCode);
             _il.Emit(OpCodes.Brtrue, taken);
-            _il.Emit(OpCodes.Ldc_I8, (long)ins.NextIP);
-            _il.Emit(OpCodes.Br, done);
+            SetRip(ins.NextIP);
+            _il.Emit(OpCodes.Br, _exit);
             _il.MarkLabel(taken);
-            _il.Emit(OpCodes.Ldc_I8, (long)ins.NearBranch64);
-            _il.MarkLabel(done);
-            _il.Emit(OpCodes.Stfld, RipField);
+            if (LoopsTo(ins.NearBranch64))
+                LoopOrExit();
+            SetRip(ins.NearBranch64);
+        }
+
+        /// <summary>Pushes 1 when the condition holds on the block's RFLAGS, else 0 (X86Cpu.Condition, inline).</summary>
+        private void EmitCondition(ConditionCode cc)
+        {
+            // Each condition is a bit of RFLAGS, or a combination; the "not" forms flip the result.
+            bool negate = cc is ConditionCode.no or ConditionCode.ae or ConditionCode.ne or ConditionCode.a
+                or ConditionCode.ns or ConditionCode.np or ConditionCode.ge or ConditionCode.g;
+            switch (cc)
+            {
+                case ConditionCode.o or ConditionCode.no: FlagBit(11); break;
+                case ConditionCode.b or ConditionCode.ae: FlagBit(0); break;
+                case ConditionCode.e or ConditionCode.ne: FlagBit(6); break;
+                case ConditionCode.s or ConditionCode.ns: FlagBit(7); break;
+                case ConditionCode.p or ConditionCode.np: FlagBit(2); break;
+                case ConditionCode.be or ConditionCode.a:
+                    FlagBit(0);
+                    FlagBit(6);
+                    _il.Emit(OpCodes.Or);
+                    break;
+                case ConditionCode.l or ConditionCode.ge:
+                    FlagBit(7);
+                    FlagBit(11);
+                    _il.Emit(OpCodes.Xor);
+                    break;
+                default: // le, g: ZF or SF != OF
+                    FlagBit(6);
+                    FlagBit(7);
+                    FlagBit(11);
+                    _il.Emit(OpCodes.Xor);
+                    _il.Emit(OpCodes.Or);
+                    break;
+            }
+            if (negate)
+            {
+                _il.Emit(OpCodes.Ldc_I4_1);
+                _il.Emit(OpCodes.Xor);
+            }
+        }
+
+        /// <summary>Pushes bit n of the block's RFLAGS as an int 0 or 1.</summary>
+        private void FlagBit(int n)
+        {
+            _il.Emit(OpCodes.Ldloc, _rflags);
+            if (n != 0)
+            {
+                _il.Emit(OpCodes.Ldc_I4, n);
+                _il.Emit(OpCodes.Shr_Un);
+            }
+            _il.Emit(OpCodes.Conv_I4);
+            _il.Emit(OpCodes.Ldc_I4_1);
+            _il.Emit(OpCodes.And);
         }
 
         /// <summary>Pushes the target of a jmp or call: the relative target, or the 64-bit register or memory operand.</summary>
@@ -338,6 +433,8 @@ public sealed partial class X86Cpu
 
         private void EmitJmp(in Instruction ins)
         {
+            if (ins.Op0Kind == OpKind.NearBranch64 && LoopsTo(ins.NearBranch64))
+                LoopOrExit();
             LoadBranchTarget(in ins);
             _il.Emit(OpCodes.Stloc, _result);
             StoreRip(_result);
@@ -347,26 +444,46 @@ public sealed partial class X86Cpu
         {
             LoadBranchTarget(in ins); // read the target (may fault) before pushing
             _il.Emit(OpCodes.Stloc, _result);
-            _il.Emit(OpCodes.Ldarg_1);
             _il.Emit(OpCodes.Ldc_I8, (long)ins.NextIP);
-            _il.Emit(OpCodes.Ldc_I4, 8);
-            _il.Emit(OpCodes.Call, PushValueMethod);
+            _il.Emit(OpCodes.Stloc, _a);
+            PushLocal(in ins, _a, 8);
             StoreRip(_result);
+        }
+
+        /// <summary>Pushes a local: stores it at rsp - size first (if that faults, rsp is unchanged), then moves rsp.</summary>
+        private void PushLocal(in Instruction ins, LocalBuilder value, int size)
+        {
+            LoadReg(Register.RSP);
+            _il.Emit(OpCodes.Ldc_I8, (long)size);
+            _il.Emit(OpCodes.Sub);
+            _il.Emit(OpCodes.Stloc, _address);
+            StoreMemory(in ins, value, size);
+            StoreReg(Register.RSP, _address);
+        }
+
+        /// <summary>Loads size bytes at rsp into _result (may fault: rsp is not changed before it).</summary>
+        private void LoadTop(in Instruction ins, int size)
+        {
+            LoadReg(Register.RSP);
+            _il.Emit(OpCodes.Stloc, _address);
+            LoadMemory(in ins, size);
+            _il.Emit(OpCodes.Stloc, _result);
+        }
+
+        /// <summary>rsp += count.</summary>
+        private void ReleaseStack(ulong count)
+        {
+            LoadReg(Register.RSP);
+            _il.Emit(OpCodes.Ldc_I8, (long)count);
+            _il.Emit(OpCodes.Add);
+            _il.Emit(OpCodes.Stloc, _a);
+            StoreReg(Register.RSP, _a);
         }
 
         private void EmitRet(in Instruction ins)
         {
-            _il.Emit(OpCodes.Ldarg_1);
-            LoadReg(Register.RSP);
-            _il.Emit(OpCodes.Ldc_I4, 8);
-            _il.Emit(OpCodes.Call, ReadMemMethod);
-            _il.Emit(OpCodes.Stloc, _result);
-            ulong release = 8 + (ins.Code == Code.Retnq_imm16 ? ins.Immediate16 : 0UL); // ret imm16 also drops the arguments
-            LoadReg(Register.RSP);
-            _il.Emit(OpCodes.Ldc_I8, (long)release);
-            _il.Emit(OpCodes.Add);
-            _il.Emit(OpCodes.Stloc, _a);
-            StoreReg(Register.RSP, _a);
+            LoadTop(in ins, 8);
+            ReleaseStack(8 + (ins.Code == Code.Retnq_imm16 ? ins.Immediate16 : 0UL)); // ret imm16 also drops the arguments
             StoreRip(_result);
         }
 
@@ -375,26 +492,15 @@ public sealed partial class X86Cpu
             int size = -ins.StackPointerIncrement; // 8, or 2 with a 0x66 prefix
             PrepareAddress(in ins);
             LoadOperand(in ins, 0, size); // "push rsp" pushes the value before the decrement
-            _il.Emit(OpCodes.Stloc, _a);
-            _il.Emit(OpCodes.Ldarg_1);
-            _il.Emit(OpCodes.Ldloc, _a);
-            _il.Emit(OpCodes.Ldc_I4, size);
-            _il.Emit(OpCodes.Call, PushValueMethod);
+            _il.Emit(OpCodes.Stloc, _b);
+            PushLocal(in ins, _b, size);
         }
 
         private void EmitPop(in Instruction ins)
         {
             int size = ins.StackPointerIncrement;
-            _il.Emit(OpCodes.Ldarg_1);
-            LoadReg(Register.RSP);
-            _il.Emit(OpCodes.Ldc_I4, size);
-            _il.Emit(OpCodes.Call, ReadMemMethod);
-            _il.Emit(OpCodes.Stloc, _result);
-            LoadReg(Register.RSP);
-            _il.Emit(OpCodes.Ldc_I8, (long)size);
-            _il.Emit(OpCodes.Add);
-            _il.Emit(OpCodes.Stloc, _a);
-            StoreReg(Register.RSP, _a);
+            LoadTop(in ins, size);
+            ReleaseStack((ulong)size);
             StoreReg(ins.Op0Register, _result); // "pop rsp" ends with the popped value
         }
 

@@ -1,5 +1,6 @@
 using System.Reflection.Emit;
 using Iced.Intel;
+using Label = System.Reflection.Emit.Label;
 
 namespace MicroKernel.X86;
 
@@ -34,31 +35,96 @@ public sealed partial class X86Cpu
             }
         }
 
-        /// <summary>Pushes the address of general-purpose register index, plus byteOffset (1 for ah..bh).</summary>
-        private void GprAddress(int index, int byteOffset)
+        /// <summary>
+        /// Gives each general-purpose register the block's native code uses an IL local (the JIT keeps them in host
+        /// registers): operands, address bases and indexes, and rsp for the stack instructions.
+        /// </summary>
+        private void DeclareRegisterLocals(Instruction[] code)
         {
-            _il.Emit(OpCodes.Ldloc, _gpr);
-            int offset = index * 8 + byteOffset;
-            if (offset != 0)
+            foreach (Instruction ins in code)
             {
-                _il.Emit(OpCodes.Ldc_I4, offset);
-                _il.Emit(OpCodes.Add);
+                NativeKind kind = Classify(in ins);
+                if (kind == NativeKind.None)
+                    continue;
+                if (kind is NativeKind.Push or NativeKind.Pop or NativeKind.Call or NativeKind.Ret)
+                    UseRegister(Register.RSP);
+                for (int op = 0; op < ins.OpCount; op++)
+                {
+                    if (ins.GetOpKind(op) == OpKind.Register)
+                        UseRegister(ins.GetOpRegister(op));
+                    else if (ins.GetOpKind(op) == OpKind.Memory)
+                    {
+                        UseRegister(ins.MemoryBase);
+                        UseRegister(ins.MemoryIndex);
+                    }
+                }
             }
+        }
+
+        private void UseRegister(Register r)
+        {
+            if (RegSize[(int)r] == 0)
+                return; // none, rip, a segment or another register file
+            int index = RegIndex[(int)r];
+            _reg[index] ??= _il.DeclareLocal(typeof(ulong));
+        }
+
+        /// <summary>Reads the used registers and RFLAGS from the register file into their locals.</summary>
+        private void LoadRegisterLocals()
+        {
+            for (int i = 0; i < _reg.Length; i++)
+            {
+                if (_reg[i] is not { } local)
+                    continue;
+                _il.Emit(OpCodes.Ldloc, _gpr);
+                if (i != 0)
+                {
+                    _il.Emit(OpCodes.Ldc_I4, i * 8);
+                    _il.Emit(OpCodes.Add);
+                }
+                _il.Emit(OpCodes.Ldind_I8);
+                _il.Emit(OpCodes.Stloc, local);
+            }
+            _il.Emit(OpCodes.Ldloc, _regs);
+            _il.Emit(OpCodes.Ldfld, RflagsField);
+            _il.Emit(OpCodes.Stloc, _rflags);
+        }
+
+        /// <summary>
+        /// Writes the locals back to the register file: at every exit and before every call-out that can see the
+        /// registers (the interpreter, a memory access that misses the TLB and may fault, a page check).
+        /// </summary>
+        private void WriteBackRegisters()
+        {
+            for (int i = 0; i < _reg.Length; i++)
+            {
+                if (_reg[i] is not { } local)
+                    continue;
+                _il.Emit(OpCodes.Ldloc, _gpr);
+                if (i != 0)
+                {
+                    _il.Emit(OpCodes.Ldc_I4, i * 8);
+                    _il.Emit(OpCodes.Add);
+                }
+                _il.Emit(OpCodes.Ldloc, local);
+                _il.Emit(OpCodes.Stind_I8);
+            }
+            _il.Emit(OpCodes.Ldloc, _regs);
+            _il.Emit(OpCodes.Ldloc, _rflags);
+            _il.Emit(OpCodes.Stfld, RflagsField);
         }
 
         /// <summary>Pushes a register's value, zero-extended to 64 bits (al, ah, ax, eax, rax...).</summary>
         private void LoadReg(Register r)
         {
             int k = (int)r;
-            GprAddress(RegIndex[k], RegShift[k] / 8);
-            switch (RegSize[k])
+            _il.Emit(OpCodes.Ldloc, _reg[RegIndex[k]]!);
+            if (RegShift[k] != 0)
             {
-                case 8: _il.Emit(OpCodes.Ldind_I8); return;
-                case 4: _il.Emit(OpCodes.Ldind_U4); break;
-                case 2: _il.Emit(OpCodes.Ldind_U2); break;
-                default: _il.Emit(OpCodes.Ldind_U1); break;
+                _il.Emit(OpCodes.Ldc_I4, (int)RegShift[k]); // ah, ch, dh, bh: bits 8..15
+                _il.Emit(OpCodes.Shr_Un);
             }
-            _il.Emit(OpCodes.Conv_U8);
+            Mask(RegSize[k]);
         }
 
         /// <summary>Writes a local to a register: 32-bit writes zero-extend into the 64-bit register, 8/16-bit writes merge.</summary>
@@ -66,27 +132,29 @@ public sealed partial class X86Cpu
         {
             int k = (int)r;
             int size = RegSize[k];
-            GprAddress(RegIndex[k], size == 1 ? RegShift[k] / 8 : 0);
-            _il.Emit(OpCodes.Ldloc, value);
-            switch (size)
+            LocalBuilder reg = _reg[RegIndex[k]]!;
+            if (size is 8 or 4)
             {
-                case 8:
-                    _il.Emit(OpCodes.Stind_I8);
-                    break;
-                case 4:
-                    _il.Emit(OpCodes.Conv_U4);
-                    _il.Emit(OpCodes.Conv_U8);
-                    _il.Emit(OpCodes.Stind_I8);
-                    break;
-                case 2:
-                    _il.Emit(OpCodes.Conv_U2);
-                    _il.Emit(OpCodes.Stind_I2);
-                    break;
-                default:
-                    _il.Emit(OpCodes.Conv_U1);
-                    _il.Emit(OpCodes.Stind_I1);
-                    break;
+                _il.Emit(OpCodes.Ldloc, value);
+                Mask(size);
+                _il.Emit(OpCodes.Stloc, reg);
+                return;
             }
+            // reg = (reg & ~(mask << shift)) | ((value & mask) << shift)
+            int shift = RegShift[k];
+            ulong mask = SizeMask[size] << shift;
+            _il.Emit(OpCodes.Ldloc, reg);
+            _il.Emit(OpCodes.Ldc_I8, (long)~mask);
+            _il.Emit(OpCodes.And);
+            _il.Emit(OpCodes.Ldloc, value);
+            Mask(size);
+            if (shift != 0)
+            {
+                _il.Emit(OpCodes.Ldc_I4, shift);
+                _il.Emit(OpCodes.Shl);
+            }
+            _il.Emit(OpCodes.Or);
+            _il.Emit(OpCodes.Stloc, reg);
         }
 
         /// <summary>Truncates the 64-bit value on the stack to size bytes (zero-extended again).</summary>
@@ -164,10 +232,7 @@ public sealed partial class X86Cpu
                     LoadReg(ins.GetOpRegister(op));
                     return;
                 case OpKind.Memory:
-                    _il.Emit(OpCodes.Ldarg_1);
-                    _il.Emit(OpCodes.Ldloc, _address);
-                    _il.Emit(OpCodes.Ldc_I4, size);
-                    _il.Emit(OpCodes.Call, ReadMemMethod);
+                    LoadMemory(in ins, size);
                     return;
                 default:
                     // Iced sign-extends the "to" forms to 64 bits; keep the operand's width, as ReadOp does.
@@ -184,26 +249,64 @@ public sealed partial class X86Cpu
                 StoreReg(ins.Op0Register, value);
                 return;
             }
+            StoreMemory(in ins, value, size);
+        }
+
+        /// <summary>
+        /// Pushes the size-byte value at _address: the TLB hit inline, else (registers and rip in place, since it may
+        /// fault) the interpreter's ReadMem.
+        /// </summary>
+        private void LoadMemory(in Instruction ins, int size)
+        {
+            Label hit = _il.DefineLabel();
+            _il.Emit(OpCodes.Ldarg_1);
+            _il.Emit(OpCodes.Ldloc, _address);
+            _il.Emit(OpCodes.Ldc_I4, size);
+            _il.Emit(OpCodes.Ldloca, _loaded);
+            _il.Emit(OpCodes.Call, TryLoadDirectMethod);
+            _il.Emit(OpCodes.Brtrue, hit);
+            WriteBackRegisters();
+            SetRip(ins.IP);
+            _il.Emit(OpCodes.Ldarg_1);
+            _il.Emit(OpCodes.Ldloc, _address);
+            _il.Emit(OpCodes.Ldc_I4, size);
+            _il.Emit(OpCodes.Call, ReadMemMethod);
+            _il.Emit(OpCodes.Stloc, _loaded);
+            _il.MarkLabel(hit);
+            _il.Emit(OpCodes.Ldloc, _loaded);
+        }
+
+        /// <summary>Stores a local's low size bytes at _address: the TLB hit inline, else the interpreter's WriteMem.</summary>
+        private void StoreMemory(in Instruction ins, LocalBuilder value, int size)
+        {
+            Label hit = _il.DefineLabel();
+            _il.Emit(OpCodes.Ldarg_1);
+            _il.Emit(OpCodes.Ldloc, _address);
+            _il.Emit(OpCodes.Ldloc, value);
+            _il.Emit(OpCodes.Ldc_I4, size);
+            _il.Emit(OpCodes.Call, TryStoreDirectMethod);
+            _il.Emit(OpCodes.Brtrue, hit);
+            WriteBackRegisters();
+            SetRip(ins.IP);
             _il.Emit(OpCodes.Ldarg_1);
             _il.Emit(OpCodes.Ldloc, _address);
             _il.Emit(OpCodes.Ldloc, value);
             _il.Emit(OpCodes.Ldc_I4, size);
             _il.Emit(OpCodes.Call, WriteMemMethod);
+            _il.MarkLabel(hit);
         }
 
-        /// <summary>Stores the local into RFLAGS.</summary>
+        /// <summary>Stores the local into RFLAGS (the block's RFLAGS local).</summary>
         private void StoreFlags(LocalBuilder value)
         {
-            _il.Emit(OpCodes.Ldloc, _regs);
             _il.Emit(OpCodes.Ldloc, value);
-            _il.Emit(OpCodes.Stfld, RflagsField);
+            _il.Emit(OpCodes.Stloc, _rflags);
         }
 
         /// <summary>Copies RFLAGS into _flags (the helpers update it by reference; it is stored back after the store).</summary>
         private void LoadFlagsLocal()
         {
-            _il.Emit(OpCodes.Ldloc, _regs);
-            _il.Emit(OpCodes.Ldfld, RflagsField);
+            _il.Emit(OpCodes.Ldloc, _rflags);
             _il.Emit(OpCodes.Stloc, _flags);
         }
     }

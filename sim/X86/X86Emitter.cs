@@ -40,28 +40,41 @@ public sealed partial class X86Cpu
         private static readonly FieldInfo GsBaseField = typeof(X86Registers).GetField(nameof(X86Registers.GsBase))!;
         private static readonly MethodInfo ReadMemMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.ReadMem), Private)!;
         private static readonly MethodInfo WriteMemMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.WriteMem), Private)!;
-        private static readonly MethodInfo PushValueMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.PushValue), Private)!;
-        private static readonly MethodInfo ConditionMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.Condition), Private, [typeof(ConditionCode)])!;
         private static readonly MethodInfo InterpretMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.InterpretInBlock), BindingFlags.NonPublic | BindingFlags.Instance)!;
         private static readonly MethodInfo CodeUnchangedMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.CodeUnchanged), BindingFlags.NonPublic | BindingFlags.Instance)!;
         private static readonly MethodInfo AddFlagsMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.AddFlags), PrivateStatic)!;
         private static readonly MethodInfo SubFlagsMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.SubFlags), PrivateStatic)!;
         private static readonly MethodInfo LogicFlagsMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.LogicFlags), PrivateStatic)!;
+        private static readonly MethodInfo ShiftLeftMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.ShiftLeft), PrivateStatic)!;
+        private static readonly MethodInfo ShiftRightMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.ShiftRight), PrivateStatic)!;
+        private static readonly MethodInfo ShiftArithmeticRightMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.ShiftArithmeticRight), PrivateStatic)!;
         private static readonly MethodInfo IncFlagsMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.IncFlags), BindingFlags.NonPublic | BindingFlags.Static)!;
         private static readonly MethodInfo DecFlagsMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.DecFlags), BindingFlags.NonPublic | BindingFlags.Static)!;
 
+        private static readonly FieldInfo BudgetField = typeof(X86Cpu).GetField(nameof(X86Cpu._budget), Private)!;
+        private static readonly FieldInfo LoopRetiredField = typeof(X86Cpu).GetField(nameof(X86Cpu._loopRetired), Private)!;
+        private static readonly MethodInfo TryLoadDirectMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.TryLoadDirect), BindingFlags.NonPublic | BindingFlags.Instance)!;
+        private static readonly MethodInfo TryStoreDirectMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.TryStoreDirect), BindingFlags.NonPublic | BindingFlags.Instance)!;
+
         private readonly X86Block _block;
+        private readonly bool _mayLoop;          // the block may jump back to its own start without returning
         private readonly DynamicMethod _method;
         private readonly ILGenerator _il;
         private readonly LocalBuilder _regs;     // ref X86Registers: cpu._regs
         private readonly LocalBuilder _gpr;      // ref ulong: rax, the first of the 16 general-purpose registers
-        private readonly LocalBuilder _a, _b, _result, _flags, _address; // ulong temporaries of one instruction
+        private readonly LocalBuilder _a, _b, _result, _flags, _address, _loaded; // ulong temporaries of one instruction
+        private readonly LocalBuilder _rflags;   // RFLAGS while the block runs (written back at exits and call-outs)
+        private readonly LocalBuilder _retired;  // long: instructions retired by earlier turns of a self-loop
+        private readonly LocalBuilder _limit;    // long: the budget when the block was entered
+        private readonly LocalBuilder?[] _reg = new LocalBuilder?[16]; // the guest registers the native code uses
+        private readonly Label _top, _exit;
         private bool[] _flagsLive = [];
 
-        public BlockEmitter(X86Block block)
+        public BlockEmitter(X86Block block, bool mayLoop)
         {
             _block = block;
-            _method = new DynamicMethod($"x86_block_{block.Instructions[0].IP:x}", typeof(int), [typeof(X86Block), typeof(X86Cpu)],
+            _mayLoop = mayLoop;
+            _method = new DynamicMethod($"x86_block_{block.Instructions[0].IP:x}", typeof(long), [typeof(X86Block), typeof(X86Cpu)],
                 typeof(X86Cpu), skipVisibility: true);
             _il = _method.GetILGenerator();
             _regs = _il.DeclareLocal(typeof(X86Registers).MakeByRefType());
@@ -71,6 +84,12 @@ public sealed partial class X86Cpu
             _result = _il.DeclareLocal(typeof(ulong));
             _flags = _il.DeclareLocal(typeof(ulong));
             _address = _il.DeclareLocal(typeof(ulong));
+            _loaded = _il.DeclareLocal(typeof(ulong));
+            _rflags = _il.DeclareLocal(typeof(ulong));
+            _retired = _il.DeclareLocal(typeof(long));
+            _limit = _il.DeclareLocal(typeof(long));
+            _top = _il.DefineLabel();
+            _exit = _il.DefineLabel();
         }
 
         /// <summary>Emits the whole block and returns its code, bound to the block.</summary>
@@ -78,13 +97,21 @@ public sealed partial class X86Cpu
         {
             Instruction[] code = _block.Instructions;
             _flagsLive = FlagLiveness(code);
-            // regs = ref cpu._regs; gpr = ref regs.Gpr[0]
+            DeclareRegisterLocals(code);
+            // regs = ref cpu._regs; gpr = ref regs.Gpr[0]; the guest registers and RFLAGS into locals
             _il.Emit(OpCodes.Ldarg_1);
             _il.Emit(OpCodes.Ldflda, RegsField);
             _il.Emit(OpCodes.Stloc, _regs);
             _il.Emit(OpCodes.Ldloc, _regs);
             _il.Emit(OpCodes.Ldflda, GprField);
             _il.Emit(OpCodes.Stloc, _gpr);
+            LoadRegisterLocals();
+            _il.Emit(OpCodes.Ldarg_1);
+            _il.Emit(OpCodes.Ldfld, BudgetField);
+            _il.Emit(OpCodes.Stloc, _limit);
+            _il.Emit(OpCodes.Ldc_I8, 0L);
+            _il.Emit(OpCodes.Stloc, _retired);
+            _il.MarkLabel(_top);
             bool ended = false; // the last instruction set rip itself
             for (int i = 0; i < code.Length; i++)
             {
@@ -93,29 +120,68 @@ public sealed partial class X86Cpu
                 NativeKind kind = Classify(in ins);
                 if (kind == NativeKind.None)
                 {
+                    // The interpreter sees and may change every register: write them back, read them again after.
+                    WriteBackRegisters();
                     SetRip(ins.IP);
                     _il.Emit(OpCodes.Ldarg_1);
                     _il.Emit(OpCodes.Ldarg_0);
                     _il.Emit(OpCodes.Ldc_I4, i);
                     _il.Emit(OpCodes.Call, InterpretMethod);
+                    LoadRegisterLocals();
                     ended = last; // Execute set rip (past it, or the branch target)
                     if (!last)
                         ExitIfCodeChanged(in ins, i);
                     continue;
                 }
                 _block.NativeCount++;
-                if (MayFault(in ins, kind))
-                    SetRip(ins.IP);
                 ended = EmitNative(in ins, kind, _flagsLive[i]);
                 if (!last && Stores(in ins, kind))
                     ExitIfCodeChanged(in ins, i);
             }
             if (!ended)
                 SetRip(code[^1].NextIP);
-            _il.Emit(OpCodes.Ldc_I4, code.Length);
-            _il.Emit(OpCodes.Ret);
+            _il.MarkLabel(_exit);
+            WriteBackRegisters();
+            ReturnRetired(code.Length);
             return (X86BlockCode)_method.CreateDelegate(typeof(X86BlockCode), _block);
         }
+
+        /// <summary>Returns the instructions retired: earlier turns of a self-loop plus count in this turn.</summary>
+        private void ReturnRetired(int count)
+        {
+            _il.Emit(OpCodes.Ldloc, _retired);
+            _il.Emit(OpCodes.Ldc_I8, (long)count);
+            _il.Emit(OpCodes.Add);
+            _il.Emit(OpCodes.Ret);
+        }
+
+        /// <summary>
+        /// A branch back to the block's own start (a hot loop): go round again inside the method while the budget
+        /// covers one more whole turn (the scheduling point then falls where the interpreter puts it); else exit.
+        /// cpu._loopRetired tells the run loop how many retired in earlier turns if an instruction faults.
+        /// </summary>
+        private void LoopOrExit()
+        {
+            int length = _block.Length;
+            Label exit = _il.DefineLabel();
+            _il.Emit(OpCodes.Ldloc, _retired);
+            _il.Emit(OpCodes.Ldc_I8, 2L * length);
+            _il.Emit(OpCodes.Add);
+            _il.Emit(OpCodes.Ldloc, _limit);
+            _il.Emit(OpCodes.Bgt, exit);
+            _il.Emit(OpCodes.Ldloc, _retired);
+            _il.Emit(OpCodes.Ldc_I8, (long)length);
+            _il.Emit(OpCodes.Add);
+            _il.Emit(OpCodes.Stloc, _retired);
+            _il.Emit(OpCodes.Ldarg_1);
+            _il.Emit(OpCodes.Ldloc, _retired);
+            _il.Emit(OpCodes.Stfld, LoopRetiredField);
+            _il.Emit(OpCodes.Br, _top);
+            _il.MarkLabel(exit);
+        }
+
+        /// <summary>Whether a branch to target may go round inside the method (see <see cref="LoopOrExit"/>).</summary>
+        private bool LoopsTo(ulong target) => _mayLoop && target == _block.Instructions[0].IP;
 
         /// <summary>
         /// After instruction index stored to memory: if the store may have hit code (cpu._codeStale) and the page
@@ -127,13 +193,13 @@ public sealed partial class X86Cpu
             _il.Emit(OpCodes.Ldarg_1);
             _il.Emit(OpCodes.Ldfld, CodeStaleField);
             _il.Emit(OpCodes.Brfalse, goOn);
+            WriteBackRegisters(); // checking the page may fault the next fetch: the registers must be in place
             SetRip(ins.NextIP);
             _il.Emit(OpCodes.Ldarg_1);
             _il.Emit(OpCodes.Ldc_I8, (long)ins.NextIP);
             _il.Emit(OpCodes.Call, CodeUnchangedMethod);
             _il.Emit(OpCodes.Brtrue, goOn);
-            _il.Emit(OpCodes.Ldc_I4, index + 1);
-            _il.Emit(OpCodes.Ret);
+            ReturnRetired(index + 1);
             _il.MarkLabel(goOn);
         }
 
@@ -163,6 +229,7 @@ public sealed partial class X86Cpu
         private static ulong FlagsWritten(in Instruction ins, NativeKind kind) => kind switch
         {
             NativeKind.Alu or NativeKind.Neg => X86Flags.Status,
+            NativeKind.Shift => ShiftCount(in ins) == 0 ? 0 : X86Flags.Status,
             NativeKind.IncDec => X86Flags.Status & ~X86Flags.CF,
             _ => 0,
         };

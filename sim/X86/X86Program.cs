@@ -170,6 +170,33 @@ public sealed class X86Program : ProgramImage
     /// <inheritdoc />
     public override long Run(SimThread thread, ulong entry, ulong argument, ulong stackTop)
     {
+        X86Cpu cpu = StartThread(thread, entry, argument, stackTop);
+        try
+        {
+            Execute(thread, cpu, suspendable: false, out long result);
+            return result;
+        }
+        finally
+        {
+            _cpus.Remove(thread);
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// An x86 thread's whole state between two instructions is its CPU's registers: its body is an
+    /// <see cref="X86ThreadBody"/>, and the thread runs on the host thread that holds the CPU (docs/x86.md, "Threads").
+    /// </remarks>
+    public override ResumableBody? CreateResumableBody(ulong entry, ulong argument, ulong stackTop) =>
+        new X86ThreadBody(this, entry, argument, stackTop);
+
+    /// <summary>
+    /// A new thread's CPU, registered for its handlers: registers at <paramref name="entry"/>, rdi = the argument, rsp
+    /// on the main stack or (another thread) on <paramref name="stackTop"/> or a stack mapped now, below a return
+    /// address to <see cref="ReturnSentinel"/>.
+    /// </summary>
+    internal X86Cpu StartThread(SimThread thread, ulong entry, ulong argument, ulong stackTop)
+    {
         var cpu = new X86Cpu(MemoryForTests?.Invoke(thread) ?? new KernelX86Memory(thread), _useDecodeCache) { Mode = CpuMode };
         _cpus[thread] = cpu;
         ulong rsp;
@@ -190,15 +217,11 @@ public sealed class X86Program : ProgramImage
         }
         cpu.Registers = X86Registers.Create(entry, rsp);
         cpu.Registers.Rdi = argument;
-        try
-        {
-            return Execute(thread, cpu);
-        }
-        finally
-        {
-            _cpus.Remove(thread);
-        }
+        return cpu;
     }
+
+    /// <summary>The thread has ended: its CPU is no longer needed for handlers.</summary>
+    internal void EndThread(SimThread thread) => _cpus.Remove(thread);
 
     /// <inheritdoc />
     public override long RunUpcall(SimThread thread, ulong entry, in UpcallArgs args)
@@ -217,7 +240,7 @@ public sealed class X86Program : ProgramImage
         // The handler's instructions count while it runs (its syscalls show them); afterwards the thread's count is
         // the interrupted flow's again, as a trace-driven replay (which cannot know them) reproduces it.
         long retired = thread.InstructionsRetired;
-        long result = Execute(thread, cpu);
+        Execute(thread, cpu, suspendable: false, out long result);
         cpu.Registers = saved;
         thread.InstructionsRetired = retired;
         return result;
@@ -263,7 +286,8 @@ public sealed class X86Program : ProgramImage
             cpu.Registers.R8 = a.Count > 3 ? a.A3 : 0;
             try
             {
-                return Execute(thread, cpu);
+                Execute(thread, cpu, suspendable: false, out long result);
+                return result;
             }
             finally
             {
@@ -325,9 +349,15 @@ public sealed class X86Program : ProgramImage
         return rsp;
     }
 
-    // Runs until the function returns to the sentinel; syscalls go to the kernel, budgets end in scheduling points.
-    private static long Execute(SimThread thread, X86Cpu cpu)
+    /// <summary>
+    /// Runs until the function returns to the sentinel (true, <paramref name="result"/> = rax); syscalls go to the
+    /// kernel, budgets end in scheduling points. With <paramref name="suspendable"/> (the top level of an inline
+    /// thread's step) a scheduling point that switches the thread away suspends it: false, and the next call goes on
+    /// from the same registers, exactly where it stopped.
+    /// </summary>
+    internal static bool Execute(SimThread thread, X86Cpu cpu, bool suspendable, out long result)
     {
+        result = 0;
         int slice = thread.Kernel.Config.InstructionsPerTick;
         while (true)
         {
@@ -338,25 +368,32 @@ public sealed class X86Program : ProgramImage
             switch (stop)
             {
                 case StopReason.Syscall:
-                    long result = thread.Syscall((long)r.Rax, r.Rdi, r.Rsi, r.Rdx, r.R10, r.R8, r.R9);
-                    cpu.Registers.Rax = (ulong)result;
+                    long returned = thread.Syscall((long)r.Rax, r.Rdi, r.Rsi, r.Rdx, r.R10, r.R8, r.R9);
+                    cpu.Registers.Rax = (ulong)returned;
                     break;
                 case StopReason.BudgetExhausted:
-                    thread.InstructionPoint();
+                    if (!suspendable) thread.InstructionPoint();
+                    else if (!thread.SuspendableInstructionPoint()) return false;
                     break;
                 case StopReason.Halted:
                 case StopReason.Returned:
-                    return (long)r.Rax;
+                    result = (long)r.Rax;
+                    return true;
                 case StopReason.SimulatorError:
                     // The simulator's bug, not the program's: the kernel stops the run with a panic naming the instruction.
                     throw cpu.LastSimulatorError!;
                 default:
                     CpuFault fault = cpu.LastFault!;
-                    if (fault.Memory is { Access: AccessKind.Execute } m && m.Address == ReturnSentinel) return (long)r.Rax;
+                    if (fault.Memory is { Access: AccessKind.Execute } m && m.Address == ReturnSentinel)
+                    {
+                        result = (long)r.Rax;
+                        return true;
+                    }
                     string detail = $"{fault.Message} at 0x{fault.Rip:x}: {fault.Instruction}";
                     if (fault.Memory is { } memory) thread.Kernel.RaiseFault(thread, memory, detail + "\n" + fault.Registers.FormatRegisters());
                     else thread.Kernel.RaiseFault(thread, fault.Reason, fault.Rip, detail + "\n" + fault.Registers.FormatRegisters());
-                    return -1;
+                    result = -1;
+                    return true;
             }
         }
     }

@@ -119,5 +119,7 @@ public class EventBenchmarks
         public bool TakesSyscallRecords => true;
 
         public void EmitSyscall(in SyscallRecord r) => Count += 2;
+
+        public void EmitSyscallRepeats(in SyscallRecord previous, long count, long tickStep) => Count += 2 * count;
     }
 }

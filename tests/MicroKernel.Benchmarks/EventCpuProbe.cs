@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using MicroKernel.Faults;
 using MicroKernel.Sim.Cli;
 using MicroKernel.Sim.Scenarios;
 using MicroKernel.Sim.Tracing;
@@ -30,6 +31,8 @@ internal static class EventCpuProbe
             ("a sink that counts syscall records", Loop(new RecordCounter()), () => { }),
             ("recording a trace", Loop(new TraceWriter(buffer, header, ownsStream: false)), () => buffer.Position = 0),
             ("recording a trace from two events per syscall", Loop(new EventsOnly(new TraceWriter(buffer, header, ownsStream: false))), () => buffer.Position = 0),
+            ("no sink, an empty fault plan of its own", Loop(null, new FaultPlan([])), () => { }),
+            ("no sink, a syscall rule that never fires", Loop(null, new FaultPlan([new SyscallFaultRule("getpid", long.MaxValue, ErrorCode.InvalidArgument)])), () => { }),
         ];
         var best = new double[settings.Length];
         Array.Fill(best, double.MaxValue);
@@ -50,11 +53,11 @@ internal static class EventCpuProbe
         }
     }
 
-    private static ResidentProgram Loop(IEventSink? sink) =>
+    private static ResidentProgram Loop(IEventSink? sink, FaultPlan? faults = null) =>
         new(sys => () =>
         {
             for (int i = 0; i < Calls; i++) sys.Syscall(SyscallNumber.GetPid);
-        }, frames: 64, BenchKernels.DefaultAccessesPerTick, sink);
+        }, frames: 64, BenchKernels.DefaultAccessesPerTick, sink, faults);
 
     // Takes every syscall as its two events: what every sink cost before syscall records.
     private sealed class EventCounter : IEventSink
@@ -79,5 +82,7 @@ internal static class EventCpuProbe
         public bool TakesSyscallRecords => true;
 
         public void EmitSyscall(in SyscallRecord r) => Count += 2;
+
+        public void EmitSyscallRepeats(in SyscallRecord previous, long count, long tickStep) => Count += 2 * count;
     }
 }

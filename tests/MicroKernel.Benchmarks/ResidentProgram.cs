@@ -1,5 +1,6 @@
 using MicroKernel.Faults;
 using MicroKernel.Invariants;
+using MicroKernel.Memory;
 using MicroKernel.Processes;
 using MicroKernel.Tracing;
 using MicroKernel.Userland.Loader;
@@ -27,11 +28,12 @@ internal sealed class ResidentProgram : IDisposable
     /// <param name="faults">The kernel's fault plan (none: <see cref="FaultPlan.None"/>, the default).</param>
     /// <param name="peer">A second program (pid 2) spawned beside it, for benchmarks that need a partner process.</param>
     /// <param name="check">When the kernel runs its invariant catalogue (<c>--check</c>; the default, end, never runs it here).</param>
+    /// <param name="protection">The memory protection model (paging by default, or an MPU model).</param>
     public ResidentProgram(Func<Sys, Action> setup, int frames, int accessesPerTick, IEventSink? sink = null, FaultPlan? faults = null,
-        Func<Sys, long>? peer = null, CheckLevel check = CheckLevel.End)
+        Func<Sys, long>? peer = null, CheckLevel check = CheckLevel.End, ProtectionModel protection = ProtectionModel.Paging)
     {
         // No watchdog: between batches the program waits on the host, which is no scheduling point, on purpose.
-        var kernel = new Kernel(BenchKernels.Config(accessesPerTick, frames) with { WatchdogSeconds = 0, Faults = faults ?? FaultPlan.None, Check = check });
+        var kernel = new Kernel(BenchKernels.Config(accessesPerTick, frames) with { WatchdogSeconds = 0, Faults = faults ?? FaultPlan.None, Check = check, Protection = protection });
         if (sink is not null) kernel.AddSink(sink);
         kernel.Spawn(new ManagedProgram("resident", () => new Body(this, setup)), "resident", out Process? _);
         if (peer is not null) kernel.Spawn(new ManagedProgram("peer", () => new Peer(peer)), "peer", out Process? _);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using MicroKernel.X86;
 
 namespace MicroKernel.Benchmarks;
 
@@ -8,12 +9,17 @@ namespace MicroKernel.Benchmarks;
 /// of the interpreter on the shared machine (where BenchmarkDotNet's wall times move 2-4x with the load): each setting
 /// runs its rounds interleaved with the others, so a change of load hits all of them, and keeps its fastest round.
 /// Run: <c>dotnet run -c Release --project tests/MicroKernel.Benchmarks -- --x86-probe [rounds] [only]</c>, where
-/// <c>only</c> (0 kernel with decode cache, 1 kernel without, 2 bare interpreter, 3-6 the SSE benchmarks' loops) runs
+/// <c>only</c> (0 kernel with decode cache, 1 kernel without, 2 bare interpreter, 3-6 the SSE benchmarks' loops, 7 kernel translated, 8 bare translated, 9 the same warm, 10-13 the CRC of X86CrcBenchmarks, 14-18 X86TranslationCostBenchmarks' runs) runs
 /// one setting alone, e.g. under <c>perf stat</c> or valgrind, to count host instructions.
 /// </summary>
 internal static class X86CpuProbe
 {
     private const int IntegerLoop = 3;
+    private const int KernelTranslated = 7;
+    private const int BareTranslated = 8;
+    private const int CrcInterpreted = 10;
+    private const int BlockInterpreted = 14;
+    private const int TinyInterpreted = 16;
 
     public static void Run(int rounds, int only = -1)
     {
@@ -22,6 +28,9 @@ internal static class X86CpuProbe
         bench.Setup();
         var sse = new X86SseBenchmarks();
         sse.Setup();
+        byte[] crc = X86CrcBenchmarks.Assemble();
+        var cost = new X86TranslationCostBenchmarks();
+        cost.Setup();
         (string Name, int Instructions, Func<long> Body)[] settings =
         [
             ("sieve in the kernel, decode cache on", X86Benchmarks.Instructions, () => bench.RunInKernel(decodeCache: true).Status),
@@ -31,6 +40,19 @@ internal static class X86CpuProbe
             ("scalar double, round to nearest", X86SseBenchmarks.Instructions, sse.ScalarDoubleLoop),
             ("scalar double, round toward zero", X86SseBenchmarks.Instructions, sse.ScalarDoubleExactLoop),
             ("packed integer", X86SseBenchmarks.Instructions, sse.PackedIntegerLoop),
+            ("sieve in the kernel, translated", X86Benchmarks.Instructions, () => bench.RunInKernel(decodeCache: true, X86CpuMode.Translate).Status),
+            ("sieve on the bare translator", X86Benchmarks.Instructions, () => bench.RunBare(X86CpuMode.Translate)),
+            ("sieve on the bare translator, warm", X86Benchmarks.Instructions, bench.RunBareWarm),
+            ("CRC in the kernel, interpreted", X86CrcBenchmarks.Instructions, () => X86Benchmarks.RunInKernel(crc, true, X86CpuMode.Interpret).Status),
+            ("CRC in the kernel, translated", X86CrcBenchmarks.Instructions, () => X86Benchmarks.RunInKernel(crc, true, X86CpuMode.Translate).Status),
+            ("CRC on the bare translator", X86CrcBenchmarks.Instructions, () => X86Benchmarks.RunBare(crc, X86CpuMode.Translate)),
+            ("CRC translated, 100000 instructions a tick", X86CrcBenchmarks.Instructions, () => X86Benchmarks.RunInKernel(crc, true, X86CpuMode.Translate, 100_000).Status),
+            // Costs per run (Instructions = 1: printed in microseconds), X86TranslationCostBenchmarks.
+            ("one 31-instruction block, interpreted", 1, () => (long)cost.InterpretBlock()),
+            ("the same block, translated first", 1, () => (long)cost.TranslateBlock()),
+            ("tiny program, exec interpreted", 1, cost.TinyKernelInterpret),
+            ("tiny program, exec translated", 1, cost.TinyKernelTranslate),
+            ("tiny program, warm translated CPU", 1, cost.TinyWarm),
         ];
         var best = new double[settings.Length];
         Array.Fill(best, double.MaxValue);
@@ -47,7 +69,19 @@ internal static class X86CpuProbe
         {
             if (only >= 0 && i != only) continue;
             // The SSE loops, as X86SseBenchmarks reports them: a ratio to the integer loop of the same length.
-            string ratio = i > IntegerLoop && only < 0 ? string.Create(CultureInfo.InvariantCulture, $"  {best[i] / best[IntegerLoop],5:F2}x the integer loop") : "";
+            // The translated sieves: how many times faster than the same sieve interpreted.
+            string ratio = only >= 0 ? ""
+                : i == KernelTranslated ? string.Create(CultureInfo.InvariantCulture, $"  {best[0] / best[i],5:F2}x faster than interpreted")
+                : i >= CrcInterpreted && i < BlockInterpreted ? string.Create(CultureInfo.InvariantCulture, $"  {best[CrcInterpreted] / best[i],5:F2}x faster than interpreted")
+                : i >= BareTranslated ? string.Create(CultureInfo.InvariantCulture, $"  {best[2] / best[i],5:F2}x faster than interpreted")
+                : i > IntegerLoop ? string.Create(CultureInfo.InvariantCulture, $"  {best[i] / best[IntegerLoop],5:F2}x the integer loop") : "";
+            if (i >= BlockInterpreted)
+            {
+                int baseline = i < TinyInterpreted ? BlockInterpreted : TinyInterpreted;
+                ratio = only >= 0 ? "" : string.Create(CultureInfo.InvariantCulture, $"  {best[i] / best[baseline],7:F2}x the {(baseline == BlockInterpreted ? "interpreted block" : "interpreted exec")}");
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{settings[i].Name,-40} {best[i] / 1000,8:F1} us a run{ratio}"));
+                continue;
+            }
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{settings[i].Name,-40} {best[i],6:F2} ns a simulated instruction{ratio}"));
         }
     }

@@ -33,6 +33,7 @@ public static class ExamplePrograms
         ["shmem-child"] = () => new ShmemChildProgram(),
         ["stream-camera"] = () => new StreamCameraProgram(),
         ["stream-consumer"] = () => new StreamConsumerProgram(),
+        ["stream-display"] = () => new StreamDisplayProgram(),
         ["portals-node"] = () => new PortalsNodeProgram(),
     }.ToImmutableSortedDictionary(StringComparer.Ordinal);
 }

@@ -54,6 +54,11 @@ public sealed class Tlb
     /// <summary>Single-page invalidations (invlpg).</summary>
     public long Invalidations { get; private set; }
 
+    /// <summary>The 4 KiB entries and the index mask, for the x86 translator's inlined hit path (Mmu.Translate's first test).</summary>
+    internal TlbEntry[] SmallEntries => _entries;
+
+    internal ulong SmallMask => _mask;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal ref TlbEntry Slot(ulong vpn) => ref _entries[vpn & _mask];
 

@@ -114,6 +114,8 @@ public sealed class FaultCliEndToEndTests : IDisposable
         { "sieve", "crash pid=1 tick=3", "INJECT crash pid 1 tid 1 at tick 3", 141 },
         { "sieve", "preempt tick=2", "INJECT preempt tid 1 at tick 2", 0 },
         { "sieve", "flip pid=1 addr=0x400000 bit=0 tick=2", "INJECT flip pid 1 addr 0x400000 bit 0 at tick 2: 0x7f -> 0x7e", 0 },
+        // selfsend.c moves a page to itself: the one page-send delivery a single program can make.
+        { "selfsend", "delay nth=1 ticks=20", "INJECT delay delivery #1 (type 1 from pid 1) by 20 ticks", 0 },
         { "hello", "random p=0.5 kinds=syscall,preempt", "INJECT random: syscall write -> InvalidArgument", 0 },
         // errors.c unmaps a page it never touched: the skipped invalidation leaves nothing stale, so the run goes on.
         { "errors", "kernel-bug name=skip-tlb-flush nth=1", "INJECT kernel-bug skip-tlb-flush #1: invalidation of 0x10000000 skipped", 0 },
@@ -140,6 +142,20 @@ public sealed class FaultCliEndToEndTests : IDisposable
         code.ShouldBe(0, output + err);
         err.ShouldContain("INJECT syscall write #1 -> BadAddress");
         output.ShouldNotContain("hello");
+    }
+
+    [Fact]
+    public void Exec_delay_holds_a_self_sent_page_back_by_its_ticks()
+    {
+        // selfsend prints the ticks from its send to its handler: the rule adds exactly its 20 ticks.
+        var plain = TraceFixture.Mk("exec", CExamples.Fixture("selfsend"));
+        plain.Code.ShouldBe(0, plain.Out + plain.Err);
+        var delayed = TraceFixture.Mk("exec", CExamples.Fixture("selfsend"), "--fault", "delay nth=1 ticks=20");
+        delayed.Code.ShouldBe(0, delayed.Out + delayed.Err);
+        static long Ticks(string output) =>
+            long.Parse(System.Text.RegularExpressions.Regex.Match(output, @"handler ran (\d+) ticks after the send").Groups[1].Value, CultureInfo.InvariantCulture);
+        Ticks(delayed.Out).ShouldBe(Ticks(plain.Out) + 20, delayed.Out);
+        plain.Err.ShouldNotContain("INJECT");
     }
 
     [Fact]

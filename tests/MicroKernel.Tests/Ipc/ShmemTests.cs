@@ -385,16 +385,20 @@ public partial class ShmemTests
     {
         var k = Boot();
         int before = -1, after = -1, areasAfter = -1;
-        long create = 0, close = 0;
+        long create = 0, close = 0, send = 0, call = 0, connect = 0;
         k.Spawn("survivor", sys =>
         {
             AwaitPeer(sys);
-            int c = sys.ShmConnect(2);
+            int c = sys.ShmConnect(2), kept = 0;
             before = k.Frames.FreeCount;
-            for (int i = 0; i < 4; i++) Shmem.Create(sys, c, 16 * 1024);
+            for (int i = 0; i < 4; i++) kept = Shmem.Create(sys, c, 16 * 1024).Id;
             Notification.Open(sys, "made").Notify();
             while ((create = Raw(sys, SyscallNumber.ShmCreate, (ulong)c, 4096)) >= 0) sys.Sleep(1);
             close = Raw(sys, SyscallNumber.ShmClose, (ulong)c);
+            // A dead peer: its segments went with it, and no new connection can be made to it.
+            send = Raw(sys, SyscallNumber.ShmSend, (ulong)kept, 1);
+            call = Raw(sys, SyscallNumber.ShmCall, (ulong)kept, 1);
+            connect = Raw(sys, SyscallNumber.ShmConnect, 2);
             after = k.Frames.FreeCount;
             areasAfter = k.ProcessOf(sys).AddressSpace.Areas.Count(v => v.Segment != 0);
             return 0;
@@ -410,6 +414,9 @@ public partial class ShmemTests
         r.Outcome.ShouldBe(RunOutcome.Completed, r.Panic?.ToString());
         create.ShouldBe((long)ErrorCode.ProcessExited);
         close.ShouldBe((long)ErrorCode.ProcessExited);
+        send.ShouldBe((long)ErrorCode.NoSuchSegment);
+        call.ShouldBe((long)ErrorCode.NoSuchSegment);
+        connect.ShouldBe((long)ErrorCode.ProcessExited);
         areasAfter.ShouldBe(0);
         // The leaver's own memory is freed too; the survivor's segments gave back all they took.
         after.ShouldBeGreaterThan(before);
@@ -455,6 +462,52 @@ public partial class ShmemTests
             }
             else length.ShouldBe(12UL * 1024, "ARMv8-M: base/limit, exactly the pages");
         }
+        k.ShouldBalance();
+    }
+
+    [Theory]
+    [InlineData(ProtectionModel.ArmV7Mpu)]
+    [InlineData(ProtectionModel.ArmV8Mpu)]
+    public void Under_an_MPU_a_send_flips_the_regions_access_in_the_senders_programmed_MPU_and_then_the_receivers(ProtectionModel model)
+    {
+        var k = Boot(model);
+        MemoryFault? ownerBefore = null, ownerAfter = null, peerInHandler = null;
+        ulong at = 0;
+        k.Spawn("owner", sys =>
+        {
+            AwaitPeer(sys);
+            var s = Shmem.Create(sys, sys.ShmConnect(2), 4096);
+            at = s.Get();
+            // What the MPU, programmed for this process now, says of a user write to the segment.
+            ownerBefore = k.Machine.Mpu!.Check(at, 8, AccessKind.Write, privileged: false);
+            s.Send(1);
+            ownerAfter = k.Machine.Mpu!.Check(at, 8, AccessKind.Write, privileged: false);
+            Notification.Open(sys, "done").Wait();
+            StopPeer(sys);
+            return 0;
+        });
+        k.Spawn("peer", sys =>
+        {
+            var done = Notification.Create(sys, "done");
+            var stop = Notification.Create(sys, "stop");
+            sys.RegisterSegmentHandler((s, m) =>
+            {
+                peerInHandler = k.Machine.Mpu!.Check(m.Address, 8, AccessKind.Write, privileged: false);
+                done.On(s).Notify();
+                return 0;
+            });
+            Notification.Create(sys, "ready").Notify();
+            while (!stop.Wait(0)) sys.Pause(8);
+            return 0;
+        });
+        RunResult r = k.Run();
+        r.Outcome.ShouldBe(RunOutcome.Completed, r.Panic?.ToString());
+        k.Processes.ShouldAllBe(p => p.Faults.Count == 0);
+        at.ShouldNotBe(0UL);
+        ownerBefore.ShouldBeNull("the owner's region is read/write");
+        ownerAfter.ShouldNotBeNull("the send flipped the sender's region at once: a user write is refused");
+        ownerAfter!.Value.Reason.ShouldBe(FaultReason.Supervisor, "the non-owner's region is privileged-only");
+        peerInHandler.ShouldBeNull("the receiver's region is read/write while its handler runs");
         k.ShouldBalance();
     }
 

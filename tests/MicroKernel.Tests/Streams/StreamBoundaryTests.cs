@@ -4,6 +4,7 @@ using MicroKernel.Ipc.Shmem;
 using MicroKernel.Memory;
 using MicroKernel.Processes;
 using MicroKernel.Scheduling;
+using MicroKernel.Tracing;
 using MicroKernel.Userland.Runtime;
 using MicroKernel.Userland.Services.Streams;
 
@@ -13,6 +14,10 @@ namespace MicroKernel.Tests.Streams;
 public class StreamBoundaryTests
 {
     private static readonly PacketLayout Layout = new(4080, 64, StreamAccess.Read | StreamAccess.Write, SyncRequirement.None);
+
+    // What the camera and the display say when every frame reached the display by reference.
+    private const string Display = "camera: display 24 of 24 by reference (descriptors only), 0 refused, every buffer back";
+    private const string DisplaySide = "display: 24 frames read in place in the camera's pool (0 out of order, 0 corrupt), end received";
 
     private static Kernel Boot(ProtectionModel model = ProtectionModel.Paging, FaultPlan? faults = null) =>
         new(new KernelConfig { Frames = 512, Protection = model, MaxTicks = 200_000, Check = CheckLevel.Syscall, Faults = faults ?? FaultPlan.None });
@@ -85,24 +90,52 @@ public class StreamBoundaryTests
     [InlineData(ProtectionModel.Paging)]
     [InlineData(ProtectionModel.ArmV7Mpu)]
     [InlineData(ProtectionModel.ArmV8Mpu)]
+    public void Sync_objects_never_cross_a_boundary_each_side_is_woken_only_by_its_own_threads(ProtectionModel model)
+    {
+        // The streams scenario's programs (no crash). From the first payload on, a wake-up of the camera by a
+        // consumer behind a boundary, or of such a consumer by anyone but itself, would be a sync object shared
+        // across the boundary. The by-reference link to the display is no boundary: those two wake each other.
+        var k = Boot(model);
+        k.Spawn("stream-camera", "24", "2", "3", "4");
+        k.Spawn("stream-consumer", "recorder");
+        k.Spawn("stream-consumer", "analytics");
+        k.Spawn("stream-display");
+        var (r, log) = k.RunLogged();
+        r.Outcome.ShouldBe(RunOutcome.Completed, r.Panic?.ToString());
+        k.Processes.ShouldAllBe(p => p.ExitStatus == 0 && p.Faults.Count == 0);
+        long streaming = log.Events.First(e => e.Kind == EventKind.Upcall && e.Pid is 2 or 3).Seq;
+        var wakes = log.Events.Where(e => e.Seq > streaming && e.Kind == EventKind.Wake && e.A3 != 0).ToList(); // A3 0: an owner's exit
+        var crossing = wakes.Where(e => (int)e.A2 != e.Pid && !(e.Pid is 1 or 4 && (int)e.A2 is 1 or 4)).ToList();
+        crossing.ShouldBeEmpty(string.Join("; ", crossing.Select(e => $"pid {e.Pid} woken by pid {e.A2} at tick {e.Tick}")));
+        wakes.ShouldContain(e => e.Pid == 2 && (int)e.A2 == 2, "the recorder's own handler wakes its consumer");
+        wakes.ShouldContain(e => e.Pid == 4 && (int)e.A2 == 1, "the camera wakes the display through the by-reference link");
+    }
+
+    [Theory]
+    [InlineData(ProtectionModel.Paging)]
+    [InlineData(ProtectionModel.ArmV7Mpu)]
+    [InlineData(ProtectionModel.ArmV8Mpu)]
     public void A_consumer_killed_mid_stream_stalls_neither_the_producer_nor_the_other_consumers(ProtectionModel model)
     {
         // The streams scenario's programs, with the analytics consumer killed at its 30th syscall instead of crashing.
         var k = Boot(model, new FaultPlan([new KillFaultRule(3, null, 30)]));
-        Process camera = k.Spawn("stream-camera", "24", "2", "3");
+        Process camera = k.Spawn("stream-camera", "24", "2", "3", "4");
         Process recorder = k.Spawn("stream-consumer", "recorder");
         Process analytics = k.Spawn("stream-consumer", "analytics");
+        Process display = k.Spawn("stream-display");
         var (r, _) = k.RunLogged();
         r.Outcome.ShouldBe(RunOutcome.Completed, r.Panic?.ToString());
         string console = k.ConsoleOutput.ToString();
         analytics.ExitStatus.ShouldBe(Kernel.KilledStatus);
-        console.ShouldContain("camera: display 24 of 24 by reference, 0 out of order, 0 corrupt");
+        console.ShouldContain(Display);
+        console.ShouldContain(DisplaySide);
         console.ShouldContain("camera: recorder 24 of 24 copied across its boundary, 0 refused, end sent");
         console.ShouldMatch(@"camera: analytics \d+ of 24 copied across its boundary, \d+ refused, its process is gone");
         console.ShouldContain("recorder: 24 frames in order (0 out of order, 0 corrupt), 0 dropped on this side, end received");
         console.ShouldContain("camera: pool 24 acquired, 24 returned, 4 of 4 free: no packet lost or leaked upstream");
         camera.ExitStatus.ShouldBe(0);
         recorder.ExitStatus.ShouldBe(0);
+        display.ExitStatus.ShouldBe(0);
         k.Frames.UserCount.ShouldBe(0);
         k.ShouldBalance();
     }
@@ -116,7 +149,7 @@ public class StreamBoundaryTests
         var k = Boot(model);
         var stalledAreas = new List<int>();
         var stalledConnectionSegments = new List<int>();
-        k.Spawn("stream-camera", "24", "2", "3");
+        k.Spawn("stream-camera", "24", "2", "3", "4");
         k.Spawn("stream-consumer", "recorder");
         k.Spawn("stalled", sys =>
         {
@@ -140,10 +173,12 @@ public class StreamBoundaryTests
             while (sys.Syscall(Syscalls.SyscallNumber.ShmAddress, (ulong)held) >= 0) sys.Pause(8); // until the camera's exit tears it down
             return 0;
         });
+        k.Spawn("stream-display");
         var (r, _) = k.RunLogged();
         r.Outcome.ShouldBe(RunOutcome.Completed, r.Panic?.ToString());
         string console = k.ConsoleOutput.ToString();
-        console.ShouldContain("camera: display 24 of 24 by reference, 0 out of order, 0 corrupt");
+        console.ShouldContain(Display);
+        console.ShouldContain(DisplaySide);
         console.ShouldContain("camera: recorder 24 of 24 copied across its boundary, 0 refused, end sent");
         console.ShouldContain("camera: analytics 4 of 24 copied across its boundary, 20 refused");
         console.ShouldContain("recorder: 24 frames in order");
@@ -226,7 +261,7 @@ public class StreamBoundaryTests
         // The streams scenario's camera and recorder; behind the third boundary a consumer that takes 5 frames, then
         // writes where the camera's pool or the recorder's pool is (in their spaces; under an MPU the same address).
         var k = Boot(model);
-        k.Spawn("stream-camera", "24", "2", "3");
+        k.Spawn("stream-camera", "24", "2", "3", "4");
         k.Spawn("stream-consumer", "recorder");
         ulong aimedAt = 0;
         k.Spawn("wild", sys =>
@@ -242,7 +277,7 @@ public class StreamBoundaryTests
                     if (++n != 5) continue;
                     Process victim = k.FindProcess(target == "camera" ? 1 : 2)!;
                     aimedAt = target == "camera"
-                        ? victim.AddressSpace.Areas.Single(v => v.Name == "anon").Start
+                        ? k.Family<ShmemIpc>().Segments.Single(s => s.Unsafe).AddressIn(victim) // the pool it shares with the display
                         : k.Family<ShmemIpc>().Segments.Single(s => s.Owner == victim && s.Size == 4 * 4096UL).AddressIn(victim);
                     // Under paging the address means nothing here (or is this process's own memory); under an MPU
                     // it is the very block, which no region of this process covers.
@@ -252,6 +287,7 @@ public class StreamBoundaryTests
             destination.Finish(sys);
             return 0;
         });
+        k.Spawn("stream-display");
         var (r, _) = k.RunLogged();
         r.Outcome.ShouldBe(RunOutcome.Completed, r.Panic?.ToString());
         string console = k.ConsoleOutput.ToString();
@@ -263,7 +299,8 @@ public class StreamBoundaryTests
             wild.ExitStatus.ShouldBeGreaterThanOrEqualTo(128);
             console.ShouldMatch(@"camera: analytics \d+ of 24 copied across its boundary, \d+ refused, its process is gone");
         }
-        console.ShouldContain("camera: display 24 of 24 by reference, 0 out of order, 0 corrupt");
+        console.ShouldContain(Display);
+        console.ShouldContain(DisplaySide);
         console.ShouldContain("camera: recorder 24 of 24 copied across its boundary, 0 refused, end sent");
         console.ShouldContain("recorder: 24 frames in order (0 out of order, 0 corrupt), 0 dropped on this side, end received");
         console.ShouldContain("camera: pool 24 acquired, 24 returned, 4 of 4 free: no packet lost or leaked upstream");

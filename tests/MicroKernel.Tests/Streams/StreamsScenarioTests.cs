@@ -15,7 +15,9 @@ public class StreamsScenarioTests
         var (code, output, err) = TraceFixture.Mk("run", "streams", "--protection", protection);
         err.ShouldBeEmpty();
         code.ShouldBe(ExitCodes.Ok, output);
-        output.ShouldContain("expectations: 8 of 8 met");
+        output.ShouldContain("expectations: 10 of 10 met");
+        output.ShouldContain("camera: display 24 of 24 by reference (descriptors only), 0 refused, every buffer back");
+        output.ShouldContain("display: 24 frames read in place in the camera's pool (0 out of order, 0 corrupt), end received");
         output.ShouldContain("camera: analytics 10 of 24 copied across its boundary, 14 refused, its process is gone");
         output.ShouldContain("frames: 511 free, 1 kernel, 0 user of 512");
     }
@@ -23,6 +25,7 @@ public class StreamsScenarioTests
     [Theory]
     [InlineData("Paging")]
     [InlineData("ArmV7Mpu")]
+    [InlineData("ArmV8Mpu")]
     public void Record_replay_and_syscalls_only_replay_match_with_zero_divergence(string protection)
     {
         using var f = new TraceFixture();

@@ -64,6 +64,65 @@ public sealed class SyscallRecordTests
     }
 
     [Fact]
+    public void A_loop_of_one_syscall_reaches_a_record_sink_as_one_record_and_runs_of_repeats()
+    {
+        var k = TestKernels.Boot();
+        var runs = new RepeatLog();
+        var events = new EventsOnly();
+        k.AddSink(runs);
+        k.AddSink(events);
+        k.Spawn("main", sys =>
+        {
+            for (int i = 0; i < 200; i++) sys.Syscall(SyscallNumber.GetPid);
+            sys.PrintLine("done");
+            for (int i = 0; i < 100; i++) sys.Syscall(SyscallNumber.GetTid);
+            return 0;
+        });
+        k.Run().Outcome.ShouldBe(RunOutcome.Completed);
+
+        // The kernel counted the repeats: far fewer calls than syscalls, and what they expand to is every event.
+        runs.Repeated.ShouldBeGreaterThan(250);
+        runs.RepeatCalls.ShouldBeLessThan(20);
+        runs.Events.Select(Describe).ShouldBe(events.Events.Select(Describe));
+        runs.Events.Select(e => e.Seq).ShouldBe(Enumerable.Range(0, runs.Events.Count).Select(i => (long)i));
+    }
+
+    [Fact]
+    public void Repeats_counted_by_the_kernel_give_the_trace_the_bytes_of_records_handed_out_one_at_a_time()
+    {
+        static void Loop(Kernel k)
+        {
+            Workload(k);
+            k.Spawn("loop", sys =>
+            {
+                for (int i = 0; i < 40_000; i++) sys.Syscall(SyscallNumber.GetPid); // crosses block ends
+                sys.Yield();
+                for (int i = 0; i < 500; i++) sys.Syscall(SyscallNumber.GetTid);
+                return 0;
+            });
+        }
+        byte[] counted = Record(Loop, records: true, TraceFormat.Version);
+        byte[] oneByOne = Record(Loop, records: true, TraceFormat.Version, oneAtATime: true);
+        counted.ShouldBe(oneByOne);
+    }
+
+    [Fact]
+    public void A_sink_that_takes_no_syscalls_gets_every_other_event_with_its_own_sequence_number()
+    {
+        var k = TestKernels.Boot();
+        var all = new EventLog();
+        var others = new NoSyscalls();
+        k.AddSink(all);
+        k.AddSink(others);
+        Workload(k);
+        k.Run().Outcome.ShouldBe(RunOutcome.Completed);
+
+        others.Events.ShouldNotBeEmpty();
+        others.Events.ShouldContain(e => e.Kind == EventKind.Console);
+        others.Events.Select(Describe).ShouldBe(all.Events.Where(e => e.Kind is not (EventKind.SyscallEnter or EventKind.SyscallExit)).Select(Describe));
+    }
+
+    [Fact]
     public void A_loop_of_null_syscalls_costs_two_bytes_a_call_and_reads_back_as_its_events()
     {
         (Trace small, long smallBytes) = RecordLoop(1000);
@@ -136,7 +195,7 @@ public sealed class SyscallRecordTests
 
     // Runs `spawn`'s programs with a trace writer; `records` false hands it every syscall as two events (a writer
     // behind a sink that does not take records writes no syscall record: what a version-2 writer wrote).
-    private static byte[] Record(Action<Kernel> spawn, bool records, int version)
+    private static byte[] Record(Action<Kernel> spawn, bool records, int version, bool oneAtATime = false)
     {
         Scenario demo = ScenarioRunner.Load("demo");
         TraceHeader header = TraceHeader.For(demo.Name, demo.Source, ScenarioRunner.BuiltInText("demo"), demo.Config,
@@ -145,7 +204,7 @@ public sealed class SyscallRecordTests
         using var buffer = new MemoryStream();
         var writer = new TraceWriter(buffer, header, ownsStream: false);
         var k = TestKernels.Boot();
-        k.AddSink(records ? writer : new Forward(writer));
+        k.AddSink(!records ? new Forward(writer) : oneAtATime ? new OneRecordAtATime(writer) : writer);
         spawn(k);
         RunResult r = k.Run();
         r.Outcome.ShouldBe(RunOutcome.Completed);
@@ -166,6 +225,63 @@ public sealed class SyscallRecordTests
     private sealed class Forward(IEventSink inner) : IEventSink
     {
         public void Emit(in KernelEvent e) => inner.Emit(in e);
+    }
+
+    // Takes records and hands them to the writer one at a time: the default EmitSyscallRepeats expands a run.
+    private sealed class OneRecordAtATime(TraceWriter inner) : IEventSink
+    {
+        public void Emit(in KernelEvent e) => inner.Emit(in e);
+
+        public bool TakesSyscallRecords => true;
+
+        public void EmitSyscall(in SyscallRecord r) => inner.EmitSyscall(in r);
+    }
+
+    // Keeps every event, expanding records and runs of repeats itself, and counts the runs.
+    private sealed class RepeatLog : IEventSink
+    {
+        public List<KernelEvent> Events { get; } = [];
+
+        public long RepeatCalls { get; private set; }
+
+        public long Repeated { get; private set; }
+
+        public void Emit(in KernelEvent e) => Events.Add(e.Detached());
+
+        public bool TakesSyscallRecords => true;
+
+        public void EmitSyscall(in SyscallRecord r)
+        {
+            Events.Add(r.Entry);
+            Events.Add(r.Exit.Detached());
+        }
+
+        public void EmitSyscallRepeats(in SyscallRecord previous, long count, long tickStep)
+        {
+            RepeatCalls++;
+            Repeated += count;
+            previous.Io.ShouldBeNull();
+            for (long i = 1; i <= count; i++)
+            {
+                SyscallRecord r = previous with { Seq = previous.Seq + 2 * i, Tick = previous.Tick + tickStep * i };
+                Events.Add(r.Entry);
+                Events.Add(r.Exit);
+            }
+        }
+    }
+
+    private sealed class NoSyscalls : IEventSink
+    {
+        public List<KernelEvent> Events { get; } = [];
+
+        public void Emit(in KernelEvent e)
+        {
+            e.Kind.ShouldNotBe(EventKind.SyscallEnter);
+            e.Kind.ShouldNotBe(EventKind.SyscallExit);
+            Events.Add(e.Detached());
+        }
+
+        public bool TakesSyscalls => false;
     }
 
     private sealed class RecordCounter : IEventSink

@@ -249,7 +249,7 @@ public sealed class X86TranslatorTests
         Should.Throw<ArgumentOutOfRangeException>(() => cpu.Mode = (X86CpuMode)7);
         Should.Throw<ArgumentOutOfRangeException>(() => cpu.TranslationThreshold = -1);
         cpu.Mode.ShouldBe(X86CpuMode.Interpret);
-        cpu.TranslationThreshold.ShouldBe(16);
+        cpu.TranslationThreshold.ShouldBe(X86Cpu.DefaultTranslationThreshold);
     }
 
     // ---- random programs ----

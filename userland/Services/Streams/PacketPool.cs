@@ -8,13 +8,17 @@ namespace MicroKernel.Userland.Services.Streams;
 /// process's memory, handed out in FIFO order and taken back when every holder released them. Descriptors come from
 /// a <see cref="DefaultObjectPool{T}"/> and the free list is a preallocated queue, so a packet's life allocates
 /// nothing in steady state. The region is an owned shared-memory segment (<see cref="CreateInSegment"/>: a boundary
-/// destination's pool, owned by its process, which the other side maps with no access) or plain mapped memory
-/// (<see cref="Create"/>).
+/// destination's pool, owned by its process, which the other side maps with no access), an unsafe segment shared by
+/// reference with another process of the same memory domain (<see cref="CreateShared"/>, and on that side a view of
+/// it, which a <see cref="ReferenceDestination"/> makes), or plain mapped memory (<see cref="Create"/>).
 /// </summary>
 public sealed class PacketPool
 {
     private readonly Queue<int> _free;
     private readonly ObjectPool<Packet> _descriptors;
+    // A view's way home: the buffers belong to the producer's pool, so a released packet goes back through the
+    // released ring (ReferenceDestination), not onto a free list here. Null for a pool that owns its buffers.
+    private readonly Action<Packet>? _giveBack;
 
     /// <summary>A pool of <paramref name="count"/> buffers at <paramref name="baseAddress"/> (already mapped, aligned to the layout).</summary>
     public PacketPool(string name, PacketLayout layout, int count, ulong baseAddress)
@@ -28,6 +32,15 @@ public sealed class PacketPool
         _free = new Queue<int>(count);
         for (int i = 0; i < count; i++) _free.Enqueue(i);
         _descriptors = new DefaultObjectPool<Packet>(new DefaultPooledObjectPolicy<Packet>(), count);
+    }
+
+    // A view of a pool that another process of the same domain owns (ReferenceDestination.Attach): it hands out only
+    // the packets that process published (Adopt), and gives each back through `giveBack`.
+    internal PacketPool(string name, PacketLayout layout, int count, ulong baseAddress, Action<Packet> giveBack)
+        : this(name, layout, count, baseAddress)
+    {
+        _free.Clear();
+        _giveBack = giveBack;
     }
 
     /// <summary>Maps the pool's buffers in the calling process (page-aligned, which covers alignments up to a page).</summary>
@@ -50,13 +63,42 @@ public sealed class PacketPool
         return new PacketPool(name, layout, count, sys.ShmAddress(segment)) { Segment = segment };
     }
 
+    /// <summary>
+    /// Puts the pool in one unsafe segment made on <paramref name="connection"/> (read/write for both sides, always),
+    /// behind a <see cref="ReferenceProtocol"/> header: a consumer in another process of the same memory domain reads
+    /// the buffers where they are, by reference (<see cref="ReferenceSource"/>, <see cref="ReferenceDestination"/>).
+    /// The segment goes when the connection does (either side's exit), and its frames with it.
+    /// </summary>
+    public static PacketPool CreateShared(Sys sys, string name, PacketLayout layout, int count, int connection)
+    {
+        CheckAlignment(name, layout);
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ulong header = ReferenceProtocol.HeaderSize(count, layout.Alignment);
+        int segment = sys.ShmCreate(connection, header + layout.Stride * (ulong)count, Ipc.Shmem.ShmemFlags.Unsafe);
+        ulong at = sys.ShmAddress(segment);
+        sys.Memory.WriteUInt64(at + ReferenceProtocol.CountOffset, (ulong)count);
+        sys.Memory.WriteUInt64(at + ReferenceProtocol.StrideOffset, layout.Stride);
+        sys.Memory.WriteUInt64(at + ReferenceProtocol.BufferSizeOffset, layout.BufferSize);
+        sys.Memory.WriteUInt64(at + ReferenceProtocol.AlignmentOffset, layout.Alignment);
+        return new PacketPool(name, layout, count, at + header) { Segment = segment, SegmentAddress = at, Shared = true };
+    }
+
     private static void CheckAlignment(string name, PacketLayout layout)
     {
         if (layout.Alignment > 4096) throw new ArgumentException($"pool {name}: alignment {layout.Alignment} is above a page", nameof(layout));
     }
 
-    /// <summary>The owned segment that holds the buffers (<see cref="CreateInSegment"/>), or 0 for mapped memory.</summary>
+    /// <summary>The segment that holds the buffers (<see cref="CreateInSegment"/>, <see cref="CreateShared"/>), or 0 for mapped memory.</summary>
     public int Segment { get; private init; }
+
+    /// <summary>Where the segment starts in this process (a shared pool's header is there), or 0.</summary>
+    public ulong SegmentAddress { get; private init; }
+
+    /// <summary>True for a pool in an unsafe segment shared by reference (<see cref="CreateShared"/>).</summary>
+    public bool Shared { get; private init; }
+
+    /// <summary>True for a view of another process's pool: it hands out only what that process published.</summary>
+    public bool IsView => _giveBack is not null;
 
     /// <summary>The pool's name (in accounts).</summary>
     public string Name { get; }
@@ -79,7 +121,7 @@ public sealed class PacketPool
     /// <summary>Packets that came back.</summary>
     public long Returned { get; private set; }
 
-    /// <summary>A free packet with one reference (the caller's), or false when every packet is held.</summary>
+    /// <summary>A free packet with one reference (the caller's), or false when every packet is held (always, for a view).</summary>
     public bool TryAcquire(out Packet packet)
     {
         if (_free.Count == 0)
@@ -94,10 +136,22 @@ public sealed class PacketPool
         return true;
     }
 
-    // The last holder released it.
+    // A view hands out the buffer its owner published, with one reference (the consumer's).
+    internal Packet Adopt(int index, ulong sequence, ulong length)
+    {
+        Packet packet = _descriptors.Get();
+        packet.Hand(this, index, BaseAddress + (ulong)index * Layout.Stride);
+        packet.Sequence = sequence;
+        packet.Length = length;
+        Acquired++;
+        return packet;
+    }
+
+    // The last holder released it: back on the free list, or (a view) back to the owner.
     internal void Return(Packet packet)
     {
-        _free.Enqueue(packet.Index);
+        if (_giveBack is not null) _giveBack(packet);
+        else _free.Enqueue(packet.Index);
         Returned++;
         _descriptors.Return(packet);
     }
