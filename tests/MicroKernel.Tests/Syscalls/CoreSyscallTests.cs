@@ -100,7 +100,7 @@ public class CoreSyscallTests
     public void Unknown_syscall_numbers_return_UnknownSyscall(ProtectionModel model)
     {
         var k = TestKernels.Boot(model);
-        long[] numbers = [13, 99, 200, 255, 256, 1000, -1, long.MinValue, long.MaxValue];
+        long[] numbers = [14, 99, 200, 255, 256, 1000, -1, long.MinValue, long.MaxValue];
         var results = new List<long>();
         Process p = k.Spawn("p", sys =>
         {
