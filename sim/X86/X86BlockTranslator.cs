@@ -116,6 +116,23 @@ public sealed partial class X86Cpu
 
     // ---- flag helpers the compiled code calls (the interpreter's own arithmetic, so the flags are identical) ----
 
+    /// <summary>
+    /// RFLAGS with the flags of a pending operation (X86Emitter.Flags.cs): kind is the operation times 16 plus its
+    /// size, 0 when RFLAGS is up to date already; a and b its operands, r its result.
+    /// </summary>
+    internal static ulong LazyFlags(int kind, ulong a, ulong b, ulong r, ulong rflags)
+    {
+        int size = kind & 15;
+        switch (kind >> 4)
+        {
+            case 1: AddFlags(a, b, 0, size, ref rflags); break;
+            case 2: SubFlags(a, b, 0, size, ref rflags); break;
+            case 3: LogicFlags(r, size, ref rflags); break;
+            default: break;
+        }
+        return rflags;
+    }
+
     /// <summary>inc: a + 1 with the flags of an add, CF unchanged.</summary>
     internal static ulong IncFlags(ulong a, int size, ref ulong flags)
     {

@@ -9,7 +9,8 @@ namespace MicroKernel.X86;
 // check) -> MemoryView -> Mmu -> PhysicalMemory; everything else calls ReadMem/WriteMem, that chain: a miss, a fault,
 // a write to a page not yet Dirty, a page crossing, an MPU space. Not inlined into the block: measured, inlining
 // them doubled the time to compile a block (1.4 -> 2.7 ms for 31 instructions with 10 memory accesses), which cost
-// more than the call saved on every program measured (docs/benchmarks.md).
+// more than the call saved on every program measured (docs/benchmarks.md). Compiled optimized at once: only compiled
+// code calls them, and with tiering its first thousands of calls ran unoptimized code (seen in a perf profile).
 public sealed partial class X86Cpu
 {
     private X86DirectPaging? _direct; // set for each translated Run (null: every access calls out)
@@ -21,7 +22,7 @@ public sealed partial class X86Cpu
     /// A load of size bytes that hits the TLB, as <see cref="Mmu.Translate"/> would serve it (the hit counted); false
     /// (nothing done) when the access must take the call-out.
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     internal bool TryLoadDirect(ulong address, int size, out ulong value)
     {
         X86DirectPaging? d = _direct;
@@ -53,7 +54,7 @@ public sealed partial class X86Cpu
     /// the frame's write generation as <see cref="PhysicalMemory.Slice"/> does, and notes the store for the decode
     /// cache. False (nothing done) when the access must take the call-out.
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     internal bool TryStoreDirect(ulong address, ulong value, int size)
     {
         X86DirectPaging? d = _direct;

@@ -169,54 +169,42 @@ public sealed partial class X86Cpu
             StoreReg(ins.Op0Register, _result);
         }
 
-        /// <summary>add, adc, sub, sbb, and, or, xor, cmp, test: with the interpreter's flag helpers when flags are live.</summary>
+        /// <summary>
+        /// add, adc, sub, sbb, and, or, xor, cmp, test. Live flags are kept lazily (X86Emitter.Flags.cs), except adc and
+        /// sbb, which read CF and use the interpreter's helpers on RFLAGS.
+        /// </summary>
         private void EmitAlu(in Instruction ins, bool flagsLive)
         {
             int size = OpSize(in ins, 0);
             Mnemonic m = ins.Mnemonic;
             bool writes = m is not (Mnemonic.Cmp or Mnemonic.Test);
+            bool carry = m is Mnemonic.Adc or Mnemonic.Sbb;
+            if (carry)
+                Materialize(); // reads CF
             PrepareAddress(in ins);
             LoadOperand(in ins, 0, size);
             _il.Emit(OpCodes.Stloc, _a);
             LoadOperand(in ins, 1, size);
             _il.Emit(OpCodes.Stloc, _b);
-            if (flagsLive)
+            if (flagsLive && carry)
             {
                 LoadFlagsLocal();
                 _il.Emit(OpCodes.Ldloc, _a);
                 _il.Emit(OpCodes.Ldloc, _b);
-                MethodInfo helper;
-                switch (m)
-                {
-                    case Mnemonic.Add:
-                    case Mnemonic.Adc:
-                    case Mnemonic.Sub:
-                    case Mnemonic.Sbb:
-                    case Mnemonic.Cmp:
-                        if (m is Mnemonic.Adc or Mnemonic.Sbb)
-                            CarryFrom(_flags);
-                        else
-                            _il.Emit(OpCodes.Ldc_I8, 0L);
-                        helper = m is Mnemonic.Add or Mnemonic.Adc ? AddFlagsMethod : SubFlagsMethod;
-                        break;
-                    default:
-                        _il.Emit(m switch { Mnemonic.Or => OpCodes.Or, Mnemonic.Xor => OpCodes.Xor, _ => OpCodes.And });
-                        helper = LogicFlagsMethod;
-                        break;
-                }
+                CarryFrom(_flags);
                 _il.Emit(OpCodes.Ldc_I4, size);
                 _il.Emit(OpCodes.Ldloca, _flags);
-                _il.Emit(OpCodes.Call, helper);
+                _il.Emit(OpCodes.Call, m == Mnemonic.Adc ? AddFlagsMethod : SubFlagsMethod);
                 _il.Emit(OpCodes.Stloc, _result);
-                if (writes)
-                    StoreOperand0(in ins, _result, size);
+                StoreOperand0(in ins, _result, size);
                 StoreFlags(_flags); // only after the store succeeded
                 return;
             }
-            if (!writes)
+            if (!writes && !flagsLive)
                 return; // cmp/test whose flags nobody reads: only the load (and its fault) mattered
             _il.Emit(OpCodes.Ldloc, _a);
             _il.Emit(OpCodes.Ldloc, _b);
+            LazyOp op;
             switch (m)
             {
                 case Mnemonic.Add:
@@ -228,9 +216,11 @@ public sealed partial class X86Cpu
                         _il.Emit(OpCodes.Add);
                     }
                     Mask(size);
+                    op = LazyOp.Add;
                     break;
                 case Mnemonic.Sub:
                 case Mnemonic.Sbb:
+                case Mnemonic.Cmp:
                     _il.Emit(OpCodes.Sub);
                     if (m == Mnemonic.Sbb)
                     {
@@ -238,13 +228,27 @@ public sealed partial class X86Cpu
                         _il.Emit(OpCodes.Sub);
                     }
                     Mask(size);
+                    op = LazyOp.Sub;
                     break;
-                case Mnemonic.And: _il.Emit(OpCodes.And); break;
-                case Mnemonic.Or: _il.Emit(OpCodes.Or); break;
-                default: _il.Emit(OpCodes.Xor); break;
+                case Mnemonic.And:
+                case Mnemonic.Test:
+                    _il.Emit(OpCodes.And);
+                    op = LazyOp.Logic;
+                    break;
+                case Mnemonic.Or:
+                    _il.Emit(OpCodes.Or);
+                    op = LazyOp.Logic;
+                    break;
+                default:
+                    _il.Emit(OpCodes.Xor);
+                    op = LazyOp.Logic;
+                    break;
             }
             _il.Emit(OpCodes.Stloc, _result);
-            StoreOperand0(in ins, _result, size);
+            if (writes)
+                StoreOperand0(in ins, _result, size);
+            if (flagsLive)
+                KeepFlags(op, size, _a, _b, _result); // only after the store succeeded
         }
 
         /// <summary>Pushes CF (0 or 1) from a flags local, or from RFLAGS when null.</summary>
@@ -262,26 +266,15 @@ public sealed partial class X86Cpu
             PrepareAddress(in ins);
             LoadOperand(in ins, 0, size);
             _il.Emit(OpCodes.Stloc, _a);
-            bool flags = flagsLive && kind != NativeKind.Not;
+            bool flags = flagsLive && kind == NativeKind.IncDec; // neg's flags are kept lazily, not has none
             if (flags)
             {
+                Materialize(); // inc and dec keep CF: merged into RFLAGS
                 LoadFlagsLocal();
-                if (kind == NativeKind.Neg)
-                {
-                    _il.Emit(OpCodes.Ldc_I8, 0L); // 0 - a: CF = (a != 0), as the interpreter computes it
-                    _il.Emit(OpCodes.Ldloc, _a);
-                    _il.Emit(OpCodes.Ldc_I8, 0L);
-                    _il.Emit(OpCodes.Ldc_I4, size);
-                    _il.Emit(OpCodes.Ldloca, _flags);
-                    _il.Emit(OpCodes.Call, SubFlagsMethod);
-                }
-                else
-                {
-                    _il.Emit(OpCodes.Ldloc, _a);
-                    _il.Emit(OpCodes.Ldc_I4, size);
-                    _il.Emit(OpCodes.Ldloca, _flags);
-                    _il.Emit(OpCodes.Call, ins.Mnemonic == Mnemonic.Inc ? IncFlagsMethod : DecFlagsMethod);
-                }
+                _il.Emit(OpCodes.Ldloc, _a);
+                _il.Emit(OpCodes.Ldc_I4, size);
+                _il.Emit(OpCodes.Ldloca, _flags);
+                _il.Emit(OpCodes.Call, ins.Mnemonic == Mnemonic.Inc ? IncFlagsMethod : DecFlagsMethod);
             }
             else
             {
@@ -308,6 +301,13 @@ public sealed partial class X86Cpu
             StoreOperand0(in ins, _result, size);
             if (flags)
                 StoreFlags(_flags);
+            else if (flagsLive && kind == NativeKind.Neg)
+            {
+                // neg is 0 - a: CF = (a != 0), as the interpreter computes it
+                _il.Emit(OpCodes.Ldc_I8, 0L);
+                _il.Emit(OpCodes.Stloc, _b);
+                KeepFlags(LazyOp.Sub, size, _b, _a, _result);
+            }
         }
 
         /// <summary>The count of a shift by an immediate, masked as the CPU masks it (5 bits, 6 for 64-bit operands).</summary>
@@ -333,6 +333,8 @@ public sealed partial class X86Cpu
             Mnemonic m = ins.Mnemonic;
             if (flagsLive || m == Mnemonic.Sar)
             {
+                if (flagsLive)
+                    Materialize(); // a shift leaves some flags as they were: merged into RFLAGS
                 LoadFlagsLocal();
                 _il.Emit(OpCodes.Ldloc, _a);
                 _il.Emit(OpCodes.Ldc_I4, count);
@@ -362,58 +364,6 @@ public sealed partial class X86Cpu
             GoTo(ins.NextIP, stored: false);
             _il.MarkLabel(taken);
             GoTo(ins.NearBranch64, stored: false);
-        }
-
-        /// <summary>Pushes 1 when the condition holds on the block's RFLAGS, else 0 (X86Cpu.Condition, inline).</summary>
-        private void EmitCondition(ConditionCode cc)
-        {
-            // Each condition is a bit of RFLAGS, or a combination; the "not" forms flip the result.
-            bool negate = cc is ConditionCode.no or ConditionCode.ae or ConditionCode.ne or ConditionCode.a
-                or ConditionCode.ns or ConditionCode.np or ConditionCode.ge or ConditionCode.g;
-            switch (cc)
-            {
-                case ConditionCode.o or ConditionCode.no: FlagBit(11); break;
-                case ConditionCode.b or ConditionCode.ae: FlagBit(0); break;
-                case ConditionCode.e or ConditionCode.ne: FlagBit(6); break;
-                case ConditionCode.s or ConditionCode.ns: FlagBit(7); break;
-                case ConditionCode.p or ConditionCode.np: FlagBit(2); break;
-                case ConditionCode.be or ConditionCode.a:
-                    FlagBit(0);
-                    FlagBit(6);
-                    _il.Emit(OpCodes.Or);
-                    break;
-                case ConditionCode.l or ConditionCode.ge:
-                    FlagBit(7);
-                    FlagBit(11);
-                    _il.Emit(OpCodes.Xor);
-                    break;
-                default: // le, g: ZF or SF != OF
-                    FlagBit(6);
-                    FlagBit(7);
-                    FlagBit(11);
-                    _il.Emit(OpCodes.Xor);
-                    _il.Emit(OpCodes.Or);
-                    break;
-            }
-            if (negate)
-            {
-                _il.Emit(OpCodes.Ldc_I4_1);
-                _il.Emit(OpCodes.Xor);
-            }
-        }
-
-        /// <summary>Pushes bit n of the block's RFLAGS as an int 0 or 1.</summary>
-        private void FlagBit(int n)
-        {
-            _il.Emit(OpCodes.Ldloc, _rflags);
-            if (n != 0)
-            {
-                _il.Emit(OpCodes.Ldc_I4, n);
-                _il.Emit(OpCodes.Shr_Un);
-            }
-            _il.Emit(OpCodes.Conv_I4);
-            _il.Emit(OpCodes.Ldc_I4_1);
-            _il.Emit(OpCodes.And);
         }
 
         /// <summary>Pushes the target of a jmp or call: the relative target, or the 64-bit register or memory operand.</summary>

@@ -26,8 +26,9 @@ public sealed partial class X86Cpu
     /// <item>A branch to a block of the region goes on inside the method only while the budget covers that block
     /// whole (what the run loop asks of a compiled block), so scheduling points fall where the interpreter puts
     /// them; otherwise it returns to the run loop.</item>
-    /// <item>Flags are computed only when live: read later in the block, live at its exit (always assumed), or
-    /// needed by an instruction that can fault or that the interpreter runs (both see RFLAGS whole).</item>
+    /// <item>Flags are kept only when live: read later in the block, live at its exit (always assumed), or
+    /// needed by an instruction that can fault or that the interpreter runs (both see RFLAGS whole); and lazily
+    /// (X86Emitter.Flags.cs): RFLAGS is computed from the kept operands only where it is read whole.</item>
     /// <item>An instruction not translated natively is one call into the interpreter's Execute.</item>
     /// </list>
     /// </remarks>
@@ -109,6 +110,7 @@ public sealed partial class X86Cpu
             _rflags = _il.DeclareLocal(typeof(ulong));
             _retired = _il.DeclareLocal(typeof(long));
             _limit = _il.DeclareLocal(typeof(long));
+            DeclareFlagLocals();
             _starts = [.. region.Select(_ => _il.DefineLabel())];
             _exit = _il.DefineLabel();
         }
@@ -131,6 +133,8 @@ public sealed partial class X86Cpu
             _il.Emit(OpCodes.Stloc, _limit);
             _il.Emit(OpCodes.Ldc_I8, 0L);
             _il.Emit(OpCodes.Stloc, _retired);
+            _il.Emit(OpCodes.Ldc_I4_0);
+            _il.Emit(OpCodes.Stloc, _fkind); // RFLAGS is up to date on entry
             if (_region.Length > 1)
             {
                 _il.Emit(OpCodes.Ldarg_2);
@@ -149,6 +153,7 @@ public sealed partial class X86Cpu
         private void EmitBlock(Instruction[] code)
         {
             _il.MarkLabel(_starts[_current]);
+            FlagsAtBlockStart();
             _flagsLive = FlagLiveness(code);
             bool ended = false; // the last instruction left the block itself (a branch, call or return)
             for (int i = 0; i < code.Length; i++)
@@ -165,6 +170,7 @@ public sealed partial class X86Cpu
                     _il.Emit(OpCodes.Ldc_I4, i);
                     _il.Emit(OpCodes.Call, InterpretMethod);
                     LoadRegisterLocals();
+                    FlagsInRflags();
                     InterpretedCount++;
                     if (last)
                     {
@@ -196,6 +202,7 @@ public sealed partial class X86Cpu
         /// <summary>The current block retired whole and rip is set: return to the run loop.</summary>
         private void LeaveBlock()
         {
+            EmitMaterialize();
             AddRetired(_region[_current].Length);
             _il.Emit(OpCodes.Br, _exit);
         }
@@ -232,6 +239,7 @@ public sealed partial class X86Cpu
                     _il.Emit(OpCodes.Brtrue, exit);
                 }
                 AddRetired(length);
+                PassFlags();
                 _il.Emit(OpCodes.Br, _starts[next]);
                 _il.MarkLabel(exit);
             }
@@ -240,11 +248,12 @@ public sealed partial class X86Cpu
         }
 
         /// <summary>
-        /// Before a call-out that can fault or see the registers: the registers and rip = the instruction in place,
+        /// Before a call-out that can fault or see the registers: RFLAGS computed, the registers and rip = the instruction in place,
         /// and the block it is in with the count before it, for the run loop's count if it faults.
         /// </summary>
         private void BeforeCallOut(ulong rip)
         {
+            EmitMaterialize();
             WriteBackRegisters();
             SetRip(rip);
             _il.Emit(OpCodes.Ldarg_1);
