@@ -2,6 +2,7 @@ using MicroKernel.Sim.Cli;
 using MicroKernel.Sim.Scenarios;
 using MicroKernel.Tests.Tracing;
 using MicroKernel.Tests.X86;
+using MicroKernel.X86;
 
 namespace MicroKernel.Tests.Faults;
 
@@ -121,10 +122,21 @@ public sealed class FaultCliEndToEndTests : IDisposable
         { "errors", "kernel-bug name=skip-tlb-flush nth=1", "INJECT kernel-bug skip-tlb-flush #1: invalidation of 0x10000000 skipped", 0 },
     };
 
-    [Theory]
-    [MemberData(nameof(ExecRules))]
-    public void Exec_with_fault_option_injects_records_replays_and_shows(string fixture, string rule, string inject, int status)
+    /// <summary><see cref="ExecRules"/> under each CPU (the mode last).</summary>
+    public static TheoryData<string, string, string, int, X86CpuMode> ExecRulesUnderBothCpus()
     {
+        var rows = new TheoryData<string, string, string, int, X86CpuMode>();
+        foreach (object[] row in ExecRules)
+            foreach (X86CpuMode cpu in new[] { X86CpuMode.Interpret, X86CpuMode.Translate })
+                rows.Add((string)row[0], (string)row[1], (string)row[2], (int)row[3], cpu);
+        return rows;
+    }
+
+    [Theory]
+    [MemberData(nameof(ExecRulesUnderBothCpus))]
+    public void Exec_with_fault_option_injects_records_replays_and_shows(string fixture, string rule, string inject, int status, X86CpuMode cpu)
+    {
+        X86CpuModes.Use(cpu); // the run and its replays
         string trace = _files.PathOf($"exec-{Guid.NewGuid():N}.mktrace");
         var (code, output, err) = TraceFixture.Mk("exec", CExamples.Fixture(fixture), "--fault", rule, "--trace", trace);
         code.ShouldBe(status, output + err);
