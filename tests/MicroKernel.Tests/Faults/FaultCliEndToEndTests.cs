@@ -147,18 +147,24 @@ public sealed class FaultCliEndToEndTests : IDisposable
         ReplaysAndShows(trace, inject);
     }
 
-    [Fact]
-    public void Exec_without_a_trace_prints_the_injection_on_stderr()
+    [Theory]
+    [InlineData(X86CpuMode.Interpret)]
+    [InlineData(X86CpuMode.Translate)]
+    public void Exec_without_a_trace_prints_the_injection_on_stderr(X86CpuMode cpu)
     {
+        X86CpuModes.Use(cpu);
         var (code, output, err) = TraceFixture.Mk("exec", CExamples.Fixture("hello"), "--fault", "syscall name=write nth=1 error=BadAddress");
         code.ShouldBe(0, output + err);
         err.ShouldContain("INJECT syscall write #1 -> BadAddress");
         output.ShouldNotContain("hello");
     }
 
-    [Fact]
-    public void Exec_delay_holds_a_self_sent_page_back_by_its_ticks()
+    [Theory]
+    [InlineData(X86CpuMode.Interpret)]
+    [InlineData(X86CpuMode.Translate)]
+    public void Exec_delay_holds_a_self_sent_page_back_by_its_ticks(X86CpuMode cpu)
     {
+        X86CpuModes.Use(cpu);
         // selfsend prints the ticks from its send to its handler: the rule adds exactly its 20 ticks.
         var plain = TraceFixture.Mk("exec", CExamples.Fixture("selfsend"));
         plain.Code.ShouldBe(0, plain.Out + plain.Err);
@@ -170,9 +176,12 @@ public sealed class FaultCliEndToEndTests : IDisposable
         plain.Err.ShouldNotContain("INJECT");
     }
 
-    [Fact]
-    public void A_frames_rule_that_hits_the_loader_refuses_the_program()
+    [Theory]
+    [InlineData(X86CpuMode.Interpret)]
+    [InlineData(X86CpuMode.Translate)]
+    public void A_frames_rule_that_hits_the_loader_refuses_the_program(X86CpuMode cpu)
     {
+        X86CpuModes.Use(cpu);
         // Loading counts as allocation requests too: the 5th is one of the sieve's segments, so exec cannot load it.
         var (code, _, err) = TraceFixture.Mk("exec", CExamples.Fixture("sieve"), "--fault", "frames nth=5");
         code.ShouldBe(127);
