@@ -56,7 +56,7 @@ public static class ScenarioRunner
             ErrorCode e = kernel.Spawn(image, spec.Name, out Process? _, spec.Priority, spec.FaultPolicy, spec.Arguments, spec.MaxRestarts);
             if (e == ErrorCode.Ok) continue;
             kernel.Dispose(); // releases the host threads of the processes already spawned
-            throw new ScenarioException(scenario.Source, spec.Line, "process", $"cannot spawn '{spec.Name}': {e.Message()}");
+            throw new ScenarioException(scenario.Source, spec.Line, "process", $"cannot spawn '{spec.Name}': {image.LoadError ?? e.Message()}");
         }
         return kernel;
     }

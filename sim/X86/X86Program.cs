@@ -25,6 +25,7 @@ public sealed class X86Program : ProgramImage
     private readonly FlatBinary? _flat;
     private readonly bool _useDecodeCache;
     private readonly Dictionary<SimThread, X86Cpu> _cpus = [];
+    private string? _loadError;
     private ulong _initialRsp;
     private ServiceStacks? _serviceStacks;
     // CPUs of finished method calls, kept for the next call: a new CPU would decode the method's code afresh.
@@ -107,7 +108,7 @@ public sealed class X86Program : ProgramImage
     {
         entry = Entry;
         argument = 0;
-        LoadError = null;
+        _loadError = null;
         foreach (X86Cpu cpu in _cpus.Values) _blocksOfEndedCpus += cpu.BlocksTranslated;
         _cpus.Clear();
         AddressSpace space = process.AddressSpace;
@@ -131,7 +132,7 @@ public sealed class X86Program : ProgramImage
             ErrorCode e = space.Map(run.Start, run.End - run.Start, Protection.ReadWrite, run.Prot.HasFlag(Protection.Execute) ? "text" : "data", out _);
             if (e != ErrorCode.Ok)
             {
-                LoadError = DescribeMapFailure(space, run.Start, run.End, run.Prot, e);
+                _loadError = DescribeMapFailure(space, run.Start, run.End, run.Prot, e);
                 return e;
             }
         }
@@ -153,11 +154,9 @@ public sealed class X86Program : ProgramImage
         return ErrorCode.Ok;
     }
 
-    /// <summary>
-    /// Why the last <see cref="Load"/> could not map a segment, naming it (null when nothing failed there): an
-    /// <see cref="ErrorCode"/> alone cannot say which segment broke which rule.
-    /// </summary>
-    public string? LoadError { get; private set; }
+    /// <inheritdoc />
+    /// <remarks>Set when a segment could not be mapped: it names the segment and the rule it broke.</remarks>
+    public override string? LoadError => _loadError;
 
     private static string DescribeMapFailure(AddressSpace space, ulong start, ulong end, Protection prot, ErrorCode e)
     {
