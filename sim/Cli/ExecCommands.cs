@@ -32,7 +32,7 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
         slice.HelpName = "N";
         var noCache = new Option<bool>("--no-decode-cache") { Description = "Decode every instruction afresh (slower; for comparison)" };
         Option<X86CpuMode?> cpu = TraceCommands.CpuOption();
-        cpu.Description = "How the CPU runs the code: interpret (default) or translate (basic blocks compiled to .NET code; the same run)";
+        cpu.Description = "How the CPU runs the code: translate (default: basic blocks compiled to .NET code once hot) or interpret (one instruction at a time); the same run";
         Option<int?> threshold = TraceCommands.TranslateThresholdOption();
         Option<long> maxTicks = CliValues.Long("--max-ticks", 10_000_000);
         maxTicks.Description = "Stop the run past this virtual time";

@@ -3,7 +3,10 @@ namespace MicroKernel.X86;
 /// <summary>How <see cref="X86Cpu"/> runs code: one instruction at a time, or basic blocks compiled to .NET code.</summary>
 public enum X86CpuMode
 {
-    /// <summary>The interpreter: fetch (from the decode cache), execute, repeat. The default.</summary>
+    /// <summary>
+    /// The interpreter: fetch (from the decode cache), execute, repeat. The default of a bare <see cref="X86Cpu"/>
+    /// (an <see cref="X86Program"/>'s threads translate by default: <see cref="X86Program.DefaultCpuMode"/>).
+    /// </summary>
     Interpret,
 
     /// <summary>

@@ -69,7 +69,8 @@ public sealed class X86CpuModeTests : IDisposable
     [Fact]
     public void Exec_under_translate_prints_what_the_interpreter_prints()
     {
-        Mk("exec", "--cpu", "translate", CExamples.Fixture("sieve"), "1000").ShouldBe(Mk("exec", CExamples.Fixture("sieve"), "1000"));
+        Mk("exec", "--cpu", "translate", CExamples.Fixture("sieve"), "1000").ShouldBe(Mk("exec", "--cpu", "interpret", CExamples.Fixture("sieve"), "1000"));
+        Mk("exec", CExamples.Fixture("sieve"), "1000").ShouldBe(Mk("exec", "--cpu", "interpret", CExamples.Fixture("sieve"), "1000")); // the default translates
     }
 
     [Fact]
@@ -78,6 +79,9 @@ public sealed class X86CpuModeTests : IDisposable
         string hello = CExamples.Fixture("hello");
         Scenario plain = ScenarioParser.Parse($"process p binary=\"{hello}\"\n", "test.scn", ScenarioRunner.Programs);
         plain.Cpu.ShouldBeNull(); // X86Program.DefaultCpuMode
+        ScenarioRunner.LoadBinary(plain, plain.Processes[0]).CpuMode.ShouldBe(X86CpuMode.Translate);
+        Scenario interpreted = ScenarioParser.Parse($"cpu interpret\nprocess p binary=\"{hello}\"\n", "test.scn", ScenarioRunner.Programs);
+        ScenarioRunner.LoadBinary(interpreted, interpreted.Processes[0]).CpuMode.ShouldBe(X86CpuMode.Interpret);
         Scenario translated = ScenarioParser.Parse($"cpu translate\nprocess p binary=\"{hello}\"\n", "test.scn", ScenarioRunner.Programs);
         translated.Cpu.ShouldBe(X86CpuMode.Translate);
         ScenarioRunner.LoadBinary(translated, translated.Processes[0]).CpuMode.ShouldBe(X86CpuMode.Translate);

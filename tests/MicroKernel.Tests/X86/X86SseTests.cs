@@ -353,6 +353,8 @@ public class X86SseTests
         foreach ((long start, int rounding) in new[] { (1_000_000L, 1), (7_000_000L, 3) })
         {
             var image = X86Program.FromFlat("sum", FlatBinary.Create(X86TestMachine.Assemble(Program(start, rounding), FlatBinary.DefaultBase)));
+            image.CpuMode = X86TestMachine.Mode; // the class's CPU (X86SseTranslatedTests: the translator, every block compiled)
+            if (image.CpuMode == X86CpuMode.Translate) image.TranslationThreshold = 0;
             k.Spawn(image, "sum", out Process? p).ShouldBe(ErrorCode.Ok);
             processes.Add(p!);
         }
