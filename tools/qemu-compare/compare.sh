@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# mk exec against qemu-x86_64 on the same binary (issue 16, docs/benchmarks.md "mk exec against qemu-x86_64").
+# Builds empty.c, crc.c and sieve.c (no C library: both.h ends them on Linux and on MicroKernel alike), then runs each
+# binary RUNS times under qemu-x86_64 and under a Release `mk exec --cpu interpret` and `--cpu translate`, and
+# prints the median elapsed and CPU (user + sys) times, the instruction count (from mk's trace: ticks x 1000) and
+# the exit status of every run (they must agree: the same program computed the same CRC or prime count).
+#
+#   tools/qemu-compare/compare.sh [RUNS]       RUNS defaults to 5
+# Needs gcc, qemu-x86_64 (Debian: apt-get install qemu-user) and GNU time at /usr/bin/time. Elapsed times mean
+# little on a busy machine: check `uptime` and quote the load with the figures.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+runs=${1:-5}
+case "$runs" in '' | *[!0-9]*) echo "usage: $0 [RUNS]" >&2; exit 1 ;; esac
+command -v qemu-x86_64 >/dev/null || { echo "$0: qemu-x86_64 not found (Debian: apt-get install qemu-user)" >&2; exit 1; }
+work=$(mktemp -d "${TMPDIR:-/tmp}/qemu-compare.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+dotnet build "$root/sim" -c Release -v q -nologo >/dev/null
+mk="$root/sim/bin/Release/net10.0/mk"
+
+# median of the numbers on stdin
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# time_runs NAME COMMAND...: runs the command $runs times; prints NAME, median elapsed, median CPU, exit statuses
+time_runs() {
+    local name=$1; shift
+    : > "$work/elapsed"; : > "$work/cpu"; local statuses=""
+    for _ in $(seq "$runs"); do
+        set +e
+        /usr/bin/time -f "%e %U %S" -o "$work/time" "$@" > /dev/null 2>&1
+        local status=$?
+        set -e
+        statuses="$statuses $status"
+        read -r e u s < <(tail -n 1 "$work/time")
+        echo "$e" >> "$work/elapsed"
+        awk -v u="$u" -v s="$s" 'BEGIN { print u + s }' >> "$work/cpu"
+    done
+    printf '%-22s %10s s %10s s   exit:%s\n' "$name" "$(median < "$work/elapsed")" "$(median < "$work/cpu")" "$statuses"
+}
+
+echo "load: $(uptime | sed 's/.*load average: //')"
+printf '%-22s %12s %12s\n' "" "elapsed" "CPU"
+for program in empty crc sieve; do
+    gcc -O2 -static -nostdlib -no-pie -fno-pie -fno-stack-protector -ffreestanding -Wl,--build-id=none \
+        -o "$work/$program" "$here/$program.c"
+    "$mk" exec --max-ticks 1000000000 --trace "$work/$program.mktrace" "$work/$program" > /dev/null || true
+    ticks=$("$mk" trace show "$work/$program.mktrace" | awk '/exited with/ { t = $2 } END { print t }')
+    echo "$program: about $((ticks * 1000)) instructions ($ticks ticks of 1000)"
+    time_runs "  qemu-x86_64" qemu-x86_64 "$work/$program"
+    time_runs "  mk exec interpret" "$mk" exec --cpu interpret --max-ticks 1000000000 "$work/$program"
+    time_runs "  mk exec translate" "$mk" exec --cpu translate --max-ticks 1000000000 "$work/$program"
+done
+echo "load: $(uptime | sed 's/.*load average: //')"
