@@ -85,7 +85,8 @@ public static class ScenarioRunner
         try
         {
             X86Program image = X86Program.FromBytes(Path.GetFileName(spec.Program), File.ReadAllBytes(spec.Program));
-            image.CpuMode = scenario.Cpu;
+            if (scenario.Cpu is { } cpu) image.CpuMode = cpu;
+            if (scenario.TranslationThreshold is { } threshold) image.TranslationThreshold = threshold;
             return image;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ElfFormatException or ArgumentException)
