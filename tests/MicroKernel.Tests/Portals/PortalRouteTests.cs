@@ -89,4 +89,68 @@ public class PortalRouteTests
         k.Frames.UserCount.ShouldBe(0);
         k.LiveNotifications.ShouldBe(0);
     }
+
+    /// <summary>
+    /// The proxy's node dies part-way (docs/portals.md#death): A forwards B's portal to C and exits at once, so the
+    /// route B -> A -> C never reduces. Both ends see the peer closed (after whatever crossed before), nothing hangs,
+    /// and no frame, segment or notification object is left once every node exited.
+    /// </summary>
+    [Theory]
+    [InlineData(1UL, PolicyKind.RoundRobin)]
+    [InlineData(5UL, PolicyKind.Random)]
+    public void When_the_proxy_node_dies_both_ends_see_the_peer_closed_and_nothing_hangs(ulong seed, PolicyKind policy)
+    {
+        var k = Boot(seed, policy);
+        var atC = new List<string>();
+        PortalResult bPut = PortalResult.Ok, cAfter = PortalResult.Ok;
+        bool bSawClosed = false;
+        Node? b = null, c = null;
+        k.Spawn("A", sys =>
+        {
+            Node node = Node.Create(sys);
+            Portal toB = node.Connect(2), toC = node.Connect(3);
+            Parcel carrier = Next(node, toB)!;
+            PutAll(node, toC, B("forwarded"), carrier.Portals[0]);
+            node.Flush();
+            sys.Exit(9); // dies holding the proxy of the route
+            return 0;
+        });
+        k.Spawn("B", sys =>
+        {
+            Node node = b = Node.Create(sys);
+            Portal toA = node.Connect(1);
+            (Portal mine, Portal theirs) = node.OpenPair();
+            PutAll(node, toA, B("take this"), theirs);
+            for (int i = 0; i < 5 && (bPut = node.Put(mine, B($"B{i}"))) == PortalResult.Ok; i++) { }
+            bSawClosed = Next(node, mine) is null; // C's answer never comes: the peer reads closed
+            bPut = node.Put(mine, B("late"));
+            node.Close(mine);
+            node.Flush();
+            return 0;
+        });
+        k.Spawn("C", sys =>
+        {
+            Node node = c = Node.Create(sys);
+            Portal toA = node.Connect(1);
+            if (Next(node, toA) is not { Portals.Count: 1 } carrier) return 0;
+            while (Next(node, carrier.Portals[0]) is { } p) atC.Add(Encoding.UTF8.GetString(p.Bytes));
+            cAfter = node.Get(carrier.Portals[0], out _);
+            node.Close(carrier.Portals[0]);
+            node.Flush();
+            return 0;
+        });
+        var (r, _) = k.RunLogged();
+        r.Outcome.ShouldBe(RunOutcome.Completed, "nothing hangs");
+        k.Processes.ShouldAllBe(p => p.Faults.Count == 0);
+        k.FindProcess(1)!.ExitStatus.ShouldBe(9);
+        bSawClosed.ShouldBeTrue("B sees its peer closed");
+        bPut.ShouldBe(PortalResult.PeerClosed);
+        cAfter.ShouldBe(PortalResult.PeerClosed, "C sees its peer closed");
+        atC.ShouldBe(Enumerable.Range(0, atC.Count).Select(i => $"B{i}"), "what crossed is a prefix, in order");
+        b!.Stats.LinksLost.ShouldBe(1);
+        c!.Stats.LinksLost.ShouldBe(1);
+        new[] { b, c }.ShouldAllBe(n => n.Stats.Duplicates == 0);
+        k.Frames.UserCount.ShouldBe(0, "no pool or segment frame left");
+        k.LiveNotifications.ShouldBe(0);
+    }
 }
