@@ -56,10 +56,8 @@ public sealed partial class Kernel
         _hasEventSinks = _eventSinks.Length > 0;
     }
 
-    // A syscall while anyone listens: its entry, the syscall, its exit, in one frame. Out of line: inlined in
-    // Dispatch, its locals made every syscall's frame bigger, traced or not.
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    [SkipLocalsInit] // the fault check's out value is always written before it is read: no zeroing at every call
+    // A syscall while anyone listens: its entry, the syscall, its exit, inlined in the traced mode of Dispatch.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private long TracedSyscall(SimThread caller, long number, SyscallInfo? info, in SyscallArgs args)
     {
         // A syscall that never copies user memory (getpid, an unknown number) leaves the I/O record alone.
@@ -72,6 +70,11 @@ public sealed partial class Kernel
         caller.RecordingIo = false;
         return result;
     }
+
+    // The same, out of line, for the untraced mode's rare case (a sink added while the syscall entered).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private long TracedSyscallOutOfLine(SimThread caller, long number, SyscallInfo? info, in SyscallArgs args) =>
+        TracedSyscall(caller, number, info, args);
 
     // A syscall entered: the event sinks get its entry now, the record sinks later. Returns its sequence number,
     // which the exit needs to know whether its entry is still held.
