@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using MicroKernel.Processes;
 using MicroKernel.Syscalls;
 using MicroKernel.Tracing;
@@ -19,10 +18,18 @@ public sealed partial class Kernel
     private IEventSink[] _recordSinks = [];
     private IEventSink[] _eventSinks = [];
 
+    // Whether each list has a sink, as flags: read on every traced syscall (a flag is one load, a length two).
+    private bool _holdsEntries;
+    private bool _hasEventSinks;
+
     // The syscall record being built for the record sinks, in place: its entry's fields are stored at the entry, its
     // result and I/O at the exit, and the sinks get it by reference. Valid while _entryHeld (its Seq is taken).
     private bool _entryHeld;
     private SyscallRecord _held;
+
+    // _held.Args, kept as a field of its own for the compare at the entry: the record's Args is a property, and
+    // comparing with it copied its 48 bytes to the stack first.
+    private SyscallArgs _heldArgs;
 
     // Repeats: a record equal to the last one handed to the record sinks in all but its time (a loop of getpid) is
     // counted here instead of handed out, and the run goes out in one call (IEventSink.EmitSyscallRepeats) before
@@ -45,16 +52,23 @@ public sealed partial class Kernel
         if (!sink.TakesSyscalls) return; // it gets every other event, through _sinks
         if (sink.TakesSyscallRecords) _recordSinks = [.. _recordSinks, sink];
         else _eventSinks = [.. _eventSinks, sink];
+        _holdsEntries = _recordSinks.Length > 0;
+        _hasEventSinks = _eventSinks.Length > 0;
     }
 
     // A syscall while anyone listens: its entry, the syscall, its exit, in one frame. Out of line: inlined in
     // Dispatch, its locals made every syscall's frame bigger, traced or not.
     [MethodImpl(MethodImplOptions.NoInlining)]
+    [SkipLocalsInit] // the fault check's out value is always written before it is read: no zeroing at every call
     private long TracedSyscall(SimThread caller, long number, SyscallInfo? info, in SyscallArgs args)
     {
-        long entrySeq = SyscallEntered(caller, number, args);
+        // A syscall that never copies user memory (getpid, an unknown number) leaves the I/O record alone.
+        bool recordIo = info is { CopiesUserMemory: true };
+        long entrySeq = SyscallEntered(caller, number, args, recordIo);
         long result = Handle(caller, number, info, args);
-        SyscallReturned(caller, number, args, result, entrySeq);
+        SyscallReturned(caller, number, args, result, entrySeq, recordIo && caller.SyscallIo is { Count: > 0 } record ? record : null);
+        // Off after every syscall, also one that recorded nothing: a syscall nested in this thread's own (an RPC
+        // callee's) stops the enclosing one's recording, as it always did.
         caller.RecordingIo = false;
         return result;
     }
@@ -62,13 +76,16 @@ public sealed partial class Kernel
     // A syscall entered: the event sinks get its entry now, the record sinks later. Returns its sequence number,
     // which the exit needs to know whether its entry is still held.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private long SyscallEntered(SimThread caller, long number, in SyscallArgs args)
+    private long SyscallEntered(SimThread caller, long number, in SyscallArgs args, bool recordIo)
     {
         if (_entryHeld) ReleaseNested(); // a syscall inside a syscall (an RPC callee's, a handler's): the outer entry goes first
         long seq = _nextSeq++;
-        caller.IoRecord.Clear();
-        caller.RecordingIo = true;
-        if (_recordSinks.Length > 0)
+        if (recordIo)
+        {
+            caller.IoRecord.Clear();
+            caller.RecordingIo = true;
+        }
+        if (_holdsEntries)
         {
             // Field by field: the record's I/O reference is not touched (a store of it costs a GC write barrier).
             _entryHeld = true;
@@ -78,7 +95,7 @@ public sealed partial class Kernel
             int pid = caller.Process.Pid, tid = caller.Tid;
             // The same call as the entry held before (a loop): its fields are there already, and while the record
             // sinks got nothing since the last record, they are that record's, so this one may repeat it.
-            if (_held.Code == number && _held.Tid == tid && _held.Pid == pid && SameArgs(_held.Args, args)) _heldRepeats = _repeatable;
+            if (_held.Code == number && _held.Tid == tid && _held.Pid == pid && SameArgs(_heldArgs, args)) _heldRepeats = _repeatable;
             else
             {
                 _heldRepeats = false;
@@ -86,9 +103,10 @@ public sealed partial class Kernel
                 _held.Tid = tid;
                 _held.Code = number;
                 _held.Args = args;
+                _heldArgs = args;
             }
         }
-        if (_eventSinks.Length > 0) EmitEntry(caller, seq, number, args);
+        if (_hasEventSinks) EmitEntry(caller, seq, number, args);
         return seq;
     }
 
@@ -105,13 +123,16 @@ public sealed partial class Kernel
 
     // The syscall whose entry was event `entrySeq` returns `result`.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void SyscallReturned(SimThread caller, long number, in SyscallArgs args, long result, long entrySeq)
+    private void SyscallReturned(SimThread caller, long number, in SyscallArgs args, long result, long entrySeq, UserIoRecord? io)
     {
-        long seq = _nextSeq++, tick = Scheduler.Now, instructions = caller.InstructionsRetired;
-        UserIoRecord? io = caller.SyscallIo is { Count: > 0 } record ? record : null;
+        long tick = Scheduler.Now, instructions = caller.InstructionsRetired;
         if (_entryHeld && _held.Seq == entrySeq && _held.Tick == tick && _held.Instructions == instructions)
         {
-            // Nothing happened between the entry and now: one record, the held one completed.
+            // Nothing happened between the entry and now: one record, the held one completed. The exit takes the
+            // number after the entry's, stored without reading the counter back: every other event since the entry
+            // would have released it (one store-to-load chain fewer per syscall).
+            Debug.Assert(_nextSeq == entrySeq + 1, "no event took a number while the entry was held");
+            _nextSeq = entrySeq + 2;
             _entryHeld = false;
             if (_heldRepeats && IsRepeat(result, io, tick)) CountRepeat(tick);
             else
@@ -119,21 +140,18 @@ public sealed partial class Kernel
                 _held.Result = result;
                 HandOutHeld(io);
             }
-            if (_eventSinks.Length > 0) EmitHeldExit();
+            if (_hasEventSinks) EmitHeldExit();
             return;
         }
-        EmitExit(caller, seq, tick, instructions, number, args, result, io);
+        EmitExit(caller, _nextSeq++, tick, instructions, number, args, result, io);
     }
 
-    // The six arguments compared as one 32-byte and one 16-byte vector: compared field by field, they took twelve
-    // loads and the registers ran out (the JIT spilled them to the stack), on every traced syscall.
+    // The six arguments compared in two registers (the differences or-ed together): compared one by one, the JIT ran
+    // out of registers and spilled them; loaded as vectors, the arguments just stored one by one (the caller built
+    // them) could not be forwarded from the stores to the wide loads.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool SameArgs(in SyscallArgs a, in SyscallArgs b)
-    {
-        ref byte x = ref Unsafe.As<SyscallArgs, byte>(ref Unsafe.AsRef(in a));
-        ref byte y = ref Unsafe.As<SyscallArgs, byte>(ref Unsafe.AsRef(in b));
-        return Vector256.LoadUnsafe(ref x) == Vector256.LoadUnsafe(ref y) && Vector128.LoadUnsafe(ref x, 32) == Vector128.LoadUnsafe(ref y, 32);
-    }
+    private static bool SameArgs(in SyscallArgs a, in SyscallArgs b) =>
+        ((a.A0 ^ b.A0) | (a.A1 ^ b.A1) | (a.A2 ^ b.A2) | (a.A3 ^ b.A3) | (a.A4 ^ b.A4) | (a.A5 ^ b.A5)) == 0;
 
     // A held call that repeats the last record's call (_heldRepeats) repeats the record: the same result (still in
     // _held), no I/O, no instruction count, and the same step in time as the repeats counted so far. Its sequence

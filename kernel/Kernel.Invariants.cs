@@ -19,17 +19,20 @@ public sealed partial class Kernel
     /// <summary>Runs the whole catalogue now: every problem found, in catalogue order (empty = the kernel is sound).</summary>
     public IReadOnlyList<InvariantViolation> FindViolations() => FindViolations(CheckedState.All);
 
-    // Runs the invariants that read any of `changed`, in catalogue order.
-    private List<InvariantViolation> FindViolations(CheckedState changed)
+    // Runs the invariants that read any of `changed`, in catalogue order. Nothing is allocated here while all hold
+    // (an index loop, a list made at the first problem): a check point runs after every syscall under --check.
+    private InvariantViolation[] FindViolations(CheckedState changed)
     {
-        var found = new List<InvariantViolation>();
-        foreach (Invariant i in Invariants)
-            if ((i.Reads & changed) != 0)
+        List<InvariantViolation>? found = null;
+        IReadOnlyList<Invariant> catalogue = Invariants;
+        for (int i = 0; i < catalogue.Count; i++)
+            if ((catalogue[i].Reads & changed) != 0)
             {
                 InvariantChecksRun++;
-                found.AddRange(i.Check());
+                IReadOnlyList<InvariantViolation> problems = catalogue[i].Check();
+                if (problems.Count > 0) (found ??= []).AddRange(problems);
             }
-        return found;
+        return found is null ? [] : [.. found];
     }
 
     /// <summary>Invariant checks the check points ran so far (one per invariant run): tests count skipped work with it.</summary>
@@ -77,8 +80,8 @@ public sealed partial class Kernel
         CheckedState changed = Machine.Memory.Changes.Take();
         if (thread is null) changed = CheckedState.All; // the end of the run checks everything
         if (changed == CheckedState.None) return; // nothing changed since the last check (a getpid): nothing to check
-        List<InvariantViolation> found = FindViolations(changed);
-        if (found.Count == 0) return;
+        InvariantViolation[] found = FindViolations(changed);
+        if (found.Length == 0) return;
         string where = thread is null ? "at the end of the run"
             : syscall < 0 ? $"at a scheduling point of {thread}"
             : $"after syscall {Syscalls.Find(syscall)?.Name ?? syscall.ToString(CultureInfo.InvariantCulture)} of {thread}";

@@ -54,6 +54,11 @@ public sealed partial class MpuAddressSpace : AddressSpace
     /// <inheritdoc />
     public override string? MapRefusalAdvice(ulong start, ulong length, ErrorCode error)
     {
+        // No translation: a fixed address past the end of RAM names memory this machine does not have.
+        if (error == ErrorCode.BadAddress && start >= UserLow && start + length > UserHigh)
+            return $"there is no translation under an MPU, so the segment's address is a physical one, and this machine's " +
+                $"RAM ends at 0x{UserHigh:x} ({UserHigh / PageSize} frames). Give the machine more frames (this segment alone " +
+                $"needs at least {RoundUp(start + length) / PageSize}: scenario `memory N`, `exec --memory N`), or run it under Paging";
         // Page-aligned addresses are refused as misaligned only by the ARMv7-M rule.
         if (error != ErrorCode.Misaligned || !IsV7) return null;
         ulong block = BitOperations.RoundUpToPowerOf2(RoundUp(length) / PageSize) * PageSize;

@@ -16,6 +16,12 @@ public abstract class ProgramImage
     /// </summary>
     public abstract Syscalls.ErrorCode Load(Process process, out ulong entry, out ulong argument);
 
+    /// <summary>
+    /// Why the last <see cref="Load"/> failed, in words, when its <see cref="Syscalls.ErrorCode"/> alone cannot say
+    /// (which segment broke which rule); null when nothing more is known.
+    /// </summary>
+    public virtual string? LoadError => null;
+
     /// <summary>True when <paramref name="entry"/> names code of the given kind in <paramref name="process"/>.</summary>
     public abstract bool IsValidEntry(Process process, ulong entry, EntryKind kind);
 

@@ -25,9 +25,9 @@ internal static class CoreSyscalls
         SyscallTable t = k.Syscalls;
         t.Register(new((long)SyscallNumber.Exit, "exit", [("code", I)], (SimThread c, in SyscallArgs a) => Exit(k, c, (long)a.A0)));
         t.Register(new((long)SyscallNumber.Yield, "yield", [], (SimThread c, in SyscallArgs a) => { k.Scheduler.Yield(c); return 0; })
-        { Writes = CheckedState.None });
-        t.Register(new((long)SyscallNumber.GetPid, "getpid", [], (SimThread c, in SyscallArgs a) => c.Process.Pid) { Writes = CheckedState.None });
-        t.Register(new((long)SyscallNumber.GetTid, "gettid", [], (SimThread c, in SyscallArgs a) => c.Tid) { Writes = CheckedState.None });
+        { Writes = CheckedState.None, CopiesUserMemory = false });
+        t.Register(new((long)SyscallNumber.GetPid, "getpid", [], (SimThread c, in SyscallArgs a) => c.Process.Pid) { Writes = CheckedState.None, CopiesUserMemory = false });
+        t.Register(new((long)SyscallNumber.GetTid, "gettid", [], (SimThread c, in SyscallArgs a) => c.Tid) { Writes = CheckedState.None, CopiesUserMemory = false });
         t.Register(new((long)SyscallNumber.ThreadCreate, "thread_create", [("entry", H), ("arg", H), ("stack", H)],
             (SimThread c, in SyscallArgs a) => ThreadCreate(k, c, a.A0, a.A1, a.A2))
         { Errors = [ErrorCode.InvalidArgument, ErrorCode.BadAddress, ErrorCode.LimitReached] });
@@ -46,7 +46,7 @@ internal static class CoreSyscalls
         { Errors = [ErrorCode.InvalidArgument] });
         t.Register(new((long)SyscallNumber.Write, "write", [("buf", H), ("length", I)], (SimThread c, in SyscallArgs a) => Write(k, c, a.A0, a.A1))
         { Errors = [ErrorCode.InvalidArgument, ErrorCode.BadAddress] });
-        t.Register(new((long)SyscallNumber.Time, "time", [], (SimThread c, in SyscallArgs a) => k.Scheduler.Now));
+        t.Register(new((long)SyscallNumber.Time, "time", [], (SimThread c, in SyscallArgs a) => k.Scheduler.Now) { CopiesUserMemory = false });
         TraceMarkSyscall.Register(k);
     }
 

@@ -40,4 +40,11 @@ public sealed record SyscallInfo(long Number, string Name, IReadOnlyList<(string
     /// a context switch marks the TLB itself).
     /// </summary>
     public Invariants.CheckedState Writes { get; init; } = Invariants.CheckedState.All;
+
+    /// <summary>
+    /// False for a syscall that never reads or writes user memory (getpid): a traced call of it then skips the I/O
+    /// record (clearing it, switching it on, reading it at the exit). True unless the syscall declares otherwise; a
+    /// test runs every syscall and checks that none declared false records any I/O.
+    /// </summary>
+    public bool CopiesUserMemory { get; init; } = true;
 }

@@ -36,8 +36,8 @@ internal static class FailureSignature
             foreach (ExpectationResult c in checks.Where(c => !c.Met))
             {
                 parts.Add(c.Expectation.ToString());
-                if (c.Expectation is NoFaultsExpectation) foreach (Process p in result.Processes) about.Add(p.Pid);
-                else if (ProcessOf(c.Expectation) is { } name && result.Processes.FirstOrDefault(p => p.Name == name) is { } p) about.Add(p.Pid);
+                if (c.Expectation.AboutEveryProcess) foreach (Process p in result.Processes) about.Add(p.Pid);
+                else if (c.Expectation.AboutProcess is { } name && result.Processes.FirstOrDefault(p => p.Name == name) is { } p) about.Add(p.Pid);
             }
             var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach ((int pid, int _, long reason, string? after, string detail) in observer.Faults)
@@ -65,11 +65,4 @@ internal static class FailureSignature
 
     // Where an exception was thrown: the declaring type and method (the same on every machine, unlike line numbers).
     private static string Site(Exception e) => e.TargetSite is { } m ? $"{m.DeclaringType?.Name ?? "?"}.{m.Name}" : "an unknown method";
-
-    private static string? ProcessOf(Expectation e) => e switch
-    {
-        StatusExpectation s => s.Process,
-        PrintsExpectation p => p.Process,
-        _ => null,
-    };
 }

@@ -33,6 +33,7 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
         var noCache = new Option<bool>("--no-decode-cache") { Description = "Decode every instruction afresh (slower; for comparison)" };
         Option<X86CpuMode?> cpu = TraceCommands.CpuOption();
         cpu.Description = "How the CPU runs the code: interpret (default) or translate (basic blocks compiled to .NET code; the same run)";
+        Option<int?> threshold = TraceCommands.TranslateThresholdOption();
         Option<long> maxTicks = CliValues.Long("--max-ticks", 10_000_000);
         maxTicks.Description = "Stop the run past this virtual time";
         maxTicks.HelpName = "TICKS";
@@ -46,14 +47,14 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
             "killed at --max-ticks or in a deadlock, 5 when the kernel or the interpreter failed: a panic; docs/x86.md)");
         exec.Arguments.Add(program);
         exec.Arguments.Add(args);
-        foreach (Option o in new Option[] { protection, memory, slice, noCache, cpu, maxTicks, trace, compress, watchdog, faults, check }) exec.Options.Add(o);
+        foreach (Option o in new Option[] { protection, memory, slice, noCache, cpu, threshold, maxTicks, trace, compress, watchdog, faults, check }) exec.Options.Add(o);
         TraceCommands.CompressNeedsTrace(exec, trace, compress);
         exec.SetAction(r => Exec(r.GetValue(program)!, r.GetValue(args) ?? [], new KernelConfig
         {
             Protection = r.GetValue(protection), Frames = r.GetValue(memory), InstructionsPerTick = r.GetValue(slice), MaxTicks = r.GetValue(maxTicks),
             WatchdogSeconds = r.GetValue(watchdog) ?? new KernelConfig().WatchdogSeconds,
             Check = r.GetValue(check) ?? Invariants.CheckLevel.End,
-        }, !r.GetValue(noCache), r.GetValue(trace), r.GetValue(faults) ?? [], TraceCommands.Compression(r, compress), r.GetValue(cpu) ?? X86CpuMode.Interpret));
+        }, !r.GetValue(noCache), r.GetValue(trace), r.GetValue(faults) ?? [], TraceCommands.Compression(r, compress), r.GetValue(cpu), r.GetValue(threshold)));
 
         var file = new Argument<string>("PROGRAM") { Description = "A static ELF64 x86-64 executable or a flat binary", HelpName = "PROGRAM" };
         var disasm = new Command("disasm", "Disassemble a program's code (Iced, NASM syntax)");
@@ -63,7 +64,7 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
     }
 
     private int Exec(string path, string[] args, KernelConfig config, bool decodeCache, string? tracePath = null, IReadOnlyList<string>? faults = null,
-        Tracing.TraceCompression compress = Tracing.TraceCompression.None, X86CpuMode cpu = X86CpuMode.Interpret)
+        Tracing.TraceCompression compress = Tracing.TraceCompression.None, X86CpuMode? cpu = null, int? threshold = null)
     {
         if (config.Frames < 16 || config.Frames > Hardware.PhysicalMemory.MaxFrames || config.InstructionsPerTick < 1)
         {
@@ -76,8 +77,9 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
         config = config with { Faults = plan };
         X86Program? image = LoadImage(path, decodeCache);
         if (image is null) return LoadFailed;
-        image.CpuMode = cpu;
-        if (tracePath is not null) return ExecRecorded(path, args, config, decodeCache, tracePath, compress, cpu);
+        if (cpu is { } mode) image.CpuMode = mode;
+        if (threshold is { } n) image.TranslationThreshold = n;
+        if (tracePath is not null) return ExecRecorded(path, args, config, decodeCache, tracePath, compress, cpu, threshold);
         using var kernel = new Kernel(config);
         // A failed write of the console must not reach the kernel (it would be a panic): rethrown after the run.
         var guard = new OutputGuard();
@@ -95,9 +97,9 @@ internal sealed class ExecCommands(TextWriter output, TextWriter error, Action<K
     }
 
     // exec --trace: the run is the one-process scenario ExecScenario writes, so that replay rebuilds it from the header.
-    private int ExecRecorded(string path, string[] args, KernelConfig config, bool decodeCache, string tracePath, Tracing.TraceCompression compress, X86CpuMode cpu)
+    private int ExecRecorded(string path, string[] args, KernelConfig config, bool decodeCache, string tracePath, Tracing.TraceCompression compress, X86CpuMode? cpu, int? threshold)
     {
-        string? text = ExecScenario.Text(path, args, config, out string problem, cpu);
+        string? text = ExecScenario.Text(path, args, config, out string problem, cpu, threshold);
         if (text is null || !decodeCache)
         {
             error.WriteLine($"error: --trace: {(text is null ? problem + " (a trace stores the run as a scenario)" : "--no-decode-cache is not recorded; drop one of the two")}");

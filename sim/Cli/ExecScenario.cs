@@ -15,9 +15,11 @@ internal static class ExecScenario
     /// <summary>
     /// The scenario text for <c>exec PATH ARGS</c> with <paramref name="config"/>, or null (and
     /// <paramref name="problem"/>) when the scenario format cannot say it: a name or argument with white space or a
-    /// double quote, or a setting out of the scenario's ranges.
+    /// double quote, or a setting out of the scenario's ranges. <paramref name="cpu"/> and <paramref name="threshold"/>
+    /// (exec's <c>--cpu</c> and <c>--translate-threshold</c>) become the <c>cpu</c> and <c>translate-threshold</c>
+    /// directives when given.
     /// </summary>
-    public static string? Text(string path, IReadOnlyList<string> args, KernelConfig config, out string problem, X86.X86CpuMode cpu = X86.X86CpuMode.Interpret)
+    public static string? Text(string path, IReadOnlyList<string> args, KernelConfig config, out string problem, X86.X86CpuMode? cpu = null, int? threshold = null)
     {
         string full = Path.GetFullPath(path), name = Path.GetFileName(full);
         problem = "";
@@ -40,7 +42,8 @@ internal static class ExecScenario
         text.Append(CultureInfo.InvariantCulture, $"protection {protection}\n");
         text.Append(CultureInfo.InvariantCulture, $"instructions-per-tick {config.InstructionsPerTick}\n");
         text.Append(CultureInfo.InvariantCulture, $"max-ticks {config.MaxTicks}\n");
-        if (cpu == X86.X86CpuMode.Translate) text.Append("cpu translate\n");
+        if (cpu is { } mode) text.Append(mode == X86.X86CpuMode.Translate ? "cpu translate\n" : "cpu interpret\n");
+        if (threshold is { } n) text.Append(CultureInfo.InvariantCulture, $"translate-threshold {n}\n");
         text.Append(CultureInfo.InvariantCulture, $"process {name} binary=\"{full}\"");
         if (args.Count > 0) text.Append(" args=\"").Append(string.Join(' ', args)).Append('"');
         return text.Append('\n').ToString();

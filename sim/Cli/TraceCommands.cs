@@ -127,6 +127,27 @@ internal sealed class TraceCommands(TextWriter output, TextWriter error)
         },
     };
 
+    /// <summary>
+    /// The <c>--translate-threshold N</c> option of exec and replay (null when not given): how many times a block runs
+    /// interpreted before the translator compiles it.
+    /// </summary>
+    public static Option<int?> TranslateThresholdOption()
+    {
+        Option<int?> o = new("--translate-threshold")
+        {
+            HelpName = "N",
+            Description = $"With --cpu translate: compile a block once it has run N times (0 = at once; default {X86.X86Cpu.DefaultTranslationThreshold})",
+            CustomParser = r =>
+            {
+                string value = r.Tokens.Count == 1 ? r.Tokens[0].Value : "";
+                if (int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int n)) return n;
+                r.AddError($"--translate-threshold: expected an integer 0 or more, got '{value}'");
+                return null;
+            },
+        };
+        return o;
+    }
+
     /// <summary>The <c>replay</c> command.</summary>
     public Command Replay()
     {
@@ -141,8 +162,10 @@ internal sealed class TraceCommands(TextWriter output, TextWriter error)
         cpu.Description = "Run the x86-64 binaries with this CPU instead of the recorded one: interpret or translate";
         var replay = new Command("replay", "Re-run a trace's scenario with its recorded decisions and check every event against the trace");
         replay.Arguments.Add(file);
-        foreach (Option o in new Option[] { syscallsOnly, live, breakOption, context, cpu }) replay.Options.Add(o);
-        replay.SetAction(r => RunReplay(r.GetValue(file)!, r.GetValue(syscallsOnly), r.GetValue(live), r.GetValue(breakOption), r.GetValue(context), r.GetValue(cpu)));
+        Option<int?> threshold = TranslateThresholdOption();
+        foreach (Option o in new Option[] { syscallsOnly, live, breakOption, context, cpu, threshold }) replay.Options.Add(o);
+        replay.SetAction(r => RunReplay(r.GetValue(file)!, r.GetValue(syscallsOnly), r.GetValue(live), r.GetValue(breakOption), r.GetValue(context), r.GetValue(cpu),
+            r.GetValue(threshold)));
         return replay;
     }
 
@@ -215,7 +238,7 @@ internal sealed class TraceCommands(TextWriter output, TextWriter error)
         return trace;
     }
 
-    private int RunReplay(string path, bool syscallsOnly, bool live, string? breakSpec, int context, X86.X86CpuMode? cpu = null)
+    private int RunReplay(string path, bool syscallsOnly, bool live, string? breakSpec, int context, X86.X86CpuMode? cpu = null, int? threshold = null)
     {
         if (!TryRead(path, verify: true, out Trace? trace)) return ExitCodes.BadInput;
         using Trace opened = trace;
@@ -234,7 +257,7 @@ internal sealed class TraceCommands(TextWriter output, TextWriter error)
         ReplayResult result;
         try
         {
-            result = Replayer.Replay(trace, new ReplayOptions(syscallsOnly, live, breakName, breakCall, Math.Max(0, context)) { Cpu = cpu });
+            result = Replayer.Replay(trace, new ReplayOptions(syscallsOnly, live, breakName, breakCall, Math.Max(0, context)) { Cpu = cpu, TranslationThreshold = threshold });
         }
         catch (ScenarioException e)
         {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using MicroKernel.Processes;
 
 namespace MicroKernel.Sim.Scenarios;
 
@@ -14,31 +15,31 @@ public abstract record Expectation
     /// <summary>The directive's canonical text after <c>expect</c>, e.g. <c>process=hello status=0</c>.</summary>
     public abstract string Text { get; }
 
+    /// <summary>The scenario process it is about, or null when it is about the whole run.</summary>
+    public virtual string? AboutProcess => null;
+
+    /// <summary>True when it is about every process of the run (a failure then concerns all their faults).</summary>
+    public virtual bool AboutEveryProcess => false;
+
+    /// <summary>Checks the expectation against the ended run; <paramref name="run"/> holds what the run printed.</summary>
+    public abstract ExpectationResult Check(RunResult result, ExpectationChecker run);
+
     /// <inheritdoc />
     public sealed override string ToString() => "expect " + Text;
-}
 
-/// <summary><c>expect process=NAME status=N</c>: the process exited with status N.</summary>
-/// <param name="Process">The scenario's process name.</param>
-/// <param name="Status">The exit status it must end with (a fault kill is 128 + reason, a kill 137).</param>
-public sealed record StatusExpectation(string Process, long Status) : Expectation
-{
-    /// <inheritdoc />
-    public override string Text => string.Create(CultureInfo.InvariantCulture, $"process={Process} status={Status}");
-}
+    // The scenario's processes are spawned first, in file order, and their names are unique there.
+    private protected static Process? Find(RunResult result, string name) => result.Processes.FirstOrDefault(p => p.Name == name);
 
-/// <summary><c>expect process=NAME prints="TEXT"</c>: the process's console output contains TEXT.</summary>
-/// <param name="Process">The scenario's process name.</param>
-/// <param name="Needle">The text its console writes must contain (compared ordinally, across write boundaries).</param>
-public sealed record PrintsExpectation(string Process, string Needle) : Expectation
-{
-    /// <inheritdoc />
-    public override string Text => $"process={Process} prints=\"{Needle}\"";
-}
+    /// <summary>How a process ended, in a few words: its exit status (or state) and its faults.</summary>
+    private protected static string Ending(Process p)
+    {
+        string seen = p.State == ProcessState.Exited
+            ? string.Create(CultureInfo.InvariantCulture, $"exited with status {p.ExitStatus}")
+            : string.Create(CultureInfo.InvariantCulture, $"had not exited ({p.State}, status {p.ExitStatus})");
+        return p.Faults.Count > 0 ? $"{seen} after {Faults(p)}" : seen;
+    }
 
-/// <summary><c>expect no-faults</c>: no process recorded a fault during the run.</summary>
-public sealed record NoFaultsExpectation : Expectation
-{
-    /// <inheritdoc />
-    public override string Text => "no-faults";
+    /// <summary>A process's faults, in a few words.</summary>
+    private protected static string Faults(Process p) => (p.Faults.Count == 1 ? "a fault: " : $"{p.Faults.Count.ToString(CultureInfo.InvariantCulture)} faults: ")
+        + string.Join(", ", p.Faults.Select(f => string.Create(CultureInfo.InvariantCulture, $"{f.Reason} at 0x{f.Address:x} (tick {f.Tick})")));
 }

@@ -23,6 +23,15 @@ public sealed record Scenario(string Name, string Source, KernelConfig Config, I
     /// <summary>The <c>expect</c> lines, in file order: checked after the run (empty when the scenario states none).</summary>
     public IReadOnlyList<Expectation> Expectations { get; init; } = [];
 
-    /// <summary>How the x86-64 binaries' CPUs run (the <c>cpu</c> directive): interpret (the default) or translate.</summary>
-    public X86.X86CpuMode Cpu { get; init; }
+    /// <summary>
+    /// How the x86-64 binaries' CPUs run (the <c>cpu</c> directive): interpret or translate; null when the scenario
+    /// names none (<see cref="X86.X86Program.DefaultCpuMode"/>).
+    /// </summary>
+    public X86.X86CpuMode? Cpu { get; init; }
+
+    /// <summary>
+    /// The <c>translate-threshold</c> directive: how many times a block of an x86-64 binary runs interpreted before it
+    /// is compiled (<see cref="X86.X86Program.TranslationThreshold"/>); null when not given (the default).
+    /// </summary>
+    public int? TranslationThreshold { get; init; }
 }

@@ -27,7 +27,8 @@ public static class ScenarioParser
         var processes = new List<ProcessSpec>();
         var faults = new List<(FaultRule Rule, int Line)>();
         var expectations = new List<Expectation>();
-        var cpu = X86.X86CpuMode.Interpret;
+        X86.X86CpuMode? cpu = null;
+        int? threshold = null;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         string[] lines = text.Split('\n');
         for (int i = 0; i < lines.Length; i++)
@@ -66,12 +67,13 @@ public static class ScenarioParser
                     break;
                 case "check": config = config with { Check = Check(Value(), source, lineNo) }; break;
                 case "cpu": cpu = Cpu(Value(), source, lineNo); break;
+                case "translate-threshold": threshold = Int(Value(), 0, 1_000_000_000, source, lineNo, directive); break;
                 case "process": processes.Add(ParseProcess(words, source, lineNo, knownPrograms, processes)); break;
                 case "fault": faults.Add((Fault(string.Join(' ', words.Skip(1)), source, lineNo), lineNo)); break;
                 case "expect": expectations.Add(ExpectationParser.Parse(words, source, lineNo)); break;
                 default:
                     throw new ScenarioException(source, lineNo, directive,
-                        "unknown directive (expected name, memory, protection, mpu-regions, scheduler, seed, quantum, accesses-per-tick, instructions-per-tick, max-ticks, tlb-size, check, cpu, process, fault or expect)");
+                        "unknown directive (expected name, memory, protection, mpu-regions, scheduler, seed, quantum, accesses-per-tick, instructions-per-tick, max-ticks, tlb-size, check, cpu, translate-threshold, process, fault or expect)");
             }
         }
         if (processes.Count == 0) throw new ScenarioException(source, lines.Length, "process", "the scenario starts no process");
@@ -79,7 +81,7 @@ public static class ScenarioParser
         foreach ((FaultRule rule, int line) in faults) CheckPid(rule, processes.Count, source, line);
         if (faults.Count > 0) config = config with { Faults = new FaultPlan(faults.Select(f => f.Rule)) };
         ExpectationParser.CheckProcesses(expectations, processes, source);
-        return new Scenario(name, source, config, processes) { Expectations = expectations, Cpu = cpu };
+        return new Scenario(name, source, config, processes) { Expectations = expectations, Cpu = cpu, TranslationThreshold = threshold };
     }
 
     private static ProcessSpec ParseProcess(List<string> words, string source, int line, IReadOnlyCollection<string> knownPrograms, List<ProcessSpec> earlier)

@@ -56,7 +56,7 @@ public static class ScenarioRunner
             ErrorCode e = kernel.Spawn(image, spec.Name, out Process? _, spec.Priority, spec.FaultPolicy, spec.Arguments, spec.MaxRestarts);
             if (e == ErrorCode.Ok) continue;
             kernel.Dispose(); // releases the host threads of the processes already spawned
-            throw new ScenarioException(scenario.Source, spec.Line, "process", $"cannot spawn '{spec.Name}': {e.Message()}");
+            throw new ScenarioException(scenario.Source, spec.Line, "process", $"cannot spawn '{spec.Name}': {image.LoadError ?? e.Message()}");
         }
         return kernel;
     }
@@ -85,7 +85,8 @@ public static class ScenarioRunner
         try
         {
             X86Program image = X86Program.FromBytes(Path.GetFileName(spec.Program), File.ReadAllBytes(spec.Program));
-            image.CpuMode = scenario.Cpu;
+            if (scenario.Cpu is { } cpu) image.CpuMode = cpu;
+            if (scenario.TranslationThreshold is { } threshold) image.TranslationThreshold = threshold;
             return image;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ElfFormatException or ArgumentException)

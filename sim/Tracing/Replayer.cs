@@ -13,8 +13,9 @@ namespace MicroKernel.Sim.Tracing;
 /// <param name="ContextEvents">Recorded events shown before a divergence.</param>
 /// <param name="Booted">Test only: sees the replaying kernel before it runs (to plant the kernel bug a recording had).</param>
 /// <param name="Cpu">The CPU mode for the x86-64 binaries instead of the scenario's (<c>replay --cpu</c>); null = as recorded.</param>
+/// <param name="TranslationThreshold">The binaries' translation threshold instead of the scenario's (<c>replay --translate-threshold</c>); null = as recorded.</param>
 internal sealed record ReplayOptions(bool SyscallsOnly = false, bool LiveScheduler = false, string? BreakSyscall = null, int BreakCall = 1, int ContextEvents = 5,
-    Action<Kernel>? Booted = null, X86.X86CpuMode? Cpu = null);
+    Action<Kernel>? Booted = null, X86.X86CpuMode? Cpu = null, int? TranslationThreshold = null);
 
 /// <summary>What a replay found.</summary>
 /// <param name="Trace">The trace replayed.</param>
@@ -40,6 +41,7 @@ internal static class Replayer
     {
         Scenario scenario = TraceScenario.FromHeader(trace.Header);
         if (options.Cpu is { } cpu) scenario = scenario with { Cpu = cpu }; // replay --cpu: the other CPU must give the same events
+        if (options.TranslationThreshold is { } threshold) scenario = scenario with { TranslationThreshold = threshold };
         var checker = new ReplayChecker(trace.Events, options.ContextEvents);
         ReplayPolicy? policy = options.LiveScheduler ? null : new ReplayPolicy(trace.Events, checker, scenario.Config.Quantum);
         using var kernel = new Kernel(scenario.Config, policy);

@@ -3,11 +3,12 @@ using Iced.Intel;
 namespace MicroKernel.X86;
 
 /// <summary>
-/// Compiled code of one basic block: runs it on the CPU and returns how many instructions retired (more than its
-/// length when it loops back to its own start).
+/// Compiled code of a region of chained blocks: runs it on the CPU from one of its blocks and returns how many
+/// instructions retired (more than the block's length when it went on into chained blocks or round a loop).
 /// </summary>
-/// <param name="cpu">The CPU whose registers and memory the block uses.</param>
-internal delegate long X86BlockCode(X86Cpu cpu);
+/// <param name="cpu">The CPU whose registers and memory the blocks use.</param>
+/// <param name="entry">The index in the region of the block to start with (<see cref="X86Block.Entry"/>).</param>
+internal delegate long X86BlockCode(X86Cpu cpu, int entry);
 
 /// <summary>
 /// A basic block of guest code: straight-line instructions of one code page, ending at a branch, a call, a return,
@@ -24,14 +25,17 @@ internal sealed class X86Block
     /// <summary>The instructions, in order; every one retires exactly one unit of the budget.</summary>
     public readonly Instruction[] Instructions;
 
-    /// <summary>The block's compiled code, or null until it ran <see cref="X86Cpu.TranslationThreshold"/> times.</summary>
+    /// <summary>
+    /// The compiled code that runs this block (the code of the region it was compiled in, entered at
+    /// <see cref="Entry"/>), or null until it ran <see cref="X86Cpu.TranslationThreshold"/> times.
+    /// </summary>
     public X86BlockCode? Code;
+
+    /// <summary>This block's index in the region whose <see cref="Code"/> it runs.</summary>
+    public int Entry;
 
     /// <summary>How many times the dispatcher reached this block before it was compiled.</summary>
     public int Hits;
-
-    /// <summary>How many of the instructions the translator emitted natively (the rest call the interpreter).</summary>
-    public int NativeCount;
 
     /// <summary>A block of the given instructions (at least one).</summary>
     public X86Block(Instruction[] instructions) => Instructions = instructions;

@@ -39,15 +39,79 @@ public sealed partial class X86Cpu
     private static bool MayBeInBlock(in Instruction ins) =>
         ins.Mnemonic is not (Mnemonic.Syscall or Mnemonic.Hlt or Mnemonic.INVALID) && !ins.IsStringInstruction;
 
-    /// <summary>Compiles a block to IL; from now on the run loop calls its code.</summary>
-    private void Compile(X86Block block)
+    /// <summary>The most blocks a region holds: more would make its one method slow to compile.</summary>
+    private const int MaxRegionBlocks = 12;
+
+    /// <summary>The most instructions a region holds (the JIT's time grows with the method).</summary>
+    private const int MaxRegionInstructions = 160;
+
+    /// <summary>
+    /// Compiles a hot block, with the blocks it chains to, into one method; from now on the run loop calls its code.
+    /// </summary>
+    private void Compile(X86Block head, CodePage page)
     {
-        // A block at the return address must not go round past it: the run loop stops there.
-        bool mayLoop = !(_stopsOnReturn && block.Instructions[0].IP == _returnAddress);
-        block.Code = new BlockEmitter(block, mayLoop).Emit();
+        X86Block[] region = Region(head, page);
+        // A branch to the return address must not be chained: the run loop stops there.
+        ulong? noChain = _stopsOnReturn ? _returnAddress : null;
+        var emitter = new BlockEmitter(region, noChain);
+        X86BlockCode code = emitter.Emit();
+        for (int k = 0; k < region.Length; k++)
+        {
+            if (region[k].Code is null || k == 0)
+            {
+                region[k].Code = code;
+                region[k].Entry = k;
+            }
+        }
         BlocksTranslated++;
-        _nativeInstructions += block.NativeCount;
-        _fallbackInstructions += block.Length - block.NativeCount;
+        BlocksChained += region.Length - 1;
+        _nativeInstructions += emitter.NativeCount;
+        _fallbackInstructions += emitter.InterpretedCount;
+    }
+
+    /// <summary>
+    /// The region compiled with a hot block: the block, then (breadth first) the blocks its direct branches and
+    /// fall-throughs lead to on the same page, if they were built already, i.e. if that code ran. A branch between
+    /// two blocks of a region stays inside the compiled method ("chaining"): the registers stay in locals and the
+    /// run loop is not involved. Blocks that never ran (an error path) stay out, so they cost no compile time.
+    /// </summary>
+    private static X86Block[] Region(X86Block head, CodePage page)
+    {
+        var region = new List<X86Block> { head };
+        X86Block?[]? blocks = page.Blocks;
+        int instructions = head.Length;
+        for (int k = 0; k < region.Count && blocks is not null; k++)
+        {
+            foreach (ulong target in Successors(region[k]))
+            {
+                if (target / PageSize != page.Vpn || region.Count == MaxRegionBlocks)
+                    continue;
+                X86Block? next = blocks[(int)(target % PageSize)];
+                if (next is null || next.Length == 0 || region.Contains(next)
+                    || instructions + next.Length > MaxRegionInstructions)
+                    continue;
+                region.Add(next);
+                instructions += next.Length;
+            }
+        }
+        return [.. region];
+    }
+
+    /// <summary>Where a block may go on to, when known before it runs: a direct branch's target, the next instruction.</summary>
+    private static IEnumerable<ulong> Successors(X86Block block)
+    {
+        ref readonly Instruction last = ref block.Instructions[^1];
+        switch (last.FlowControl)
+        {
+            case FlowControl.Next:
+                return [last.NextIP];
+            case FlowControl.ConditionalBranch when last.Op0Kind == OpKind.NearBranch64:
+                return [last.NearBranch64, last.NextIP];
+            case FlowControl.UnconditionalBranch or FlowControl.Call when last.Op0Kind == OpKind.NearBranch64:
+                return [last.NearBranch64];
+            default:
+                return [];
+        }
     }
 
     // ---- flag helpers the compiled code calls (the interpreter's own arithmetic, so the flags are identical) ----

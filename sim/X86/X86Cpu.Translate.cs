@@ -7,8 +7,11 @@ namespace MicroKernel.X86;
 public sealed partial class X86Cpu
 {
     private X86CpuMode _mode;
-    private X86Block? _runningBlock;         // the compiled block being run (for the count when it faults)
-    private long _loopRetired;               // instructions it retired in turns of a self-loop before the current one
+    // For the count when compiled code faults: the block it is in and how many instructions retired before that
+    // block's current turn (in the blocks it came through, chained). The run loop sets them to the block it enters
+    // and 0; the compiled code updates them before each call-out that can fault, never on its fast path.
+    private X86Block? _runningBlock;
+    private long _loopRetired;
 
     // Whether rip is where a block naturally starts: after a branch, a block's end or an instruction no block holds
     // (syscall...), and at the entry point. A run that a scheduling point ended mid-block resumes elsewhere: a block
@@ -47,8 +50,14 @@ public sealed partial class X86Cpu
 
     private int _translationThreshold = DefaultTranslationThreshold;
 
-    /// <summary>How many blocks this CPU has compiled (translation statistics for tests and benchmarks).</summary>
+    /// <summary>
+    /// How many methods this CPU has compiled, each for a hot block and the blocks chained to it (translation
+    /// statistics for tests and benchmarks).
+    /// </summary>
     public int BlocksTranslated { get; private set; }
+
+    /// <summary>How many blocks were compiled into the method of another, hotter block (chained to it).</summary>
+    public int BlocksChained { get; private set; }
 
     /// <summary>Instructions in compiled blocks emitted as native IL, and those that call the interpreter.</summary>
     public (int Native, int Interpreted) TranslatedInstructions => (_nativeInstructions, _fallbackInstructions);
@@ -73,12 +82,12 @@ public sealed partial class X86Cpu
                     continue;
                 }
                 if (block.Code is null && block.Hits++ >= _translationThreshold)
-                    Compile(block);
+                    Compile(block, _page!);
                 if (block.Code is { } code && block.Length <= _budget)
                 {
                     _runningBlock = block;
                     _loopRetired = 0;
-                    long retired = code(this);
+                    long retired = code(this, block.Entry);
                     _runningBlock = null;
                     _budget -= retired;
                     InstructionsRetired += retired;

@@ -95,7 +95,7 @@ public sealed partial class X86Cpu
             _ => false,
         };
 
-        /// <summary>Emits one native instruction; returns true when it set rip itself (a branch, call or return).</summary>
+        /// <summary>Emits one native instruction; returns true when it left the block itself (a branch, call or return).</summary>
         private bool EmitNative(in Instruction ins, NativeKind kind, bool flagsLive)
         {
             switch (kind)
@@ -353,18 +353,15 @@ public sealed partial class X86Cpu
             StoreOperand0(in ins, _result, size);
         }
 
-        /// <summary>jcc: rip = condition ? target : next; a taken branch back to the block's start goes round inside it.</summary>
+        /// <summary>jcc: go on at the target or the next instruction (chained inside the method where it can, GoTo).</summary>
         private void EmitJcc(in Instruction ins)
         {
             Label taken = _il.DefineLabel();
             EmitCondition(ins.ConditionCode);
             _il.Emit(OpCodes.Brtrue, taken);
-            SetRip(ins.NextIP);
-            _il.Emit(OpCodes.Br, _exit);
+            GoTo(ins.NextIP, stored: false);
             _il.MarkLabel(taken);
-            if (LoopsTo(ins.NearBranch64))
-                LoopOrExit();
-            SetRip(ins.NearBranch64);
+            GoTo(ins.NearBranch64, stored: false);
         }
 
         /// <summary>Pushes 1 when the condition holds on the block's RFLAGS, else 0 (X86Cpu.Condition, inline).</summary>
@@ -433,11 +430,15 @@ public sealed partial class X86Cpu
 
         private void EmitJmp(in Instruction ins)
         {
-            if (ins.Op0Kind == OpKind.NearBranch64 && LoopsTo(ins.NearBranch64))
-                LoopOrExit();
+            if (ins.Op0Kind == OpKind.NearBranch64)
+            {
+                GoTo(ins.NearBranch64, stored: false);
+                return;
+            }
             LoadBranchTarget(in ins);
             _il.Emit(OpCodes.Stloc, _result);
             StoreRip(_result);
+            LeaveBlock();
         }
 
         private void EmitCall(in Instruction ins)
@@ -447,7 +448,13 @@ public sealed partial class X86Cpu
             _il.Emit(OpCodes.Ldc_I8, (long)ins.NextIP);
             _il.Emit(OpCodes.Stloc, _a);
             PushLocal(in ins, _a, 8);
+            if (ins.Op0Kind == OpKind.NearBranch64)
+            {
+                GoTo(ins.NearBranch64, stored: true); // the push may have written code
+                return;
+            }
             StoreRip(_result);
+            LeaveBlock();
         }
 
         /// <summary>Pushes a local: stores it at rsp - size first (if that faults, rsp is unchanged), then moves rsp.</summary>
@@ -485,6 +492,7 @@ public sealed partial class X86Cpu
             LoadTop(in ins, 8);
             ReleaseStack(8 + (ins.Code == Code.Retnq_imm16 ? ins.Immediate16 : 0UL)); // ret imm16 also drops the arguments
             StoreRip(_result);
+            LeaveBlock();
         }
 
         private void EmitPush(in Instruction ins)

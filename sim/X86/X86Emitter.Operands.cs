@@ -265,8 +265,7 @@ public sealed partial class X86Cpu
             _il.Emit(OpCodes.Ldloca, _loaded);
             _il.Emit(OpCodes.Call, TryLoadDirectMethod);
             _il.Emit(OpCodes.Brtrue, hit);
-            WriteBackRegisters();
-            SetRip(ins.IP);
+            BeforeCallOut(ins.IP);
             _il.Emit(OpCodes.Ldarg_1);
             _il.Emit(OpCodes.Ldloc, _address);
             _il.Emit(OpCodes.Ldc_I4, size);
@@ -286,8 +285,7 @@ public sealed partial class X86Cpu
             _il.Emit(OpCodes.Ldc_I4, size);
             _il.Emit(OpCodes.Call, TryStoreDirectMethod);
             _il.Emit(OpCodes.Brtrue, hit);
-            WriteBackRegisters();
-            SetRip(ins.IP);
+            BeforeCallOut(ins.IP);
             _il.Emit(OpCodes.Ldarg_1);
             _il.Emit(OpCodes.Ldloc, _address);
             _il.Emit(OpCodes.Ldloc, value);

@@ -8,19 +8,24 @@ namespace MicroKernel.X86;
 public sealed partial class X86Cpu
 {
     /// <summary>
-    /// Emits one block as a <see cref="DynamicMethod"/> <c>int Block(X86Block block, X86Cpu cpu)</c> (bound to the
-    /// block) that works on the CPU's registers in place and returns how many instructions retired.
+    /// Emits a region (a hot block and the blocks chained to it, X86BlockTranslator.cs) as one <see cref="DynamicMethod"/>
+    /// <c>long Region(X86Block[] region, X86Cpu cpu, int entry)</c> (bound to the region's blocks) that starts at
+    /// block entry, works on the CPU's registers in place and returns how many instructions retired.
     /// </summary>
     /// <remarks>
     /// The rules that keep it exactly the interpreter:
     /// <list type="bullet">
-    /// <item>Before each instruction that can fault, the code writes rip = that instruction, so a fault reports it
-    /// and the run loop knows how many instructions before it retired; each instruction reads its inputs and does
-    /// its store before it changes a register, as the interpreter's handlers do.</item>
-    /// <item>Memory goes through the interpreter's ReadMem/WriteMem/PushValue (the same IX86Memory calls in the same
-    /// order, the same faults).</item>
+    /// <item>Before each call-out that can fault, the code writes rip = that instruction, the registers, and which
+    /// block it is in with the count retired before it, so a fault reports the instruction and the run loop knows how
+    /// many instructions retired; each instruction reads its inputs and does its store before it changes a register,
+    /// as the interpreter's handlers do.</item>
+    /// <item>Memory goes through the TLB hit (X86Cpu.DirectMemory.cs) or the interpreter's ReadMem/WriteMem (the
+    /// same IX86Memory calls in the same order, the same faults).</item>
     /// <item>After a store that may have hit code the page is re-validated, as the interpreter's next fetch does;
-    /// if it changed, the block returns early and the run loop decodes the new code.</item>
+    /// if it changed, the code returns early and the run loop decodes the new code.</item>
+    /// <item>A branch to a block of the region goes on inside the method only while the budget covers that block
+    /// whole (what the run loop asks of a compiled block), so scheduling points fall where the interpreter puts
+    /// them; otherwise it returns to the run loop.</item>
     /// <item>Flags are computed only when live: read later in the block, live at its exit (always assumed), or
     /// needed by an instruction that can fault or that the interpreter runs (both see RFLAGS whole).</item>
     /// <item>An instruction not translated natively is one call into the interpreter's Execute.</item>
@@ -53,29 +58,45 @@ public sealed partial class X86Cpu
 
         private static readonly FieldInfo BudgetField = typeof(X86Cpu).GetField(nameof(X86Cpu._budget), Private)!;
         private static readonly FieldInfo LoopRetiredField = typeof(X86Cpu).GetField(nameof(X86Cpu._loopRetired), Private)!;
+        private static readonly FieldInfo RunningBlockField = typeof(X86Cpu).GetField(nameof(X86Cpu._runningBlock), Private)!;
         private static readonly MethodInfo TryLoadDirectMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.TryLoadDirect), BindingFlags.NonPublic | BindingFlags.Instance)!;
         private static readonly MethodInfo TryStoreDirectMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.TryStoreDirect), BindingFlags.NonPublic | BindingFlags.Instance)!;
 
-        private readonly X86Block _block;
-        private readonly bool _mayLoop;          // the block may jump back to its own start without returning
+        private readonly X86Block[] _region;
+        private readonly Dictionary<ulong, int> _chainable = []; // block start -> index, for the blocks a branch may go on to
         private readonly DynamicMethod _method;
         private readonly ILGenerator _il;
         private readonly LocalBuilder _regs;     // ref X86Registers: cpu._regs
         private readonly LocalBuilder _gpr;      // ref ulong: rax, the first of the 16 general-purpose registers
         private readonly LocalBuilder _a, _b, _result, _flags, _address, _loaded; // ulong temporaries of one instruction
-        private readonly LocalBuilder _rflags;   // RFLAGS while the block runs (written back at exits and call-outs)
-        private readonly LocalBuilder _retired;  // long: instructions retired by earlier turns of a self-loop
-        private readonly LocalBuilder _limit;    // long: the budget when the block was entered
+        private readonly LocalBuilder _rflags;   // RFLAGS while the code runs (written back at exits and call-outs)
+        private readonly LocalBuilder _retired;  // long: instructions retired by the blocks (turns) before the current one
+        private readonly LocalBuilder _limit;    // long: the budget when the code was entered
         private readonly LocalBuilder?[] _reg = new LocalBuilder?[16]; // the guest registers the native code uses
-        private readonly Label _top, _exit;
+        private readonly Label[] _starts;        // each block's first instruction
+        private readonly Label _exit;
+        private int _current;                    // the block being emitted
         private bool[] _flagsLive = [];
 
-        public BlockEmitter(X86Block block, bool mayLoop)
+        /// <summary>Instructions emitted as native IL, and those that call the interpreter.</summary>
+        public int NativeCount { get; private set; }
+
+        /// <inheritdoc cref="NativeCount"/>
+        public int InterpretedCount { get; private set; }
+
+        /// <param name="region">The blocks, the hot one first, all on one code page.</param>
+        /// <param name="noChain">A block start that a branch must not go on to inside the method (the return address).</param>
+        public BlockEmitter(X86Block[] region, ulong? noChain)
         {
-            _block = block;
-            _mayLoop = mayLoop;
-            _method = new DynamicMethod($"x86_block_{block.Instructions[0].IP:x}", typeof(long), [typeof(X86Block), typeof(X86Cpu)],
-                typeof(X86Cpu), skipVisibility: true);
+            _region = region;
+            for (int k = 0; k < region.Length; k++)
+            {
+                ulong start = region[k].Instructions[0].IP;
+                if (start != noChain)
+                    _chainable.TryAdd(start, k);
+            }
+            _method = new DynamicMethod($"x86_block_{region[0].Instructions[0].IP:x}", typeof(long),
+                [typeof(X86Block[]), typeof(X86Cpu), typeof(int)], typeof(X86Cpu), skipVisibility: true);
             _il = _method.GetILGenerator();
             _regs = _il.DeclareLocal(typeof(X86Registers).MakeByRefType());
             _gpr = _il.DeclareLocal(typeof(ulong).MakeByRefType());
@@ -88,16 +109,15 @@ public sealed partial class X86Cpu
             _rflags = _il.DeclareLocal(typeof(ulong));
             _retired = _il.DeclareLocal(typeof(long));
             _limit = _il.DeclareLocal(typeof(long));
-            _top = _il.DefineLabel();
+            _starts = [.. region.Select(_ => _il.DefineLabel())];
             _exit = _il.DefineLabel();
         }
 
-        /// <summary>Emits the whole block and returns its code, bound to the block.</summary>
+        /// <summary>Emits the whole region and returns its code, bound to the region's blocks.</summary>
         public X86BlockCode Emit()
         {
-            Instruction[] code = _block.Instructions;
-            _flagsLive = FlagLiveness(code);
-            DeclareRegisterLocals(code);
+            foreach (X86Block block in _region)
+                DeclareRegisterLocals(block.Instructions);
             // regs = ref cpu._regs; gpr = ref regs.Gpr[0]; the guest registers and RFLAGS into locals
             _il.Emit(OpCodes.Ldarg_1);
             _il.Emit(OpCodes.Ldflda, RegsField);
@@ -111,8 +131,26 @@ public sealed partial class X86Cpu
             _il.Emit(OpCodes.Stloc, _limit);
             _il.Emit(OpCodes.Ldc_I8, 0L);
             _il.Emit(OpCodes.Stloc, _retired);
-            _il.MarkLabel(_top);
-            bool ended = false; // the last instruction set rip itself
+            if (_region.Length > 1)
+            {
+                _il.Emit(OpCodes.Ldarg_2);
+                _il.Emit(OpCodes.Switch, _starts);
+            }
+            for (_current = 0; _current < _region.Length; _current++)
+                EmitBlock(_region[_current].Instructions);
+            _il.MarkLabel(_exit);
+            WriteBackRegisters();
+            _il.Emit(OpCodes.Ldloc, _retired);
+            _il.Emit(OpCodes.Ret);
+            return (X86BlockCode)_method.CreateDelegate(typeof(X86BlockCode), _region);
+        }
+
+        /// <summary>Emits one block of the region, from its start label to the branch that leaves it.</summary>
+        private void EmitBlock(Instruction[] code)
+        {
+            _il.MarkLabel(_starts[_current]);
+            _flagsLive = FlagLiveness(code);
+            bool ended = false; // the last instruction left the block itself (a branch, call or return)
             for (int i = 0; i < code.Length; i++)
             {
                 ref readonly Instruction ins = ref code[i];
@@ -121,32 +159,32 @@ public sealed partial class X86Cpu
                 if (kind == NativeKind.None)
                 {
                     // The interpreter sees and may change every register: write them back, read them again after.
-                    WriteBackRegisters();
-                    SetRip(ins.IP);
+                    BeforeCallOut(ins.IP);
                     _il.Emit(OpCodes.Ldarg_1);
-                    _il.Emit(OpCodes.Ldarg_0);
+                    LoadCurrentBlock();
                     _il.Emit(OpCodes.Ldc_I4, i);
                     _il.Emit(OpCodes.Call, InterpretMethod);
                     LoadRegisterLocals();
-                    ended = last; // Execute set rip (past it, or the branch target)
-                    if (!last)
+                    InterpretedCount++;
+                    if (last)
+                    {
+                        LeaveBlock(); // Execute set rip (past it, or the branch target)
+                        ended = true;
+                    }
+                    else
                         ExitIfCodeChanged(in ins, i);
                     continue;
                 }
-                _block.NativeCount++;
+                NativeCount++;
                 ended = EmitNative(in ins, kind, _flagsLive[i]);
                 if (!last && Stores(in ins, kind))
                     ExitIfCodeChanged(in ins, i);
             }
             if (!ended)
-                SetRip(code[^1].NextIP);
-            _il.MarkLabel(_exit);
-            WriteBackRegisters();
-            ReturnRetired(code.Length);
-            return (X86BlockCode)_method.CreateDelegate(typeof(X86BlockCode), _block);
+                GoTo(code[^1].NextIP, stored: false); // the block was cut short: the next instruction follows
         }
 
-        /// <summary>Returns the instructions retired: earlier turns of a self-loop plus count in this turn.</summary>
+        /// <summary>Returns the instructions retired: the blocks (turns) before the current one plus count in it.</summary>
         private void ReturnRetired(int count)
         {
             _il.Emit(OpCodes.Ldloc, _retired);
@@ -155,33 +193,75 @@ public sealed partial class X86Cpu
             _il.Emit(OpCodes.Ret);
         }
 
-        /// <summary>
-        /// A branch back to the block's own start (a hot loop): go round again inside the method while the budget
-        /// covers one more whole turn (the scheduling point then falls where the interpreter puts it); else exit.
-        /// cpu._loopRetired tells the run loop how many retired in earlier turns if an instruction faults.
-        /// </summary>
-        private void LoopOrExit()
+        /// <summary>The current block retired whole and rip is set: return to the run loop.</summary>
+        private void LeaveBlock()
         {
-            int length = _block.Length;
-            Label exit = _il.DefineLabel();
+            AddRetired(_region[_current].Length);
+            _il.Emit(OpCodes.Br, _exit);
+        }
+
+        private void AddRetired(int count)
+        {
             _il.Emit(OpCodes.Ldloc, _retired);
-            _il.Emit(OpCodes.Ldc_I8, 2L * length);
-            _il.Emit(OpCodes.Add);
-            _il.Emit(OpCodes.Ldloc, _limit);
-            _il.Emit(OpCodes.Bgt, exit);
-            _il.Emit(OpCodes.Ldloc, _retired);
-            _il.Emit(OpCodes.Ldc_I8, (long)length);
+            _il.Emit(OpCodes.Ldc_I8, (long)count);
             _il.Emit(OpCodes.Add);
             _il.Emit(OpCodes.Stloc, _retired);
+        }
+
+        /// <summary>
+        /// The current block retired whole and goes on at target. If target starts a block of the region, the code
+        /// goes on there inside the method (the chain, or a loop when it is the block itself) while the budget covers
+        /// that block whole, so the scheduling point falls where the interpreter puts it, and no store may have
+        /// changed code (stored: the last instruction stored); otherwise rip = target and back to the run loop.
+        /// </summary>
+        private void GoTo(ulong target, bool stored)
+        {
+            int length = _region[_current].Length;
+            if (_chainable.TryGetValue(target, out int next))
+            {
+                Label exit = _il.DefineLabel();
+                _il.Emit(OpCodes.Ldloc, _retired);
+                _il.Emit(OpCodes.Ldc_I8, (long)(length + _region[next].Length));
+                _il.Emit(OpCodes.Add);
+                _il.Emit(OpCodes.Ldloc, _limit);
+                _il.Emit(OpCodes.Bgt, exit);
+                if (stored)
+                {
+                    _il.Emit(OpCodes.Ldarg_1);
+                    _il.Emit(OpCodes.Ldfld, CodeStaleField);
+                    _il.Emit(OpCodes.Brtrue, exit);
+                }
+                AddRetired(length);
+                _il.Emit(OpCodes.Br, _starts[next]);
+                _il.MarkLabel(exit);
+            }
+            SetRip(target);
+            LeaveBlock();
+        }
+
+        /// <summary>
+        /// Before a call-out that can fault or see the registers: the registers and rip = the instruction in place,
+        /// and the block it is in with the count before it, for the run loop's count if it faults.
+        /// </summary>
+        private void BeforeCallOut(ulong rip)
+        {
+            WriteBackRegisters();
+            SetRip(rip);
+            _il.Emit(OpCodes.Ldarg_1);
+            LoadCurrentBlock();
+            _il.Emit(OpCodes.Stfld, RunningBlockField);
             _il.Emit(OpCodes.Ldarg_1);
             _il.Emit(OpCodes.Ldloc, _retired);
             _il.Emit(OpCodes.Stfld, LoopRetiredField);
-            _il.Emit(OpCodes.Br, _top);
-            _il.MarkLabel(exit);
         }
 
-        /// <summary>Whether a branch to target may go round inside the method (see <see cref="LoopOrExit"/>).</summary>
-        private bool LoopsTo(ulong target) => _mayLoop && target == _block.Instructions[0].IP;
+        /// <summary>Pushes the X86Block being emitted (the method is bound to the region's array).</summary>
+        private void LoadCurrentBlock()
+        {
+            _il.Emit(OpCodes.Ldarg_0);
+            _il.Emit(OpCodes.Ldc_I4, _current);
+            _il.Emit(OpCodes.Ldelem_Ref);
+        }
 
         /// <summary>
         /// After instruction index stored to memory: if the store may have hit code (cpu._codeStale) and the page
@@ -193,8 +273,7 @@ public sealed partial class X86Cpu
             _il.Emit(OpCodes.Ldarg_1);
             _il.Emit(OpCodes.Ldfld, CodeStaleField);
             _il.Emit(OpCodes.Brfalse, goOn);
-            WriteBackRegisters(); // checking the page may fault the next fetch: the registers must be in place
-            SetRip(ins.NextIP);
+            BeforeCallOut(ins.NextIP); // checking the page may fault the next fetch: the registers must be in place
             _il.Emit(OpCodes.Ldarg_1);
             _il.Emit(OpCodes.Ldc_I8, (long)ins.NextIP);
             _il.Emit(OpCodes.Call, CodeUnchangedMethod);

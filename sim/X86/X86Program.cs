@@ -25,6 +25,7 @@ public sealed class X86Program : ProgramImage
     private readonly FlatBinary? _flat;
     private readonly bool _useDecodeCache;
     private readonly Dictionary<SimThread, X86Cpu> _cpus = [];
+    private string? _loadError;
     private ulong _initialRsp;
     private ServiceStacks? _serviceStacks;
     // CPUs of finished method calls, kept for the next call: a new CPU would decode the method's code afresh.
@@ -42,10 +43,38 @@ public sealed class X86Program : ProgramImage
     public override string Name { get; }
 
     /// <summary>
-    /// How the threads' CPUs run the code: <see cref="X86CpuMode.Interpret"/> (the default) or
-    /// <see cref="X86CpuMode.Translate"/>. Both give the same run, event for event (docs/x86.md, "The block translator").
+    /// How the threads' CPUs run the code: <see cref="X86CpuMode.Interpret"/> or <see cref="X86CpuMode.Translate"/>
+    /// (default <see cref="DefaultCpuMode"/>). Both give the same run, event for event (docs/x86.md, "The block translator").
     /// </summary>
-    public X86CpuMode CpuMode { get; set; }
+    public X86CpuMode CpuMode { get; set; } = DefaultsForTests?.Mode ?? DefaultCpuMode;
+
+    /// <summary>The <see cref="CpuMode"/> of a new image, and of <c>exec</c> and scenarios that name no CPU.</summary>
+    public const X86CpuMode DefaultCpuMode = X86CpuMode.Interpret;
+
+    /// <summary>
+    /// Under <see cref="X86CpuMode.Translate"/>: how many times a block runs interpreted before it is compiled
+    /// (<see cref="X86Cpu.TranslationThreshold"/>; 0 = compile every block the first time it runs, as tests do to run
+    /// short programs translated). Default <see cref="X86Cpu.DefaultTranslationThreshold"/>.
+    /// </summary>
+    public int TranslationThreshold
+    {
+        get => _translationThreshold;
+        set => _translationThreshold = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "must be 0 or more");
+    }
+
+    private int _translationThreshold = DefaultsForTests?.Threshold ?? X86Cpu.DefaultTranslationThreshold;
+
+    // TEST ONLY, null in every normal run: the CPU mode and threshold that images created in this async flow start
+    // with, so that a test class can run all its x86 programs, however it starts them (exec, scenarios, replay), under
+    // the other CPU. An AsyncLocal: tests running in parallel do not see each other's.
+    private static readonly AsyncLocal<(X86CpuMode Mode, int Threshold)?> TestDefaults = new();
+
+    /// <summary>TEST ONLY (see <see cref="TestDefaults"/>): the defaults of images created in this async flow.</summary>
+    internal static (X86CpuMode Mode, int Threshold)? DefaultsForTests
+    {
+        get => TestDefaults.Value;
+        set => TestDefaults.Value = value;
+    }
 
     /// <summary>The entry point.</summary>
     public ulong Entry => _elf?.Entry ?? _flat!.Entry;
@@ -75,7 +104,8 @@ public sealed class X86Program : ProgramImage
     {
         entry = Entry;
         argument = 0;
-        LoadError = null;
+        _loadError = null;
+        foreach (X86Cpu cpu in _cpus.Values) _blocksOfEndedCpus += cpu.BlocksTranslated;
         _cpus.Clear();
         AddressSpace space = process.AddressSpace;
         // Pages shared by two segments get both permissions; runs of pages with one protection become one VMA.
@@ -98,7 +128,7 @@ public sealed class X86Program : ProgramImage
             ErrorCode e = space.Map(run.Start, run.End - run.Start, Protection.ReadWrite, run.Prot.HasFlag(Protection.Execute) ? "text" : "data", out _);
             if (e != ErrorCode.Ok)
             {
-                LoadError = DescribeMapFailure(space, run.Start, run.End, run.Prot, e);
+                _loadError = DescribeMapFailure(space, run.Start, run.End, run.Prot, e);
                 return e;
             }
         }
@@ -120,11 +150,9 @@ public sealed class X86Program : ProgramImage
         return ErrorCode.Ok;
     }
 
-    /// <summary>
-    /// Why the last <see cref="Load"/> could not map a segment, naming it (null when nothing failed there): an
-    /// <see cref="ErrorCode"/> alone cannot say which segment broke which rule.
-    /// </summary>
-    public string? LoadError { get; private set; }
+    /// <inheritdoc />
+    /// <remarks>Set when a segment could not be mapped: it names the segment and the rule it broke.</remarks>
+    public override string? LoadError => _loadError;
 
     private static string DescribeMapFailure(AddressSpace space, ulong start, ulong end, Protection prot, ErrorCode e)
     {
@@ -178,7 +206,7 @@ public sealed class X86Program : ProgramImage
         }
         finally
         {
-            _cpus.Remove(thread);
+            EndThread(thread);
         }
     }
 
@@ -197,7 +225,7 @@ public sealed class X86Program : ProgramImage
     /// </summary>
     internal X86Cpu StartThread(SimThread thread, ulong entry, ulong argument, ulong stackTop)
     {
-        var cpu = new X86Cpu(MemoryForTests?.Invoke(thread) ?? new KernelX86Memory(thread), _useDecodeCache) { Mode = CpuMode };
+        var cpu = new X86Cpu(MemoryForTests?.Invoke(thread) ?? new KernelX86Memory(thread), _useDecodeCache) { Mode = CpuMode, TranslationThreshold = TranslationThreshold };
         _cpus[thread] = cpu;
         ulong rsp;
         if (thread.IsMain)
@@ -221,7 +249,19 @@ public sealed class X86Program : ProgramImage
     }
 
     /// <summary>The thread has ended: its CPU is no longer needed for handlers.</summary>
-    internal void EndThread(SimThread thread) => _cpus.Remove(thread);
+    internal void EndThread(SimThread thread)
+    {
+        if (_cpus.Remove(thread, out X86Cpu? cpu)) _blocksOfEndedCpus += cpu.BlocksTranslated;
+    }
+
+    private int _blocksOfEndedCpus;
+
+    /// <summary>
+    /// How many blocks the CPUs of this image's threads and service calls have compiled so far (0 under
+    /// <see cref="X86CpuMode.Interpret"/>): translation statistics, for tests.
+    /// </summary>
+    internal int BlocksTranslated =>
+        _blocksOfEndedCpus + _cpus.Values.Sum(c => c.BlocksTranslated) + _idleMethodCpus.Sum(c => c.Cpu.BlocksTranslated);
 
     /// <inheritdoc />
     public override long RunUpcall(SimThread thread, ulong entry, in UpcallArgs args)
@@ -276,6 +316,7 @@ public sealed class X86Program : ProgramImage
                 context = (new X86Cpu(memory, _useDecodeCache) { ReturnAddress = ReturnSentinel }, memory);
             }
             context.Cpu.Mode = CpuMode;
+            context.Cpu.TranslationThreshold = TranslationThreshold;
             context.Memory.Thread = thread;
             X86Cpu cpu = context.Cpu;
             cpu.Registers = X86Registers.Create(code, rsp);

@@ -48,6 +48,7 @@ internal static class EventCpuProbe
             }
         for (int i = 0; i < settings.Length; i++)
         {
+            if (best[i] == double.MaxValue) continue; // not run (only one setting asked for)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{settings[i].Name,-48} {best[i],6:F1} ns  {best[i] / best[0],5:F2}x"));
             settings[i].Loop.Dispose();
         }

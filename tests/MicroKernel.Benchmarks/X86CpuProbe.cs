@@ -9,7 +9,7 @@ namespace MicroKernel.Benchmarks;
 /// of the interpreter on the shared machine (where BenchmarkDotNet's wall times move 2-4x with the load): each setting
 /// runs its rounds interleaved with the others, so a change of load hits all of them, and keeps its fastest round.
 /// Run: <c>dotnet run -c Release --project tests/MicroKernel.Benchmarks -- --x86-probe [rounds] [only]</c>, where
-/// <c>only</c> (0 kernel with decode cache, 1 kernel without, 2 bare interpreter, 3-6 the SSE benchmarks' loops, 7 kernel translated, 8 bare translated, 9 the same warm, 10-13 the CRC of X86CrcBenchmarks, 14-18 X86TranslationCostBenchmarks' runs) runs
+/// <c>only</c> (0 kernel with decode cache, 1 kernel without, 2 bare interpreter, 3-6 the SSE benchmarks' loops, 7 kernel translated, 8 bare translated, 9 the same warm, 10-13 the CRC of X86CrcBenchmarks, 14-18 X86TranslationCostBenchmarks' runs, 19-20 ten sieves in one process interpreted and translated) runs
 /// one setting alone, e.g. under <c>perf stat</c> or valgrind, to count host instructions.
 /// </summary>
 internal static class X86CpuProbe
@@ -20,6 +20,7 @@ internal static class X86CpuProbe
     private const int CrcInterpreted = 10;
     private const int BlockInterpreted = 14;
     private const int TinyInterpreted = 16;
+    private const int RoundsInterpreted = 19;
 
     public static void Run(int rounds, int only = -1)
     {
@@ -53,6 +54,9 @@ internal static class X86CpuProbe
             ("tiny program, exec interpreted", 1, cost.TinyKernelInterpret),
             ("tiny program, exec translated", 1, cost.TinyKernelTranslate),
             ("tiny program, warm translated CPU", 1, cost.TinyWarm),
+            // Ten sieves in one process: the steady state under paging, translation paid once.
+            ("sieve x10 in the kernel, interpreted", X86Benchmarks.RoundsInstructions, () => X86Benchmarks.RunInKernel(X86Benchmarks.Rounds, true, X86CpuMode.Interpret).Status),
+            ("sieve x10 in the kernel, translated", X86Benchmarks.RoundsInstructions, () => X86Benchmarks.RunInKernel(X86Benchmarks.Rounds, true, X86CpuMode.Translate).Status),
         ];
         var best = new double[settings.Length];
         Array.Fill(best, double.MaxValue);
@@ -75,7 +79,9 @@ internal static class X86CpuProbe
                 : i >= CrcInterpreted && i < BlockInterpreted ? string.Create(CultureInfo.InvariantCulture, $"  {best[CrcInterpreted] / best[i],5:F2}x faster than interpreted")
                 : i >= BareTranslated ? string.Create(CultureInfo.InvariantCulture, $"  {best[2] / best[i],5:F2}x faster than interpreted")
                 : i > IntegerLoop ? string.Create(CultureInfo.InvariantCulture, $"  {best[i] / best[IntegerLoop],5:F2}x the integer loop") : "";
-            if (i >= BlockInterpreted)
+            if (i >= RoundsInterpreted)
+                ratio = only >= 0 || i == RoundsInterpreted ? "" : string.Create(CultureInfo.InvariantCulture, $"  {best[RoundsInterpreted] / best[i],5:F2}x faster than interpreted");
+            else if (i >= BlockInterpreted && i < RoundsInterpreted)
             {
                 int baseline = i < TinyInterpreted ? BlockInterpreted : TinyInterpreted;
                 ratio = only >= 0 ? "" : string.Create(CultureInfo.InvariantCulture, $"  {best[i] / best[baseline],7:F2}x the {(baseline == BlockInterpreted ? "interpreted block" : "interpreted exec")}");

@@ -165,36 +165,52 @@ public sealed class Mmu
     /// A global entry must hold in whatever space is loaded now: that is why only the kernel half, the same in
     /// every space, may be global.
     /// </summary>
-    internal List<string> StaleTranslations()
+    /// <remarks>
+    /// A sound TLB costs no allocation and no formatting: the entries are read straight from the TLB's arrays, and an
+    /// entry's description is made only when it is found stale (checked after every syscall under <c>--check</c>).
+    /// </remarks>
+    internal IReadOnlyList<string> StaleTranslations()
     {
-        var problems = new List<string>();
-        foreach ((int index, ulong va, int shift, TlbEntry e) in Tlb.Entries())
-        {
-            ulong start = (ulong)(((long)va << 16) >> 16);
-            string size = shift == 12 ? "" : shift == 21 ? " 2 MiB" : " 1 GiB";
-            string cached = $"TLB{size} entry {index} translates 0x{start:x} to frame {e.FrameBase >> PhysicalMemory.FrameShift}{(e.Global ? " (global)" : "")} ({Rights(e.Allowed)})";
-            // The tables may now map the range with smaller pages (a large page split, same frames): then every
-            // 4 KiB page the entry covers must still translate as the entry says.
-            ulong pages = 1UL << (shift - PhysicalMemory.FrameShift);
-            for (ulong page = 0; page < pages; page++)
-            {
-                ulong at = start + (page << PhysicalMemory.FrameShift), cachedFrame = e.FrameBase + (page << PhysicalMemory.FrameShift);
-                string where = page == 0 ? "" : $" (at 0x{at:x}, inside it)";
-                if (!Walk(_root, at, AccessKind.Read, supervisor: true, update: false, out PageWalk w, out _))
-                    problems.Add(_root == NoRoot ? $"{cached} but no page table is loaded" : $"{cached} but the loaded tables (CR3 0x{_root:x}) map nothing there{where}");
-                else if ((w.PageBase | (at & ((1UL << w.Shift) - 1))) != cachedFrame)
-                    problems.Add($"{cached} but the loaded tables map it to frame {(w.PageBase | (at & ((1UL << w.Shift) - 1))) >> PhysicalMemory.FrameShift}{where}");
-                else if ((e.Allowed & ~w.Allowed) != 0)
-                    problems.Add($"{cached} but the loaded tables allow only {Rights(w.Allowed)}{where}");
-                else if (w.Shift >= shift)
-                    break; // the same page (or a larger one holding it): the whole entry is right
-                else
-                    continue;
-                break; // one problem per entry
-            }
-        }
-        return problems;
+        List<string>? problems = null;
+        TlbEntry[] small = Tlb.SmallEntries;
+        for (int i = 0; i < small.Length; i++) CheckTlbEntry(i, 12, small[i], ref problems);
+        // LargeSlot of an index's own page is that index's entry (no other way to the arrays without an enumerator).
+        for (int i = 0; i < Tlb.LargeEntries; i++) CheckTlbEntry(i, 21, Tlb.LargeSlot((ulong)i << 21, 21), ref problems);
+        for (int i = 0; i < Tlb.HugeEntries; i++) CheckTlbEntry(i, 30, Tlb.LargeSlot((ulong)i << 30, 30), ref problems);
+        return problems ?? (IReadOnlyList<string>)[];
     }
+
+    // One TLB entry (index `index` of the array of pages of 1 << shift bytes) against a fresh walk; a problem found is
+    // added to `problems` (made on the first one).
+    private void CheckTlbEntry(int index, int shift, in TlbEntry e, ref List<string>? problems)
+    {
+        if (e.Tag == 0) return; // empty
+        ulong start = (ulong)((long)((e.Tag - 1) << shift) << 16 >> 16);
+        // The tables may now map the range with smaller pages (a large page split, same frames): then every 4 KiB
+        // page the entry covers must still translate as the entry says.
+        ulong pages = 1UL << (shift - PhysicalMemory.FrameShift);
+        for (ulong page = 0; page < pages; page++)
+        {
+            ulong at = start + (page << PhysicalMemory.FrameShift), cachedFrame = e.FrameBase + (page << PhysicalMemory.FrameShift);
+            string problem;
+            if (!Walk(_root, at, AccessKind.Read, supervisor: true, update: false, out PageWalk w, out _))
+                problem = _root == NoRoot ? "but no page table is loaded" : $"but the loaded tables (CR3 0x{_root:x}) map nothing there{Inside(page, at)}";
+            else if ((w.PageBase | (at & ((1UL << w.Shift) - 1))) != cachedFrame)
+                problem = $"but the loaded tables map it to frame {(w.PageBase | (at & ((1UL << w.Shift) - 1))) >> PhysicalMemory.FrameShift}{Inside(page, at)}";
+            else if ((e.Allowed & ~w.Allowed) != 0)
+                problem = $"but the loaded tables allow only {Rights(w.Allowed)}{Inside(page, at)}";
+            else if (w.Shift >= shift)
+                return; // the same page (or a larger one holding it): the whole entry is right
+            else
+                continue;
+            string size = shift == 12 ? "" : shift == 21 ? " 2 MiB" : " 1 GiB";
+            (problems ??= []).Add($"TLB{size} entry {index} translates 0x{start:x} to frame {e.FrameBase >> PhysicalMemory.FrameShift}{(e.Global ? " (global)" : "")} ({Rights(e.Allowed)}) {problem}");
+            return; // one problem per entry
+        }
+    }
+
+    // Where inside a large entry a problem lies (nothing for its first page).
+    private static string Inside(ulong page, ulong at) => page == 0 ? "" : $" (at 0x{at:x}, inside it)";
 
     // User rights as "rwx", then supervisor-only rights after a slash when the entry is not user-accessible.
     private static string Rights(int allowed) =>

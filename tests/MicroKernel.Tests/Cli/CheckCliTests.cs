@@ -5,6 +5,7 @@ using MicroKernel.Sim.Tracing;
 using MicroKernel.Syscalls;
 using MicroKernel.Tests.Tracing;
 using MicroKernel.Tests.X86;
+using MicroKernel.X86;
 using static Iced.Intel.AssemblerRegisters;
 
 namespace MicroKernel.Tests.Cli;
@@ -87,9 +88,12 @@ public sealed class CheckCliTests : IDisposable
         err.ShouldContain("sometimes");
     }
 
-    [Fact]
-    public void Exec_takes_check_too()
+    [Theory]
+    [InlineData(X86CpuMode.Interpret)]
+    [InlineData(X86CpuMode.Translate)]
+    public void Exec_takes_check_too(X86CpuMode cpu)
     {
+        X86CpuModes.Use(cpu);
         string path = Path.Combine(_dir, "hello");
         File.WriteAllBytes(path, X86TestMachine.Assemble(a =>
         {

@@ -6,6 +6,7 @@ using MicroKernel.Sim.Tracing;
 using MicroKernel.Syscalls;
 using MicroKernel.Tests.Tracing;
 using MicroKernel.Tests.X86;
+using MicroKernel.X86;
 
 namespace MicroKernel.Tests.Cli;
 
@@ -110,9 +111,12 @@ public class FaultRuleInputTests
         plan.ShouldBeNull();
     }
 
-    [Fact]
-    public void Exec_takes_fault_options_for_its_one_process()
+    [Theory]
+    [InlineData(X86CpuMode.Interpret)]
+    [InlineData(X86CpuMode.Translate)]
+    public void Exec_takes_fault_options_for_its_one_process(X86CpuMode cpu)
     {
+        X86CpuModes.Use(cpu);
         string hello = CExamples.Fixture("hello");
         var (code, output, err, plan) = Mk("exec", hello, "--fault", "crash pid=1 tick=1000000", "--fault", "delay nth=1 ticks=2");
         (code, output, err).ShouldBe((0, "hello from C\n", ""));
@@ -148,9 +152,12 @@ public class FaultRuleInputTests
         code.ShouldBe(ExitCodes.Ok, err + output);
     }
 
-    [Fact]
-    public void Exec_trace_records_its_fault_options_for_replay()
+    [Theory]
+    [InlineData(X86CpuMode.Interpret)]
+    [InlineData(X86CpuMode.Translate)]
+    public void Exec_trace_records_its_fault_options_for_replay(X86CpuMode cpu)
     {
+        X86CpuModes.Use(cpu);
         using var fixture = new TraceFixture();
         string path = fixture.PathOf("exec.mktrace");
         var (code, _, err, _) = Mk("exec", CExamples.Fixture("hello"), "--trace", path, "--fault", "kill pid=1 tick=1000000");

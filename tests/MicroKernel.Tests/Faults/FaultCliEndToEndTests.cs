@@ -2,6 +2,7 @@ using MicroKernel.Sim.Cli;
 using MicroKernel.Sim.Scenarios;
 using MicroKernel.Tests.Tracing;
 using MicroKernel.Tests.X86;
+using MicroKernel.X86;
 
 namespace MicroKernel.Tests.Faults;
 
@@ -121,10 +122,21 @@ public sealed class FaultCliEndToEndTests : IDisposable
         { "errors", "kernel-bug name=skip-tlb-flush nth=1", "INJECT kernel-bug skip-tlb-flush #1: invalidation of 0x10000000 skipped", 0 },
     };
 
-    [Theory]
-    [MemberData(nameof(ExecRules))]
-    public void Exec_with_fault_option_injects_records_replays_and_shows(string fixture, string rule, string inject, int status)
+    /// <summary><see cref="ExecRules"/> under each CPU (the mode last).</summary>
+    public static TheoryData<string, string, string, int, X86CpuMode> ExecRulesUnderBothCpus()
     {
+        var rows = new TheoryData<string, string, string, int, X86CpuMode>();
+        foreach (object[] row in ExecRules)
+            foreach (X86CpuMode cpu in new[] { X86CpuMode.Interpret, X86CpuMode.Translate })
+                rows.Add((string)row[0], (string)row[1], (string)row[2], (int)row[3], cpu);
+        return rows;
+    }
+
+    [Theory]
+    [MemberData(nameof(ExecRulesUnderBothCpus))]
+    public void Exec_with_fault_option_injects_records_replays_and_shows(string fixture, string rule, string inject, int status, X86CpuMode cpu)
+    {
+        X86CpuModes.Use(cpu); // the run and its replays
         string trace = _files.PathOf($"exec-{Guid.NewGuid():N}.mktrace");
         var (code, output, err) = TraceFixture.Mk("exec", CExamples.Fixture(fixture), "--fault", rule, "--trace", trace);
         code.ShouldBe(status, output + err);
@@ -135,18 +147,24 @@ public sealed class FaultCliEndToEndTests : IDisposable
         ReplaysAndShows(trace, inject);
     }
 
-    [Fact]
-    public void Exec_without_a_trace_prints_the_injection_on_stderr()
+    [Theory]
+    [InlineData(X86CpuMode.Interpret)]
+    [InlineData(X86CpuMode.Translate)]
+    public void Exec_without_a_trace_prints_the_injection_on_stderr(X86CpuMode cpu)
     {
+        X86CpuModes.Use(cpu);
         var (code, output, err) = TraceFixture.Mk("exec", CExamples.Fixture("hello"), "--fault", "syscall name=write nth=1 error=BadAddress");
         code.ShouldBe(0, output + err);
         err.ShouldContain("INJECT syscall write #1 -> BadAddress");
         output.ShouldNotContain("hello");
     }
 
-    [Fact]
-    public void Exec_delay_holds_a_self_sent_page_back_by_its_ticks()
+    [Theory]
+    [InlineData(X86CpuMode.Interpret)]
+    [InlineData(X86CpuMode.Translate)]
+    public void Exec_delay_holds_a_self_sent_page_back_by_its_ticks(X86CpuMode cpu)
     {
+        X86CpuModes.Use(cpu);
         // selfsend prints the ticks from its send to its handler: the rule adds exactly its 20 ticks.
         var plain = TraceFixture.Mk("exec", CExamples.Fixture("selfsend"));
         plain.Code.ShouldBe(0, plain.Out + plain.Err);
@@ -158,9 +176,12 @@ public sealed class FaultCliEndToEndTests : IDisposable
         plain.Err.ShouldNotContain("INJECT");
     }
 
-    [Fact]
-    public void A_frames_rule_that_hits_the_loader_refuses_the_program()
+    [Theory]
+    [InlineData(X86CpuMode.Interpret)]
+    [InlineData(X86CpuMode.Translate)]
+    public void A_frames_rule_that_hits_the_loader_refuses_the_program(X86CpuMode cpu)
     {
+        X86CpuModes.Use(cpu);
         // Loading counts as allocation requests too: the 5th is one of the sieve's segments, so exec cannot load it.
         var (code, _, err) = TraceFixture.Mk("exec", CExamples.Fixture("sieve"), "--fault", "frames nth=5");
         code.ShouldBe(127);

@@ -220,6 +220,64 @@ public class PortalNodeTests
         sender.Stats.Signals.ShouldBeGreaterThanOrEqualTo(10);
     }
 
+    /// <summary>
+    /// A trap on several portals (docs/portals.md#the-api): it blocks (one kernel wait, no busy loop) until one of them
+    /// has a parcel or a closed peer, and answers the lowest ready index; with a timeout and nothing coming, -1.
+    /// </summary>
+    [Fact]
+    public void A_trap_on_several_portals_answers_the_one_with_a_parcel_or_a_closed_peer()
+    {
+        var k = Boot();
+        var answers = new List<int>();
+        long waits = -1;
+        k.Spawn("waiter", sys =>
+        {
+            Node node = Node.Create(sys);
+            Portal fromB = node.Connect(2), fromC = node.Connect(3);
+            long before = node.Stats.Waits;
+            answers.Add(node.Wait([fromB, fromC])); // C puts first
+            node.Get(fromC, out Parcel? p).ShouldBe(PortalResult.Ok);
+            S(p!).ShouldBe("from C");
+            answers.Add(node.Wait([fromB, fromC])); // then B
+            node.Get(fromB, out _).ShouldBe(PortalResult.Ok);
+            answers.Add(node.Wait([fromB, fromC], timeout: 5)); // nothing for 5 ticks
+            answers.Add(node.Wait([fromB, fromC])); // C closes: its peer closed counts as ready
+            node.Get(fromC, out _).ShouldBe(PortalResult.PeerClosed);
+            waits = node.Stats.Waits - before;
+            node.Put(fromB, B("go on")).ShouldBe(PortalResult.Ok);
+            Next(node, fromB).ShouldBeNull();
+            node.Flush();
+            return 0;
+        });
+        k.Spawn("b", sys =>
+        {
+            Node node = Node.Create(sys);
+            Portal p = node.Connect(1);
+            sys.Sleep(60);
+            PutAll(node, p, B("from B"));
+            Next(node, p).ShouldNotBeNull(); // waits for "go on"
+            node.Close(p);
+            node.Flush();
+            return 0;
+        });
+        k.Spawn("c", sys =>
+        {
+            Node node = Node.Create(sys);
+            Portal p = node.Connect(1);
+            sys.Sleep(20);
+            PutAll(node, p, B("from C"));
+            sys.Sleep(100);
+            node.Close(p);
+            node.Flush();
+            return 0;
+        });
+        var (r, _) = k.RunLogged();
+        ShouldEndClean(k, r);
+        k.Processes.ShouldAllBe(p => p.ExitStatus == 0);
+        answers.ShouldBe([1, 0, -1, 1]);
+        waits.ShouldBeGreaterThanOrEqualTo(4, "each answer came after the trap blocked in the kernel");
+    }
+
     [Fact]
     public void A_full_pool_pushes_back_and_every_accepted_parcel_arrives_once()
     {

@@ -97,4 +97,34 @@ public class PortalTraceMarkTests
         proxyA.Last().ShouldBe(1);  // ... and is gone at the end
         proxyA.ShouldContain(3);    // C adopted the new hop (or linked it)
     }
+
+    /// <summary>
+    /// The protobuf export (<c>--format perfetto-proto</c>) draws the same portal arrows as the JSON export: from
+    /// trace_mark to trace_mark, B (pid 2) -> A (pid 1) -> C (pid 3) for the first parcel, then straight between B and
+    /// C both ways.
+    /// </summary>
+    [Fact]
+    public void The_protobuf_export_draws_the_same_portal_arrows()
+    {
+        using var f = new TraceFixture();
+        string trace = f.Record("portals");
+        string json = f.PathOf("portals.json"), proto = f.PathOf("portals.pftrace");
+        TraceFixture.Mk("trace", "export", "--format", "perfetto-proto", trace, proto).Code.ShouldBe(ExitCodes.Ok);
+        TraceFixture.Mk("trace", "export", "--format", "perfetto", trace, json).Code.ShouldBe(ExitCodes.Ok);
+        List<(string From, string To)> protoArrows, jsonArrows;
+        using (FileStream input = File.OpenRead(proto)) protoArrows = PortalArrows(PerfettoModel.FromProto(input));
+        using (JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(json))) jsonArrows = PortalArrows(PerfettoModel.FromJson(doc));
+        protoArrows.Count.ShouldBeGreaterThan(10);
+        protoArrows.Order().ShouldBe(jsonArrows.Order());
+        string Pid(string slice) => slice[..slice.IndexOf('/', StringComparison.Ordinal)];
+        var hops = protoArrows.Select(a => (Pid(a.From), Pid(a.To))).ToHashSet();
+        hops.ShouldContain(("2", "1")); // B -> the proxy at A
+        hops.ShouldContain(("1", "3")); // A -> C
+        hops.ShouldContain(("2", "3")); // direct, once the route reduced
+        hops.ShouldContain(("3", "2"));
+    }
+
+    // The flows whose both ends are trace_mark slices: "track | trace_mark @ ts" each.
+    private static List<(string From, string To)> PortalArrows(PerfettoModel m) =>
+        [.. m.Flows.Select(x => x.Split(" -> ")).Where(x => x.Length == 2 && x[0].Contains("| trace_mark @", StringComparison.Ordinal) && x[1].Contains("| trace_mark @", StringComparison.Ordinal)).Select(x => (x[0], x[1]))];
 }

@@ -18,8 +18,14 @@ namespace MicroKernel.Tests.Scheduling;
 /// swap. Every run here is made twice, inline (the default) and with a host thread per simulated thread (the old path,
 /// <see cref="KernelConfig.InlineThreads"/> = false), and the two event streams must be the same, event for event.
 /// </summary>
-public sealed class InlineThreadTests
+public class InlineThreadTests
 {
+    /// <summary>These tests run their x86-64 programs on the interpreter (InlineThreadTranslatedTests: on the translator).</summary>
+    public InlineThreadTests() : this(X86CpuMode.Interpret) { }
+
+    /// <summary>These tests, with their x86-64 programs on <paramref name="cpu"/>.</summary>
+    protected InlineThreadTests(X86CpuMode cpu) => X86CpuModes.Use(cpu);
+
     private static KernelConfig Config(bool inline, int instructionsPerTick = 50, FaultPlan? faults = null) => new()
     {
         Frames = 4096, InstructionsPerTick = instructionsPerTick, MaxTicks = 200_000, InlineThreads = inline,

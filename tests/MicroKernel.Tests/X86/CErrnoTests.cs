@@ -1,5 +1,6 @@
 using MicroKernel.Sim.Cli;
 using MicroKernel.Syscalls;
+using MicroKernel.X86;
 
 namespace MicroKernel.Tests.X86;
 
@@ -9,8 +10,14 @@ namespace MicroKernel.Tests.X86;
 /// <see cref="ErrorCode"/> does, perror writes its line; and the C library's ways of ending a program: a failed
 /// assert, abort, _Exit. These need the simulator's kernel, so there is no native build to compare with.
 /// </summary>
-public sealed class CErrnoTests
+public class CErrnoTests
 {
+    /// <summary>These tests run their x86-64 programs on the interpreter (CErrnoTranslatedTests: on the translator).</summary>
+    public CErrnoTests() : this(X86CpuMode.Interpret) { }
+
+    /// <summary>These tests, with their x86-64 programs on <paramref name="cpu"/>.</summary>
+    protected CErrnoTests(X86CpuMode cpu) => X86CpuModes.Use(cpu);
+
     private static string Errors => CExamples.Fixture("errors");
 
     [Fact]

@@ -16,8 +16,14 @@ namespace MicroKernel.Tests.X86;
 /// A C service (userland/examples/c/kvstore.c, gcc-built and committed as a fixture) called by C# clients and by a
 /// C client (kvclient.c, sim/scenarios/c-rpc.scn): the grant, nesting and callee-fault rules of C# services hold.
 /// </summary>
-public sealed class CServiceTests
+public class CServiceTests
 {
+    /// <summary>These tests run their x86-64 programs on the interpreter (CServiceTranslatedTests: on the translator).</summary>
+    public CServiceTests() : this(X86CpuMode.Interpret) { }
+
+    /// <summary>These tests, with their x86-64 programs on <paramref name="cpu"/>.</summary>
+    protected CServiceTests(X86CpuMode cpu) => X86CpuModes.Use(cpu);
+
     private static readonly string Scenario = Path.Combine(CExamples.RepoRoot, "sim", "scenarios", "c-rpc.scn");
 
     public static TheoryData<ProtectionModel> Models => [ProtectionModel.Paging, ProtectionModel.ArmV7Mpu, ProtectionModel.ArmV8Mpu];

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MicroKernel.Sim.Cli;
+using MicroKernel.X86;
 
 namespace MicroKernel.Tests.X86;
 
@@ -39,11 +40,14 @@ public sealed class LibcProgramTests : IDisposable
         }
     }
 
+    /// <summary>Every program at each optimization level, under each CPU.</summary>
+    public static TheoryData<string, string, X86CpuMode> BuildsUnderBothCpus() => X86CpuModes.UnderBoth(Builds());
+
     [Theory]
-    [MemberData(nameof(Builds))]
-    public void A_fixture_prints_what_the_native_build_prints(string name, string level)
+    [MemberData(nameof(BuildsUnderBothCpus))]
+    public void A_fixture_prints_what_the_native_build_prints(string name, string level, X86CpuMode cpu)
     {
-        (int code, string stdout, string stderr) = Mk("exec", Path.Combine(Fixtures, name + level));
+        (int code, string stdout, string stderr) = Mk(["exec", .. X86CpuModes.CliOptions(cpu), Path.Combine(Fixtures, name + level)]);
         stderr.ShouldBeEmpty();
         stdout.ShouldBe(File.ReadAllText(Path.Combine(Fixtures, name + ".expected")));
         code.ShouldBe(ExpectedStatus(name));

@@ -2,6 +2,7 @@ using MicroKernel.Processes;
 using MicroKernel.Sim.Cli;
 using MicroKernel.Sim.Scenarios;
 using MicroKernel.Tracing;
+using MicroKernel.X86;
 using Xunit.Abstractions;
 
 namespace MicroKernel.Tests.X86;
@@ -11,14 +12,30 @@ namespace MicroKernel.Tests.X86;
 /// fixtures) exchange pages with the C# pipe programs in one scenario, and the run records and replays (full and
 /// trace-driven). Traces go to a temporary folder.
 /// </summary>
-public sealed class X86CScenarioTests(ITestOutputHelper output) : IDisposable
+public class X86CScenarioTests : IDisposable
 {
+    private readonly ITestOutputHelper _output;
+
+    /// <summary>These tests run their x86-64 programs on the interpreter (X86CScenarioTranslatedTests: on the translator).</summary>
+    public X86CScenarioTests(ITestOutputHelper output) : this(output, X86CpuMode.Interpret) { }
+
+    /// <summary>These tests, with their x86-64 programs on <paramref name="cpu"/>.</summary>
+    protected X86CScenarioTests(ITestOutputHelper output, X86CpuMode cpu)
+    {
+        _output = output;
+        X86CpuModes.Use(cpu);
+    }
+
     /// <summary>The scenario file in the repository (its binaries are the fixtures).</summary>
     public static readonly string ScenarioPath = Path.Combine(CExamples.RepoRoot, "sim", "scenarios", "c-pages.scn");
 
     private readonly string _dir = Directory.CreateTempSubdirectory("mk-cpages-").FullName;
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose()
+    {
+        Directory.Delete(_dir, recursive: true);
+        GC.SuppressFinalize(this);
+    }
 
     [Fact]
     public void The_scenario_runs_the_committed_fixtures()
@@ -40,7 +57,7 @@ public sealed class X86CScenarioTests(ITestOutputHelper output) : IDisposable
 
         r.Outcome.ShouldBe(RunOutcome.Completed);
         string console = string.Concat(log.Events.Where(e => e.Kind == EventKind.Console).Select(e => e.Text));
-        output.WriteLine(console);
+        _output.WriteLine(console);
         // C producer (pid 2) -> C# consumer (pid 1): every word checked by the C# handler.
         console.ShouldContain("C producer: moved batch 3\n");
         console.ShouldContain("consumer: batch 3 from pid 2 at ");

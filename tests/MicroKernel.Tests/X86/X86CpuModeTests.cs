@@ -77,7 +77,7 @@ public sealed class X86CpuModeTests : IDisposable
     {
         string hello = CExamples.Fixture("hello");
         Scenario plain = ScenarioParser.Parse($"process p binary=\"{hello}\"\n", "test.scn", ScenarioRunner.Programs);
-        plain.Cpu.ShouldBe(X86CpuMode.Interpret);
+        plain.Cpu.ShouldBeNull(); // X86Program.DefaultCpuMode
         Scenario translated = ScenarioParser.Parse($"cpu translate\nprocess p binary=\"{hello}\"\n", "test.scn", ScenarioRunner.Programs);
         translated.Cpu.ShouldBe(X86CpuMode.Translate);
         ScenarioRunner.LoadBinary(translated, translated.Processes[0]).CpuMode.ShouldBe(X86CpuMode.Translate);

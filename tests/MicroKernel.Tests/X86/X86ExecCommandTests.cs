@@ -2,6 +2,7 @@ using Iced.Intel;
 using MicroKernel.Hardware;
 using MicroKernel.Sim.Cli;
 using MicroKernel.Syscalls;
+using MicroKernel.X86;
 using Xunit.Abstractions;
 using static Iced.Intel.AssemblerRegisters;
 
@@ -11,11 +12,27 @@ namespace MicroKernel.Tests.X86;
 /// <c>mk exec PROGRAM [args]</c> and <c>mk disasm PROGRAM</c>: console to stdout, fault report to stderr, exit code
 /// = the program's status (128 + fault reason on a fault, 127 when it cannot be loaded).
 /// </summary>
-public sealed class X86ExecCommandTests(ITestOutputHelper output) : IDisposable
+public class X86ExecCommandTests : IDisposable
 {
+    private readonly ITestOutputHelper _output;
+
+    /// <summary>These tests run their x86-64 programs on the interpreter (X86ExecCommandTranslatedTests: on the translator).</summary>
+    public X86ExecCommandTests(ITestOutputHelper output) : this(output, X86CpuMode.Interpret) { }
+
+    /// <summary>These tests, with their x86-64 programs on <paramref name="cpu"/>.</summary>
+    protected X86ExecCommandTests(ITestOutputHelper output, X86CpuMode cpu)
+    {
+        _output = output;
+        X86CpuModes.Use(cpu);
+    }
+
     private readonly string _dir = Directory.CreateTempSubdirectory("mk-exec-").FullName;
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose()
+    {
+        Directory.Delete(_dir, recursive: true);
+        GC.SuppressFinalize(this);
+    }
 
     private static (int Code, string Out, string Err) Mk(params string[] args)
     {
@@ -80,7 +97,7 @@ public sealed class X86ExecCommandTests(ITestOutputHelper output) : IDisposable
             a.mov(__qword_ptr[rax], rcx);
         });
         var (code, stdout, stderr) = Mk("exec", path);
-        output.WriteLine(stderr);
+        _output.WriteLine(stderr);
         code.ShouldBe(128 + (int)FaultReason.NotPresent);
         stdout.ShouldBeEmpty();
         stderr.ShouldStartWith("fault: pid 1 tid 1: NotPresent (write at 0x40)");

@@ -14,8 +14,31 @@ namespace MicroKernel.Tests.X86;
 /// the process with their report, deterministic preemption every InstructionsPerTick instructions, instruction
 /// counts in syscall events, the MPU models.
 /// </summary>
-public sealed class X86KernelTests
+public class X86KernelTests
 {
+    /// <summary>These tests run their x86-64 programs on the interpreter (X86KernelTranslatedTests: on the translator).</summary>
+    public X86KernelTests() : this(X86CpuMode.Interpret) { }
+
+    /// <summary>These tests, with their x86-64 programs on <paramref name="cpu"/>.</summary>
+    protected X86KernelTests(X86CpuMode cpu)
+    {
+        X86CpuModes.Use(cpu);
+        _cpu = cpu;
+    }
+
+    private readonly X86CpuMode _cpu;
+
+    [Fact]
+    public void Its_programs_run_on_the_cpu_of_the_test_class()
+    {
+        Kernel k = Boot();
+        X86Program image = Flat(SpinWriteExit(100, "x", 0));
+        Spawn(k, image);
+        k.Run().Outcome.ShouldBe(RunOutcome.Completed);
+        (image.CpuMode, image.TranslationThreshold).ShouldBe(_cpu == X86CpuMode.Translate ? (X86CpuMode.Translate, 0) : (X86CpuMode.Interpret, X86Cpu.DefaultTranslationThreshold));
+        (image.BlocksTranslated > 0).ShouldBe(_cpu == X86CpuMode.Translate);
+    }
+
     private static Kernel Boot(ProtectionModel model = ProtectionModel.Paging, int instructionsPerTick = 1000) =>
         new(new KernelConfig { Frames = 4096, Protection = model, InstructionsPerTick = instructionsPerTick, MaxTicks = 100_000 });
 

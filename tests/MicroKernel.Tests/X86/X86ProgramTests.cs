@@ -5,8 +5,20 @@ using Xunit.Abstractions;
 namespace MicroKernel.Tests.X86;
 
 /// <summary>The C examples' committed gcc-built fixtures (userland/examples/c/fixtures), run on the interpreter.</summary>
-public sealed class X86ProgramTests(ITestOutputHelper output)
+public class X86ProgramTests
 {
+    private readonly ITestOutputHelper _output;
+
+    /// <summary>These tests run their x86-64 programs on the interpreter (X86ProgramTranslatedTests: on the translator).</summary>
+    public X86ProgramTests(ITestOutputHelper output) : this(output, X86CpuMode.Interpret) { }
+
+    /// <summary>These tests, with their x86-64 programs on <paramref name="cpu"/>.</summary>
+    protected X86ProgramTests(ITestOutputHelper output, X86CpuMode cpu)
+    {
+        _output = output;
+        X86CpuModes.Use(cpu);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
@@ -27,7 +39,7 @@ public sealed class X86ProgramTests(ITestOutputHelper output)
         m.RunProcess().ShouldBe(StopReason.Fault);
         m.Output.ToString().ShouldBe("about to write through NULL\n");
         CpuFault fault = m.Cpu.LastFault!;
-        output.WriteLine(fault.ToString());
+        _output.WriteLine(fault.ToString());
         fault.Reason.ShouldBe(FaultReason.NotPresent);
         fault.Memory!.Value.Access.ShouldBe(AccessKind.Write);
         fault.Memory!.Value.Address.ShouldBe(0UL);
@@ -44,6 +56,6 @@ public sealed class X86ProgramTests(ITestOutputHelper output)
         m.RunProcess().ShouldBe(StopReason.Syscall, m.Cpu.LastFault?.ToString());
         m.Output.ToString().ShouldBe(expected);
         m.ExitCode.ShouldBe(0);
-        output.WriteLine($"{m.Cpu.InstructionsRetired} instructions retired");
+        _output.WriteLine($"{m.Cpu.InstructionsRetired} instructions retired");
     }
 }

@@ -15,8 +15,14 @@ namespace MicroKernel.Tests.X86;
 /// x86-64 code calls C# services with the same rpc_call ABI, and exports services of its own (docs/rpc.md, "x86
 /// services"): <see cref="AsmService"/> is one, assembled with Iced.
 /// </summary>
-public sealed class X86RpcTests
+public class X86RpcTests
 {
+    /// <summary>These tests run their x86-64 programs on the interpreter (X86RpcTranslatedTests: on the translator).</summary>
+    public X86RpcTests() : this(X86CpuMode.Interpret) { }
+
+    /// <summary>These tests, with their x86-64 programs on <paramref name="cpu"/>.</summary>
+    protected X86RpcTests(X86CpuMode cpu) => X86CpuModes.Use(cpu);
+
     public static TheoryData<ProtectionModel> Models => [ProtectionModel.Paging, ProtectionModel.ArmV7Mpu, ProtectionModel.ArmV8Mpu];
 
     [Theory]

@@ -3,6 +3,7 @@ using MicroKernel.Processes;
 using MicroKernel.Sim.Cli;
 using MicroKernel.Sim.Scenarios;
 using MicroKernel.Tracing;
+using MicroKernel.X86;
 
 namespace MicroKernel.Tests.X86;
 
@@ -11,13 +12,23 @@ namespace MicroKernel.Tests.X86;
 /// its committed fixture) in both directions, each child ending with a use after send that faults. The run records
 /// and replays (full and trace-driven) with zero divergence.
 /// </summary>
-public sealed class X86ShmemScenarioTests : IDisposable
+public class X86ShmemScenarioTests : IDisposable
 {
+    /// <summary>These tests run their x86-64 programs on the interpreter (X86ShmemScenarioTranslatedTests: on the translator).</summary>
+    public X86ShmemScenarioTests() : this(X86CpuMode.Interpret) { }
+
+    /// <summary>These tests, with their x86-64 programs on <paramref name="cpu"/>.</summary>
+    protected X86ShmemScenarioTests(X86CpuMode cpu) => X86CpuModes.Use(cpu);
+
     private static readonly string ScenarioPath = Path.Combine(CExamples.RepoRoot, "sim", "scenarios", "c-shmem.scn");
 
     private readonly string _dir = Directory.CreateTempSubdirectory("mk-cshmem-").FullName;
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose()
+    {
+        Directory.Delete(_dir, recursive: true);
+        GC.SuppressFinalize(this);
+    }
 
     [Fact]
     public void C_and_csharp_pass_a_segment_both_ways_and_an_x86_use_after_send_faults_naming_the_segment()

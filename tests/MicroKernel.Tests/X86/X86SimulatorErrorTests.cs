@@ -14,13 +14,23 @@ namespace MicroKernel.Tests.X86;
 /// a simulator error naming the instruction, and inside the kernel a panic (exit code 5): never the program's
 /// illegal instruction.
 /// </summary>
-public sealed class X86SimulatorErrorTests : IDisposable
+public class X86SimulatorErrorTests : IDisposable
 {
+    /// <summary>These tests run their x86-64 programs on the interpreter (X86SimulatorErrorTranslatedTests: on the translator).</summary>
+    public X86SimulatorErrorTests() : this(X86CpuMode.Interpret) { }
+
+    /// <summary>These tests, with their x86-64 programs on <paramref name="cpu"/>.</summary>
+    protected X86SimulatorErrorTests(X86CpuMode cpu) => X86CpuModes.Use(cpu);
+
     private const ulong FailingRip = FlatBinary.DefaultBase + 7; // after the 7-byte lea
 
     private readonly string _dir = Directory.CreateTempSubdirectory("mk-simerr-").FullName;
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose()
+    {
+        Directory.Delete(_dir, recursive: true);
+        GC.SuppressFinalize(this);
+    }
 
     /// <summary>Memory whose data reads fail the way a bug of the simulator would (not with a CPU fault).</summary>
     private sealed class FailingMemory(IX86Memory inner) : IX86Memory

@@ -15,27 +15,33 @@ public sealed class X86TranslatorTests
     private const ulong Code = X86TestMachine.CodeBase;
     private const ulong Data = X86TestMachine.DataBase;
 
-    private static X86TestMachine Machine(Action<Assembler> build, X86CpuMode mode, X86Protection code = X86Protection.ReadExecute)
+    internal static X86TestMachine Machine(Action<Assembler> build, X86CpuMode mode, X86Protection code = X86Protection.ReadExecute,
+        int threshold = 0)
     {
         var m = X86TestMachine.FromAssembly(build, codeProtection: code).WithData(8192);
         m.Cpu.Mode = mode;
+        m.Cpu.TranslationThreshold = threshold;
         return m;
     }
 
     /// <summary>What one Run left behind, compared between the two modes.</summary>
-    private static string State(X86TestMachine m, StopReason stop)
+    internal static string State(X86TestMachine m, StopReason stop)
     {
         CpuFault? f = m.Cpu.LastFault;
         string fault = f is null ? "-" : $"{f.Reason} {f.Memory} at 0x{f.Rip:x} ({f.Instruction}): {f.Message}\n{f.Registers.FormatRegisters()}";
         return $"{stop} retired {m.Cpu.InstructionsRetired}\n{m.Regs.FormatRegisters()}\nfault: {fault}";
     }
 
-    /// <summary>Runs both machines in slices of the given budget until they stop for another reason; every step must agree.</summary>
-    private static (X86TestMachine Interpreted, X86TestMachine Translated) Lockstep(Action<Assembler> build, long slice,
-        X86Protection code = X86Protection.ReadExecute)
+    /// <summary>
+    /// Runs both machines in slices of the given budget until they stop for another reason; every step must agree.
+    /// threshold: the translating machine's TranslationThreshold (0 compiles each block at once, alone; more lets
+    /// the blocks a hot block leads to run first, so they are chained into its method).
+    /// </summary>
+    internal static (X86TestMachine Interpreted, X86TestMachine Translated) Lockstep(Action<Assembler> build, long slice,
+        X86Protection code = X86Protection.ReadExecute, int threshold = 0)
     {
         const int maxRuns = 100_000;
-        X86TestMachine a = Machine(build, X86CpuMode.Interpret, code), b = Machine(build, X86CpuMode.Translate, code);
+        X86TestMachine a = Machine(build, X86CpuMode.Interpret, code), b = Machine(build, X86CpuMode.Translate, code, threshold);
         for (int run = 0; run < maxRuns; run++)
         {
             StopReason sa = a.Run(slice), sb = b.Run(slice);
@@ -358,5 +364,8 @@ public sealed class X86TranslatorTests
         a.Cpu.LastFault.ShouldBeNull();
         b.Cpu.TranslatedInstructions.Native.ShouldBeGreaterThan(b.Cpu.TranslatedInstructions.Interpreted);
         Lockstep(RandomProgram(seed), 37); // scheduling points inside blocks
+        (_, X86TestMachine chained) = Lockstep(RandomProgram(seed), 1_000_000, threshold: 1); // jcc targets chained
+        chained.Cpu.BlocksChained.ShouldBeGreaterThan(0);
+        Lockstep(RandomProgram(seed), 37, threshold: 1);
     }
 }

@@ -32,6 +32,10 @@ public sealed partial class Node
             }
             if (r.Role != RouterRole.Proxy || !r.OutwardCentral || r.Outward is null || r.Inward is null) continue;
             if (r.LockPending || r.LockedByPeer || r.Bypassing) continue;
+            // Not while an old outward hop still drains: parcels from it may come after the StopProxying of this
+            // proxy's own bypass, and must not follow the ProxyDone it then sends inward (plan 0000001dlSY0 of the
+            // long run lost one that way). Its ProxyDone reaches this router, which is looked at again then.
+            if (r.Draining.Count > 0) continue;
             r.LockPending = true;
             Send(r.Outward, new MessageWriter(MessageKind.LockRequest, r.Outward.SendKey));
             any = true;
@@ -92,6 +96,7 @@ public sealed partial class Node
                 return;
             case MessageKind.ProxyDone:
                 if (r.Draining.Remove(from)) Detach(from);
+                else if (from == r.Outward) r.DoneBeforeBypass = from; // the BypassWith replacing it is on its way
                 return;
             default:
                 throw new InvalidDataException(Text($"portals: message kind {m.Kind} on a hop"));
@@ -157,7 +162,10 @@ public sealed partial class Node
         }
         Router r = end.Router;
         MarkBypass(r, via, Pid, key, "adopt");
-        r.Draining.Add(old);
+        // Plan bb3ZFt2naXR2: the proxy may have said ProxyDone on this hop already; then no other will come.
+        if (r.DoneBeforeBypass == old) Detach(old);
+        else r.Draining.Add(old);
+        r.DoneBeforeBypass = null;
         Attach(r, new Hop(toQ, send, recv), outward: true);
         r.OutwardCentral = true;
         Send(old, new MessageWriter(MessageKind.StopProxying, old.SendKey));

@@ -179,6 +179,7 @@ public sealed partial class Node
         }
         r.Outward = r.Inward = null;
         r.Draining.Clear();
+        r.DoneBeforeBypass = null;
         r.PendingBypass = null;
         r.LockPending = r.Bypassing = false;
         if (r.Role == RouterRole.Endpoint)

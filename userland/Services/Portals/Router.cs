@@ -36,6 +36,13 @@ internal sealed class Router(int id, int side)
     /// <summary>Old hops replaced by a bypass: still read until the proxy behind them says it is done.</summary>
     public List<Hop> Draining { get; } = [];
 
+    /// <summary>
+    /// The outward hop when its proxy's ProxyDone came before the BypassWith that replaces it (the proxy had both
+    /// StopProxying it needed from the other side first): nothing more comes through it, so when the bypass replaces
+    /// it, it is dropped at once instead of draining for a ProxyDone that already came.
+    /// </summary>
+    public Hop? DoneBeforeBypass { get; set; }
+
     /// <summary>Endpoint: the sequence number of the next parcel put.</summary>
     public long NextSendSeq { get; set; }
 
