@@ -4,7 +4,10 @@
 #include "both.h"
 
 #define SIZE (64 * 1024)
-#define ROUNDS 40
+#ifndef SCALE
+#define SCALE 1
+#endif
+#define ROUNDS (40 * SCALE)
 
 static unsigned char data[SIZE];
 

@@ -3,7 +3,10 @@
 #include "both.h"
 
 #define LIMIT 1000000
-#define ROUNDS 20
+#ifndef SCALE
+#define SCALE 1
+#endif
+#define ROUNDS (20 * SCALE)
 
 static unsigned char composite[LIMIT];
 
