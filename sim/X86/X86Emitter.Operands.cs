@@ -253,8 +253,8 @@ public sealed partial class X86Cpu
         }
 
         /// <summary>
-        /// Pushes the size-byte value at _address: the TLB hit inline, else (registers and rip in place, since it may
-        /// fault) the interpreter's ReadMem.
+        /// Pushes the size-byte value at _address: one call to the TLB-hit helper (TryLoadDirect; not inlined into the
+        /// IL, which doubled compile time), else (registers and rip in place, since it may fault) the interpreter's ReadMem.
         /// </summary>
         private void LoadMemory(in Instruction ins, int size)
         {
@@ -275,7 +275,7 @@ public sealed partial class X86Cpu
             _il.Emit(OpCodes.Ldloc, _loaded);
         }
 
-        /// <summary>Stores a local's low size bytes at _address: the TLB hit inline, else the interpreter's WriteMem.</summary>
+        /// <summary>Stores a local's low size bytes at _address: the TLB-hit helper (TryStoreDirect), else the interpreter's WriteMem.</summary>
         private void StoreMemory(in Instruction ins, LocalBuilder value, int size)
         {
             Label hit = _il.DefineLabel();
