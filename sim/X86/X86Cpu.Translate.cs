@@ -53,6 +53,15 @@ public sealed partial class X86Cpu
     private int _translationThreshold = DefaultTranslationThreshold;
 
     /// <summary>
+    /// How many times the threshold a block waits when its region is mostly instructions that compiled code would
+    /// hand to the interpreter one by one (SSE, x87...): such code gains little from compiling (the dispatch per
+    /// instruction, not the work) and costs as much JIT time as native code, up to 20 ms for a 50-instruction SSE loop.
+    /// </summary>
+    internal const int DeferredThresholdFactor = 64;
+
+    private int DeferredThreshold => (int)Math.Min(int.MaxValue, (long)_translationThreshold * DeferredThresholdFactor);
+
+    /// <summary>
     /// How many methods this CPU has compiled, each for a hot block and the blocks chained to it (translation
     /// statistics for tests and benchmarks).
     /// </summary>
@@ -60,6 +69,12 @@ public sealed partial class X86Cpu
 
     /// <summary>How many blocks were compiled into the method of another, hotter block (chained to it).</summary>
     public int BlocksChained { get; private set; }
+
+    /// <summary>
+    /// How many times a hot block's compilation was put off because its region was mostly instructions the compiled
+    /// code would hand to the interpreter (<see cref="DeferredThresholdFactor"/>).
+    /// </summary>
+    public int BlocksDeferred { get; private set; }
 
     /// <summary>Instructions in compiled blocks emitted as native IL, and those that call the interpreter.</summary>
     public (int Native, int Interpreted) TranslatedInstructions => (_nativeInstructions, _fallbackInstructions);
@@ -83,7 +98,7 @@ public sealed partial class X86Cpu
                     if (StepInterpreter() is { } stop) return stop;
                     continue;
                 }
-                if (block.Code is null && block.Hits++ >= _translationThreshold)
+                if (block.Code is null && block.Hits++ >= (block.Deferred ? DeferredThreshold : _translationThreshold))
                     Compile(block, _page!);
                 if (block.Code is { } code && block.Length <= _budget)
                 {
