@@ -53,7 +53,8 @@ public sealed partial class X86Cpu
         X86Block[] region = Region(head, page);
         // A branch to the return address must not be chained: the run loop stops there.
         ulong? noChain = _stopsOnReturn ? _returnAddress : null;
-        var emitter = new BlockEmitter(region, noChain);
+        // TLB hits inline when the thread runs in a paged space (the hit path exists); otherwise every access calls out.
+        var emitter = new BlockEmitter(region, noChain, InlineTlbHits && _direct is not null, hitHelper: !InlineTlbHits);
         X86BlockCode code = emitter.Emit();
         if (ShouldDefer(head, emitter))
         {

@@ -82,7 +82,7 @@ public sealed partial class X86Cpu
 
     private StopReason RunTranslated()
     {
-        _direct = (_memory as KernelX86Memory)?.DirectPaging();
+        EnterDirectPaging();
         if (_regs.Rip != _stopRip)
             _atLeader = true; // the kernel or a test set rip between runs: like a branch
         try
@@ -104,6 +104,7 @@ public sealed partial class X86Cpu
                     _loopRetired = 0;
                     long retired = code(this, block.Entry);
                     _runningBlock = null;
+                    FlushDirectHits();
                     _budget -= retired;
                     InstructionsRetired += retired;
                     _atLeader = true;
@@ -122,6 +123,7 @@ public sealed partial class X86Cpu
         finally
         {
             _stopRip = _regs.Rip;
+            FlushDirectHits(); // a block that faulted wrote its count of hits before the call-out
             // A fault (or an error) inside a compiled block: rip names the faulting instruction (the block writes it
             // before each instruction that can fault), so the ones before it retired.
             if (_runningBlock is { } interrupted)
