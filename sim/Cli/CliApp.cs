@@ -115,13 +115,16 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         Option<string?> compress = TraceCommands.CompressOption();
         Option<string[]> faults = FaultOption.Create();
         Option<CheckLevel?> check = CheckOption();
+        Option<X86.X86CpuMode?> cpu = TraceCommands.CpuOption();
+        cpu.Description = "Run the scenario's x86-64 binaries with this CPU instead of its cpu directive: translate (the default) or interpret; the same run";
+        Option<int?> threshold = TraceCommands.TranslateThresholdOption();
         var json = new Option<bool>("--json") { Description = "Print the run as one JSON document (outcome, processes, faults, console, counters, expectations) instead of the account" };
         var run = new Command("run", "Run a scenario and print what happened");
         run.Arguments.Add(scenario);
-        foreach (Option o in new Option[] { seed, policy, protection, switches, maps, watchdog, trace, compress, faults, check, json }) run.Options.Add(o);
+        foreach (Option o in new Option[] { seed, policy, protection, switches, maps, watchdog, trace, compress, faults, check, cpu, threshold, json }) run.Options.Add(o);
         TraceCommands.CompressNeedsTrace(run, trace, compress);
         run.SetAction(r => RunScenario(r.GetValue(scenario) ?? "demo", r.GetValue(seed), r.GetValue(policy), r.GetValue(protection), r.GetValue(switches), r.GetValue(maps), r.GetValue(trace),
-            r.GetValue(watchdog), r.GetValue(faults) ?? [], r.GetValue(check), r.GetValue(json), TraceCommands.Compression(r, compress)));
+            r.GetValue(watchdog), r.GetValue(faults) ?? [], r.GetValue(check), r.GetValue(json), TraceCommands.Compression(r, compress), r.GetValue(cpu), r.GetValue(threshold)));
         root.Subcommands.Add(run);
 
         var programs = new Command("programs", "List the example programs scenarios can run");
@@ -191,7 +194,8 @@ public sealed class CliApp(TextWriter output, TextWriter error)
     }
 
     private int RunScenario(string source, ulong? seed, PolicyKind? policy, ProtectionModel? protection, bool switches, bool maps, string? tracePath = null,
-        double? watchdog = null, IReadOnlyList<string>? faults = null, CheckLevel? check = null, bool json = false, Tracing.TraceCompression compress = Tracing.TraceCompression.None)
+        double? watchdog = null, IReadOnlyList<string>? faults = null, CheckLevel? check = null, bool json = false, Tracing.TraceCompression compress = Tracing.TraceCompression.None,
+        X86.X86CpuMode? cpu = null, int? threshold = null)
     {
         Scenario s;
         try
@@ -216,7 +220,10 @@ public sealed class CliApp(TextWriter output, TextWriter error)
                 Faults = plan,
                 WatchdogSeconds = watchdog ?? c.WatchdogSeconds,
                 Check = check ?? c.Check
-            }
+            },
+            // --cpu and --translate-threshold decide how the binaries run, not what they do: the same events either way.
+            Cpu = cpu ?? s.Cpu,
+            TranslationThreshold = threshold ?? s.TranslationThreshold,
         };
         // With --json, stdout holds the document alone: the trace's summary line goes to stderr.
         var traces = new TraceCommands(json ? error : output, error) { Compress = compress };
@@ -228,6 +235,8 @@ public sealed class CliApp(TextWriter output, TextWriter error)
                 ["scenario"] = source, ["seed"] = seed?.ToString(System.Globalization.CultureInfo.InvariantCulture), ["scheduler"] = policy?.ToString(),
                 ["protection"] = protection?.ToString(), ["switches"] = switches ? "true" : null, ["dump-maps"] = maps ? "true" : null,
                 [Tracing.TraceHeader.CheckOption] = check?.ToString().ToLowerInvariant(),
+                [Tracing.TraceHeader.CpuOption] = cpu is null ? null : Tracing.TraceHeader.CpuName(cpu.Value),
+                [Tracing.TraceHeader.TranslateThresholdOption] = threshold?.ToString(System.Globalization.CultureInfo.InvariantCulture),
             };
             recorder = traces.StartRecording(tracePath, source, s, options);
             if (recorder is null) return ExitCodes.IoError;

@@ -72,6 +72,15 @@ internal sealed record TraceHeader
     /// <summary>The invariant check level option's name (run and exec <c>--check</c>).</summary>
     public const string CheckOption = "check";
 
+    /// <summary>The CPU option's name (run <c>--cpu</c>: how the scenario's x86-64 binaries ran).</summary>
+    public const string CpuOption = "cpu";
+
+    /// <summary>The translation threshold option's name (run <c>--translate-threshold</c>).</summary>
+    public const string TranslateThresholdOption = "translate-threshold";
+
+    /// <summary>A CPU mode as the <c>--cpu</c> option and the <c>cpu</c> directive spell it.</summary>
+    public static string CpuName(X86.X86CpuMode mode) => mode == X86.X86CpuMode.Translate ? "translate" : "interpret";
+
     /// <summary>A header for a run of <paramref name="config"/> on a kernel with <paramref name="syscalls"/>.</summary>
     public static TraceHeader For(string name, string source, string text, KernelConfig config, SyscallTable syscalls,
         IReadOnlyDictionary<string, string?> options) => new()

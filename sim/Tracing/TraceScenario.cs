@@ -19,6 +19,11 @@ internal static class TraceScenario
     {
         Scenario parsed = ScenarioParser.Parse(header.ScenarioText, $"{header.ScenarioSource} (as stored in the trace)", ScenarioRunner.Programs);
         Scenario s = parsed with { Source = header.ScenarioSource, Config = header.ApplyOverrides(parsed.Config) };
+        // run --cpu and --translate-threshold: how the binaries ran (replay --cpu may still change it).
+        if (header.Options.GetValueOrDefault(TraceHeader.CpuOption) is { } cpu)
+            s = s with { Cpu = CpuOf(cpu, header.ScenarioSource) };
+        if (header.Options.GetValueOrDefault(TraceHeader.TranslateThresholdOption) is { } threshold)
+            s = s with { TranslationThreshold = ThresholdOf(threshold, header.ScenarioSource) };
         foreach (Faults.FaultRule rule in s.Config.Faults.Rules) ScenarioParser.CheckPid(rule, s.Processes.Count, header.ScenarioSource, 0);
         SortedDictionary<string, string> now = TraceHeader.ConfigValues(s.Config);
         foreach ((string name, string recorded) in header.Config)
@@ -28,4 +33,13 @@ internal static class TraceScenario
         BinaryDigests.Check(s, header.Binaries);
         return s;
     }
+
+    private static X86.X86CpuMode CpuOf(string value, string source) =>
+        value == TraceHeader.CpuName(X86.X86CpuMode.Translate) ? X86.X86CpuMode.Translate
+        : value == TraceHeader.CpuName(X86.X86CpuMode.Interpret) ? X86.X86CpuMode.Interpret
+        : throw new ScenarioException(source, 0, TraceHeader.CpuOption, $"the trace's option cpu is '{value}', expected interpret or translate");
+
+    private static int ThresholdOf(string value, string source) =>
+        int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) ? n
+        : throw new ScenarioException(source, 0, TraceHeader.TranslateThresholdOption, $"the trace's option translate-threshold is '{value}', expected an integer 0 or more");
 }

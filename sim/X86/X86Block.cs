@@ -37,6 +37,12 @@ internal sealed class X86Block
     /// <summary>How many times the dispatcher reached this block before it was compiled.</summary>
     public int Hits;
 
+    /// <summary>
+    /// Set when this block reached the threshold but its region was mostly instructions the compiled code hands to
+    /// the interpreter: it is compiled later, at <see cref="X86Cpu.DeferredThresholdFactor"/> times the threshold.
+    /// </summary>
+    public bool Deferred;
+
     /// <summary>A block of the given instructions (at least one).</summary>
     public X86Block(Instruction[] instructions) => Instructions = instructions;
 

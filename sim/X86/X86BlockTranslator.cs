@@ -53,8 +53,17 @@ public sealed partial class X86Cpu
         X86Block[] region = Region(head, page);
         // A branch to the return address must not be chained: the run loop stops there.
         ulong? noChain = _stopsOnReturn ? _returnAddress : null;
-        var emitter = new BlockEmitter(region, noChain);
+        // TLB hits inline when the thread runs in a paged space (the hit path exists); otherwise every access calls out.
+        var emitter = new BlockEmitter(region, noChain, InlineTlbHits && _direct is not null, hitHelper: !InlineTlbHits);
         X86BlockCode code = emitter.Emit();
+        if (ShouldDefer(head, emitter))
+        {
+            // The method is dropped before its first call, so the JIT never compiles it: only its IL was built.
+            head.Deferred = true;
+            head.Hits = 0;
+            BlocksDeferred++;
+            return;
+        }
         for (int k = 0; k < region.Length; k++)
         {
             if (region[k].Code is null || k == 0)
@@ -68,6 +77,14 @@ public sealed partial class X86Cpu
         _nativeInstructions += emitter.NativeCount;
         _fallbackInstructions += emitter.InterpretedCount;
     }
+
+    /// <summary>
+    /// Whether a region reaching the threshold waits for <see cref="DeferredThresholdFactor"/> times as many runs: when
+    /// more of its instructions call the interpreter than run natively. Not with a threshold of 0 ("compile at once",
+    /// as tests ask), nor a second time.
+    /// </summary>
+    private bool ShouldDefer(X86Block head, BlockEmitter emitter) =>
+        _translationThreshold > 0 && !head.Deferred && emitter.InterpretedCount > emitter.NativeCount;
 
     /// <summary>
     /// The region compiled with a hot block: the block, then (breadth first) the blocks its direct branches and

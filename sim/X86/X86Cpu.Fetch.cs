@@ -62,13 +62,24 @@ public sealed partial class X86Cpu
     /// code written through an alias mapping within one run). When false (default), only stores to a page
     /// number that may hold cached code do; memory changed in other ways is always noticed at the next Run.
     /// </summary>
-    public bool CheckCodeAfterEveryStore { get; set; }
+    public bool CheckCodeAfterEveryStore
+    {
+        get => _checkEveryStore;
+        set
+        {
+            _checkEveryStore = value;
+            // Saturating the filter makes every store "may be code": compiled code's inlined store tests only the filter.
+            _codePageFilter = value ? ~0UL : _codePages.Keys.Aggregate(0UL, (f, vpn) => f | (1UL << (int)(vpn % 64)));
+        }
+    }
+
+    private bool _checkEveryStore;
 
     /// <summary>Drops every cached decode (they would be re-validated anyway; this also frees the memory).</summary>
     public void InvalidateDecodeCache()
     {
         _codePages.Clear();
-        _codePageFilter = 0;
+        _codePageFilter = _checkEveryStore ? ~0UL : 0;
         _page = null;
         _pageVpn = ulong.MaxValue;
     }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Iced.Intel;
 using MicroKernel.Hardware;
 
@@ -9,6 +10,10 @@ namespace MicroKernel.X86;
 public sealed partial class X86Cpu
 {
     /// <summary>Executes an SSE/SSE2 instruction; false if the mnemonic is not one (the caller then faults).</summary>
+    // Optimized at once, here and in the SSE helpers: ReadyToRun leaves them to the JIT (they pass UInt128 values),
+    // and their tier-0 code (generic lane loops through delegates) is many times slower for the thousands of
+    // calls before tiering replaces it: that was a sixth of a short SSE-using run (docs/benchmarks.md, "Start-up").
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool ExecuteSse(in Instruction ins)
     {
         for (int op = 0; op < ins.OpCount; op++)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Iced.Intel;
 
 namespace MicroKernel.X86;
@@ -6,6 +7,7 @@ namespace MicroKernel.X86;
 // compares into all-ones masks, logic, shifts, shuffles, unpacks and packs. No flags, no exceptions.
 public sealed partial class X86Cpu
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // the SSE path: see ExecuteSse
     private bool ExecuteSseInteger(in Instruction ins)
     {
         switch (ins.Mnemonic)
@@ -72,6 +74,7 @@ public sealed partial class X86Cpu
     };
 
     /// <summary>The two-operand packed instructions: dst = dst OP src, lane by lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // the SSE path: see ExecuteSse
     private static UInt128 PackedBinary(Mnemonic m, UInt128 a, UInt128 b) => m switch
     {
         Mnemonic.Paddb => Map<byte>(a, b, static (x, y) => (byte)(x + y)),
@@ -126,6 +129,7 @@ public sealed partial class X86Cpu
     };
 
     /// <summary>Applies op to each pair of lanes of type T.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // the SSE path: see ExecuteSse
     private static UInt128 Map<T>(UInt128 a, UInt128 b, Func<T, T, T> op) where T : struct
     {
         UInt128 r = 0;
@@ -136,6 +140,7 @@ public sealed partial class X86Cpu
     }
 
     /// <summary>punpckl*/punpckh*: the low (or high) halves' lanes of a and b, alternating, a first.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // the SSE path: see ExecuteSse
     private static UInt128 Interleave<T>(UInt128 a, UInt128 b, bool high) where T : struct
     {
         UInt128 r = 0;
@@ -150,6 +155,7 @@ public sealed partial class X86Cpu
     }
 
     /// <summary>packsswb/packssdw/packuswb: a's lanes then b's, each narrowed to half its width with saturation.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // the SSE path: see ExecuteSse
     private static UInt128 Pack<TWide, TNarrow>(UInt128 a, UInt128 b, Func<TWide, TNarrow> narrow)
         where TWide : struct where TNarrow : struct
     {
@@ -205,6 +211,7 @@ public sealed partial class X86Cpu
         };
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // the SSE path: see ExecuteSse
     private static UInt128 Map1<T>(UInt128 a, Func<T, T> op) where T : struct
     {
         Span<T> x = Lanes<T>(ref a);
@@ -232,6 +239,7 @@ public sealed partial class X86Cpu
     }
 
     /// <summary>shufps: the two low lanes picked from the destination, the two high ones from the source.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // the SSE path: see ExecuteSse
     private static UInt128 ShuffleSingles(UInt128 dst, UInt128 src, int imm)
     {
         UInt128 r = 0;

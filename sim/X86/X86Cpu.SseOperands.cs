@@ -22,6 +22,7 @@ public sealed partial class X86Cpu
     /// operand's size (16, 8, 4 or 2 bytes). A 16-byte memory operand must be 16-byte aligned (#GP) except for
     /// the unaligned moves movups, movupd and movdqu.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // the SSE path: see ExecuteSse
     private UInt128 ReadXmmOp(in Instruction ins, int op)
     {
         if (ins.GetOpKind(op) == OpKind.Register)
@@ -33,6 +34,7 @@ public sealed partial class X86Cpu
     }
 
     /// <summary>Writes operand op of an SSE instruction: a whole xmm register, or size bytes of memory.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // the SSE path: see ExecuteSse
     private void WriteXmmOp(in Instruction ins, int op, UInt128 value)
     {
         if (ins.GetOpKind(op) == OpKind.Register)
@@ -54,6 +56,7 @@ public sealed partial class X86Cpu
         return address;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // the SSE path: see ExecuteSse
     private UInt128 ReadMem128(ulong address, int size)
     {
         Span<byte> bytes = _memBytes.AsSpan(0, size);
@@ -69,6 +72,7 @@ public sealed partial class X86Cpu
         };
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // the SSE path: see ExecuteSse
     private void WriteMem128(ulong address, UInt128 value, int size)
     {
         BinaryPrimitives.WriteUInt128LittleEndian(_memBytes, value);

@@ -51,6 +51,15 @@ public sealed partial class X86Cpu
     private int _translationThreshold = DefaultTranslationThreshold;
 
     /// <summary>
+    /// How many times the threshold a block waits when its region is mostly instructions that compiled code would
+    /// hand to the interpreter one by one (SSE, x87...): such code gains little from compiling (the dispatch per
+    /// instruction, not the work) and costs as much JIT time as native code, up to 20 ms for a 50-instruction SSE loop.
+    /// </summary>
+    internal const int DeferredThresholdFactor = 64;
+
+    private int DeferredThreshold => (int)Math.Min(int.MaxValue, (long)_translationThreshold * DeferredThresholdFactor);
+
+    /// <summary>
     /// How many methods this CPU has compiled, each for a hot block and the blocks chained to it (translation
     /// statistics for tests and benchmarks).
     /// </summary>
@@ -58,6 +67,12 @@ public sealed partial class X86Cpu
 
     /// <summary>How many blocks were compiled into the method of another, hotter block (chained to it).</summary>
     public int BlocksChained { get; private set; }
+
+    /// <summary>
+    /// How many times a hot block's compilation was put off because its region was mostly instructions the compiled
+    /// code would hand to the interpreter (<see cref="DeferredThresholdFactor"/>).
+    /// </summary>
+    public int BlocksDeferred { get; private set; }
 
     /// <summary>Instructions in compiled blocks emitted as native IL, and those that call the interpreter.</summary>
     public (int Native, int Interpreted) TranslatedInstructions => (_nativeInstructions, _fallbackInstructions);
@@ -67,7 +82,7 @@ public sealed partial class X86Cpu
 
     private StopReason RunTranslated()
     {
-        _direct = (_memory as KernelX86Memory)?.DirectPaging();
+        EnterDirectPaging();
         if (_regs.Rip != _stopRip)
             _atLeader = true; // the kernel or a test set rip between runs: like a branch
         try
@@ -81,7 +96,7 @@ public sealed partial class X86Cpu
                     if (StepInterpreter() is { } stop) return stop;
                     continue;
                 }
-                if (block.Code is null && block.Hits++ >= _translationThreshold)
+                if (block.Code is null && block.Hits++ >= (block.Deferred ? DeferredThreshold : _translationThreshold))
                     Compile(block, _page!);
                 if (block.Code is { } code && block.Length <= _budget)
                 {
@@ -89,6 +104,7 @@ public sealed partial class X86Cpu
                     _loopRetired = 0;
                     long retired = code(this, block.Entry);
                     _runningBlock = null;
+                    FlushDirectHits();
                     _budget -= retired;
                     InstructionsRetired += retired;
                     _atLeader = true;
@@ -107,6 +123,7 @@ public sealed partial class X86Cpu
         finally
         {
             _stopRip = _regs.Rip;
+            FlushDirectHits(); // a block that faulted wrote its count of hits before the call-out
             // A fault (or an error) inside a compiled block: rip names the faulting instruction (the block writes it
             // before each instruction that can fault), so the ones before it retired.
             if (_runningBlock is { } interrupted)

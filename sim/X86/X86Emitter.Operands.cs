@@ -252,48 +252,6 @@ public sealed partial class X86Cpu
             StoreMemory(in ins, value, size);
         }
 
-        /// <summary>
-        /// Pushes the size-byte value at _address: one call to the TLB-hit helper (TryLoadDirect; not inlined into the
-        /// IL, which doubled compile time), else (registers and rip in place, since it may fault) the interpreter's ReadMem.
-        /// </summary>
-        private void LoadMemory(in Instruction ins, int size)
-        {
-            Label hit = _il.DefineLabel();
-            _il.Emit(OpCodes.Ldarg_1);
-            _il.Emit(OpCodes.Ldloc, _address);
-            _il.Emit(OpCodes.Ldc_I4, size);
-            _il.Emit(OpCodes.Ldloca, _loaded);
-            _il.Emit(OpCodes.Call, TryLoadDirectMethod);
-            _il.Emit(OpCodes.Brtrue, hit);
-            BeforeCallOut(ins.IP);
-            _il.Emit(OpCodes.Ldarg_1);
-            _il.Emit(OpCodes.Ldloc, _address);
-            _il.Emit(OpCodes.Ldc_I4, size);
-            _il.Emit(OpCodes.Call, ReadMemMethod);
-            _il.Emit(OpCodes.Stloc, _loaded);
-            _il.MarkLabel(hit);
-            _il.Emit(OpCodes.Ldloc, _loaded);
-        }
-
-        /// <summary>Stores a local's low size bytes at _address: the TLB-hit helper (TryStoreDirect), else the interpreter's WriteMem.</summary>
-        private void StoreMemory(in Instruction ins, LocalBuilder value, int size)
-        {
-            Label hit = _il.DefineLabel();
-            _il.Emit(OpCodes.Ldarg_1);
-            _il.Emit(OpCodes.Ldloc, _address);
-            _il.Emit(OpCodes.Ldloc, value);
-            _il.Emit(OpCodes.Ldc_I4, size);
-            _il.Emit(OpCodes.Call, TryStoreDirectMethod);
-            _il.Emit(OpCodes.Brtrue, hit);
-            BeforeCallOut(ins.IP);
-            _il.Emit(OpCodes.Ldarg_1);
-            _il.Emit(OpCodes.Ldloc, _address);
-            _il.Emit(OpCodes.Ldloc, value);
-            _il.Emit(OpCodes.Ldc_I4, size);
-            _il.Emit(OpCodes.Call, WriteMemMethod);
-            _il.MarkLabel(hit);
-        }
-
         /// <summary>Stores the local into RFLAGS (the block's RFLAGS local).</summary>
         private void StoreFlags(LocalBuilder value)
         {

@@ -19,8 +19,8 @@ public sealed partial class X86Cpu
     /// block it is in with the count retired before it, so a fault reports the instruction and the run loop knows how
     /// many instructions retired; each instruction reads its inputs and does its store before it changes a register,
     /// as the interpreter's handlers do.</item>
-    /// <item>Memory goes through the TLB hit (X86Cpu.DirectMemory.cs) or the interpreter's ReadMem/WriteMem (the
-    /// same IX86Memory calls in the same order, the same faults).</item>
+    /// <item>Memory takes the TLB hit inline, as Mmu.Translate's hit and PhysicalMemory.Slice do it (X86Emitter.Memory.cs),
+    /// or calls the interpreter's ReadMem/WriteMem (the same IX86Memory calls in the same order, the same faults).</item>
     /// <item>After a store that may have hit code the page is re-validated, as the interpreter's next fetch does;
     /// if it changed, the code returns early and the run loop decodes the new code.</item>
     /// <item>A branch to a block of the region goes on inside the method only while the budget covers that block
@@ -44,8 +44,6 @@ public sealed partial class X86Cpu
         private static readonly FieldInfo RflagsField = typeof(X86Registers).GetField(nameof(X86Registers.Rflags))!;
         private static readonly FieldInfo FsBaseField = typeof(X86Registers).GetField(nameof(X86Registers.FsBase))!;
         private static readonly FieldInfo GsBaseField = typeof(X86Registers).GetField(nameof(X86Registers.GsBase))!;
-        private static readonly MethodInfo ReadMemMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.ReadMem), Private)!;
-        private static readonly MethodInfo WriteMemMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.WriteMem), Private)!;
         private static readonly MethodInfo InterpretMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.InterpretInBlock), BindingFlags.NonPublic | BindingFlags.Instance)!;
         private static readonly MethodInfo CodeUnchangedMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.CodeUnchanged), BindingFlags.NonPublic | BindingFlags.Instance)!;
         private static readonly MethodInfo AddFlagsMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.AddFlags), PrivateStatic)!;
@@ -60,8 +58,6 @@ public sealed partial class X86Cpu
         private static readonly FieldInfo BudgetField = typeof(X86Cpu).GetField(nameof(X86Cpu._budget), Private)!;
         private static readonly FieldInfo LoopRetiredField = typeof(X86Cpu).GetField(nameof(X86Cpu._loopRetired), Private)!;
         private static readonly FieldInfo RunningBlockField = typeof(X86Cpu).GetField(nameof(X86Cpu._runningBlock), Private)!;
-        private static readonly MethodInfo TryLoadDirectMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.TryLoadDirect), BindingFlags.NonPublic | BindingFlags.Instance)!;
-        private static readonly MethodInfo TryStoreDirectMethod = typeof(X86Cpu).GetMethod(nameof(X86Cpu.TryStoreDirect), BindingFlags.NonPublic | BindingFlags.Instance)!;
 
         private readonly X86Block[] _region;
         private readonly Dictionary<ulong, int> _chainable = []; // block start -> index, for the blocks a branch may go on to
@@ -77,6 +73,8 @@ public sealed partial class X86Cpu
         private readonly Label[] _starts;        // each block's first instruction
         private readonly Label _exit;
         private int _current;                    // the block being emitted
+        private readonly bool _inlineHits;       // take TLB hits inline (X86Emitter.Memory.cs)
+        private readonly bool _hitHelper;        // else call the hit helper first (the CPU's InlineTlbHits is off)
         private bool[] _flagsLive = [];
 
         /// <summary>Instructions emitted as native IL, and those that call the interpreter.</summary>
@@ -87,9 +85,13 @@ public sealed partial class X86Cpu
 
         /// <param name="region">The blocks, the hot one first, all on one code page.</param>
         /// <param name="noChain">A block start that a branch must not go on to inside the method (the return address).</param>
-        public BlockEmitter(X86Block[] region, ulong? noChain)
+        /// <param name="inlineHits">Whether memory accesses take the TLB hit inline (the CPU runs in a paged space).</param>
+        /// <param name="hitHelper">Otherwise, whether they call the TLB-hit helper before the call-out.</param>
+        public BlockEmitter(X86Block[] region, ulong? noChain, bool inlineHits, bool hitHelper)
         {
             _region = region;
+            _inlineHits = inlineHits;
+            _hitHelper = hitHelper;
             for (int k = 0; k < region.Length; k++)
             {
                 ulong start = region[k].Instructions[0].IP;
@@ -128,6 +130,7 @@ public sealed partial class X86Cpu
             _il.Emit(OpCodes.Ldflda, GprField);
             _il.Emit(OpCodes.Stloc, _gpr);
             LoadRegisterLocals();
+            LoadHitLocals();
             _il.Emit(OpCodes.Ldarg_1);
             _il.Emit(OpCodes.Ldfld, BudgetField);
             _il.Emit(OpCodes.Stloc, _limit);
@@ -144,6 +147,7 @@ public sealed partial class X86Cpu
                 EmitBlock(_region[_current].Instructions);
             _il.MarkLabel(_exit);
             WriteBackRegisters();
+            WriteHits();
             _il.Emit(OpCodes.Ldloc, _retired);
             _il.Emit(OpCodes.Ret);
             return (X86BlockCode)_method.CreateDelegate(typeof(X86BlockCode), _region);
@@ -193,6 +197,7 @@ public sealed partial class X86Cpu
         /// <summary>Returns the instructions retired: the blocks (turns) before the current one plus count in it.</summary>
         private void ReturnRetired(int count)
         {
+            WriteHits();
             _il.Emit(OpCodes.Ldloc, _retired);
             _il.Emit(OpCodes.Ldc_I8, (long)count);
             _il.Emit(OpCodes.Add);
@@ -255,6 +260,7 @@ public sealed partial class X86Cpu
         {
             EmitMaterialize();
             WriteBackRegisters();
+            WriteHits();
             SetRip(rip);
             _il.Emit(OpCodes.Ldarg_1);
             LoadCurrentBlock();

@@ -199,6 +199,9 @@ public sealed class X86Program : ProgramImage
     /// </summary>
     internal Func<SimThread, IX86Memory>? MemoryForTests { get; set; }
 
+    /// <summary>TEST ONLY, null in every normal run: called with each new thread's CPU (tests read its statistics).</summary>
+    internal Action<X86Cpu>? CpuCreatedForTests { get; set; }
+
     /// <inheritdoc />
     public override long Run(SimThread thread, ulong entry, ulong argument, ulong stackTop)
     {
@@ -231,6 +234,7 @@ public sealed class X86Program : ProgramImage
     {
         var cpu = new X86Cpu(MemoryForTests?.Invoke(thread) ?? new KernelX86Memory(thread), _useDecodeCache) { Mode = CpuMode, TranslationThreshold = TranslationThreshold };
         _cpus[thread] = cpu;
+        CpuCreatedForTests?.Invoke(cpu);
         ulong rsp;
         if (thread.IsMain)
         {

@@ -91,13 +91,15 @@ public class X86Benchmarks
         RunInKernel(_code, decodeCache, mode);
 
     /// <summary>Runs a flat program as the only process of a paging kernel; returns its exit status and instruction count.</summary>
-    internal static (long Status, long Retired) RunInKernel(byte[] code, bool decodeCache, X86CpuMode mode, int instructionsPerTick = 1000)
+    internal static (long Status, long Retired) RunInKernel(byte[] code, bool decodeCache, X86CpuMode mode, int instructionsPerTick = 1000, int? translationThreshold = null, Action<X86Cpu>? configure = null)
     {
         var kernel = new Kernel(new KernelConfig { Frames = 256, MaxTicks = long.MaxValue, WatchdogSeconds = WatchdogSeconds, InstructionsPerTick = instructionsPerTick });
         var exit = new ExitCounter();
         kernel.AddSink(exit);
         var image = X86Program.FromFlat("sieve", FlatBinary.Create(code), decodeCache);
         image.CpuMode = mode;
+        if (translationThreshold is { } threshold) image.TranslationThreshold = threshold;
+        image.CpuCreatedForTests = configure;
         if (kernel.Spawn(image, "sieve", out Process? p) != ErrorCode.Ok) throw new InvalidOperationException("spawn failed");
         RunResult r = kernel.Run();
         if (r.Outcome != RunOutcome.Completed || p!.Faults.Count > 0)

@@ -9,7 +9,7 @@ namespace MicroKernel.Benchmarks;
 /// of the interpreter on the shared machine (where BenchmarkDotNet's wall times move 2-4x with the load): each setting
 /// runs its rounds interleaved with the others, so a change of load hits all of them, and keeps its fastest round.
 /// Run: <c>dotnet run -c Release --project tests/MicroKernel.Benchmarks -- --x86-probe [rounds] [only]</c>, where
-/// <c>only</c> (0 kernel with decode cache, 1 kernel without, 2 bare interpreter, 3-6 the SSE benchmarks' loops, 7 kernel translated, 8 bare translated, 9 the same warm, 10-13 the CRC of X86CrcBenchmarks, 14-18 X86TranslationCostBenchmarks' runs, 19-20 ten sieves in one process interpreted and translated) runs
+/// <c>only</c> (0 kernel with decode cache, 1 kernel without, 2 bare interpreter, 3-6 the SSE benchmarks' loops, 7 kernel translated, 8 bare translated, 9 the same warm, 10-13 the CRC of X86CrcBenchmarks, 14-18 X86TranslationCostBenchmarks' runs, 19-20 ten sieves in one process interpreted and translated, 21-23 the block in a paging kernel interpreted, translated, translated with hit-helper calls) runs
 /// one setting alone, e.g. under <c>perf stat</c> or valgrind, to count host instructions.
 /// </summary>
 internal static class X86CpuProbe
@@ -21,6 +21,7 @@ internal static class X86CpuProbe
     private const int BlockInterpreted = 14;
     private const int TinyInterpreted = 16;
     private const int RoundsInterpreted = 19;
+    private const int KernelBlockInterpreted = 21;
 
     public static void Run(int rounds, int only = -1)
     {
@@ -57,6 +58,11 @@ internal static class X86CpuProbe
             // Ten sieves in one process: the steady state under paging, translation paid once.
             ("sieve x10 in the kernel, interpreted", X86Benchmarks.RoundsInstructions, () => X86Benchmarks.RunInKernel(X86Benchmarks.Rounds, true, X86CpuMode.Interpret).Status),
             ("sieve x10 in the kernel, translated", X86Benchmarks.RoundsInstructions, () => X86Benchmarks.RunInKernel(X86Benchmarks.Rounds, true, X86CpuMode.Translate).Status),
+            // The 31-instruction block once in a paging kernel (kernel start-up included): the compile cost of its 10
+            // memory accesses with the TLB hit inline and with a call per access.
+            ("block in the kernel, interpreted", 1, cost.KernelBlockInterpret),
+            ("block in the kernel, translated first", 1, cost.KernelBlockTranslate),
+            ("the same, a hit-helper call per access", 1, cost.KernelBlockTranslateCalls),
         ];
         var best = new double[settings.Length];
         Array.Fill(best, double.MaxValue);
@@ -79,6 +85,12 @@ internal static class X86CpuProbe
                 : i >= CrcInterpreted && i < BlockInterpreted ? string.Create(CultureInfo.InvariantCulture, $"  {best[CrcInterpreted] / best[i],5:F2}x faster than interpreted")
                 : i >= BareTranslated ? string.Create(CultureInfo.InvariantCulture, $"  {best[2] / best[i],5:F2}x faster than interpreted")
                 : i > IntegerLoop ? string.Create(CultureInfo.InvariantCulture, $"  {best[i] / best[IntegerLoop],5:F2}x the integer loop") : "";
+            if (i >= KernelBlockInterpreted)
+            {
+                ratio = only >= 0 ? "" : string.Create(CultureInfo.InvariantCulture, $"  {best[i] / best[KernelBlockInterpreted],7:F2}x the interpreted block");
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{settings[i].Name,-40} {best[i] / 1000,8:F1} us a run{ratio}"));
+                continue;
+            }
             if (i >= RoundsInterpreted)
                 ratio = only >= 0 || i == RoundsInterpreted ? "" : string.Create(CultureInfo.InvariantCulture, $"  {best[RoundsInterpreted] / best[i],5:F2}x faster than interpreted");
             else if (i >= BlockInterpreted && i < RoundsInterpreted)

@@ -23,6 +23,7 @@ public class X86TranslationCostBenchmarks
 
     private FlatX86Memory _memory = new();
     private byte[] _tiny = [];
+    private byte[] _kernelBlock = [];
     private (X86Cpu Cpu, FlatX86Memory Memory)? _warm;
 
     /// <summary>Assembles the block and the tiny program.</summary>
@@ -35,6 +36,9 @@ public class X86TranslationCostBenchmarks
         _tiny = AssembleTiny();
         if (RunBlock(X86CpuMode.Translate) != RunBlock(X86CpuMode.Interpret))
             throw new InvalidOperationException("the translated block differs from the interpreted one");
+        _kernelBlock = AssembleBlock(exit: true);
+        if (KernelBlockTranslate() != KernelBlockInterpret() || KernelBlockTranslateCalls() != KernelBlockInterpret())
+            throw new InvalidOperationException("the translated block differs in the kernel");
         if (TinyKernelTranslate() != TinyKernelInterpret() || TinyWarm() != TinyKernelInterpret())
             throw new InvalidOperationException("the translated tiny program differs from the interpreted one");
     }
@@ -46,6 +50,22 @@ public class X86TranslationCostBenchmarks
     /// <summary>A new CPU translates the block (emit IL, JIT-compile it), then runs it once.</summary>
     [Benchmark]
     public ulong TranslateBlock() => RunBlock(X86CpuMode.Translate);
+
+    /// <summary>
+    /// The same block's 30 memory and ALU instructions once, then exit, as a program of a paging kernel (every access
+    /// through the MMU), interpreted: with <see cref="KernelBlockTranslate"/> and <see cref="KernelBlockTranslateCalls"/>
+    /// the difference is the cost of compiling the block with its 10 memory accesses (the kernel's start-up is in all three).
+    /// </summary>
+    [Benchmark]
+    public long KernelBlockInterpret() => RunKernelBlock(X86CpuMode.Interpret, inlineHits: true);
+
+    /// <summary>The block in the kernel compiled first (threshold 0), its TLB hits inline (the default).</summary>
+    [Benchmark]
+    public long KernelBlockTranslate() => RunKernelBlock(X86CpuMode.Translate, inlineHits: true);
+
+    /// <summary>The block in the kernel compiled first, each access one call to a TLB-hit helper (the translator before).</summary>
+    [Benchmark]
+    public long KernelBlockTranslateCalls() => RunKernelBlock(X86CpuMode.Translate, inlineHits: false);
 
     /// <summary>The tiny program as <c>mk exec</c> runs it, interpreted.</summary>
     [Benchmark]
@@ -79,8 +99,14 @@ public class X86TranslationCostBenchmarks
         return cpu.Registers.Rax ^ cpu.Registers.Rbx;
     }
 
-    /// <summary>32 instructions of one basic block, ending in a jump back to its start.</summary>
-    private static byte[] AssembleBlock()
+    private long RunKernelBlock(X86CpuMode mode, bool inlineHits) =>
+        X86Benchmarks.RunInKernel(_kernelBlock, decodeCache: true, mode, translationThreshold: 0, configure: cpu => cpu.InlineTlbHits = inlineHits).Status;
+
+    /// <summary>
+    /// 32 instructions of one basic block, ending in a jump back to its start; or (exit) 30 of them, then an exit
+    /// with rbx's low byte, for a program.
+    /// </summary>
+    private static byte[] AssembleBlock(bool exit = false)
     {
         var a = new Assembler(64);
         Label top = a.CreateLabel();
@@ -93,6 +119,15 @@ public class X86TranslationCostBenchmarks
             a.lea(rcx, __[rax + rbx * 4 + 16]);
             a.xor(rbx, rcx);
             a.cmp(rcx, 1000);
+        }
+        if (exit)
+        {
+            a.movzx(edi, bl);
+            a.mov(eax, (int)SyscallNumber.Exit);
+            a.syscall();
+            using var program = new MemoryStream();
+            a.Assemble(new StreamCodeWriter(program), Code);
+            return program.ToArray();
         }
         a.jmp(top); // 31 instructions so far
         // The budget ends after 32: the jump lands on the first instruction again, interpreted.
