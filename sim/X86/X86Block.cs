@@ -34,6 +34,9 @@ internal sealed class X86Block
     /// <summary>This block's index in the region whose <see cref="Code"/> it runs.</summary>
     public int Entry;
 
+    /// <summary>The blocks of the region whose <see cref="Code"/> it runs (the code reports the one it is in by index).</summary>
+    public X86Block[] Region = [];
+
     /// <summary>How many times the dispatcher reached this block before it was compiled.</summary>
     public int Hits;
 

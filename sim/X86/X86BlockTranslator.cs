@@ -70,6 +70,7 @@ public sealed partial class X86Cpu
             {
                 region[k].Code = code;
                 region[k].Entry = k;
+                region[k].Region = region;
             }
         }
         BlocksTranslated++;

@@ -20,8 +20,9 @@ public sealed partial class X86Cpu
     private TlbEntry[] _tlbEntries = NoEntries;
     private ulong _tlbMask;
     private byte[] _ram = [];
-    private uint[] _generations = [];
+    private uint[] _generations = NoGenerations;
     private static readonly TlbEntry[] NoEntries = new TlbEntry[1];
+    private static readonly uint[] NoGenerations = new uint[1]; // never indexed: NoEntries never hits
 
     // TLB hits the compiled code took and has not yet added to Tlb.Hits: it counts them in a local and writes the
     // count here before each call-out (which may fault) and at its exits; the run loop adds it to the TLB's counter.
@@ -62,7 +63,7 @@ public sealed partial class X86Cpu
             _tlbEntries = NoEntries;
             _tlbMask = 0;
             _ram = [];
-            _generations = [];
+            _generations = NoGenerations;
         }
     }
 
@@ -75,6 +76,7 @@ public sealed partial class X86Cpu
     }
 
     /// <summary>A compiled block's load that missed the inlined TLB hit: the interpreter's ReadMem (may fault).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // the cold path: inlined into every access it would only cost JIT time
     internal ulong LoadCallOut(ulong address, int size)
     {
         MemoryCallOuts++;
@@ -82,6 +84,7 @@ public sealed partial class X86Cpu
     }
 
     /// <summary>A compiled block's store that missed the inlined TLB hit: the interpreter's WriteMem (may fault).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // the cold path: inlined into every access it would only cost JIT time
     internal void StoreCallOut(ulong address, ulong value, int size)
     {
         MemoryCallOuts++;

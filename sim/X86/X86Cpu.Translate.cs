@@ -7,10 +7,12 @@ namespace MicroKernel.X86;
 public sealed partial class X86Cpu
 {
     private X86CpuMode _mode;
-    // For the count when compiled code faults: the block it is in and how many instructions retired before that
-    // block's current turn (in the blocks it came through, chained). The run loop sets them to the block it enters
-    // and 0; the compiled code updates them before each call-out that can fault, never on its fast path.
-    private X86Block? _runningBlock;
+    // For the count when compiled code faults: the region running (null outside compiled code), the index in it of
+    // the block the code is in, and how many instructions retired before that block's current turn (in the blocks it
+    // came through, chained). The run loop sets them to the block it enters and 0; the compiled code updates the index
+    // (an int: no write barrier) and the count before each call-out that can fault, never on its fast path.
+    private X86Block[]? _runningRegion;
+    private int _runningIndex;
     private long _loopRetired;
 
     // Whether rip is where a block naturally starts: after a branch, a block's end or an instruction no block holds
@@ -100,10 +102,11 @@ public sealed partial class X86Cpu
                     Compile(block, _page!);
                 if (block.Code is { } code && block.Length <= _budget)
                 {
-                    _runningBlock = block;
+                    _runningRegion = block.Region;
+                    _runningIndex = block.Entry;
                     _loopRetired = 0;
                     long retired = code(this, block.Entry);
-                    _runningBlock = null;
+                    _runningRegion = null;
                     FlushDirectHits();
                     _budget -= retired;
                     InstructionsRetired += retired;
@@ -126,12 +129,13 @@ public sealed partial class X86Cpu
             FlushDirectHits(); // a block that faulted wrote its count of hits before the call-out
             // A fault (or an error) inside a compiled block: rip names the faulting instruction (the block writes it
             // before each instruction that can fault), so the ones before it retired.
-            if (_runningBlock is { } interrupted)
+            if (_runningRegion is { } region)
             {
+                X86Block interrupted = region[_runningIndex];
                 long retired = _loopRetired + Math.Max(0, interrupted.IndexOf(_regs.Rip));
                 _budget -= retired;
                 InstructionsRetired += retired;
-                _runningBlock = null;
+                _runningRegion = null;
             }
         }
     }
@@ -191,15 +195,17 @@ public sealed partial class X86Cpu
             page.Blocks = null;
     }
 
-    // ---- called by compiled blocks ----
+    // ---- called by compiled blocks (not inlined into them: cold paths, and each inlined body costs JIT time) ----
 
     /// <summary>Runs instruction index of a block through the interpreter (an instruction not translated natively).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     internal void InterpretInBlock(X86Block block, int index) => Execute(in block.Instructions[index]);
 
     /// <summary>
     /// After a store that may have hit code (rip = the next instruction, on the block's page): re-validates the page
     /// as the interpreter's next fetch would. True when the rest of the block is still the code in memory.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     internal bool CodeUnchanged(ulong next)
     {
         CodePage? before = _page;

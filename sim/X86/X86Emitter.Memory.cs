@@ -54,17 +54,25 @@ public sealed partial class X86Cpu
         {
             if (!_inlineHits || !AccessesMemory())
                 return;
-            _tlb = _il.DeclareLocal(typeof(TlbEntry[]));
+            // The TLB and the generations as references to their first element, indexed without a bounds check:
+            // a TLB index is masked to the array's length, and a frame's generation is bumped only after the store to
+            // RAM (bounds-checked, as a bad frame in a PTE must not write past RAM) showed that the frame exists.
+            _tlb = _il.DeclareLocal(typeof(TlbEntry).MakeByRefType());
             _tlbMask = _il.DeclareLocal(typeof(ulong));
             _ram = _il.DeclareLocal(typeof(byte[]));
-            _generations = _il.DeclareLocal(typeof(uint[]));
+            _generations = _il.DeclareLocal(typeof(uint).MakeByRefType());
             _entry = _il.DeclareLocal(typeof(TlbEntry).MakeByRefType());
             _pa = _il.DeclareLocal(typeof(ulong));
             _hits = _il.DeclareLocal(typeof(long));
-            foreach ((FieldInfo field, LocalBuilder local) in new[] { (TlbEntriesField, _tlb), (TlbMaskField, _tlbMask), (RamField, _ram), (GenerationsField, _generations) })
+            foreach ((FieldInfo field, LocalBuilder local, Type? element) in new[] { (TlbEntriesField, _tlb, typeof(TlbEntry)), (TlbMaskField, _tlbMask, null), (RamField, _ram, null), (GenerationsField, _generations, typeof(uint)) })
             {
                 _il.Emit(OpCodes.Ldarg_1);
                 _il.Emit(OpCodes.Ldfld, field);
+                if (element is not null)
+                {
+                    _il.Emit(OpCodes.Ldc_I4_0);
+                    _il.Emit(OpCodes.Ldelema, element); // never empty (NoEntries, NoGenerations)
+                }
                 _il.Emit(OpCodes.Stloc, local);
             }
             _il.Emit(OpCodes.Ldc_I8, 0L);
@@ -151,18 +159,24 @@ public sealed partial class X86Cpu
                 // generations[pa >> 12]++, as PhysicalMemory.Slice does for a write
                 _il.Emit(OpCodes.Ldloc, _generations!);
                 _il.Emit(OpCodes.Ldloc, _pa!);
-                _il.Emit(OpCodes.Ldc_I4, PhysicalMemory.FrameShift);
+                _il.Emit(OpCodes.Ldc_I4, PhysicalMemory.FrameShift - 2); // 4 bytes a generation
                 _il.Emit(OpCodes.Shr_Un);
+                _il.Emit(OpCodes.Ldc_I4, ~3);
+                _il.Emit(OpCodes.Conv_I8);
+                _il.Emit(OpCodes.And);
                 _il.Emit(OpCodes.Conv_U);
-                _il.Emit(OpCodes.Ldelema, typeof(uint));
+                _il.Emit(OpCodes.Add);
                 _il.Emit(OpCodes.Dup);
                 _il.Emit(OpCodes.Ldind_U4);
                 _il.Emit(OpCodes.Ldc_I4_1);
                 _il.Emit(OpCodes.Add);
                 _il.Emit(OpCodes.Stind_I4);
                 CountHit();
-                // NoteStore: if the page number may hold cached code, cpu._codeStale = true (the store does not cross
-                // a page, and the filter is all ones under CheckCodeAfterEveryStore)
+                // NoteStore, without a branch: cpu._codeStale |= the page number may hold cached code (the store does
+                // not cross a page, and the filter is all ones under CheckCodeAfterEveryStore)
+                _il.Emit(OpCodes.Ldarg_1);
+                _il.Emit(OpCodes.Ldarg_1);
+                _il.Emit(OpCodes.Ldfld, CodeStaleField);
                 _il.Emit(OpCodes.Ldarg_1);
                 _il.Emit(OpCodes.Ldfld, CodePageFilterField);
                 _il.Emit(OpCodes.Ldloc, _address);
@@ -172,11 +186,10 @@ public sealed partial class X86Cpu
                 _il.Emit(OpCodes.Ldc_I4, 63);
                 _il.Emit(OpCodes.And);
                 _il.Emit(OpCodes.Shr_Un);
-                _il.Emit(OpCodes.Ldc_I8, 1L);
-                _il.Emit(OpCodes.And);
-                _il.Emit(OpCodes.Brfalse, done);
-                _il.Emit(OpCodes.Ldarg_1);
+                _il.Emit(OpCodes.Conv_I4);
                 _il.Emit(OpCodes.Ldc_I4_1);
+                _il.Emit(OpCodes.And);
+                _il.Emit(OpCodes.Or);
                 _il.Emit(OpCodes.Stfld, CodeStaleField);
                 _il.Emit(OpCodes.Br, done);
             }
@@ -200,7 +213,7 @@ public sealed partial class X86Cpu
         }
 
         /// <summary>
-        /// The hit test, as Mmu.Translate's: entry = ref tlb[(address >> 12) &amp; mask]; a hit needs entry.Tag to be
+        /// The hit test, as Mmu.Translate's: entry = ref tlb[(address >> 12) &amp; mask] (masked: no bounds check); a hit needs entry.Tag to be
         /// the page number of the access's last byte + 1, which also refuses an access that crosses into the next page
         /// (that page's number maps to another slot: the mask is never 0), and the permission bit; else to miss.
         /// </summary>
@@ -213,7 +226,9 @@ public sealed partial class X86Cpu
             _il.Emit(OpCodes.Ldloc, _tlbMask!);
             _il.Emit(OpCodes.And);
             _il.Emit(OpCodes.Conv_U);
-            _il.Emit(OpCodes.Ldelema, typeof(TlbEntry));
+            _il.Emit(OpCodes.Sizeof, typeof(TlbEntry));
+            _il.Emit(OpCodes.Mul);
+            _il.Emit(OpCodes.Add);
             _il.Emit(OpCodes.Stloc, _entry!);
             _il.Emit(OpCodes.Ldloc, _entry!);
             _il.Emit(OpCodes.Ldfld, TagField);
@@ -225,14 +240,19 @@ public sealed partial class X86Cpu
             }
             _il.Emit(OpCodes.Ldc_I4, PhysicalMemory.FrameShift);
             _il.Emit(OpCodes.Shr_Un);
-            _il.Emit(OpCodes.Ldc_I8, 1L);
+            _il.Emit(OpCodes.Ldc_I4_1);
+            _il.Emit(OpCodes.Conv_U8);
             _il.Emit(OpCodes.Add);
-            _il.Emit(OpCodes.Bne_Un, miss);
+            _il.Emit(OpCodes.Xor); // 0 when the tag matches
+            // | (the permission bit is clear): one branch for both tests
             _il.Emit(OpCodes.Ldloc, _entry!);
             _il.Emit(OpCodes.Ldfld, AllowedField);
+            _il.Emit(OpCodes.Not);
             _il.Emit(OpCodes.Ldc_I4, bit);
             _il.Emit(OpCodes.And);
-            _il.Emit(OpCodes.Brfalse, miss);
+            _il.Emit(OpCodes.Conv_U8);
+            _il.Emit(OpCodes.Or);
+            _il.Emit(OpCodes.Brtrue, miss);
         }
 
         /// <summary>Pushes entry.FrameBase | (address &amp; 0xfff), the physical address of a hit.</summary>
@@ -250,7 +270,8 @@ public sealed partial class X86Cpu
         private void CountHit()
         {
             _il.Emit(OpCodes.Ldloc, _hits!);
-            _il.Emit(OpCodes.Ldc_I8, 1L);
+            _il.Emit(OpCodes.Ldc_I4_1);
+            _il.Emit(OpCodes.Conv_I8);
             _il.Emit(OpCodes.Add);
             _il.Emit(OpCodes.Stloc, _hits!);
         }

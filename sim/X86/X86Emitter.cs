@@ -57,7 +57,7 @@ public sealed partial class X86Cpu
 
         private static readonly FieldInfo BudgetField = typeof(X86Cpu).GetField(nameof(X86Cpu._budget), Private)!;
         private static readonly FieldInfo LoopRetiredField = typeof(X86Cpu).GetField(nameof(X86Cpu._loopRetired), Private)!;
-        private static readonly FieldInfo RunningBlockField = typeof(X86Cpu).GetField(nameof(X86Cpu._runningBlock), Private)!;
+        private static readonly FieldInfo RunningIndexField = typeof(X86Cpu).GetField(nameof(X86Cpu._runningIndex), Private)!;
 
         private readonly X86Block[] _region;
         private readonly Dictionary<ulong, int> _chainable = []; // block start -> index, for the blocks a branch may go on to
@@ -263,8 +263,8 @@ public sealed partial class X86Cpu
             WriteHits();
             SetRip(rip);
             _il.Emit(OpCodes.Ldarg_1);
-            LoadCurrentBlock();
-            _il.Emit(OpCodes.Stfld, RunningBlockField);
+            _il.Emit(OpCodes.Ldc_I4, _current);
+            _il.Emit(OpCodes.Stfld, RunningIndexField);
             _il.Emit(OpCodes.Ldarg_1);
             _il.Emit(OpCodes.Ldloc, _retired);
             _il.Emit(OpCodes.Stfld, LoopRetiredField);

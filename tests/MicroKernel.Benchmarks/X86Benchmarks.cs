@@ -83,6 +83,13 @@ public class X86Benchmarks
     [Benchmark(OperationsPerInvoke = Instructions)]
     public long KernelTranslate() => RunInKernel(decodeCache: true, X86CpuMode.Translate).Status;
 
+    /// <summary>As <see cref="KernelTranslate"/> with a call to a TLB-hit helper per access instead of the hit inline (the translator before).</summary>
+    [Benchmark(OperationsPerInvoke = Instructions)]
+    public long KernelTranslateHitCalls() => RunInKernel(_code, decodeCache: true, X86CpuMode.Translate, configure: HitCalls).Status;
+
+    /// <summary>Makes a CPU's compiled blocks call a TLB-hit helper per access instead of taking the hit inline.</summary>
+    internal static void HitCalls(X86Cpu cpu) => cpu.InlineTlbHits = false;
+
     /// <summary>As <see cref="BareInterpreter"/> with the block translator, compile time included.</summary>
     [Benchmark(OperationsPerInvoke = Instructions)]
     public long BareTranslate() => RunBare(X86CpuMode.Translate);

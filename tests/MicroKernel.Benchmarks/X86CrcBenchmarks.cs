@@ -48,6 +48,10 @@ public class X86CrcBenchmarks
     [Benchmark(OperationsPerInvoke = Instructions)]
     public long KernelTranslate() => X86Benchmarks.RunInKernel(_code, decodeCache: true, X86CpuMode.Translate).Status;
 
+    /// <summary>As <see cref="KernelTranslate"/> with a call to a TLB-hit helper per access instead of the hit inline (the translator before).</summary>
+    [Benchmark(OperationsPerInvoke = Instructions)]
+    public long KernelTranslateHitCalls() => X86Benchmarks.RunInKernel(_code, decodeCache: true, X86CpuMode.Translate, configure: X86Benchmarks.HitCalls).Status;
+
     /// <summary>Translated over flat test memory, no kernel and no MMU.</summary>
     [Benchmark(OperationsPerInvoke = Instructions)]
     public long BareTranslate() => X86Benchmarks.RunBare(_code, X86CpuMode.Translate);
