@@ -28,7 +28,7 @@ internal static class CoreSyscalls
         { Writes = CheckedState.None, CopiesUserMemory = false });
         t.Register(new((long)SyscallNumber.GetPid, "getpid", [], (SimThread c, in SyscallArgs a) => c.Process.Pid) { Writes = CheckedState.None, CopiesUserMemory = false });
         t.Register(new((long)SyscallNumber.GetTid, "gettid", [], (SimThread c, in SyscallArgs a) => c.Tid) { Writes = CheckedState.None, CopiesUserMemory = false });
-        t.Register(new((long)SyscallNumber.ThreadCreate, "thread_create", [("entry", H), ("arg", H), ("stack", H)],
+        t.Register(new((long)SyscallNumber.ThreadCreate, "thread_create", [("entry", H), ("arg", H), ("stack_top", H)],
             (SimThread c, in SyscallArgs a) => ThreadCreate(k, c, a.A0, a.A1, a.A2))
         { Errors = [ErrorCode.InvalidArgument, ErrorCode.BadAddress, ErrorCode.LimitReached] });
         t.Register(new((long)SyscallNumber.ThreadJoin, "thread_join", [("tid", I)], (SimThread c, in SyscallArgs a) => ThreadJoin(k, c, a.A0))

@@ -61,4 +61,45 @@ public class RpcTraceTests
         k.RpcStats.ActiveGrants.ShouldBe(0);
         k.ShouldBalance();
     }
+
+    [Fact]
+    public void A_call_whose_grant_finds_no_MPU_region_is_counted_as_refused_and_reaches_no_method()
+    {
+        var k = TestKernels.Boot(ProtectionModel.ArmV7Mpu);
+        var results = new List<long>();
+        ulong handle = 0;
+        long objectCalls = 0;
+        k.Spawn("server", sys =>
+        {
+            handle = Rpc.Export<IProbe>(new Probe(), "probe").Id;   // the export's scratch page: region 1
+            for (int i = 0; i < 4; i++) sys.Map(4096);                // regions 2..5
+            sys.Sleep(1000);
+            return 0;
+        });
+        k.Spawn("client", sys =>
+        {
+            long h;
+            while ((h = Rpc.TryLookup("probe")) < 0) sys.Yield();
+            var probe = new RpcHandle<IProbe>((ulong)h);
+            for (int i = 0; i < 4; i++)
+            {
+                Rpc.Shared(4096);
+                results.Add(Rpc.TryCall(probe, s => s.Add(i, 1)));
+            }
+            // The object's own count (read while its owner lives: an exited owner's objects are gone).
+            objectCalls = k.Family<MicroKernel.Ipc.Rpc.RpcIpc>().Find(handle)!.Calls;
+            return 0;
+        });
+        var (r, log) = k.RunLogged();
+        r.Outcome.ShouldBe(RunOutcome.Completed, r.Panic?.ToString());
+        results.ShouldBe([1, 2, 3, (long)ErrorCode.NoMpuRegion]);
+        k.RpcStats.Calls.ShouldBe(3);
+        k.RpcStats.Refused.ShouldBe(1, "a call refused for want of a region is a refused call");
+        k.RpcStats.RegionRefusals.ShouldBe(1);
+        k.RpcStats.LastMpuRegions.ShouldBe(8);
+        log.Events.Count(e => e.Kind == EventKind.RpcEnter).ShouldBe(3);
+        objectCalls.ShouldBe(3, "the object counts the calls that reached one of its methods");
+        k.RpcStats.ActiveGrants.ShouldBe(0);
+        k.ShouldBalance();
+    }
 }
