@@ -128,6 +128,35 @@ public class VirtualTimeTests
     }
 
     [Fact]
+    public void A_timed_wait_that_was_woken_early_leaves_no_wake_up_behind_for_a_later_sleep()
+    {
+        // The wait's deadline stays queued (stale) after the notify woke it; at that tick the later sleep must go on.
+        var k = new Kernel(new KernelConfig { Frames = 64 });
+        long sleptFrom = 0, sleptTo = 0;
+        bool woken = false;
+        k.Spawn("p", sys =>
+        {
+            int h = sys.NotifyCreate(null);
+            int t = sys.CreateThread((s, arg) =>
+            {
+                s.Sleep(3);
+                s.Notify((int)arg);
+                return 0;
+            }, (ulong)h);
+            woken = sys.Wait(h, 30);
+            sleptFrom = sys.Time;
+            sys.Sleep(100);
+            sleptTo = sys.Time;
+            sys.Join(t);
+            return 0;
+        });
+        k.Run().Outcome.ShouldBe(RunOutcome.Completed);
+        woken.ShouldBeTrue();
+        sleptFrom.ShouldBeLessThan(30);
+        (sleptTo - sleptFrom).ShouldBe(102);
+    }
+
+    [Fact]
     public void The_tick_limit_stops_the_run_at_the_first_tick_past_it()
     {
         var k = new Kernel(new KernelConfig { Frames = 64, MaxTicks = 100 });
