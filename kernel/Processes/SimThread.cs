@@ -359,7 +359,8 @@ public sealed class SimThread
 
     private void RunBody()
     {
-        long code = 0;
+        // A thread killed before it ever ran ends with the code its killer gave it (the process's status), not 0.
+        long code = ExitCode;
         bool returned = false;
         try
         {
@@ -384,7 +385,7 @@ public sealed class SimThread
     internal void RunStep(CpuRunner runner)
     {
         Runner = runner;
-        long code = 0;
+        long code = ExitCode; // as in RunBody: a thread killed before its first step ends with its killer's code
         bool returned = false;
         try
         {
