@@ -73,7 +73,7 @@ public static class FaultRuleParser
         string errorText = f.Text("error");
         // One name exactly as the enum spells it: Enum.TryParse alone would also take a number ("-5") or OR a list of
         // names into one value ("InvalidArgument,Misaligned" is InvalidArgument).
-        if (!Enum.TryParse(errorText, ignoreCase: false, out ErrorCode error) || !Enum.IsDefined(error) || error == ErrorCode.Ok || error.ToString() != errorText)
+        if (!Enum.TryParse(errorText, out ErrorCode error) || !Enum.IsDefined(error) || error == ErrorCode.Ok || error.ToString() != errorText)
             throw f.Refuse("error", $"an error name (InvalidArgument, OutOfMemory, ...), got '{errorText}'");
         if (!info.Errors.Contains(error))
             throw f.Refuse("error", info.Errors.Count == 0

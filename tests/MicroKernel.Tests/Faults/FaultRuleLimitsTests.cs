@@ -59,6 +59,13 @@ public class FaultRuleLimitsTests
     }
 
     [Fact]
+    public void A_null_text_or_table_is_an_argument_error()
+    {
+        Should.Throw<ArgumentNullException>(() => FaultRule.Parse(null!)).ParamName.ShouldBe("text");
+        Should.Throw<ArgumentNullException>(() => FaultRuleParser.Parse("frames nth=1", null!)).ParamName.ShouldBe("syscalls");
+    }
+
+    [Fact]
     public void A_word_with_nothing_before_its_equals_sign_is_not_a_key()
     {
         var e = Should.Throw<FaultRuleException>(() => FaultRule.Parse("frames =5 nth=1"));
