@@ -71,7 +71,9 @@ public static class FaultRuleParser
             ?? throw f.Refuse("name", $"a syscall name ({string.Join(", ", syscalls.All.Select(s => s.Name))}), got '{name}'");
         long nth = f.Count("nth");
         string errorText = f.Text("error");
-        if (!Enum.TryParse(errorText, ignoreCase: false, out ErrorCode error) || !Enum.IsDefined(error) || error == ErrorCode.Ok || !char.IsLetter(errorText[0]))
+        // One name exactly as the enum spells it: Enum.TryParse alone would also take a number ("-5") or OR a list of
+        // names into one value ("InvalidArgument,Misaligned" is InvalidArgument).
+        if (!Enum.TryParse(errorText, out ErrorCode error) || !Enum.IsDefined(error) || error == ErrorCode.Ok || error.ToString() != errorText)
             throw f.Refuse("error", $"an error name (InvalidArgument, OutOfMemory, ...), got '{errorText}'");
         if (!info.Errors.Contains(error))
             throw f.Refuse("error", info.Errors.Count == 0
