@@ -36,12 +36,4 @@ public sealed class WaitQueue
     internal void Add(SimThread t) => _waiters.Add(t);
 
     internal bool Remove(SimThread t) => _waiters.Remove(t);
-
-    internal SimThread? TakeFirst()
-    {
-        if (_waiters.Count == 0) return null;
-        SimThread t = _waiters[0];
-        _waiters.RemoveAt(0);
-        return t;
-    }
 }

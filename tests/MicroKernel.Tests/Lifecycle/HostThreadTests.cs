@@ -7,7 +7,7 @@ namespace MicroKernel.Tests.Lifecycle;
 /// The host thread behind a host-threaded simulated thread (a C# program's): it is named after the thread it runs
 /// (debuggers, dumps and the kernel's host reports show that name) and is a background thread (a parked one never
 /// keeps the host process alive); and a thread that was never dispatched runs none of its code when the kernel is
-/// disposed instead of run.
+/// disposed instead of run, nor does one parked when a run stopped early.
 /// </summary>
 public class HostThreadTests
 {
@@ -52,6 +52,30 @@ public class HostThreadTests
         k.Dispose(); // releases both host threads and waits for them to end
         k.LiveHostThreads.ShouldBe(0);
         ran.ShouldBe(0);
+        k.HostReports.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void A_kernel_disposed_after_its_tick_limit_unwinds_its_parked_threads_without_running_their_code()
+    {
+        var k = new Kernel(new KernelConfig { Frames = 64, MaxTicks = 50 });
+        int yields = 0;
+        for (int i = 0; i < 2; i++)
+        {
+            k.Spawn("spinner", sys =>
+            {
+                for (; ; )
+                {
+                    sys.Yield();
+                    Interlocked.Increment(ref yields);
+                }
+            });
+        }
+        k.Run().Outcome.ShouldBe(RunOutcome.TickLimit);
+        int atEnd = Volatile.Read(ref yields);
+        k.Dispose(); // the threads parked in a yield unwind from there: no yield returns to its program
+        k.LiveHostThreads.ShouldBe(0);
+        Volatile.Read(ref yields).ShouldBe(atEnd);
         k.HostReports.ShouldBeEmpty();
     }
 }
