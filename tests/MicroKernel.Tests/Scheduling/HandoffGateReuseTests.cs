@@ -25,8 +25,9 @@ public class HandoffGateReuseTests
         gate.Open();
         gate.Wait(); // uses the open
         Thread second = Waiter(gate);
-        SpinWait.SpinUntil(() => gate.IsParked, Hang).ShouldBeTrue("the second wait found no open: it parks");
-        second.IsAlive.ShouldBeTrue();
+        SpinWait.SpinUntil(() => gate.IsParked || !second.IsAlive, Hang).ShouldBeTrue();
+        second.IsAlive.ShouldBeTrue("the second wait found no open: it parks");
+        gate.IsParked.ShouldBeTrue();
         gate.Open();
         second.Join(Hang).ShouldBeTrue();
     }
