@@ -1,3 +1,4 @@
+using MicroKernel.Processes;
 using MicroKernel.Invariants;
 using MicroKernel.Ipc.Shmem;
 using MicroKernel.Syscalls;
@@ -73,13 +74,13 @@ public class ShmemEdgesTests
     {
         var k = Boot();
         long exited = 0, closed = 0, again = 0;
-        MicroKernel.Processes.Process? peer = null;
+        Process? peer = null;
         k.Spawn("owner", sys =>
         {
             AwaitPeer(sys);
             int c = sys.ShmConnect(2);
             StopPeer(sys);
-            while (peer!.State != MicroKernel.Processes.ProcessState.Exited) sys.Sleep(1);
+            while (peer!.State != ProcessState.Exited) sys.Sleep(1);
             exited = Raw(sys, SyscallNumber.ShmCreate, (ulong)c, 4096);
             again = Raw(sys, SyscallNumber.ShmConnect, 3);
             Raw(sys, SyscallNumber.ShmClose, (ulong)again).ShouldBe(0);
@@ -159,5 +160,36 @@ public class ShmemEdgesTests
         delivery.Text.ShouldBe(isUnsafe ? $"unsafe {seg}" : call ? $"{seg}, owned by pid 1" : $"{seg}, owned by pid 2",
             "a call's segment is back with its caller when the delivery is traced");
         k.ShouldBalance();
+    }
+
+    [Fact]
+    public void A_fault_inside_a_later_page_of_one_of_several_segments_names_that_segment()
+    {
+        var k = Boot();
+        ulong touched = 0;
+        Process owner = k.Spawn("owner", sys =>
+        {
+            AwaitPeer(sys);
+            int c = sys.ShmConnect(2);
+            var first = Shmem.Create(sys, c, 4096);
+            var second = Shmem.Create(sys, c, 3 * 4096);
+            first.WriteUInt64(0, 1);
+            touched = second.Get() + 2 * 4096 + 8;
+            second.Send(1);
+            sys.Memory.WriteUInt64(touched, 2); // the use after send, two pages in
+            return 0;
+        });
+        k.Spawn("peer", sys =>
+        {
+            sys.RegisterSegmentHandler((_, _) => 0);
+            Notification.Create(sys, "ready").Notify();
+            sys.Pause(50); // the segment never arrives: the owner's death tears it down first
+            return 0;
+        });
+        RunResult run = k.Run();
+        run.Outcome.ShouldBe(RunOutcome.Completed, run.Panic?.ToString());
+        FaultRecord fault = owner.Faults.ShouldHaveSingleItem();
+        fault.Address.ShouldBe(touched);
+        fault.Detail.ShouldBe("shmem segment 2 of connection 1 (pids 1 and 2), in flight to pid 2");
     }
 }
