@@ -1,6 +1,6 @@
-using MicroKernel.Processes;
 using MicroKernel.Invariants;
 using MicroKernel.Ipc.Shmem;
+using MicroKernel.Processes;
 using MicroKernel.Syscalls;
 using MicroKernel.Tracing;
 using MicroKernel.Userland.Runtime;
