@@ -192,4 +192,42 @@ public class ShmemEdgesTests
         fault.Address.ShouldBe(touched);
         fault.Detail.ShouldBe("shmem segment 2 of connection 1 (pids 1 and 2), in flight to pid 2");
     }
+
+    // A killed process is released twice (at the kill, then when its last thread has unwound): the second release
+    // must find the connection it already left, not close it under the survivor.
+    [Fact]
+    public void A_surviving_segment_outlives_a_killed_peer_whose_threads_unwind_later()
+    {
+        var k = Boot();
+        Process? leaver = null;
+        ulong seen = 0, at = 0;
+        long address = 0, close = 1;
+        k.Spawn("survivor", sys =>
+        {
+            AwaitPeer(sys);
+            int c = sys.ShmConnect(2);
+            long pool = Raw(sys, SyscallNumber.ShmCreate, (ulong)c, 4096, (ulong)(ShmemFlags.Unsafe | ShmemFlags.Survives));
+            at = sys.ShmAddress((int)pool);
+            sys.Memory.WriteUInt64(at, 0x5A);
+            k.KillProcess(leaver!, Kernel.KilledStatus);
+            while (leaver!.State != ProcessState.Exited) sys.Sleep(1);
+            seen = sys.Memory.ReadUInt64(at);
+            address = Raw(sys, SyscallNumber.ShmAddress, (ulong)pool);
+            close = Raw(sys, SyscallNumber.ShmClose, (ulong)c);
+            return 0;
+        });
+        leaver = k.Spawn("leaver", sys =>
+        {
+            Notification.Create(sys, "ready").Notify();
+            sys.Sleep(50);
+            return 0;
+        });
+        RunResult run = k.Run();
+        run.Outcome.ShouldBe(RunOutcome.Completed, run.Panic?.ToString());
+        k.Processes.First().Faults.ShouldBeEmpty();
+        seen.ShouldBe(0x5AUL);
+        address.ShouldBe((long)at);
+        close.ShouldBe(0);
+        k.ShouldBalance();
+    }
 }
