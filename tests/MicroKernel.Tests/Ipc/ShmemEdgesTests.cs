@@ -1,5 +1,6 @@
 using MicroKernel.Invariants;
 using MicroKernel.Ipc.Shmem;
+using MicroKernel.Processes;
 using MicroKernel.Syscalls;
 using MicroKernel.Tracing;
 using MicroKernel.Userland.Runtime;
@@ -73,13 +74,13 @@ public class ShmemEdgesTests
     {
         var k = Boot();
         long exited = 0, closed = 0, again = 0;
-        MicroKernel.Processes.Process? peer = null;
+        Process? peer = null;
         k.Spawn("owner", sys =>
         {
             AwaitPeer(sys);
             int c = sys.ShmConnect(2);
             StopPeer(sys);
-            while (peer!.State != MicroKernel.Processes.ProcessState.Exited) sys.Sleep(1);
+            while (peer!.State != ProcessState.Exited) sys.Sleep(1);
             exited = Raw(sys, SyscallNumber.ShmCreate, (ulong)c, 4096);
             again = Raw(sys, SyscallNumber.ShmConnect, 3);
             Raw(sys, SyscallNumber.ShmClose, (ulong)again).ShouldBe(0);
@@ -158,6 +159,75 @@ public class ShmemEdgesTests
         upcall.Text.ShouldBe(isUnsafe ? $"unsafe {seg}" : call ? $"{seg}, owned by pid 2 (lent in a call)" : $"{seg}, owned by pid 2");
         delivery.Text.ShouldBe(isUnsafe ? $"unsafe {seg}" : call ? $"{seg}, owned by pid 1" : $"{seg}, owned by pid 2",
             "a call's segment is back with its caller when the delivery is traced");
+        k.ShouldBalance();
+    }
+
+    [Fact]
+    public void A_fault_inside_a_later_page_of_one_of_several_segments_names_that_segment()
+    {
+        var k = Boot();
+        ulong touched = 0;
+        Process owner = k.Spawn("owner", sys =>
+        {
+            AwaitPeer(sys);
+            int c = sys.ShmConnect(2);
+            var first = Shmem.Create(sys, c, 4096);
+            var second = Shmem.Create(sys, c, 3 * 4096);
+            first.WriteUInt64(0, 1);
+            touched = second.Get() + 2 * 4096 + 8;
+            second.Send(1);
+            sys.Memory.WriteUInt64(touched, 2); // the use after send, two pages in
+            return 0;
+        });
+        k.Spawn("peer", sys =>
+        {
+            sys.RegisterSegmentHandler((_, _) => 0);
+            Notification.Create(sys, "ready").Notify();
+            sys.Pause(50); // the segment never arrives: the owner's death tears it down first
+            return 0;
+        });
+        RunResult run = k.Run();
+        run.Outcome.ShouldBe(RunOutcome.Completed, run.Panic?.ToString());
+        FaultRecord fault = owner.Faults.ShouldHaveSingleItem();
+        fault.Address.ShouldBe(touched);
+        fault.Detail.ShouldBe("shmem segment 2 of connection 1 (pids 1 and 2), in flight to pid 2");
+    }
+
+    // A killed process is released twice (at the kill, then when its last thread has unwound): the second release
+    // must find the connection it already left, not close it under the survivor.
+    [Fact]
+    public void A_surviving_segment_outlives_a_killed_peer_whose_threads_unwind_later()
+    {
+        var k = Boot();
+        Process? leaver = null;
+        ulong seen = 0, at = 0;
+        long address = 0, close = 1;
+        k.Spawn("survivor", sys =>
+        {
+            AwaitPeer(sys);
+            int c = sys.ShmConnect(2);
+            long pool = Raw(sys, SyscallNumber.ShmCreate, (ulong)c, 4096, (ulong)(ShmemFlags.Unsafe | ShmemFlags.Survives));
+            at = sys.ShmAddress((int)pool);
+            sys.Memory.WriteUInt64(at, 0x5A);
+            k.KillProcess(leaver!, Kernel.KilledStatus);
+            while (leaver!.State != ProcessState.Exited) sys.Sleep(1);
+            seen = sys.Memory.ReadUInt64(at);
+            address = Raw(sys, SyscallNumber.ShmAddress, (ulong)pool);
+            close = Raw(sys, SyscallNumber.ShmClose, (ulong)c);
+            return 0;
+        });
+        leaver = k.Spawn("leaver", sys =>
+        {
+            Notification.Create(sys, "ready").Notify();
+            sys.Sleep(50);
+            return 0;
+        });
+        RunResult run = k.Run();
+        run.Outcome.ShouldBe(RunOutcome.Completed, run.Panic?.ToString());
+        k.Processes.First().Faults.ShouldBeEmpty();
+        seen.ShouldBe(0x5AUL);
+        address.ShouldBe((long)at);
+        close.ShouldBe(0);
         k.ShouldBalance();
     }
 }
