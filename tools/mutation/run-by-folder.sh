@@ -9,6 +9,7 @@
 # Each run's reports (HTML, JSON) and log go to kernel/StrykerOutput/by-folder/<name>/; a later run of a row replaces
 # its reports. Extra Stryker options: STRYKER_ARGS="--concurrency 1" tools/mutation/run-by-folder.sh ...
 set -uo pipefail
+shopt -u patsub_replacement 2>/dev/null || true   # bash 5.2: an & in a replacement would stand for the match
 cd "$(dirname "$0")/../.."
 root=$PWD
 out=$root/kernel/StrykerOutput/by-folder
