@@ -117,10 +117,9 @@ public sealed partial class PagedAddressSpace
                     Frames.AddRef(frame);
                     frameLists[c][i] = frame;
                 }
-                // The sender writes through copy-on-write from now on (or not at all).
-                ulong leaf = entry & ~Pte.Writable;
-                leaf = senderKeepsWrite && (entry & (Pte.Writable | Pte.SoftCopyOnWrite)) != 0 ? leaf | Pte.SoftCopyOnWrite : leaf & ~Pte.SoftCopyOnWrite;
-                _table.SetLeaf(va, leaf);
+                // The sender writes through copy-on-write from now on: a page it may not write now (read-only, or
+                // write given up) is marked too, so a protect that makes it writable again still copies first.
+                _table.SetLeaf(va, (entry & ~Pte.Writable) | Pte.SoftCopyOnWrite);
             }
             if (!senderKeepsWrite) _table.SetLeaf(va, _table.Query(va) & ~Pte.Writable);
             if (active) Machine.Mmu.Tlb.Invalidate(va);
@@ -133,9 +132,10 @@ public sealed partial class PagedAddressSpace
     {
         address = FindFreeRange((ulong)run.Count * PageSize);
         if (address == 0) return ErrorCode.OutOfMemory;
-        bool cow = run.CopyOnWrite && (protection & Protection.Write) != 0;
+        // A copy is copy-on-write even when attached read-only: a protect that makes it writable must not let a write
+        // reach the frames the sender (or another receiver) still maps.
         ulong flags = FlagsFor(protection);
-        if (cow) flags = (flags & ~Pte.Writable) | Pte.SoftCopyOnWrite;
+        if (run.CopyOnWrite) flags = (flags & ~Pte.Writable) | Pte.SoftCopyOnWrite;
         var entries = new ulong[run.Count];
         for (int i = 0; i < run.Count; i++) entries[i] = Pte.Make(run.Frames[i], flags);
         int written = _table.SetLeaves(address, entries);

@@ -159,6 +159,23 @@ public sealed class PagedCopyOnWriteEdgesTests : IDisposable
     }
 
     [Fact]
+    public void Pages_of_the_loaded_space_referenced_for_sharing_are_writable_at_once()
+    {
+        MemoryRig rig = Rig();
+        PagedAddressSpace a = rig.NewPaged(), b = rig.NewPaged();
+        ulong inB = CopyOnWritePages(a, b, 1);
+        a.Activate();
+        Read(a, Va).ShouldBe(1UL); // the read-only translation of the shared frame is in the TLB
+
+        a.ReferencePages(Va, 1, out PageRun run).ShouldBe(ErrorCode.Ok); // copies the page without a fault
+
+        Write(a, Va, 0xA1);
+        Read(a, Va).ShouldBe(0xA1UL);
+        Read(b, inB).ShouldBe(1UL);
+        a.ReleaseRun(run);
+    }
+
+    [Fact]
     public void A_copy_on_write_break_in_a_space_not_loaded_touches_the_loaded_spaces_TLB_nowhere()
     {
         MemoryRig rig = Rig();

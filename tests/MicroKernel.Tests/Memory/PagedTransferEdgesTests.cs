@@ -104,7 +104,7 @@ public sealed class PagedTransferEdgesTests : IDisposable
 
         a.DuplicatePages(Va + Page, 1, senderKeepsWrite: true, copies: 1, out PageRun[] dup).ShouldBe(ErrorCode.Ok);
         b.AttachPages(dup[0], Protection.Read, "ro", out ulong ro).ShouldBe(ErrorCode.Ok);
-        (b.QueryEntry(ro) & (Pte.Writable | Pte.SoftCopyOnWrite)).ShouldBe(0UL, "a read-only copy needs no copy-on-write mark");
+        (b.QueryEntry(ro) & (Pte.Writable | Pte.SoftCopyOnWrite)).ShouldBe(Pte.SoftCopyOnWrite, "a read-only copy stays copy-on-write: made writable, it copies first");
         b.TryWriteUInt64(ro, 1, out MemoryFault f).ShouldBeFalse();
         f.Reason.ShouldBe(FaultReason.ReadOnly);
     }
