@@ -1,5 +1,6 @@
 using MicroKernel.Processes;
 using MicroKernel.Syscalls;
+using MicroKernel.Tests.Tracing;
 using MicroKernel.Tracing;
 
 namespace MicroKernel.Tests.Core;
@@ -76,9 +77,9 @@ public sealed class EventStreamTests
     {
         var k = TestKernels.Boot();
         var records = new EventLog();
-        var events = new EventsOnly();
-        var runs = new RepeatLog();
-        var others = new NoSyscalls();
+        var events = new EventsOnlySink();
+        var runs = new RepeatLogSink();
+        var others = new NoSyscallsSink();
         k.AddSink(records);
         k.AddSink(events);
         k.AddSink(runs);
@@ -87,10 +88,10 @@ public sealed class EventStreamTests
         RunResult r = k.Run();
         r.Outcome.ShouldBe(RunOutcome.Completed);
 
-        List<string> expected = [.. events.Events.Select(Describe)];
-        records.Events.Select(Describe).ShouldBe(expected);
-        runs.Events.Select(Describe).ShouldBe(expected);
-        others.Events.Select(Describe).ShouldBe(events.Events.Where(e => e.Kind is not (EventKind.SyscallEnter or EventKind.SyscallExit)).Select(Describe));
+        List<string> expected = [.. events.Events.Select(SinkEvents.Describe)];
+        records.Events.Select(SinkEvents.Describe).ShouldBe(expected);
+        runs.Events.Select(SinkEvents.Describe).ShouldBe(expected);
+        others.Events.Select(SinkEvents.Describe).ShouldBe(events.Events.Where(e => e.Kind is not (EventKind.SyscallEnter or EventKind.SyscallExit)).Select(SinkEvents.Describe));
         events.Events.Select(e => e.Seq).ShouldBe(Enumerable.Range(0, events.Events.Count).Select(i => (long)i));
         runs.Repeated.ShouldBeGreaterThan(15); // the getpid loop came as runs of repeats
         runs.Records.ShouldBeGreaterThan(20);
@@ -128,8 +129,8 @@ public sealed class EventStreamTests
     public void A_repeated_call_with_a_changing_step_in_time_keeps_each_calls_own_tick()
     {
         var k = TestKernels.Boot();
-        var events = new EventsOnly();
-        var runs = new RepeatLog();
+        var events = new EventsOnlySink();
+        var runs = new RepeatLogSink();
         k.AddSink(events);
         k.AddSink(runs);
         k.Spawn("steps", sys =>
@@ -144,7 +145,7 @@ public sealed class EventStreamTests
         });
         k.Run().Outcome.ShouldBe(RunOutcome.Completed);
 
-        runs.Events.Select(Describe).ShouldBe(events.Events.Select(Describe));
+        runs.Events.Select(SinkEvents.Describe).ShouldBe(events.Events.Select(SinkEvents.Describe));
         List<long> ticks = [.. events.Events.Where(e => e.Kind == EventKind.SyscallExit && e.Code == (long)SyscallNumber.GetPid).Select(e => e.Tick)];
         ticks.Count.ShouldBe(8);
         List<long> steps = [.. ticks.Zip(ticks.Skip(1), (a, b) => b - a)];
@@ -172,7 +173,7 @@ public sealed class EventStreamTests
             (EventKind.ThreadExit, 0), (EventKind.ProcessExit, 0),
         ]);
         // The same events the first sink got, with the same numbers: the run's numbering does not start over.
-        later.Events.Select(Describe).ShouldBe(first.Events.Skip(first.Events.Count - 4).Select(Describe));
+        later.Events.Select(SinkEvents.Describe).ShouldBe(first.Events.Skip(first.Events.Count - 4).Select(SinkEvents.Describe));
         first.Events.Count(e => e.Kind == EventKind.SyscallExit && e.Code == (long)SyscallNumber.GetPid).ShouldBe(10);
     }
 
@@ -213,7 +214,7 @@ public sealed class EventStreamTests
     public void A_sink_that_takes_no_syscalls_costs_the_syscalls_nothing_and_gets_every_other_event()
     {
         var k = TestKernels.Boot();
-        var others = new NoSyscalls();
+        var others = new NoSyscallsSink();
         k.AddSink(others);
         k.Tracing.ShouldBeTrue();
         Process p = k.Spawn("quiet", sys =>
@@ -238,64 +239,5 @@ public sealed class EventStreamTests
         k.Spawn("alone", sys => sys.Pid);
         k.Run().Outcome.ShouldBe(RunOutcome.Completed);
         k.Tracing.ShouldBeFalse();
-    }
-
-    internal static string Describe(KernelEvent e) =>
-        $"{e with { Io = null }} io={string.Join(",", (e.Io ?? []).Select(x => $"{x.Address:x}:{x.Written}:{Convert.ToHexString(x.Bytes.Span)}"))}";
-
-    internal sealed class EventsOnly : IEventSink
-    {
-        public List<KernelEvent> Events { get; } = [];
-
-        public void Emit(in KernelEvent e) => Events.Add(e.Detached());
-    }
-
-    // Takes records and runs of repeats, expands them itself, and counts both.
-    private sealed class RepeatLog : IEventSink
-    {
-        public List<KernelEvent> Events { get; } = [];
-
-        public long Records { get; private set; }
-
-        public long Repeated { get; private set; }
-
-        public void Emit(in KernelEvent e) => Events.Add(e.Detached());
-
-        public bool TakesSyscallRecords => true;
-
-        public void EmitSyscall(in SyscallRecord r)
-        {
-            Records++;
-            Events.Add(r.Entry);
-            Events.Add(r.Exit.Detached());
-        }
-
-        public void EmitSyscallRepeats(in SyscallRecord previous, long count, long tickStep)
-        {
-            Repeated += count;
-            previous.Io.ShouldBeNull();
-            previous.Instructions.ShouldBe(0);
-            count.ShouldBeGreaterThan(0);
-            for (long i = 1; i <= count; i++)
-            {
-                SyscallRecord r = previous with { Seq = previous.Seq + 2 * i, Tick = previous.Tick + tickStep * i };
-                Events.Add(r.Entry);
-                Events.Add(r.Exit);
-            }
-        }
-    }
-
-    private sealed class NoSyscalls : IEventSink
-    {
-        public List<KernelEvent> Events { get; } = [];
-
-        public void Emit(in KernelEvent e)
-        {
-            e.Kind.ShouldNotBe(EventKind.SyscallEnter);
-            e.Kind.ShouldNotBe(EventKind.SyscallExit);
-            Events.Add(e.Detached());
-        }
-
-        public bool TakesSyscalls => false;
     }
 }

@@ -48,7 +48,7 @@ public sealed class SyscallRecordTests
     {
         var k = TestKernels.Boot();
         var records = new EventLog();
-        var events = new EventsOnly();
+        var events = new EventsOnlySink();
         var counter = new RecordCounter();
         k.AddSink(records);
         k.AddSink(events);
@@ -56,7 +56,7 @@ public sealed class SyscallRecordTests
         Workload(k);
         k.Run().Outcome.ShouldBe(RunOutcome.Completed);
 
-        records.Events.Select(Describe).ShouldBe(events.Events.Select(Describe));
+        records.Events.Select(SinkEvents.Describe).ShouldBe(events.Events.Select(SinkEvents.Describe));
         records.Events.Select(e => e.Seq).ShouldBe(Enumerable.Range(0, records.Events.Count).Select(i => (long)i));
         counter.Records.ShouldBeGreaterThan(20); // the getpid loop came as records
         (counter.Records * 2 + counter.Events).ShouldBe(records.Events.Count);
@@ -67,8 +67,8 @@ public sealed class SyscallRecordTests
     public void A_loop_of_one_syscall_reaches_a_record_sink_as_one_record_and_runs_of_repeats()
     {
         var k = TestKernels.Boot();
-        var runs = new RepeatLog();
-        var events = new EventsOnly();
+        var runs = new RepeatLogSink();
+        var events = new EventsOnlySink();
         k.AddSink(runs);
         k.AddSink(events);
         k.Spawn("main", sys =>
@@ -83,7 +83,7 @@ public sealed class SyscallRecordTests
         // The kernel counted the repeats: far fewer calls than syscalls, and what they expand to is every event.
         runs.Repeated.ShouldBeGreaterThan(250);
         runs.RepeatCalls.ShouldBeLessThan(20);
-        runs.Events.Select(Describe).ShouldBe(events.Events.Select(Describe));
+        runs.Events.Select(SinkEvents.Describe).ShouldBe(events.Events.Select(SinkEvents.Describe));
         runs.Events.Select(e => e.Seq).ShouldBe(Enumerable.Range(0, runs.Events.Count).Select(i => (long)i));
     }
 
@@ -111,7 +111,7 @@ public sealed class SyscallRecordTests
     {
         var k = TestKernels.Boot();
         var all = new EventLog();
-        var others = new NoSyscalls();
+        var others = new NoSyscallsSink();
         k.AddSink(all);
         k.AddSink(others);
         Workload(k);
@@ -119,7 +119,7 @@ public sealed class SyscallRecordTests
 
         others.Events.ShouldNotBeEmpty();
         others.Events.ShouldContain(e => e.Kind == EventKind.Console);
-        others.Events.Select(Describe).ShouldBe(all.Events.Where(e => e.Kind is not (EventKind.SyscallEnter or EventKind.SyscallExit)).Select(Describe));
+        others.Events.Select(SinkEvents.Describe).ShouldBe(all.Events.Where(e => e.Kind is not (EventKind.SyscallEnter or EventKind.SyscallExit)).Select(SinkEvents.Describe));
     }
 
     [Fact]
@@ -149,7 +149,7 @@ public sealed class SyscallRecordTests
         byte[] v2 = RecordWorkload(records: false, version: TraceFormat.Version);
         v3.Length.ShouldBeLessThan(v2.Length);
         Trace old = TraceReader.Read(v2, "events"), now = TraceReader.Read(v3, "records");
-        now.Events.Select(e => Describe(e.Event) + (e.Io?.Describe() ?? "")).ShouldBe(old.Events.Select(e => Describe(e.Event) + (e.Io?.Describe() ?? "")));
+        now.Events.Select(e => SinkEvents.Describe(e.Event) + (e.Io?.Describe() ?? "")).ShouldBe(old.Events.Select(e => SinkEvents.Describe(e.Event) + (e.Io?.Describe() ?? "")));
         now.Summary.ShouldBe(old.Summary);
     }
 
@@ -212,16 +212,6 @@ public sealed class SyscallRecordTests
         return buffer.ToArray();
     }
 
-    private static string Describe(KernelEvent e) =>
-        $"{e with { Io = null }} io={string.Join(",", (e.Io ?? []).Select(x => $"{x.Address:x}:{x.Written}:{Convert.ToHexString(x.Bytes.Span)}"))}";
-
-    private sealed class EventsOnly : IEventSink
-    {
-        public List<KernelEvent> Events { get; } = [];
-
-        public void Emit(in KernelEvent e) => Events.Add(e.Detached());
-    }
-
     private sealed class Forward(IEventSink inner) : IEventSink
     {
         public void Emit(in KernelEvent e) => inner.Emit(in e);
@@ -235,53 +225,6 @@ public sealed class SyscallRecordTests
         public bool TakesSyscallRecords => true;
 
         public void EmitSyscall(in SyscallRecord r) => inner.EmitSyscall(in r);
-    }
-
-    // Keeps every event, expanding records and runs of repeats itself, and counts the runs.
-    private sealed class RepeatLog : IEventSink
-    {
-        public List<KernelEvent> Events { get; } = [];
-
-        public long RepeatCalls { get; private set; }
-
-        public long Repeated { get; private set; }
-
-        public void Emit(in KernelEvent e) => Events.Add(e.Detached());
-
-        public bool TakesSyscallRecords => true;
-
-        public void EmitSyscall(in SyscallRecord r)
-        {
-            Events.Add(r.Entry);
-            Events.Add(r.Exit.Detached());
-        }
-
-        public void EmitSyscallRepeats(in SyscallRecord previous, long count, long tickStep)
-        {
-            RepeatCalls++;
-            Repeated += count;
-            previous.Io.ShouldBeNull();
-            for (long i = 1; i <= count; i++)
-            {
-                SyscallRecord r = previous with { Seq = previous.Seq + 2 * i, Tick = previous.Tick + tickStep * i };
-                Events.Add(r.Entry);
-                Events.Add(r.Exit);
-            }
-        }
-    }
-
-    private sealed class NoSyscalls : IEventSink
-    {
-        public List<KernelEvent> Events { get; } = [];
-
-        public void Emit(in KernelEvent e)
-        {
-            e.Kind.ShouldNotBe(EventKind.SyscallEnter);
-            e.Kind.ShouldNotBe(EventKind.SyscallExit);
-            Events.Add(e.Detached());
-        }
-
-        public bool TakesSyscalls => false;
     }
 
     private sealed class RecordCounter : IEventSink
