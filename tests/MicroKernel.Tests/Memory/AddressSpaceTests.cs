@@ -78,6 +78,17 @@ internal sealed class MemoryRig
         Frames.KernelCount.ShouldBe(1);
         Frames.FreeCount.ShouldBe(Frames.TotalCount - 1);
     }
+
+    /// <summary>Reads 8 bytes through <paramref name="s"/>, which must not fault.</summary>
+    public static ulong Read(MemoryView s, ulong va)
+    {
+        s.TryReadUInt64(va, out ulong v, out MemoryFault f).ShouldBeTrue($"read at 0x{va:x}: {f}");
+        return v;
+    }
+
+    /// <summary>Writes 8 bytes through <paramref name="s"/>, which must not fault.</summary>
+    public static void Write(MemoryView s, ulong va, ulong value) =>
+        s.TryWriteUInt64(va, value, out MemoryFault f).ShouldBeTrue($"write at 0x{va:x}: {f}");
 }
 
 public sealed class AddressSpaceTests : IDisposable

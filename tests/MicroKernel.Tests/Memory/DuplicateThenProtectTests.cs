@@ -2,6 +2,7 @@ using MicroKernel.Hardware;
 using MicroKernel.Hardware.Paging;
 using MicroKernel.Memory;
 using MicroKernel.Syscalls;
+using static MicroKernel.Tests.Memory.MemoryRig;
 
 namespace MicroKernel.Tests.Memory;
 
@@ -19,15 +20,6 @@ public sealed class DuplicateThenProtectTests : IDisposable
     private MemoryRig Rig() => _rig = new MemoryRig(ProtectionModel.Paging, 256);
 
     public void Dispose() => _rig?.DestroyAllAndCheck();
-
-    private static ulong Read(MemoryView s, ulong va)
-    {
-        s.TryReadUInt64(va, out ulong v, out MemoryFault f).ShouldBeTrue($"read at 0x{va:x}: {f}");
-        return v;
-    }
-
-    private static void Write(MemoryView s, ulong va, ulong value) =>
-        s.TryWriteUInt64(va, value, out MemoryFault f).ShouldBeTrue($"write at 0x{va:x}: {f}");
 
     [Theory]
     [InlineData(true)]

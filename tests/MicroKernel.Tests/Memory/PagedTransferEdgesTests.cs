@@ -2,6 +2,7 @@ using MicroKernel.Hardware;
 using MicroKernel.Hardware.Paging;
 using MicroKernel.Memory;
 using MicroKernel.Syscalls;
+using static MicroKernel.Tests.Memory.MemoryRig;
 
 namespace MicroKernel.Tests.Memory;
 
@@ -20,15 +21,6 @@ public sealed class PagedTransferEdgesTests : IDisposable
     private MemoryRig Rig(int frames = 256) => _rig = new MemoryRig(ProtectionModel.Paging, frames);
 
     public void Dispose() => _rig?.DestroyAllAndCheck();
-
-    private static ulong Read(MemoryView s, ulong va)
-    {
-        s.TryReadUInt64(va, out ulong v, out MemoryFault f).ShouldBeTrue($"read at 0x{va:x}: {f}");
-        return v;
-    }
-
-    private static void Write(MemoryView s, ulong va, ulong value) =>
-        s.TryWriteUInt64(va, value, out MemoryFault f).ShouldBeTrue($"write at 0x{va:x}: {f}");
 
     [Fact]
     public void Ordinary_maps_may_border_the_RPC_window_but_not_touch_it()
