@@ -196,8 +196,9 @@ public sealed partial class Kernel
         _last.Tick += step * n;
     }
 
-    // A syscall's exit as an event, for every sink: something happened since its entry (the entry was released), or
-    // time passed in it (a sleep with nobody else to run: its own entry is still held, and goes first).
+    // A syscall's exit as an event, for every sink: something happened since its entry, and that event released the
+    // held entry (time passing inside a syscall is such an event too: a lone sleeper's idle jump emits Idle first).
+    // The release here is a guard: nothing is held by then.
     // Out of line: its event local would make the common case's frame bigger (zeroed at every call).
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void EmitExit(SimThread caller, long seq, long tick, long instructions, long number, in SyscallArgs args, long result, UserIoRecord? io)
