@@ -43,6 +43,22 @@ public sealed class PhysicalMemoryTests
     }
 
     [Fact]
+    public void A_frame_or_slice_whose_address_does_not_fit_the_array_index_is_refused_not_wrapped()
+    {
+        var ram = new PhysicalMemory(16);
+        // 2^20 + 1 frames in is 2^32 + 4096 bytes: cut to 32 bits it would be frame 1.
+        Should.Throw<OverflowException>(() => ram.Frame((1UL << 20) + 1));
+        Should.Throw<OverflowException>(() => ram.Slice((1UL << 32) + 4096, 16, forWrite: false));
+    }
+
+    [Fact]
+    public void A_memory_fault_reads_as_reason_access_and_address()
+    {
+        new MemoryFault(0x7fff_1234, AccessKind.Write, FaultReason.ReadOnly).ToString().ShouldBe("ReadOnly on write at 0x7fff1234");
+        new MemoryFault(0, AccessKind.Execute, FaultReason.NoExecute).ToString().ShouldBe("NoExecute on execute at 0x0");
+    }
+
+    [Fact]
     public void Every_write_to_a_frame_bumps_that_frames_generation_and_no_other()
     {
         var ram = new PhysicalMemory(16);
@@ -65,6 +81,11 @@ public sealed class PhysicalMemoryTests
         before = Generations(ram);
         ram.Slice(8 * 4096 - 1, 4098, forWrite: true).Fill(1);
         Changed(ram, before).ShouldBe([7UL, 8UL, 9UL]);
+
+        // A slice that ends on the last byte of a frame bumps no frame after it.
+        before = Generations(ram);
+        ram.Slice(13 * 4096, 4096, forWrite: true)[4095] = 1;
+        Changed(ram, before).ShouldBe([13UL]);
 
         // A slice to read, or an empty one, bumps nothing.
         before = Generations(ram);
