@@ -1,0 +1,62 @@
+using MicroKernel.Processes;
+using MicroKernel.Scheduling;
+
+namespace MicroKernel.Tests.Core;
+
+/// <summary>
+/// The one-CPU refusal's report names an access's size and address only when it has bytes: a counted access (the
+/// scheduling-point count an image makes without a load or store) and an empty load are named by what they are alone.
+/// </summary>
+public sealed class RefusedAccessReportTests
+{
+    // Runs `action` on a host thread of its own; returns what it threw and the thread's id.
+    private static (Exception? Thrown, int HostId) OnRogueThread(Action action)
+    {
+        Exception? thrown = null;
+        int id = 0;
+        var host = new Thread(() =>
+        {
+            id = Environment.CurrentManagedThreadId;
+            try
+            {
+                action();
+            }
+            catch (Exception e)
+            {
+                thrown = e;
+            }
+        })
+        { Name = "rogue" };
+        host.Start();
+        host.Join();
+        return (thrown, id);
+    }
+
+    [Fact]
+    public void An_access_of_no_bytes_is_named_without_a_size_or_address()
+    {
+        using Kernel k = TestKernels.Boot();
+        (Exception? Thrown, int HostId) counted = default, empty = default, one = default;
+        ulong page = 0;
+        k.Spawn("owner", sys =>
+        {
+            page = sys.Map(4096);
+            SimThread port = k.ThreadOf(sys);
+            counted = OnRogueThread(port.CountAccess);
+            empty = OnRogueThread(() => port.Load(page, []));
+            one = OnRogueThread(() => port.Load(page + 8, new byte[1]));
+            return 0;
+        });
+        RunResult r = k.Run();
+
+        r.Outcome.ShouldBe(RunOutcome.Completed);
+        counted.Thrown.ShouldBeOfType<CpuNotHeldException>();
+        empty.Thrown.ShouldBeOfType<CpuNotHeldException>();
+        string tail = "while tid 1 (owner/main) held the CPU: refused";
+        r.HostReports.ShouldBe([
+            $"cpu: host thread {counted.HostId} 'rogue' used the port of tid 1 (owner/main) for a counted access {tail}",
+            $"cpu: host thread {empty.HostId} 'rogue' used the port of tid 1 (owner/main) for a load {tail}",
+            $"cpu: host thread {one.HostId} 'rogue' used the port of tid 1 (owner/main) for a load of 1 bytes at 0x{page + 8:x} {tail}",
+        ]);
+    }
+}
