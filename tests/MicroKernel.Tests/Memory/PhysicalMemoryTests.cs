@@ -91,6 +91,7 @@ public sealed class PhysicalMemoryTests
         before = Generations(ram);
         ram.Slice(10 * 4096, 4096, forWrite: false).Length.ShouldBe(4096);
         ram.Slice(11 * 4096, 0, forWrite: true).Length.ShouldBe(0);
+        ram.Slice(0, 0, forWrite: true).Length.ShouldBe(0); // at address 0 "the last byte" would be 2^64 - 1
         ram.ReadUInt64(12 * 4096);
         Changed(ram, before).ShouldBeEmpty();
     }
