@@ -12,29 +12,6 @@ namespace MicroKernel.Tests.Core;
 /// </summary>
 public sealed class ForeignHostTests
 {
-    // Runs `action` on a host thread of its own, named `name` (null: unnamed); returns what it threw and the thread's id.
-    private static (Exception? Thrown, int HostId) OnHostThread(string? name, Action action)
-    {
-        Exception? thrown = null;
-        int id = 0;
-        var host = new Thread(() =>
-        {
-            id = Environment.CurrentManagedThreadId;
-            try
-            {
-                action();
-            }
-            catch (Exception e)
-            {
-                thrown = e;
-            }
-        });
-        if (name is not null) host.Name = name;
-        host.Start();
-        host.Join();
-        return (thrown, id);
-    }
-
     [Fact]
     public void A_syscall_from_a_host_thread_the_program_started_is_refused_with_a_report_naming_everything()
     {
@@ -44,8 +21,8 @@ public sealed class ForeignHostTests
         Process p = k.Spawn("owner", sys =>
         {
             page = sys.Map(4096);
-            refused = OnHostThread("rogue", () => sys.Syscall(SyscallNumber.GetPid));
-            unnamed = OnHostThread(null, () => sys.Memory.WriteUInt64(page, 7));
+            refused = ForeignHostThread.Run("rogue", () => sys.Syscall(SyscallNumber.GetPid));
+            unnamed = ForeignHostThread.Run(null, () => sys.Memory.WriteUInt64(page, 7));
             return sys.Memory.ReadUInt64(page) == 0 ? 0 : 1; // the refused store changed nothing
         });
         RunResult r = k.Run();
@@ -78,8 +55,8 @@ public sealed class ForeignHostTests
             var back = new byte[3];
             k.CopyFromUser(owner, page, back).ShouldBeTrue();
             back.ShouldBe(new byte[] { 1, 2, 3 });
-            thrown.Add(OnHostThread("copier-helper", () => k.CopyToUser(owner, page, [9])).Thrown);
-            thrown.Add(OnHostThread("copier-helper", () => k.CopyFromUser(owner, page, new byte[1])).Thrown);
+            thrown.Add(ForeignHostThread.Run("copier-helper", () => k.CopyToUser(owner, page, [9])).Thrown);
+            thrown.Add(ForeignHostThread.Run("copier-helper", () => k.CopyFromUser(owner, page, new byte[1])).Thrown);
             return sys.Memory.ReadByte(page);
         });
         RunResult r = k.Run();

@@ -9,29 +9,6 @@ namespace MicroKernel.Tests.Core;
 /// </summary>
 public sealed class RefusedAccessReportTests
 {
-    // Runs `action` on a host thread of its own; returns what it threw and the thread's id.
-    private static (Exception? Thrown, int HostId) OnRogueThread(Action action)
-    {
-        Exception? thrown = null;
-        int id = 0;
-        var host = new Thread(() =>
-        {
-            id = Environment.CurrentManagedThreadId;
-            try
-            {
-                action();
-            }
-            catch (Exception e)
-            {
-                thrown = e;
-            }
-        })
-        { Name = "rogue" };
-        host.Start();
-        host.Join();
-        return (thrown, id);
-    }
-
     [Fact]
     public void An_access_of_no_bytes_is_named_without_a_size_or_address()
     {
@@ -42,9 +19,9 @@ public sealed class RefusedAccessReportTests
         {
             page = sys.Map(4096);
             SimThread port = k.ThreadOf(sys);
-            counted = OnRogueThread(port.CountAccess);
-            empty = OnRogueThread(() => port.Load(page, []));
-            one = OnRogueThread(() => port.Load(page + 8, new byte[1]));
+            counted = ForeignHostThread.Run("rogue", port.CountAccess);
+            empty = ForeignHostThread.Run("rogue", () => port.Load(page, []));
+            one = ForeignHostThread.Run("rogue", () => port.Load(page + 8, new byte[1]));
             return 0;
         });
         RunResult r = k.Run();

@@ -10,28 +10,6 @@ namespace MicroKernel.Tests.Core;
 /// </summary>
 public sealed class RefusedKernelEntryTests
 {
-    private static (Exception? Thrown, int HostId) OnRogueThread(Action action)
-    {
-        Exception? thrown = null;
-        int id = 0;
-        var host = new Thread(() =>
-        {
-            id = Environment.CurrentManagedThreadId;
-            try
-            {
-                action();
-            }
-            catch (Exception e)
-            {
-                thrown = e;
-            }
-        })
-        { Name = "rogue" };
-        host.Start();
-        host.Join();
-        return (thrown, id);
-    }
-
     [Fact]
     public void Fault_reports_and_scheduling_points_from_a_foreign_host_thread_are_refused()
     {
@@ -40,9 +18,9 @@ public sealed class RefusedKernelEntryTests
         Process p = k.Spawn("owner", sys =>
         {
             SimThread port = k.ThreadOf(sys);
-            memory = OnRogueThread(() => k.RaiseFault(port, new MemoryFault(0x7000_0000, AccessKind.Read, FaultReason.NotPresent)));
-            other = OnRogueThread(() => k.RaiseFault(port, FaultReason.DivideError, 0x1000, "div"));
-            point = OnRogueThread(() => k.AccessPoint(port));
+            memory = ForeignHostThread.Run("rogue", () => k.RaiseFault(port, new MemoryFault(0x7000_0000, AccessKind.Read, FaultReason.NotPresent)));
+            other = ForeignHostThread.Run("rogue", () => k.RaiseFault(port, FaultReason.DivideError, 0x1000, "div"));
+            point = ForeignHostThread.Run("rogue", () => k.AccessPoint(port));
             return 0;
         });
         RunResult r = k.Run();

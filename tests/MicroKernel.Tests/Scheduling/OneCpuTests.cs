@@ -9,27 +9,6 @@ namespace MicroKernel.Tests.Scheduling;
 /// <summary>One simulated CPU, enforced: only the host thread that holds the CPU may use a thread's port.</summary>
 public class OneCpuTests
 {
-    // Runs action on a host thread of its own (as a program that starts its own threads would) and returns what it threw.
-    private static Exception? OnRogueHostThread(Action action)
-    {
-        Exception? thrown = null;
-        var rogue = new Thread(() =>
-        {
-            try
-            {
-                action();
-            }
-            catch (Exception e)
-            {
-                thrown = e;
-            }
-        })
-        { Name = "rogue" };
-        rogue.Start();
-        rogue.Join(); // a host wait: no scheduling point, and the refusal is immediate
-        return thrown;
-    }
-
     [Fact]
     public void A_store_from_a_host_thread_the_program_started_is_refused_reported_and_changes_nothing()
     {
@@ -39,7 +18,7 @@ public class OneCpuTests
         Process p = k.Spawn("racer", sys =>
         {
             address = sys.Map(4096);
-            thrown = OnRogueHostThread(() => sys.Memory.WriteUInt64(address, 42));
+            thrown = ForeignHostThread.Run("rogue", () => sys.Memory.WriteUInt64(address, 42)).Thrown;
             seen = sys.Memory.ReadUInt64(address);
             return 0;
         });
@@ -66,12 +45,12 @@ public class OneCpuTests
         {
             ulong a = sys.Map(4096);
             before = sys.Time;
-            thrown.Add(OnRogueHostThread(() => sys.Memory.ReadUInt64(a)));
-            thrown.Add(OnRogueHostThread(() => sys.Memory.ReadBytes(a, 16)));
-            thrown.Add(OnRogueHostThread(() => sys.Memory.Write(a, [1, 2, 3])));
-            thrown.Add(OnRogueHostThread(() => _ = sys.Time));
+            thrown.Add(ForeignHostThread.Run("rogue", () => sys.Memory.ReadUInt64(a)).Thrown);
+            thrown.Add(ForeignHostThread.Run("rogue", () => sys.Memory.ReadBytes(a, 16)).Thrown);
+            thrown.Add(ForeignHostThread.Run("rogue", () => sys.Memory.Write(a, [1, 2, 3])).Thrown);
+            thrown.Add(ForeignHostThread.Run("rogue", () => _ = sys.Time).Thrown);
             SimThread me = k.ThreadOf(sys);
-            thrown.Add(OnRogueHostThread(() => me.CountAccess()));
+            thrown.Add(ForeignHostThread.Run("rogue", () => me.CountAccess()).Thrown);
             after = sys.Time;
             return sys.Memory.ReadByte(a);
         });
@@ -130,7 +109,7 @@ public class OneCpuTests
             ulong a = sys.Map(4096);
             var memory = new KernelX86Memory(k.ThreadOf(sys));
             ownFault = memory.Read(a, new byte[8], AccessKind.Read); // the holder: allowed
-            thrown = OnRogueHostThread(() => memory.Write(a, [1]));
+            thrown = ForeignHostThread.Run("rogue", () => memory.Write(a, [1])).Thrown;
             return 0;
         });
         RunResult r = k.Run();
