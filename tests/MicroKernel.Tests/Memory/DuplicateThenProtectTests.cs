@@ -11,16 +11,8 @@ namespace MicroKernel.Tests.Memory;
 /// the other side's frame. A read-only page duplicated (or a writable one whose sender gave up write) and made writable
 /// again copies on its first write, as does a copy received read-only and made writable.
 /// </summary>
-public sealed class DuplicateThenProtectTests : IDisposable
+public sealed class DuplicateThenProtectTests : PagedRigTests
 {
-    private const ulong Page = AddressSpace.PageSize;
-    private const ulong Va = 0x4000_0000;
-    private MemoryRig? _rig;
-
-    private MemoryRig Rig() => _rig = new MemoryRig(ProtectionModel.Paging, 256);
-
-    public void Dispose() => _rig?.DestroyAllAndCheck();
-
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

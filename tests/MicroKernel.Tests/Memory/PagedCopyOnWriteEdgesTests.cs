@@ -14,16 +14,8 @@ namespace MicroKernel.Tests.Memory;
 /// table frames half-way takes back what it wrote, and every transfer counts as a change of the mappings (a grant
 /// built before it is stale).
 /// </summary>
-public sealed class PagedCopyOnWriteEdgesTests : IDisposable
+public sealed class PagedCopyOnWriteEdgesTests : PagedRigTests
 {
-    private const ulong Page = AddressSpace.PageSize;
-    private const ulong Va = 0x4000_0000;
-    private MemoryRig? _rig;
-
-    private MemoryRig Rig(int frames = 256) => _rig = new MemoryRig(ProtectionModel.Paging, frames);
-
-    public void Dispose() => _rig?.DestroyAllAndCheck();
-
     private static List<ulong> Hoard(MemoryRig rig)
     {
         var hoard = new List<ulong>();

@@ -11,16 +11,8 @@ namespace MicroKernel.Tests.Memory;
 /// no longer the callee's, a grant that cannot build its RPC window gives everything back, a call into its own space
 /// pins its SHARED buffer once, and a revoked grant neither translates nor stays loaded.
 /// </summary>
-public sealed class PagedGrantShootdownTests : IDisposable
+public sealed class PagedGrantShootdownTests : PagedRigTests
 {
-    private const ulong Page = AddressSpace.PageSize;
-    private const ulong Va = 0x4000_0000;
-    private MemoryRig? _rig;
-
-    private MemoryRig Rig(int frames = 256) => _rig = new MemoryRig(ProtectionModel.Paging, frames);
-
-    public void Dispose() => _rig?.DestroyAllAndCheck();
-
     private static ulong Read(MemoryView v, ulong va)
     {
         v.TryReadUInt64(va, out ulong value, out MemoryFault f).ShouldBeTrue($"read at 0x{va:x}: {f}");

@@ -9,15 +9,8 @@ namespace MicroKernel.Tests.Memory;
 /// Writes through a paging grant that fault read-only (PagedGrantSpace.cs): outside the RPC window, from its very top
 /// up, a copy-on-write page of the callee is copied for the callee as if it wrote it itself.
 /// </summary>
-public sealed class PagedGrantWriteFaultTests : IDisposable
+public sealed class PagedGrantWriteFaultTests : PagedRigTests
 {
-    private const ulong Page = AddressSpace.PageSize;
-    private MemoryRig? _rig;
-
-    private MemoryRig Rig() => _rig = new MemoryRig(ProtectionModel.Paging, 256);
-
-    public void Dispose() => _rig?.DestroyAllAndCheck();
-
     private static ulong Read(MemoryView v, ulong va)
     {
         v.TryReadUInt64(va, out ulong value, out MemoryFault f).ShouldBeTrue($"read at 0x{va:x}: {f}");

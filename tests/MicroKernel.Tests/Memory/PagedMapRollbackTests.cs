@@ -10,16 +10,9 @@ namespace MicroKernel.Tests.Memory;
 /// wrote, a map of exactly the free frames succeeds, and a map of 2 MiB pages that runs out on its second page takes
 /// back the first.
 /// </summary>
-public sealed class PagedMapRollbackTests : IDisposable
+public sealed class PagedMapRollbackTests : PagedRigTests
 {
-    private const ulong Page = AddressSpace.PageSize;
     private const ulong Large = Pte.LargePageSize;
-    private const ulong Va = 0x4000_0000;
-    private MemoryRig? _rig;
-
-    private MemoryRig Rig(int frames = 256) => _rig = new MemoryRig(ProtectionModel.Paging, frames);
-
-    public void Dispose() => _rig?.DestroyAllAndCheck();
 
     private static List<ulong> Hoard(MemoryRig rig, int leave = 0)
     {

@@ -9,16 +9,8 @@ namespace MicroKernel.Tests.Memory;
 /// leave a leaf that disagrees with its VMA, so each test writes one wrong leaf straight into the table, as a stray
 /// write would, and reads the exact report; a destroyed space, whose tables are free, reports nothing.
 /// </summary>
-public sealed class PagedTablesCheckTests : IDisposable
+public sealed class PagedTablesCheckTests : PagedRigTests
 {
-    private const ulong Page = AddressSpace.PageSize;
-    private const ulong Va = 0x4000_0000;
-    private MemoryRig? _rig;
-
-    private MemoryRig Rig() => _rig = new MemoryRig(ProtectionModel.Paging, 256);
-
-    public void Dispose() => _rig?.DestroyAllAndCheck();
-
     public static TheoryData<Protection, ulong, string> WrongLeaves => new()
     {
         { Protection.None, Pte.Present | Pte.User | Pte.NoExecute, "a guard page (---) is present" },

@@ -12,16 +12,8 @@ namespace MicroKernel.Tests.Memory;
 /// page up to 32, one flush beyond), a moved copy-on-write page that stays copy-on-write, an attach that runs out of
 /// table frames, and what a protect keeps of an entry.
 /// </summary>
-public sealed class PagedTransferEdgesTests : IDisposable
+public sealed class PagedTransferEdgesTests : PagedRigTests
 {
-    private const ulong Page = AddressSpace.PageSize;
-    private const ulong Va = 0x4000_0000;
-    private MemoryRig? _rig;
-
-    private MemoryRig Rig(int frames = 256) => _rig = new MemoryRig(ProtectionModel.Paging, frames);
-
-    public void Dispose() => _rig?.DestroyAllAndCheck();
-
     [Fact]
     public void Ordinary_maps_may_border_the_RPC_window_but_not_touch_it()
     {
