@@ -51,7 +51,8 @@ public sealed class GrantSpaceTests : IDisposable
     private static GrantSpace Grant(AddressSpace callee, AddressSpace caller)
     {
         callee.TryCreateGrant(caller, out GrantSpace? g, out _).ShouldBe(ErrorCode.Ok);
-        return g!;
+        g!.BuiltAt = (callee.Generation, caller.Generation); // as RpcIpc does when it builds one
+        return g;
     }
 
     // ---------------------------------------------------------------- paging
@@ -103,16 +104,19 @@ public sealed class GrantSpaceTests : IDisposable
         g.Release();
 
         g = Grant(callee, caller);
+        g.IsCurrent.ShouldBeTrue();
         Map(caller);
         g.IsCurrent.ShouldBeFalse("the caller mapped");
         g.Release();
 
         g = Grant(callee, caller);
+        g.IsCurrent.ShouldBeTrue();
         g.Revoke();
         g.IsCurrent.ShouldBeFalse("revoked");
         g.Release();
 
         g = Grant(callee, caller);
+        g.IsCurrent.ShouldBeTrue();
         caller.Destroy();
         g.IsCurrent.ShouldBeFalse("the caller is gone");
         g.Release();

@@ -188,7 +188,11 @@ public sealed class PageTableRawEntryTests
     {
         ulong start = Va + TwoMiB - 2 * Page; // two pages in one page table, two in the next
         ulong[] entries = [Pte.Make(20, P | US), Pte.Make(21, P | US), Pte.Make(22, P | US), Pte.Make(23, P | US)];
-        _table.SetLeaves(start, entries).ShouldBe(4);
+        // The second page table is made first, so that the two are not neighbours in RAM: a walk that ran off the end
+        // of the first would not land in the second by chance.
+        _table.SetLeaves(start + 2 * Page, entries.AsSpan(2)).ShouldBe(2);
+        _table.SetLeaves(start, entries.AsSpan(0, 2)).ShouldBe(2);
+        (EntryAddress(start, 0) >> PhysicalMemory.FrameShift).ShouldNotBe((EntryAddress(start + 2 * Page, 0) >> PhysicalMemory.FrameShift) - 1);
         int tables = _table.TableFrameCount;
 
         ulong[] old = new ulong[4];
