@@ -177,6 +177,7 @@ public sealed class AddressSpaceTests : IDisposable
         Rejected(s.UserHigh, Page, Protection.ReadWrite, ErrorCode.BadAddress);
         Rejected(s.UserHigh - Page, 2 * Page, Protection.ReadWrite, ErrorCode.BadAddress);
         Rejected(0, s.UserHigh + 1, Protection.ReadWrite, ErrorCode.OutOfMemory);
+        Rejected(addr, s.UserHigh, Protection.ReadWrite, ErrorCode.BadAddress); // a length that fits, from a place it runs past the end
         Rejected(0, ulong.MaxValue, Protection.ReadWrite, ErrorCode.OutOfMemory);
         if (model == ProtectionModel.Paging)
         {
