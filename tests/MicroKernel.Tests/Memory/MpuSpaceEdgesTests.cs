@@ -9,7 +9,8 @@ namespace MicroKernel.Tests.Memory;
 /// MpuAddressSpace.cs and its mpu-regions check (MpuAddressSpace.Invariants.cs) at their edges: a machine without an
 /// MPU, the advice for a refused fixed map, an access that ends exactly at (or runs past) the end of an area of a
 /// space the MPU does not hold, a destroyed space switched to, the frames a space lists, a map of every free frame,
-/// a region the MPU rejects, and the region check for an area at the top of RAM, past it, misaligned, or not loaded.
+/// a region the MPU rejects, and the region check for an area at the top of RAM, past it, misaligned, not loaded, or
+/// loaded where only privileged code may read it.
 /// </summary>
 public sealed class MpuSpaceEdgesTests : IDisposable
 {
@@ -153,6 +154,20 @@ public sealed class MpuSpaceEdgesTests : IDisposable
         Map(other);
         other.Activate();
         s.CheckRegions("s").ShouldBeEmpty("the MPU holds the other space: s's regions come back at its next switch");
+    }
+
+    [Fact]
+    public void A_loaded_region_that_lets_only_privileged_code_read_is_reported()
+    {
+        MemoryRig rig = Rig(ProtectionModel.ArmV7Mpu);
+        var s = (MpuAddressSpace)rig.NewSpace();
+        ulong a = Map(s);
+        s.Activate();
+        // On ARMv7-M the highest-numbered region wins: one over the area that only privileged code may use.
+        rig.Machine.Mpu!.ProgramRegion(7, a, Page, MpuAccess.PrivilegedReadWrite, executeNever: true).ShouldBe(MpuError.None);
+        s.CheckRegions("s").ShouldHaveSingleItem().ShouldContain($"is loaded but the MPU refuses a read at 0x{a:x}");
+        rig.Machine.Mpu.DisableRegion(7).ShouldBe(MpuError.None);
+        s.CheckRegions("s").ShouldBeEmpty();
     }
 
     [Fact]
