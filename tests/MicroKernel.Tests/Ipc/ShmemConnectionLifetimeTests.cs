@@ -1,4 +1,3 @@
-using MicroKernel.Invariants;
 using MicroKernel.Ipc.Shmem;
 using MicroKernel.Processes;
 using MicroKernel.Syscalls;
@@ -13,36 +12,25 @@ namespace MicroKernel.Tests.Ipc;
 /// </summary>
 public class ShmemConnectionLifetimeTests
 {
-    private static Kernel Boot() =>
-        new(new KernelConfig { Frames = 512, MaxTicks = 200_000, Check = CheckLevel.Syscall });
+    private static readonly Func<Sys, long> Peer = ShmemKit.Peer((_, _) => 0);
 
-    private static long Raw(Sys sys, SyscallNumber n, ulong a0 = 0, ulong a1 = 0, ulong a2 = 0) => sys.Syscall(n, a0, a1, a2);
-
-    // The peer, pid 2: binds a do-nothing handler, says "ready", and ends when "stop" is notified.
-    private static long Peer(Sys sys)
-    {
-        sys.RegisterSegmentHandler((_, _) => 0);
-        var stop = Notification.Create(sys, "stop");
-        Notification.Create(sys, "ready").Notify();
-        while (!stop.Wait(0)) sys.Yield();
-        return 0;
-    }
+    private static long Raw(Sys sys, SyscallNumber n, ulong a0 = 0, ulong a1 = 0, ulong a2 = 0) => ShmemKit.Raw(sys, n, a0, a1, a2);
 
     [Fact]
     public void A_pair_that_closed_its_connection_connects_again_to_a_new_one()
     {
-        var k = Boot();
+        var k = ShmemKit.Boot();
         var r = new Dictionary<string, long>();
         k.Spawn("owner", sys =>
         {
-            Notification.OpenWhenCreated(sys, "ready").Wait();
+            ShmemKit.AwaitPeer(sys);
             r["first"] = sys.ShmConnect(2);
             r["same"] = sys.ShmConnect(2);
             r["close"] = Raw(sys, SyscallNumber.ShmClose, (ulong)r["first"]);
             r["again"] = sys.ShmConnect(2);
             r["create"] = Raw(sys, SyscallNumber.ShmCreate, (ulong)r["again"], 4096);
             r["create-closed"] = Raw(sys, SyscallNumber.ShmCreate, (ulong)r["first"], 4096);
-            Notification.Open(sys, "stop").Notify();
+            ShmemKit.StopPeer(sys);
             return 0;
         });
         k.Spawn("peer", Peer);
@@ -59,15 +47,15 @@ public class ShmemConnectionLifetimeTests
     [Fact]
     public void A_connection_whose_survivable_segment_was_destroyed_ends_with_its_peer()
     {
-        var k = Boot();
+        var k = ShmemKit.Boot();
         long destroy = 0, close = 1, create = 1;
         k.Spawn("owner", sys =>
         {
-            Notification.OpenWhenCreated(sys, "ready").Wait();
+            ShmemKit.AwaitPeer(sys);
             int c = sys.ShmConnect(2);
             int s = sys.ShmCreate(c, 4096, ShmemFlags.Unsafe | ShmemFlags.Survives);
             destroy = Raw(sys, SyscallNumber.ShmDestroy, (ulong)s);
-            Notification.Open(sys, "stop").Notify();
+            ShmemKit.StopPeer(sys);
             while (k.FindProcess(2)!.State == ProcessState.Running) sys.Yield();
             create = Raw(sys, SyscallNumber.ShmCreate, (ulong)c, 4096);
             close = Raw(sys, SyscallNumber.ShmClose, (ulong)c);
@@ -86,7 +74,7 @@ public class ShmemConnectionLifetimeTests
     [Fact]
     public void The_largest_pid_is_no_process_and_one_past_it_no_pid_at_all()
     {
-        var k = Boot();
+        var k = ShmemKit.Boot();
         long largest = 0, past = 0;
         k.Spawn("owner", sys =>
         {

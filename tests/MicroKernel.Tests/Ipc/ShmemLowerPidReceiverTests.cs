@@ -1,4 +1,3 @@
-using MicroKernel.Invariants;
 using MicroKernel.Ipc.Shmem;
 using MicroKernel.Processes;
 using MicroKernel.Syscalls;
@@ -13,25 +12,13 @@ namespace MicroKernel.Tests.Ipc;
 /// </summary>
 public class ShmemLowerPidReceiverTests
 {
-    private static Kernel Boot() =>
-        new(new KernelConfig { Frames = 512, MaxTicks = 200_000, Check = CheckLevel.Syscall });
-
-    // The receiver, pid 1: maps a page of its own first (so its segment areas lie elsewhere than the sender's),
-    // serves segments with `handler`, says "ready" and polls "stop".
-    private static Func<Sys, long> Receiver(Func<Sys, SegmentMessage, long> handler) => sys =>
-    {
-        sys.Map(4096);
-        sys.RegisterSegmentHandler(handler);
-        var stop = Notification.Create(sys, "stop");
-        Notification.Create(sys, "ready").Notify();
-        while (!stop.Wait(0)) sys.Yield();
-        return 0;
-    };
+    // The receiver, pid 1: maps a page of its own first (so its segment areas lie elsewhere than the sender's).
+    private static Func<Sys, long> Receiver(Func<Sys, SegmentMessage, long> handler) => ShmemKit.Peer(handler, sys => sys.Map(4096));
 
     [Fact]
     public void The_higher_pid_creates_and_the_lower_pid_receives_at_its_own_address()
     {
-        var k = Boot();
+        var k = ShmemKit.Boot();
         var seen = new List<SegmentMessage>();
         ulong senderAddress = 0, receiverArea = 0, read = 0;
         k.Spawn("receiver", Receiver((s, m) =>
@@ -44,13 +31,13 @@ public class ShmemLowerPidReceiverTests
         }));
         k.Spawn("creator", sys =>
         {
-            Notification.OpenWhenCreated(sys, "ready").Wait();
+            ShmemKit.AwaitPeer(sys);
             int c = sys.ShmConnect(1);
             var s = Shmem.Create(sys, c, 4096);
             senderAddress = sys.ShmAddress(s.Id);
             s.Send(9);
             while (seen.Count == 0) sys.Yield();
-            Notification.Open(sys, "stop").Notify();
+            ShmemKit.StopPeer(sys);
             return 0;
         });
         RunResult run = k.Run();
@@ -68,7 +55,7 @@ public class ShmemLowerPidReceiverTests
     [Fact]
     public void A_segment_destroyed_while_queued_for_the_lower_pid_leaves_only_the_other_message()
     {
-        var k = Boot();
+        var k = ShmemKit.Boot();
         var seen = new List<int>();
         int first = 0, second = 0;
         k.Spawn("receiver", Receiver((_, m) =>
@@ -78,7 +65,7 @@ public class ShmemLowerPidReceiverTests
         }));
         k.Spawn("creator", sys =>
         {
-            Notification.OpenWhenCreated(sys, "ready").Wait();
+            ShmemKit.AwaitPeer(sys);
             int c = sys.ShmConnect(1);
             // Unsafe segments: their owner may destroy them while they are in flight.
             var a = Shmem.Create(sys, c, 4096, isUnsafe: true);
@@ -89,7 +76,7 @@ public class ShmemLowerPidReceiverTests
             sys.ShmDestroy(a.Id); // before the receiver ran: its message leaves the receiver's queue, b's stays
             while (seen.Count == 0) sys.Yield();
             for (int i = 0; i < 20; i++) sys.Yield();
-            Notification.Open(sys, "stop").Notify();
+            ShmemKit.StopPeer(sys);
             return 0;
         });
         RunResult run = k.Run();

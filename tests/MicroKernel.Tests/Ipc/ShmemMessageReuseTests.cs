@@ -1,4 +1,3 @@
-using MicroKernel.Invariants;
 using MicroKernel.Processes;
 using MicroKernel.Syscalls;
 using MicroKernel.Userland.Runtime;
@@ -16,13 +15,13 @@ public class ShmemMessageReuseTests
     [Fact]
     public void A_connection_closed_inside_a_calls_handler_leaves_later_sends_their_own_messages()
     {
-        var k = new Kernel(new KernelConfig { Frames = 512, MaxTicks = 200_000, Check = CheckLevel.Syscall });
+        var k = ShmemKit.Boot();
         var seen = new List<(int Segment, ulong Type)>();
         long call = 0;
         int second = 0, third = 0;
         k.Spawn("client", sys =>
         {
-            Notification.OpenWhenCreated(sys, "ready").Wait();
+            ShmemKit.AwaitPeer(sys);
             int c = sys.ShmConnect(2);
             int first = sys.ShmCreate(c, 4096);
             call = sys.Syscall(SyscallNumber.ShmCall, (ulong)first, 1); // the server closes the connection in its handler
@@ -32,22 +31,15 @@ public class ShmemMessageReuseTests
             sys.ShmSend(second, 2); // both queued before the server runs
             sys.ShmSend(third, 3);
             while (seen.Count < 2) sys.Yield();
-            Notification.Open(sys, "stop").Notify();
+            ShmemKit.StopPeer(sys);
             return 0;
         });
-        k.Spawn("server", sys =>
+        k.Spawn("server", ShmemKit.Peer((s, m) =>
         {
-            sys.RegisterSegmentHandler((s, m) =>
-            {
-                if (m.Type == 1) s.ShmClose(s.ShmConnect(m.SenderPid));
-                else seen.Add((m.Segment, m.Type));
-                return 0;
-            });
-            var stop = Notification.Create(sys, "stop");
-            Notification.Create(sys, "ready").Notify();
-            while (!stop.Wait(0)) sys.Yield();
+            if (m.Type == 1) s.ShmClose(s.ShmConnect(m.SenderPid));
+            else seen.Add((m.Segment, m.Type));
             return 0;
-        });
+        }));
         RunResult run = k.Run();
         run.Outcome.ShouldBe(RunOutcome.Completed, run.Panic?.ToString());
         k.Processes.ShouldAllBe(p => p.Faults.Count == 0);

@@ -1,4 +1,3 @@
-using MicroKernel.Invariants;
 using MicroKernel.Processes;
 using MicroKernel.Userland.Runtime;
 
@@ -11,13 +10,10 @@ namespace MicroKernel.Tests.Ipc;
 /// </summary>
 public class ShmemWaitTests
 {
-    private static Kernel Boot() =>
-        new(new KernelConfig { Frames = 512, MaxTicks = 200_000, Check = CheckLevel.Syscall });
-
     [Fact]
     public void A_pause_ends_when_a_segment_handler_ran()
     {
-        var k = Boot();
+        var k = ShmemKit.Boot();
         bool paused = false, handled = false;
         k.Spawn("receiver", sys =>
         {
@@ -32,7 +28,7 @@ public class ShmemWaitTests
         });
         k.Spawn("sender", sys =>
         {
-            Notification.OpenWhenCreated(sys, "ready").Wait();
+            ShmemKit.AwaitPeer(sys);
             var s = Shmem.Create(sys, sys.ShmConnect(1), 4096);
             s.Send(1);
             while (!handled) sys.Yield(); // its exit would close the connection and drop the message
@@ -50,11 +46,11 @@ public class ShmemWaitTests
     [Fact]
     public void A_caller_blocked_in_shm_call_is_named_by_its_segment_in_the_deadlock_report()
     {
-        var k = Boot();
+        var k = ShmemKit.Boot();
         long firstReply = -1;
         k.Spawn("caller", sys =>
         {
-            Notification.OpenWhenCreated(sys, "ready").Wait();
+            ShmemKit.AwaitPeer(sys);
             int c = sys.ShmConnect(2);
             var one = Shmem.Create(sys, c, 4096);
             var two = Shmem.Create(sys, c, 4096);
