@@ -1,4 +1,3 @@
-using MicroKernel.Invariants;
 using MicroKernel.Ipc.Shmem;
 using MicroKernel.Processes;
 using MicroKernel.Syscalls;
@@ -14,24 +13,16 @@ namespace MicroKernel.Tests.Ipc;
 /// </summary>
 public class ShmemEdgesTests
 {
-    private static Kernel Boot(int frames = 512) =>
-        new(new KernelConfig { Frames = frames, MaxTicks = 200_000, Check = CheckLevel.Syscall });
+    private static Kernel Boot() => ShmemKit.Boot();
 
-    private static long Raw(Sys sys, SyscallNumber n, ulong a0 = 0, ulong a1 = 0, ulong a2 = 0) => sys.Syscall(n, a0, a1, a2);
+    private static long Raw(Sys sys, SyscallNumber n, ulong a0 = 0, ulong a1 = 0, ulong a2 = 0) => ShmemKit.Raw(sys, n, a0, a1, a2);
 
     // The peer (pid 2): serves segments with `handler`, says "ready", and polls "stop".
-    private static Func<Sys, long> Peer(Func<Sys, SegmentMessage, long> handler) => sys =>
-    {
-        sys.RegisterSegmentHandler(handler);
-        var stop = Notification.Create(sys, "stop");
-        Notification.Create(sys, "ready").Notify();
-        while (!stop.Wait(0)) sys.Yield();
-        return 0;
-    };
+    private static Func<Sys, long> Peer(Func<Sys, SegmentMessage, long> handler) => ShmemKit.Peer(handler);
 
-    private static void AwaitPeer(Sys sys) => Notification.OpenWhenCreated(sys, "ready").Wait();
+    private static void AwaitPeer(Sys sys) => ShmemKit.AwaitPeer(sys);
 
-    private static void StopPeer(Sys sys) => Notification.Open(sys, "stop").Notify();
+    private static void StopPeer(Sys sys) => ShmemKit.StopPeer(sys);
 
     [Fact]
     public void The_largest_size_is_not_an_invalid_argument_and_a_failed_create_uses_no_segment_id()
