@@ -37,5 +37,9 @@ public sealed class PanicUnwindTests
         unwound.Message.ShouldBe("kernel panic: InvalidOperationException: broken exit hook");
         unwound.InnerException.ShouldBeSameAs(r.Panic.Exception);
         k.InvariantChecksRun.ShouldBe(0);
+        // The path into the kernel entry comes with files and lines (the test assembly has its symbols).
+        string[] parts = r.Panic.KernelStack.Split("--- the kernel entry was reached from ---");
+        parts.Length.ShouldBe(2);
+        parts[1].ShouldContain("PanicUnwindTests.cs:line ");
     }
 }
