@@ -120,6 +120,27 @@ public class TickFaultTests
     }
 
     [Fact]
+    public void A_crash_of_the_running_thread_at_an_access_point_unwinds_it_at_that_access()
+    {
+        int writes = 0;
+        var k = FaultRig.Boot(new CrashFaultRule(1, 5));
+        Process p = k.Spawn("writer", sys =>
+        {
+            ulong a = sys.Map(4096);
+            for (int i = 0; i < 100_000; i++)
+            {
+                sys.Memory.WriteUInt64(a, (ulong)i); // no syscall: the ticks pass at access points
+                writes++;
+            }
+            return 0;
+        });
+        (_, EventLog log) = k.RunBalanced();
+        writes.ShouldBe(255, "the access that reaches tick 5 (64 accesses a tick, after the map's tick) never completes");
+        p.ExitStatus.ShouldBe(128 + (int)FaultReason.Injected);
+        log.Injections().ShouldHaveSingleItem().Text.ShouldBe("crash pid 1 tid 1 at tick 5");
+    }
+
+    [Fact]
     public void A_crash_of_a_supervised_process_restarts_it()
     {
         FaultRule[] rules = [new CrashFaultRule(1, 10)];
