@@ -4,7 +4,8 @@ namespace MicroKernel.Tests.Scheduling;
 
 /// <summary>
 /// The scheduler's books: a thread leaves the live list when it exits (the list does not grow with every thread a
-/// run ever made), and a handler for a process whose threads all wait is run by its lowest-numbered waiting thread.
+/// run ever made), a sleeping thread says what it waits for, and a handler for a process whose threads all wait is
+/// run by its lowest-numbered waiting thread.
 /// </summary>
 public sealed class SchedulerBooksTests
 {
@@ -30,6 +31,31 @@ public sealed class SchedulerBooksTests
         workerListed.ShouldBeFalse();
         liveAtEnd.ShouldBe(1);
         k.Scheduler.LiveThreads.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void A_sleeping_thread_says_until_which_tick_it_sleeps()
+    {
+        var k = TestKernels.Boot();
+        string? seen = null;
+        int sleeperTid = 0;
+        k.Spawn("pair", sys =>
+        {
+            sleeperTid = sys.CreateThread((s, _) =>
+            {
+                s.Sleep(40);
+                return 0;
+            });
+            sys.Yield(); // the sleeper starts and goes to sleep
+            // A probe from the test: what the sleeper's WaitingFor says (as a deadlock report or a debugger shows it).
+            seen = k.Scheduler.LiveThreads.Single(t => t.Tid == sleeperTid).WaitingFor;
+            sys.Join(sleeperTid);
+            return 0;
+        });
+        RunResult r = k.Run();
+
+        r.Outcome.ShouldBe(RunOutcome.Completed);
+        seen.ShouldNotBeNull().ShouldMatch(@"^sleep until tick \d+$");
     }
 
     [Fact]
