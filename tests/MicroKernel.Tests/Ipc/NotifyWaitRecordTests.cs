@@ -59,6 +59,39 @@ public class NotifyWaitRecordTests
     }
 
     [Fact]
+    public void A_second_wait_on_the_same_lock_names_the_holder_of_that_wait()
+    {
+        var k = TestKernels.Boot();
+        k.Spawn("p", sys =>
+        {
+            var l = Notification.CreateLock(sys);
+            var never = Notification.Create(sys, "never");
+            l.Wait(); // main holds it
+            int second = sys.CreateThread((s, _) =>
+            {
+                l.On(s).Wait();        // blocks while main holds it, then gets it
+                s.Sleep(5);
+                l.On(s).Release();     // to the third thread, queued meanwhile
+                s.Sleep(5);
+                l.On(s).Wait();        // the same lock again, now held by the third: blocks for good
+                return 0;
+            });
+            sys.Sleep(3);
+            l.Release();               // to the second thread
+            sys.CreateThread((s, _) =>
+            {
+                l.On(s).Wait();        // queued behind the second, then holds it for good
+                never.On(s).Wait();
+                return 0;
+            });
+            sys.Join(second);
+            return 0;
+        });
+        string report = Deadlocks(k);
+        report.ShouldContain("tid 2 (p/thread-1) waits for notification #1 held by tid 3 (p/thread-2)");
+    }
+
+    [Fact]
     public void A_waiter_of_a_lock_that_changed_hands_is_reported_waiting_for_the_new_holder()
     {
         var k = TestKernels.Boot();
